@@ -1,0 +1,326 @@
+//! Build errors that point at a place in a source file.
+//!
+//! Every stage reports problems as [`Diagnostic`]s and keeps going, so one build
+//! shows all of them. A diagnostic knows its file, the byte span in it and what
+//! was expected; line, column and the snippet are derived from the source text.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// One problem found while building a site.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// File the problem is in, relative to the site root where possible.
+    pub file: Option<PathBuf>,
+    /// The whole text of that file (shared, not copied per diagnostic).
+    pub source: Option<Arc<str>>,
+    /// Byte range in `source` the problem points at.
+    pub span: Range<usize>,
+    /// What is wrong.
+    pub message: String,
+    /// What was expected instead, or how to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A problem at a byte range of a file.
+    pub fn at(
+        file: impl Into<PathBuf>,
+        source: Arc<str>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        let len = source.len();
+        let start = span.start.min(len);
+        let end = span.end.clamp(start, len);
+        Diagnostic {
+            file: Some(file.into()),
+            source: Some(source),
+            span: start..end,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// A problem with a file as a whole (no position inside it).
+    pub fn in_file(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: Some(file.into()),
+            source: None,
+            span: 0..0,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// A problem that belongs to no file.
+    pub fn general(message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: None,
+            source: None,
+            span: 0..0,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Adds a hint saying what was expected.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// 1-based line and column of the start of the span.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        let source = self.source.as_deref()?;
+        Some(line_col(source, self.span.start))
+    }
+
+    /// The source line the problem is on, if there is one.
+    pub fn snippet(&self) -> Option<String> {
+        let source = self.source.as_deref()?;
+        let (line, _) = line_col(source, self.span.start);
+        source.lines().nth(line - 1).map(str::to_string)
+    }
+
+    /// `file:line:column` (or as much of it as is known).
+    pub fn location(&self) -> String {
+        match (&self.file, self.line_col()) {
+            (Some(file), Some((line, col))) => format!("{}:{line}:{col}", file.display()),
+            (Some(file), None) => file.display().to_string(),
+            (None, _) => String::from("<site>"),
+        }
+    }
+
+    /// A serialisable form, for the dev server's error overlay.
+    pub fn to_report(&self) -> DiagnosticReport {
+        let (line, column) = self
+            .line_col()
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        DiagnosticReport {
+            file: self.file.as_ref().map(|f| f.display().to_string()),
+            line,
+            column,
+            message: self.message.clone(),
+            help: self.help.clone(),
+            snippet: self.snippet(),
+            rendered: self.render_plain(),
+        }
+    }
+
+    /// The diagnostic as plain text with a source snippet and a caret.
+    pub fn render_plain(&self) -> String {
+        let mut out = format!("error: {}\n  --> {}\n", self.message, self.location());
+        if let (Some(source), Some((line, col))) = (self.source.as_deref(), self.line_col()) {
+            let width = line.to_string().len();
+            if let Some(text) = source.lines().nth(line - 1) {
+                let caret_len = self
+                    .span
+                    .len()
+                    .clamp(1, text.len().saturating_sub(col - 1).max(1));
+                let lead: String = text
+                    .chars()
+                    .take(col - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                out.push_str(&format!(
+                    "{:width$} |\n{line} | {text}\n{:width$} | {lead}{}\n",
+                    "",
+                    "",
+                    "^".repeat(caret_len)
+                ));
+            }
+        }
+        if let Some(help) = &self.help {
+            out.push_str(&format!("  = help: {help}\n"));
+        }
+        out
+    }
+
+    /// Rewrites the file name relative to `root` when it lies inside it.
+    pub fn relative_to(mut self, root: &Path) -> Self {
+        if let Some(file) = &self.file
+            && let Ok(rel) = file.strip_prefix(root)
+        {
+            self.file = Some(rel.to_path_buf());
+        }
+        self
+    }
+}
+
+/// Serialisable diagnostic (file, line, column, message, snippet).
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosticReport {
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    pub help: Option<String>,
+    pub snippet: Option<String>,
+    pub rendered: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location(), self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let label = miette::LabeledSpan::new_with_span(Some("here".into()), self.span.clone());
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// A list of diagnostics, in the order they were found, sorted for output.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// True when nothing went wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Records one problem.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    /// Records many problems.
+    pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(more);
+    }
+
+    /// Turns the collection into an error when it holds anything.
+    pub fn into_result(mut self) -> Result<(), Diagnostics> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            self.sort();
+            Err(self)
+        }
+    }
+
+    /// Sorts by file, then position, so output is stable across parallel runs.
+    pub fn sort(&mut self) {
+        self.0
+            .sort_by(|a, b| (&a.file, a.span.start).cmp(&(&b.file, b.span.start)));
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Diagnostics(vec![d])
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            f.write_str(&d.render_plain())?;
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `source`.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Byte offset of 1-based `line` and `column` (in characters) in `source`.
+pub fn offset_of(source: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, text) in source.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let col_bytes: usize = text
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            return offset + col_bytes;
+        }
+        offset += text.len();
+    }
+    source.len()
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The known name closest to `unknown`, if any is close enough to suggest.
+pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(unknown, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one() {
+        let src = "ab\ncdé\nf";
+        assert_eq!(line_col(src, 0), (1, 1));
+        assert_eq!(line_col(src, 4), (2, 2));
+        assert_eq!(line_col(src, src.len()), (3, 2));
+        assert_eq!(offset_of(src, 2, 2), 4);
+    }
+
+    #[test]
+    fn closest_suggests_near_names_only() {
+        assert_eq!(closest("titel", ["title", "date"]), Some("title"));
+        assert_eq!(closest("zzzzzz", ["title", "date"]), None);
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" messages, a hint
+/// naming the closest known field.
+pub fn unknown_field_help(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    match closest(unknown, known.iter().copied()) {
+        Some(best) => Some(format!("did you mean `{best}`?")),
+        None if known.is_empty() => None,
+        None => Some(format!(
+            "expected one of {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}

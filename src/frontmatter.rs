@@ -1,0 +1,476 @@
+//! Parse stage: split a Markdown file into front matter and body, and read the
+//! front matter (TOML between `+++` lines or YAML between `---` lines).
+//!
+//! Syntax and type errors point at the line in the *file*, not in the block.
+//! For checks that happen later (a comparison row, a decision-tree answer) the
+//! [`FrontMatterSource::locate`] function finds the span of any key path, so
+//! every later error can still name file:line:column.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::comparison::ComparisonSpec;
+use crate::decision::DecisionSpec;
+use crate::diagnostics::{Diagnostic, offset_of, unknown_field_help};
+
+/// Which language the front matter block is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Yaml,
+}
+
+/// The front matter block of a file, kept so later stages can locate keys.
+#[derive(Debug, Clone)]
+pub struct FrontMatterSource {
+    pub format: Format,
+    /// Byte range of the block's text (between the fences) in the file.
+    pub range: Range<usize>,
+}
+
+/// How a section orders its pages.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    Date,
+    Title,
+    #[default]
+    Weight,
+    None,
+}
+
+/// Every key a page or section may set in its front matter.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    #[serde(default)]
+    pub draft: bool,
+    pub weight: Option<i64>,
+    pub slug: Option<String>,
+    pub template: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub taxonomies: BTreeMap<String, Vec<String>>,
+    /// Structured facts about the page (used by comparisons).
+    #[serde(default)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// Free table for themes.
+    #[serde(default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    /// A comparison table built from other pages' attributes.
+    pub comparison: Option<ComparisonSpec>,
+    /// A decision tree.
+    pub decision: Option<DecisionSpec>,
+    // Section-only keys.
+    pub sort_by: Option<SortBy>,
+    pub paginate_by: Option<usize>,
+    pub feed: Option<bool>,
+}
+
+/// A date or date-time, kept as its ISO 8601 text (which sorts correctly).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Date(pub String);
+
+impl Date {
+    /// RFC 3339 form for feeds: a bare date becomes midnight UTC.
+    pub fn rfc3339(&self) -> String {
+        if self.0.len() == 10 {
+            format!("{}T00:00:00Z", self.0)
+        } else {
+            self.0.clone()
+        }
+    }
+
+    fn check(text: &str) -> Result<Date, String> {
+        let b = text.as_bytes();
+        let digits = |r: Range<usize>| {
+            b.get(r.clone())
+                .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+        };
+        let ok = b.len() >= 10
+            && digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10);
+        let time_ok = b.len() == 10
+            || (b.len() >= 19
+                && (b[10] == b'T' || b[10] == b' ')
+                && digits(11..13)
+                && b[13] == b':');
+        if ok && time_ok {
+            Ok(Date(text.replacen(' ', "T", 1)))
+        } else {
+            Err(format!(
+                "invalid date `{text}`, expected YYYY-MM-DD or an RFC 3339 date-time"
+            ))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DateVisitor;
+        impl<'de> serde::de::Visitor<'de> for DateVisitor {
+            type Value = Date;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a date such as 2026-01-31")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Date, E> {
+                Date::check(v).map_err(E::custom)
+            }
+            // TOML datetimes arrive as a one-entry map.
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Date, A::Error> {
+                let (_, v): (String, String) = map
+                    .next_entry()?
+                    .ok_or_else(|| serde::de::Error::custom("empty date"))?;
+                Date::check(&v).map_err(serde::de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(DateVisitor)
+    }
+}
+
+/// A file split into its parts.
+pub struct Split<'a> {
+    pub front_matter: Option<(Format, Range<usize>)>,
+    pub body: &'a str,
+    pub body_offset: usize,
+}
+
+/// Finds the front matter fences at the top of `text`.
+pub fn split(text: &str) -> Split<'_> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[start..];
+    let format = if rest.starts_with("+++") {
+        Format::Toml
+    } else if rest.starts_with("---") {
+        Format::Yaml
+    } else {
+        return Split {
+            front_matter: None,
+            body: text,
+            body_offset: 0,
+        };
+    };
+    let fence = if format == Format::Toml { "+++" } else { "---" };
+    let first_line_end = match rest.find('\n') {
+        Some(i) if rest[..i].trim_end() == fence => i + 1,
+        _ => {
+            return Split {
+                front_matter: None,
+                body: text,
+                body_offset: 0,
+            };
+        }
+    };
+    let block_start = start + first_line_end;
+    let mut pos = block_start;
+    for line in text[block_start..].split_inclusive('\n') {
+        if line.trim_end() == fence {
+            let body_offset = pos + line.len();
+            return Split {
+                front_matter: Some((format, block_start..pos)),
+                body: &text[body_offset..],
+                body_offset,
+            };
+        }
+        pos += line.len();
+    }
+    // An opening fence without a closing one: report it as front matter running to the end.
+    Split {
+        front_matter: Some((format, block_start..usize::MAX)),
+        body: "",
+        body_offset: text.len(),
+    }
+}
+
+/// Parses the front matter of `source` (the whole file text).
+pub fn parse(
+    file: &Path,
+    source: &Arc<str>,
+) -> Result<(FrontMatter, Option<FrontMatterSource>, usize), Diagnostic> {
+    let split = split(source);
+    let Some((format, range)) = split.front_matter else {
+        return Ok((FrontMatter::default(), None, 0));
+    };
+    if range.end == usize::MAX {
+        let fence = if format == Format::Toml { "+++" } else { "---" };
+        let at = range.start.saturating_sub(4);
+        return Err(Diagnostic::at(
+            file,
+            source.clone(),
+            at..at + 3,
+            "front matter is never closed",
+        )
+        .with_help(format!(
+            "end the front matter block with a line containing only `{fence}`"
+        )));
+    }
+    let text = &source[range.clone()];
+    let parsed = match format {
+        Format::Toml => toml::from_str::<FrontMatter>(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            (
+                span.start + range.start..span.end + range.start,
+                e.message().trim().to_string(),
+            )
+        }),
+        Format::Yaml => {
+            if text.trim().is_empty() {
+                Ok(FrontMatter::default())
+            } else {
+                serde_saphyr::from_str::<FrontMatter>(text).map_err(|e| {
+                    let at = e.location().map_or(range.start, |loc| {
+                        range.start + offset_of(text, loc.line() as usize, loc.column() as usize)
+                    });
+                    (at..at + 1, yaml_message(&e))
+                })
+            }
+        }
+    };
+    match parsed {
+        Ok(fm) => Ok((
+            fm,
+            Some(FrontMatterSource { format, range }),
+            split.body_offset,
+        )),
+        Err((span, message)) => {
+            let help = unknown_field_help(&message);
+            let d = Diagnostic::at(
+                file,
+                source.clone(),
+                span,
+                format!("invalid front matter: {message}"),
+            );
+            Err(match help {
+                Some(h) => d.with_help(h),
+                None => d,
+            })
+        }
+    }
+}
+
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    // The crate's Display adds its own location and snippet; keep the first line.
+    let full = e.to_string();
+    let first = full.lines().next().unwrap_or("").trim();
+    first.split(" at line ").next().unwrap_or(first).to_string()
+}
+
+/// One step of a key path into front matter.
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    Name(&'a str),
+    Index(usize),
+}
+
+impl FrontMatterSource {
+    /// Byte span (in the file) of the value at `path`, or of the deepest part
+    /// of the path that exists.
+    pub fn locate(&self, source: &str, path: &[Key]) -> Range<usize> {
+        let text = &source[self.range.clone()];
+        let found = match self.format {
+            Format::Toml => locate_toml(text, path),
+            Format::Yaml => locate_yaml(text, path),
+        };
+        let r = found.unwrap_or(0..0);
+        r.start + self.range.start..r.end + self.range.start
+    }
+}
+
+fn locate_toml(text: &str, path: &[Key]) -> Option<Range<usize>> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut best = None;
+    let mut table = Some(root.get_ref());
+    let mut value: Option<&toml::Spanned<DeValue>> = None;
+    for key in path {
+        let next = match (key, table, value.map(|v| v.get_ref())) {
+            (Key::Name(name), Some(t), _) => {
+                t.iter().find(|(k, _)| k.get_ref() == name).map(|(_, v)| v)
+            }
+            (Key::Name(name), None, Some(DeValue::Table(t))) => {
+                t.iter().find(|(k, _)| k.get_ref() == name).map(|(_, v)| v)
+            }
+            (Key::Index(i), _, Some(DeValue::Array(a))) => a.iter().nth(*i),
+            _ => None,
+        };
+        let Some(next) = next else { break };
+        best = Some(next.span());
+        value = Some(next);
+        table = None;
+    }
+    best
+}
+
+/// A YAML node with its span, enough to find key paths.
+enum YamlNode {
+    Map(Vec<(String, YamlNode, Range<usize>)>),
+    Seq(Vec<YamlNode>),
+    Scalar,
+}
+
+fn locate_yaml(text: &str, path: &[Key]) -> Option<Range<usize>> {
+    use serde_saphyr::granit_parser::{Event, Parser};
+    let mut events = Parser::new_from_str(text).filter_map(Result::ok).peekable();
+    fn byte(text: &str, m: &serde_saphyr::granit_parser::Marker) -> usize {
+        m.byte_offset().unwrap_or_else(|| {
+            text.char_indices()
+                .nth(m.index())
+                .map_or(text.len(), |(i, _)| i)
+        })
+    }
+    fn node<'a>(
+        text: &str,
+        events: &mut std::iter::Peekable<
+            impl Iterator<Item = (Event<'a>, serde_saphyr::granit_parser::Span)>,
+        >,
+    ) -> Option<(YamlNode, Range<usize>)> {
+        let (event, span) = events.next()?;
+        let start = byte(text, &span.start);
+        match event {
+            Event::MappingStart(..) => {
+                let mut entries = Vec::new();
+                loop {
+                    if matches!(events.peek(), Some((Event::MappingEnd, _))) {
+                        let (_, end) = events.next()?;
+                        return Some((YamlNode::Map(entries), start..byte(text, &end.end)));
+                    }
+                    let (key_event, key_span) = events.next()?;
+                    let key = match key_event {
+                        Event::Scalar(s, ..) => s.to_string(),
+                        _ => String::new(),
+                    };
+                    let (value, value_range) = node(text, events)?;
+                    let key_start = byte(text, &key_span.start);
+                    let range = if matches!(value, YamlNode::Scalar) {
+                        value_range
+                    } else {
+                        key_start..value_range.end
+                    };
+                    entries.push((key, value, range));
+                }
+            }
+            Event::SequenceStart(..) => {
+                let mut items = Vec::new();
+                let mut ranges = Vec::new();
+                loop {
+                    if matches!(events.peek(), Some((Event::SequenceEnd, _))) {
+                        let (_, end) = events.next()?;
+                        let _ = ranges;
+                        return Some((YamlNode::Seq(items), start..byte(text, &end.end)));
+                    }
+                    let (item, range) = node(text, events)?;
+                    ranges.push(range);
+                    items.push(item);
+                }
+            }
+            Event::StreamStart | Event::DocumentStart(..) => node(text, events),
+            _ => Some((YamlNode::Scalar, start..byte(text, &span.end))),
+        }
+    }
+    let (root, _) = node(text, &mut events)?;
+    // Walk the tree, remembering spans: re-run with ranges kept per child.
+    fn walk(n: &YamlNode, path: &[Key], text: &str) -> Option<Range<usize>> {
+        let (first, rest) = path.split_first()?;
+        match (first, n) {
+            (Key::Name(name), YamlNode::Map(entries)) => {
+                let (_, child, range) = entries.iter().find(|(k, _, _)| k == name)?;
+                walk(child, rest, text).or(Some(range.clone()))
+            }
+            (Key::Index(i), YamlNode::Seq(items)) => {
+                let child = items.get(*i)?;
+                walk(child, rest, text).or_else(|| first_range(child))
+            }
+            _ => None,
+        }
+    }
+    fn first_range(n: &YamlNode) -> Option<Range<usize>> {
+        match n {
+            YamlNode::Map(entries) => entries.first().map(|(_, _, r)| r.clone()),
+            _ => None,
+        }
+    }
+    walk(&root, path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(s: &str) -> Arc<str> {
+        Arc::from(s)
+    }
+
+    #[test]
+    fn toml_and_yaml_read_the_same_fields() {
+        let t =
+            src("+++\ntitle = \"A\"\ndate = 2024-01-02\n[taxonomies]\ntags = [\"x\"]\n+++\nbody");
+        let (fm, _, off) = parse(Path::new("a.md"), &t).unwrap();
+        assert_eq!(fm.title.as_deref(), Some("A"));
+        assert_eq!(fm.date, Some(Date("2024-01-02".into())));
+        assert_eq!(&t[off..], "body");
+        let y = src("---\ntitle: A\ndate: 2024-01-02\ntaxonomies:\n  tags: [x]\n---\nbody");
+        let (fm, _, off) = parse(Path::new("a.md"), &y).unwrap();
+        assert_eq!(fm.title.as_deref(), Some("A"));
+        assert_eq!(fm.taxonomies["tags"], vec!["x".to_string()]);
+        assert_eq!(&y[off..], "body");
+    }
+
+    #[test]
+    fn errors_point_into_the_file() {
+        let t = src("+++\ntitle = \"A\"\ntitel = 3\n+++\n");
+        let e = parse(Path::new("a.md"), &t).unwrap_err();
+        assert_eq!(e.line_col().unwrap().0, 3, "{e}");
+        assert_eq!(e.help.as_deref(), Some("did you mean `title`?"));
+        let y = src("---\ntitle: A\ntitel: 3\n---\n");
+        let e = parse(Path::new("a.md"), &y).unwrap_err();
+        assert_eq!(e.line_col().unwrap().0, 3, "{e}");
+        assert_eq!(e.help.as_deref(), Some("did you mean `title`?"));
+    }
+
+    #[test]
+    fn locate_finds_nested_keys_in_both_formats() {
+        let t = "+++\n[comparison]\nitems = [\"a\"]\nrows = [\n  { key = \"x\", label = \"X\" },\n  { key = \"y\", label = \"Y\" },\n]\n+++\n";
+        let (_, fms, _) = parse(Path::new("a.md"), &src(t)).unwrap();
+        let r = fms.unwrap().locate(
+            t,
+            &[
+                Key::Name("comparison"),
+                Key::Name("rows"),
+                Key::Index(1),
+                Key::Name("key"),
+            ],
+        );
+        assert_eq!(&t[r.clone()], "\"y\"");
+        let y = "---\ncomparison:\n  items: [a]\n  rows:\n    - key: x\n      label: X\n    - key: y\n      label: Y\n---\n";
+        let (_, fms, _) = parse(Path::new("a.md"), &src(y)).unwrap();
+        let r = fms.unwrap().locate(
+            y,
+            &[
+                Key::Name("comparison"),
+                Key::Name("rows"),
+                Key::Index(1),
+                Key::Name("key"),
+            ],
+        );
+        assert_eq!(&y[r], "y");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        let e = parse(Path::new("a.md"), &src("+++\ntitle = \"x\"\n")).unwrap_err();
+        assert!(e.message.contains("never closed"));
+    }
+}

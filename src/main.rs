@@ -1,0 +1,176 @@
+//! Command-line entry point: parses arguments and runs one command.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use guidepost::build::{BuildOptions, build_site, output_dir};
+use guidepost::diagnostics::{Diagnostic, Diagnostics};
+
+#[derive(Parser)]
+#[command(
+    name = "guidepost",
+    version,
+    about = "Build knowledge sites that explain options and help readers decide."
+)]
+struct Cli {
+    /// Show what is being done (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder.
+    Build {
+        /// Site root (the folder with guidepost.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output folder (default: output_dir from guidepost.toml, "output").
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Override base_url ("" for relative links).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Validate and render everything in memory; write nothing.
+    Check {
+        /// Site root (the folder with guidepost.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Create a new site that builds at once with the built-in theme.
+    Init {
+        /// Folder to create (must not exist or be empty).
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match cli.command {
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+        } => {
+            let options = BuildOptions {
+                root: root.clone(),
+                base_url,
+                include_drafts: drafts,
+                url_mode: None,
+            };
+            let progress = Progress::start();
+            let built = build_site(&options);
+            progress.finish();
+            let built = match built {
+                Ok(b) => b,
+                Err(e) => return report(e, &root),
+            };
+            let out = output_dir(&root, &built.site.config, output.as_deref());
+            match guidepost::output::write_site(&built.output, &out, &root) {
+                Ok(_) => {
+                    eprintln!("Built {} into {}", built.stats.summary(), out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(e.into(), &root),
+            }
+        }
+        Command::Check { root, drafts } => {
+            let options = BuildOptions {
+                root: root.clone(),
+                include_drafts: drafts,
+                ..Default::default()
+            };
+            match build_site(&options) {
+                Ok(b) => {
+                    eprintln!("Checked {}: no problems found", b.stats.summary());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(e, &root),
+            }
+        }
+        Command::Init { dir } => match guidepost::init::init_site(&dir) {
+            Ok(()) => {
+                eprintln!(
+                    "Created a new site in {}. Next: cd {} && guidepost build",
+                    dir.display(),
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(e.into(), Path::new(".")),
+        },
+    }
+}
+
+/// Prints every diagnostic with its snippet and returns the failure exit code.
+fn report(diagnostics: Diagnostics, root: &Path) -> ExitCode {
+    let count = diagnostics.0.len();
+    for d in diagnostics.0 {
+        let d: Diagnostic = d.relative_to(root);
+        eprintln!("{:?}", miette::Report::new(d));
+    }
+    eprintln!(
+        "error: build failed with {count} error{}",
+        if count == 1 { "" } else { "s" }
+    );
+    ExitCode::from(1)
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "guidepost=info",
+        _ => "guidepost=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// A spinner shown on a terminal when a build takes longer than a second.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn start() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        bar.set_message("building");
+        let b = bar.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            if !b.is_finished() {
+                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                b.enable_steady_tick(Duration::from_millis(100));
+            }
+        });
+        Progress(Some(bar))
+    }
+
+    fn finish(self) {
+        if let Some(b) = self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

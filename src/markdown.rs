@@ -1,0 +1,449 @@
+//! Parse stage: Markdown to HTML with pulldown-cmark.
+//!
+//! On top of CommonMark this adds what a knowledge site needs: unique heading
+//! ids with self-links, a table of contents, a summary, word count, scrollable
+//! table wrappers, and `@/path.md#anchor` internal links resolved to URLs.
+//! Anchors are checked after every page is rendered (see `model`).
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+
+/// Rendering switches from `[markdown]` in the config.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownOptions {
+    pub smart_punctuation: bool,
+    pub words_per_minute: usize,
+}
+
+/// One table-of-contents entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct TocEntry {
+    pub level: u32,
+    pub id: String,
+    pub title: String,
+    pub permalink: String,
+    pub children: Vec<TocEntry>,
+}
+
+/// A resolved `@/page.md#anchor` link whose anchor must exist on the target.
+#[derive(Debug, Clone)]
+pub struct AnchorLink {
+    /// Content-relative path of the target (`roles/vcio.md`).
+    pub target: String,
+    pub anchor: String,
+    /// Byte span of the link in the whole file.
+    pub span: Range<usize>,
+}
+
+/// A Markdown document rendered to HTML.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub summary: Option<String>,
+    pub toc: Vec<TocEntry>,
+    pub word_count: usize,
+    pub reading_time: usize,
+    pub heading_ids: HashSet<String>,
+    /// Text of the first `# ` heading, when it was used as the title and dropped.
+    pub first_h1: Option<String>,
+    pub anchor_links: Vec<AnchorLink>,
+}
+
+/// Resolves the part of an internal link after `@/` (without the anchor) to a site path.
+pub type Resolver<'a> = &'a (dyn Fn(&str) -> Result<String, String> + Sync);
+
+/// Ids the default theme uses for its own landmarks; headings never take them.
+const RESERVED_IDS: &[&str] = &[
+    "main",
+    "content",
+    "site-header",
+    "site-nav",
+    "site-footer",
+    "toc",
+    "breadcrumbs",
+];
+
+fn parser_options(opts: &MarkdownOptions) -> Options {
+    let mut o = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    if opts.smart_punctuation {
+        o |= Options::ENABLE_SMART_PUNCTUATION;
+    }
+    o
+}
+
+/// Lower-case, ASCII letters and digits, other runs become one `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c);
+        } else {
+            dash = true;
+        }
+    }
+    if out.is_empty() {
+        "section".into()
+    } else {
+        out
+    }
+}
+
+/// Renders a page body. `body_offset` is where the body starts in the file,
+/// so link errors carry file offsets. Returns the rendering and link errors.
+pub fn render(
+    body: &str,
+    body_offset: usize,
+    drop_first_h1: bool,
+    opts: &MarkdownOptions,
+    resolve: Resolver,
+) -> (Rendered, Vec<(Range<usize>, String)>) {
+    let mut out = Rendered::default();
+    let mut errors = Vec::new();
+    let mut used_ids: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    let mut flat_toc: Vec<(u32, String, String)> = Vec::new();
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    let mut first_paragraph_end: Option<usize> = None;
+    let mut more_marker: Option<usize> = None;
+    let mut last_heading = String::new();
+    let mut depth = 0usize;
+    let mut heading: Option<(HeadingLevel, Option<String>, Vec<String>, Vec<Event>)> = None;
+    let mut pending: Vec<Event> = Vec::new();
+
+    let flush = |pending: &mut Vec<Event>, html: &mut String| {
+        if !pending.is_empty() {
+            html::push_html(html, pending.drain(..));
+        }
+    };
+
+    for (event, range) in Parser::new_ext(body, parser_options(opts)).into_offset_iter() {
+        if let Some((level, id, classes, inner)) = heading.as_mut() {
+            match event {
+                Event::End(TagEnd::Heading(_)) => {
+                    let text = plain_text(inner);
+                    out.word_count += count_words(&text);
+                    if drop_first_h1 && *level == HeadingLevel::H1 && out.first_h1.is_none() {
+                        out.first_h1 = Some(text);
+                        heading = None;
+                        continue;
+                    }
+                    let base = id.clone().unwrap_or_else(|| slugify(&text));
+                    let id = unique_id(base, &mut used_ids);
+                    let n = *level as u32;
+                    flush(&mut pending, &mut html);
+                    let mut inner_html = String::new();
+                    html::push_html(&mut inner_html, inner.drain(..));
+                    let class_attr = if classes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" class=\"{}\"", escape_attr(&classes.join(" ")))
+                    };
+                    html.push_str(&format!(
+                        "<h{n} id=\"{id}\"{class_attr}>{inner_html} <a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{n}>\n"
+                    ));
+                    if n >= 2 {
+                        flat_toc.push((n, id.clone(), text.clone()));
+                    }
+                    last_heading = text;
+                    out.heading_ids.insert(id);
+                    heading = None;
+                }
+                other => inner.push(resolve_link(
+                    other,
+                    &range,
+                    body_offset,
+                    resolve,
+                    &mut out,
+                    &mut errors,
+                )),
+            }
+            continue;
+        }
+        match event {
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => {
+                heading = Some((
+                    level,
+                    id.map(|s| s.to_string()),
+                    classes.iter().map(|c| c.to_string()).collect(),
+                    Vec::new(),
+                ));
+            }
+            Event::Start(Tag::Table(_)) => {
+                pending.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">",
+                    escape_attr(&if last_heading.is_empty() {
+                        "Table".to_string()
+                    } else {
+                        format!("Table: {last_heading}")
+                    })
+                ))));
+                pending.push(event);
+            }
+            Event::End(TagEnd::Table) => {
+                pending.push(event);
+                pending.push(Event::Html(CowStr::from("</div>\n")));
+            }
+            Event::Start(Tag::Paragraph) => {
+                depth += 1;
+                pending.push(event);
+            }
+            Event::End(TagEnd::Paragraph) => {
+                depth = depth.saturating_sub(1);
+                pending.push(event);
+                if first_paragraph_end.is_none() && depth == 0 {
+                    flush(&mut pending, &mut html);
+                    first_paragraph_end = Some(html.len());
+                }
+            }
+            Event::Html(ref s) | Event::InlineHtml(ref s) if s.trim() == "<!-- more -->" => {
+                flush(&mut pending, &mut html);
+                more_marker = Some(html.len());
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                out.word_count += count_words(t);
+                pending.push(event);
+            }
+            other => {
+                let e = resolve_link(other, &range, body_offset, resolve, &mut out, &mut errors);
+                pending.push(e);
+            }
+        }
+        if pending.len() > 256 {
+            flush(&mut pending, &mut html);
+        }
+    }
+    flush(&mut pending, &mut html);
+    out.summary = more_marker
+        .or(first_paragraph_end)
+        .map(|end| html[..end].to_string());
+    out.html = html;
+    out.toc = nest_toc(flat_toc);
+    out.reading_time = out.word_count.div_ceil(opts.words_per_minute.max(1));
+    (out, errors)
+}
+
+/// Renders a short Markdown fragment (a table cell, a decision-tree answer).
+/// Without `block`, a single wrapping paragraph is removed.
+pub fn render_fragment(
+    text: &str,
+    block: bool,
+    opts: &MarkdownOptions,
+    resolve: Resolver,
+) -> Result<String, String> {
+    let (r, errors) = render(text, 0, false, opts, resolve);
+    if let Some((_, message)) = errors.into_iter().next() {
+        return Err(message);
+    }
+    let html = r.html.trim_end();
+    if !block
+        && let Some(inner) = html
+            .strip_prefix("<p>")
+            .and_then(|h| h.strip_suffix("</p>"))
+        && !inner.contains("<p>")
+    {
+        return Ok(inner.to_string());
+    }
+    Ok(html.to_string())
+}
+
+fn resolve_link<'a>(
+    event: Event<'a>,
+    range: &Range<usize>,
+    body_offset: usize,
+    resolve: Resolver,
+    out: &mut Rendered,
+    errors: &mut Vec<(Range<usize>, String)>,
+) -> Event<'a> {
+    match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if dest_url.starts_with("@/") => {
+            let span = range.start + body_offset..range.end + body_offset;
+            let (target, anchor) = match dest_url[2..].split_once('#') {
+                Some((t, a)) => (t.to_string(), Some(a.to_string())),
+                None => (dest_url[2..].to_string(), None),
+            };
+            let url = match resolve(&target) {
+                Ok(path) => {
+                    if let Some(a) = &anchor {
+                        out.anchor_links.push(AnchorLink {
+                            target: target.clone(),
+                            anchor: a.clone(),
+                            span: span.clone(),
+                        });
+                        format!("{path}#{a}")
+                    } else {
+                        path
+                    }
+                }
+                Err(message) => {
+                    errors.push((span, message));
+                    String::from("#")
+                }
+            };
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(url),
+                title,
+                id,
+            })
+        }
+        other => other,
+    }
+}
+
+fn unique_id(base: String, used: &mut HashSet<String>) -> String {
+    let mut id = base.clone();
+    let mut n = 1;
+    while used.contains(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    used.insert(id.clone());
+    id
+}
+
+fn plain_text(events: &[Event]) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.trim().to_string()
+}
+
+fn count_words(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+fn nest_toc(flat: Vec<(u32, String, String)>) -> Vec<TocEntry> {
+    fn take(flat: &[(u32, String, String)], i: &mut usize, level: u32) -> Vec<TocEntry> {
+        let mut entries = Vec::new();
+        while *i < flat.len() {
+            let (l, id, title) = &flat[*i];
+            if *l < level {
+                break;
+            }
+            *i += 1;
+            let children = take(flat, i, l + 1);
+            entries.push(TocEntry {
+                level: *l,
+                id: id.clone(),
+                title: title.clone(),
+                permalink: format!("#{id}"),
+                children,
+            });
+        }
+        entries
+    }
+    let min = flat.iter().map(|(l, ..)| *l).min().unwrap_or(2);
+    let mut i = 0;
+    let mut all = Vec::new();
+    while i < flat.len() {
+        all.extend(take(&flat, &mut i, min));
+    }
+    all
+}
+
+/// Escapes text for use inside an HTML attribute or element.
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPTS: MarkdownOptions = MarkdownOptions {
+        smart_punctuation: true,
+        words_per_minute: 200,
+    };
+
+    fn no_links(_: &str) -> Result<String, String> {
+        Err("no pages".into())
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_toc() {
+        let (r, _) = render(
+            "## Intro\n\ntext\n\n## Intro\n\n### Sub {#custom}\n",
+            0,
+            false,
+            &OPTS,
+            &no_links,
+        );
+        assert!(r.html.contains("<h2 id=\"intro\">Intro"), "{}", r.html);
+        assert!(r.html.contains("id=\"intro-1\""));
+        assert!(r.html.contains("<h3 id=\"custom\">"));
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[1].children[0].id, "custom");
+        assert_eq!(r.summary.as_deref(), Some("<p>text</p>\n"));
+    }
+
+    #[test]
+    fn internal_links_resolve_and_report_errors_at_file_offsets() {
+        let resolve = |t: &str| {
+            if t == "a.md" {
+                Ok("/a/".to_string())
+            } else {
+                Err(format!("no page {t}"))
+            }
+        };
+        let (r, errors) = render("[x](@/a.md#top) [y](@/b.md)", 10, false, &OPTS, &resolve);
+        assert!(r.html.contains("href=\"/a/#top\""));
+        assert_eq!(r.anchor_links[0].anchor, "top");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].0.start, 10 + 16);
+    }
+
+    #[test]
+    fn more_marker_sets_summary_and_tables_scroll() {
+        let (r, _) = render(
+            "one\n\ntwo\n\n<!-- more -->\n\n|a|\n|-|\n|b|\n",
+            0,
+            false,
+            &OPTS,
+            &no_links,
+        );
+        assert_eq!(r.summary.as_deref(), Some("<p>one</p>\n<p>two</p>\n"));
+        assert!(r.html.contains("<div class=\"table-scroll\""));
+    }
+
+    #[test]
+    fn fragment_strips_paragraph() {
+        assert_eq!(
+            render_fragment("*a*", false, &OPTS, &no_links).unwrap(),
+            "<em>a</em>"
+        );
+    }
+}

@@ -1,0 +1,634 @@
+//! Model stage: parsed files become a site — sections, pages, URLs, ordering,
+//! previous/next links, taxonomies — and Markdown bodies are rendered with
+//! internal links resolved against it.
+//!
+//! Documents live in one `Vec` and refer to each other by index ([`DocId`]),
+//! so a single document can be replaced and re-rendered on its own.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, closest};
+use crate::frontmatter::{self, FrontMatter, FrontMatterSource, Key, SortBy};
+use crate::load::{AssetFile, ContentFiles, SourceFile};
+use crate::markdown::{self, MarkdownOptions, Rendered, slugify};
+use crate::urls::UrlMode;
+
+/// Index of a document in [`Site::docs`].
+pub type DocId = usize;
+
+/// Whether a document is a section (`_index.md`) or a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Section,
+    Page,
+}
+
+/// One Markdown file of the site, parsed and rendered.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub kind: DocKind,
+    /// Content-relative path: `roles/vcio.md`, `roles/_index.md`, `_index.md`.
+    pub rel_path: String,
+    /// Site-root-relative path for messages: `content/roles/vcio.md`.
+    pub display_path: PathBuf,
+    pub source: Arc<str>,
+    pub meta: FrontMatter,
+    pub front_matter: Option<FrontMatterSource>,
+    pub body_offset: usize,
+    /// Site path: `/roles/vcio/`.
+    pub path: String,
+    pub title: String,
+    pub parent: Option<DocId>,
+    /// For sections: their pages in display order, and their subsections.
+    pub pages: Vec<DocId>,
+    pub subsections: Vec<DocId>,
+    pub previous: Option<DocId>,
+    pub next: Option<DocId>,
+    /// Files next to a `name/index.md` page, copied beside its output.
+    pub assets: Vec<AssetFile>,
+    pub rendered: Rendered,
+}
+
+impl Document {
+    /// Span of a front matter key path in the file (for later errors).
+    pub fn locate(&self, path: &[Key]) -> std::ops::Range<usize> {
+        match &self.front_matter {
+            Some(fm) => fm.locate(&self.source, path),
+            None => 0..0,
+        }
+    }
+
+    /// An error at a front matter key path of this document.
+    pub fn error_at(&self, path: &[Key], message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(
+            self.display_path.clone(),
+            self.source.clone(),
+            self.locate(path),
+            message,
+        )
+    }
+}
+
+/// A taxonomy term (`tags = ["security"]` → term `security`).
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub name: String,
+    pub slug: String,
+    pub pages: Vec<DocId>,
+}
+
+/// A configured taxonomy and its terms, sorted by name.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub name: String,
+    pub slug: String,
+    pub feed: bool,
+    pub terms: Vec<Term>,
+}
+
+/// The whole site model.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: Arc<Config>,
+    pub url_mode: UrlMode,
+    pub docs: Vec<Document>,
+    pub by_rel_path: HashMap<String, DocId>,
+    pub root_section: DocId,
+    pub taxonomies: Vec<Taxonomy>,
+    /// Non-Markdown files under `content/` that are not page bundles' assets.
+    pub loose_assets: Vec<AssetFile>,
+    /// Drafts left out of this build (for clearer broken-link errors).
+    pub skipped_drafts: HashSet<String>,
+}
+
+impl Site {
+    /// Looks a document up by `@/`-style path (`roles/vcio.md`, with or without `@/`).
+    pub fn get(&self, rel_path: &str) -> Option<&Document> {
+        let key = rel_path.trim_start_matches("@/").trim_start_matches('/');
+        self.by_rel_path.get(key).map(|&id| &self.docs[id])
+    }
+
+    /// Public URL of a site path in this build's URL mode.
+    pub fn permalink(&self, path: &str) -> String {
+        self.url_mode.permalink(path)
+    }
+
+    /// Documents from the home section down to the parent of `id`.
+    pub fn ancestors(&self, id: DocId) -> Vec<DocId> {
+        let mut chain = Vec::new();
+        let mut cur = self.docs[id].parent;
+        while let Some(p) = cur {
+            chain.push(p);
+            cur = self.docs[p].parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Pages (not sections) of the site.
+    pub fn pages(&self) -> impl Iterator<Item = &Document> {
+        self.docs.iter().filter(|d| d.kind == DocKind::Page)
+    }
+}
+
+/// Switches for assembling a site.
+#[derive(Debug, Clone, Default)]
+pub struct ModelOptions {
+    pub include_drafts: bool,
+}
+
+/// Builds the site model from loaded files. Reports every problem found.
+pub fn assemble(
+    config: Arc<Config>,
+    url_mode: UrlMode,
+    files: ContentFiles,
+    options: &ModelOptions,
+) -> Result<Site, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+
+    // Parse front matter in parallel.
+    let parsed: Vec<Result<Document, Diagnostic>> =
+        files.markdown.into_par_iter().map(parse_document).collect();
+    let mut docs = Vec::with_capacity(parsed.len() + 1);
+    let mut skipped_drafts = HashSet::new();
+    for p in parsed {
+        match p {
+            Ok(d) if d.meta.draft && !options.include_drafts => {
+                skipped_drafts.insert(d.rel_path.clone());
+            }
+            Ok(d) => docs.push(d),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !docs.iter().any(|d| d.rel_path == "_index.md") {
+        let empty = SourceFile {
+            rel_path: "_index.md".into(),
+            display_path: "content/_index.md".into(),
+            text: Arc::from(""),
+        };
+        docs.push(parse_document(empty).expect("an empty home section parses"));
+    }
+    docs.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+
+    for d in &docs {
+        errors.extend(check_kind_keys(d, &config));
+    }
+
+    // Paths, and two documents claiming one output.
+    let mut by_path: HashMap<String, DocId> = HashMap::new();
+    for (id, d) in docs.iter_mut().enumerate() {
+        d.path = site_path(&d.rel_path, d.kind, d.meta.slug.as_deref());
+        let _ = id;
+    }
+    for (id, d) in docs.iter().enumerate() {
+        if let Some(&other) = by_path.get(&d.path) {
+            errors.push(
+                Diagnostic::in_file(
+                    d.display_path.clone(),
+                    format!(
+                        "writes the same output path `{}` as {}",
+                        d.path,
+                        docs[other].display_path.display()
+                    ),
+                )
+                .with_help("give one of them a different `slug` or file name"),
+            );
+        } else {
+            by_path.insert(d.path.clone(), id);
+        }
+    }
+    let by_rel_path: HashMap<String, DocId> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.rel_path.clone(), i))
+        .collect();
+
+    // Section tree: each document belongs to the nearest section above it.
+    let root_section = by_rel_path["_index.md"];
+    for id in 0..docs.len() {
+        if id == root_section {
+            continue;
+        }
+        let parent = parent_section(&docs[id].rel_path, docs[id].kind, &by_rel_path);
+        docs[id].parent = Some(parent);
+        match docs[id].kind {
+            DocKind::Page => docs[parent].pages.push(id),
+            DocKind::Section => docs[parent].subsections.push(id),
+        }
+    }
+
+    // Page bundles' assets; everything else is copied where it lies.
+    let mut loose_assets = Vec::new();
+    for asset in files.assets {
+        let dir = asset.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let bundle = if dir.is_empty() {
+            None
+        } else {
+            by_rel_path.get(&format!("{dir}/index.md")).copied()
+        };
+        match bundle {
+            Some(id) => docs[id].assets.push(asset),
+            None => loose_assets.push(asset),
+        }
+    }
+
+    // Render Markdown in parallel, resolving internal links.
+    let md_opts = MarkdownOptions {
+        smart_punctuation: config.markdown.smart_punctuation,
+        words_per_minute: config.markdown.words_per_minute,
+    };
+    let paths: HashMap<&str, &str> = docs
+        .iter()
+        .map(|d| (d.rel_path.as_str(), d.path.as_str()))
+        .collect();
+    let resolve = |target: &str| -> Result<String, String> {
+        resolve_link(target, &paths, &skipped_drafts, &url_mode)
+    };
+    let rendered: Vec<(Rendered, Vec<Diagnostic>)> = docs
+        .par_iter()
+        .map(|d| {
+            let body = &d.source[d.body_offset..];
+            let (r, link_errors) = markdown::render(body, d.body_offset, d.meta.title.is_none(), &md_opts, &resolve);
+            let diags = link_errors
+                .into_iter()
+                .map(|(span, msg)| {
+                    Diagnostic::at(d.display_path.clone(), d.source.clone(), span, msg)
+                        .with_help("internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id), relative to content/")
+                })
+                .collect();
+            (r, diags)
+        })
+        .collect();
+    for (d, (r, diags)) in docs.iter_mut().zip(rendered) {
+        d.rendered = r;
+        errors.extend(diags);
+        d.title = d
+            .meta
+            .title
+            .clone()
+            .or_else(|| d.rendered.first_h1.clone())
+            .unwrap_or_else(|| default_title(&d.rel_path));
+    }
+
+    // Anchors of `@/page.md#anchor` links must exist on the target.
+    for d in &docs {
+        for link in &d.rendered.anchor_links {
+            if let Some(&t) = by_rel_path.get(link.target.as_str())
+                && !docs[t].rendered.heading_ids.contains(&link.anchor)
+            {
+                let mut e = Diagnostic::at(
+                    d.display_path.clone(),
+                    d.source.clone(),
+                    link.span.clone(),
+                    format!(
+                        "link to missing anchor `#{}` on {}",
+                        link.anchor,
+                        docs[t].display_path.display()
+                    ),
+                );
+                let ids: Vec<&str> = docs[t]
+                    .rendered
+                    .heading_ids
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                if let Some(best) = closest(&link.anchor, ids) {
+                    e = e.with_help(format!("did you mean `#{best}`?"));
+                }
+                errors.push(e);
+            }
+        }
+    }
+
+    // Order each section's pages; link neighbours.
+    for s in 0..docs.len() {
+        if docs[s].kind != DocKind::Section {
+            continue;
+        }
+        let sort_by = docs[s].meta.sort_by.unwrap_or_default();
+        let mut pages = std::mem::take(&mut docs[s].pages);
+        sort_docs(&mut pages, &docs, sort_by);
+        for (i, &p) in pages.iter().enumerate() {
+            docs[p].previous = i.checked_sub(1).map(|j| pages[j]);
+            docs[p].next = pages.get(i + 1).copied();
+        }
+        docs[s].pages = pages;
+        let mut subs = std::mem::take(&mut docs[s].subsections);
+        sort_docs(&mut subs, &docs, SortBy::Weight);
+        docs[s].subsections = subs;
+    }
+
+    let taxonomies = build_taxonomies(&docs, &config, &mut errors);
+
+    if errors.is_empty() {
+        Ok(Site {
+            config,
+            url_mode,
+            docs,
+            by_rel_path,
+            root_section,
+            taxonomies,
+            loose_assets,
+            skipped_drafts,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses one file's front matter into a document (Markdown is rendered later).
+pub fn parse_document(file: SourceFile) -> Result<Document, Diagnostic> {
+    let (meta, front_matter, body_offset) = frontmatter::parse(&file.display_path, &file.text)?;
+    let kind = if file.rel_path == "_index.md" || file.rel_path.ends_with("/_index.md") {
+        DocKind::Section
+    } else {
+        DocKind::Page
+    };
+    Ok(Document {
+        kind,
+        rel_path: file.rel_path,
+        display_path: file.display_path,
+        source: file.text,
+        meta,
+        front_matter,
+        body_offset,
+        path: String::new(),
+        title: String::new(),
+        parent: None,
+        pages: Vec::new(),
+        subsections: Vec::new(),
+        previous: None,
+        next: None,
+        assets: Vec::new(),
+        rendered: Rendered::default(),
+    })
+}
+
+fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    if d.kind == DocKind::Page {
+        for (key, set) in [
+            ("sort_by", d.meta.sort_by.is_some()),
+            ("paginate_by", d.meta.paginate_by.is_some()),
+            ("feed", d.meta.feed.is_some()),
+        ] {
+            if set {
+                errors.push(
+                    d.error_at(
+                        &[Key::Name(key)],
+                        format!("`{key}` only applies to sections"),
+                    )
+                    .with_help("move it to the section's _index.md"),
+                );
+            }
+        }
+    }
+    if let Some(slug) = &d.meta.slug
+        && (slug.is_empty()
+            || slug.contains('/')
+            || slug.contains('\\')
+            || slug == "."
+            || slug == "..")
+    {
+        errors.push(
+            d.error_at(&[Key::Name("slug")], format!("invalid slug `{slug}`"))
+                .with_help("a slug is one path segment such as `my-page`"),
+        );
+    }
+    for name in d.meta.taxonomies.keys() {
+        if !config.taxonomies.iter().any(|t| &t.name == name) {
+            let known: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
+            let help = match closest(name, known.iter().copied()) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None => {
+                    format!("declare it in guidepost.toml: taxonomies = [{{ name = \"{name}\" }}]")
+                }
+            };
+            errors.push(
+                d.error_at(
+                    &[Key::Name("taxonomies"), Key::Name(name)],
+                    format!("unknown taxonomy `{name}`"),
+                )
+                .with_help(help),
+            );
+        }
+    }
+    for (i, alias) in d.meta.aliases.iter().enumerate() {
+        if alias.split('/').any(|s| s == "..") || alias.contains('\\') {
+            errors.push(
+                d.error_at(
+                    &[Key::Name("aliases"), Key::Index(i)],
+                    format!("invalid alias `{alias}`"),
+                )
+                .with_help("an alias is a site path such as `/old/path/`"),
+            );
+        }
+    }
+    errors
+}
+
+fn resolve_link(
+    target: &str,
+    paths: &HashMap<&str, &str>,
+    drafts: &HashSet<String>,
+    url_mode: &UrlMode,
+) -> Result<String, String> {
+    let key = target.trim_start_matches('/');
+    match paths.get(key) {
+        Some(path) => Ok(url_mode.permalink(path)),
+        None if drafts.contains(key) => Err(format!(
+            "link to `@/{key}`, which is a draft (build with --drafts to include it)"
+        )),
+        None => {
+            let mut msg = format!("link to missing page `@/{key}`");
+            if let Some(best) = closest(key, paths.keys().copied()) {
+                msg.push_str(&format!(" (did you mean `@/{best}`?)"));
+            }
+            Err(msg)
+        }
+    }
+}
+
+/// Site path of a content file.
+fn site_path(rel_path: &str, kind: DocKind, slug: Option<&str>) -> String {
+    let stem = rel_path.trim_end_matches(".md");
+    let mut parts: Vec<&str> = stem.split('/').collect();
+    match kind {
+        DocKind::Section => {
+            parts.pop();
+        }
+        DocKind::Page => {
+            if parts.last() == Some(&"index") {
+                parts.pop();
+            }
+            if let Some(slug) = slug {
+                parts.pop();
+                parts.push(slug);
+            }
+        }
+    }
+    let parts: Vec<String> = parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| url_segment(p))
+        .collect();
+    if parts.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{}/", parts.join("/"))
+    }
+}
+
+/// Makes a path segment URL-safe while keeping it readable.
+fn url_segment(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.~".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .to_lowercase()
+}
+
+fn parent_section(rel_path: &str, kind: DocKind, by_rel_path: &HashMap<String, DocId>) -> DocId {
+    let mut dir: Vec<&str> = rel_path.split('/').collect();
+    dir.pop();
+    if kind == DocKind::Section || rel_path.ends_with("/index.md") {
+        dir.pop();
+    }
+    loop {
+        let candidate = if dir.is_empty() {
+            "_index.md".to_string()
+        } else {
+            format!("{}/_index.md", dir.join("/"))
+        };
+        if let Some(&id) = by_rel_path.get(&candidate) {
+            return id;
+        }
+        dir.pop();
+    }
+}
+
+fn default_title(rel_path: &str) -> String {
+    let stem = rel_path
+        .trim_end_matches(".md")
+        .trim_end_matches("/index")
+        .trim_end_matches("/_index");
+    let last = stem.rsplit('/').next().unwrap_or(stem);
+    let words = last.replace(['-', '_'], " ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => "Home".into(),
+    }
+}
+
+fn sort_docs(ids: &mut [DocId], docs: &[Document], by: SortBy) {
+    match by {
+        SortBy::Weight => ids.sort_by(|&a, &b| {
+            let (a, b) = (&docs[a], &docs[b]);
+            (a.meta.weight.is_none(), a.meta.weight, &a.title).cmp(&(
+                b.meta.weight.is_none(),
+                b.meta.weight,
+                &b.title,
+            ))
+        }),
+        SortBy::Date => ids.sort_by(|&a, &b| {
+            let (a, b) = (&docs[a], &docs[b]);
+            b.meta
+                .date
+                .cmp(&a.meta.date)
+                .then_with(|| a.title.cmp(&b.title))
+        }),
+        SortBy::Title => ids.sort_by(|&a, &b| {
+            docs[a]
+                .title
+                .to_lowercase()
+                .cmp(&docs[b].title.to_lowercase())
+        }),
+        SortBy::None => ids.sort_by(|&a, &b| docs[a].rel_path.cmp(&docs[b].rel_path)),
+    }
+}
+
+fn build_taxonomies(
+    docs: &[Document],
+    config: &Config,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Taxonomy> {
+    config
+        .taxonomies
+        .iter()
+        .map(|t| {
+            let mut terms: BTreeMap<String, Term> = BTreeMap::new();
+            for (id, d) in docs.iter().enumerate() {
+                if d.kind != DocKind::Page {
+                    continue;
+                }
+                for name in d.meta.taxonomies.get(&t.name).into_iter().flatten() {
+                    let slug = slugify(name);
+                    let term = terms.entry(slug.clone()).or_insert_with(|| Term {
+                        name: name.clone(),
+                        slug,
+                        pages: Vec::new(),
+                    });
+                    if term.name != *name {
+                        errors.push(
+                            d.error_at(
+                                &[Key::Name("taxonomies"), Key::Name(&t.name)],
+                                format!(
+                                    "term `{name}` and `{}` both become /{}/{}/",
+                                    term.name,
+                                    slugify(&t.name),
+                                    term.slug
+                                ),
+                            )
+                            .with_help("spell the term the same way everywhere"),
+                        );
+                    }
+                    term.pages.push(id);
+                }
+            }
+            let mut terms: Vec<Term> = terms.into_values().collect();
+            for term in &mut terms {
+                sort_docs(&mut term.pages, docs, SortBy::Date);
+            }
+            Taxonomy {
+                name: t.name.clone(),
+                slug: slugify(&t.name),
+                feed: t.feed,
+                terms,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_paths_follow_the_content_tree() {
+        assert_eq!(site_path("_index.md", DocKind::Section, None), "/");
+        assert_eq!(
+            site_path("roles/_index.md", DocKind::Section, None),
+            "/roles/"
+        );
+        assert_eq!(
+            site_path("roles/vcio.md", DocKind::Page, None),
+            "/roles/vcio/"
+        );
+        assert_eq!(site_path("guide/index.md", DocKind::Page, None), "/guide/");
+        assert_eq!(
+            site_path("roles/vcio.md", DocKind::Page, Some("cio")),
+            "/roles/cio/"
+        );
+    }
+}

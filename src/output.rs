@@ -1,0 +1,144 @@
+//! Write stage: the single place where a build touches the output folder.
+//!
+//! The site is written into a fresh temporary folder beside the output folder
+//! and swapped in only when every file was written, so a failed or killed
+//! build leaves the previous output exactly as it was. Guidepost only ever
+//! replaces a folder that carries its marker file, and never the site root,
+//! `content/`, `themes/` or one of their ancestors.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diagnostics::Diagnostic;
+use crate::render::SiteOutput;
+
+/// Name of the marker file that says "Guidepost made this folder".
+pub const MARKER: &str = ".guidepost-output";
+
+/// Checks that `out` may be replaced: it must not exist, be empty, or carry the marker,
+/// and it must not be (or contain) the site's own sources.
+pub fn check_replaceable(out: &Path, root: &Path) -> Result<(), Diagnostic> {
+    let abs = |p: &Path| fs::canonicalize(p).unwrap_or_else(|_| absolute(p));
+    let out_abs = abs(out);
+    let root_abs = abs(root);
+    for protected in [
+        root_abs.clone(),
+        root_abs.join("content"),
+        root_abs.join("themes"),
+        root_abs.join("templates"),
+        root_abs.join("static"),
+    ] {
+        if protected.starts_with(&out_abs) {
+            return Err(Diagnostic::general(format!(
+                "refusing to use {} as the output folder: it is or contains the site's own {}",
+                out.display(),
+                protected.display()
+            ))
+            .with_help("choose an output folder such as `output` inside the site root"));
+        }
+    }
+    if out.exists() {
+        if !out.is_dir() {
+            return Err(Diagnostic::general(format!(
+                "output path {} exists and is not a folder",
+                out.display()
+            )));
+        }
+        let empty = fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty && !out.join(MARKER).exists() {
+            return Err(Diagnostic::general(format!(
+                "refusing to replace {}: it is not empty and Guidepost did not create it (no {MARKER} file)",
+                out.display()
+            ))
+            .with_help("pass --output with a new folder, or empty/remove that folder yourself"));
+        }
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// Writes `site` to `out` atomically (build beside, then swap). Returns the number of files written.
+pub fn write_site(site: &SiteOutput, out: &Path, root: &Path) -> Result<usize, Diagnostic> {
+    check_replaceable(out, root)?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)
+        .map_err(|e| Diagnostic::general(format!("cannot create {}: {e}", parent.display())))?;
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.guidepost-new-"))
+        .tempdir_in(parent)
+        .map_err(|e| {
+            Diagnostic::general(format!(
+                "cannot create a temporary folder in {}: {e}",
+                parent.display()
+            ))
+        })?;
+    let dirs: std::collections::BTreeSet<PathBuf> = site
+        .files
+        .keys()
+        .filter_map(|p| Path::new(p).parent().map(Path::to_path_buf))
+        .collect();
+    for d in &dirs {
+        fs::create_dir_all(staging.path().join(d)).map_err(|e| {
+            Diagnostic::general(format!("cannot create folder {}: {e}", d.display()))
+        })?;
+    }
+    let results: Vec<Result<(), Diagnostic>> = site
+        .files
+        .par_iter()
+        .map(|(path, body)| {
+            let target = staging.path().join(path);
+            let result = match body {
+                crate::render::OutputBody::Disk(src) => fs::copy(src, &target).map(|_| ()),
+                other => other.bytes().and_then(|b| fs::write(&target, b)),
+            };
+            result.map_err(|e| Diagnostic::general(format!("cannot write {path}: {e}")))
+        })
+        .collect();
+    results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    let mut marker = fs::File::create(staging.path().join(MARKER))
+        .map_err(|e| Diagnostic::general(format!("cannot write marker: {e}")))?;
+    let _ = marker.write_all(b"This folder is written by Guidepost and replaced on every build.\n");
+    drop(marker);
+
+    // Swap: move the old output aside, move the new one in, then delete the old.
+    let staging_path = staging.keep();
+    let old = if out.exists() {
+        let old = parent.join(format!(".{name}.guidepost-old-{}", std::process::id()));
+        fs::rename(out, &old)
+            .map_err(|e| Diagnostic::general(format!("cannot move the old output aside: {e}")))?;
+        Some(old)
+    } else {
+        None
+    };
+    if let Err(e) = fs::rename(&staging_path, out) {
+        if let Some(old) = &old {
+            let _ = fs::rename(old, out);
+        }
+        let _ = fs::remove_dir_all(&staging_path);
+        return Err(Diagnostic::general(format!(
+            "cannot move the new output into place: {e}"
+        )));
+    }
+    if let Some(old) = old {
+        let _ = fs::remove_dir_all(old);
+    }
+    Ok(site.files.len())
+}

@@ -1,0 +1,780 @@
+//! Render stage: the site model becomes output files in memory.
+//!
+//! Each document's template object is built once and shared (Tera values are
+//! reference-counted) by its own page and by every listing that shows it, so
+//! large sections and taxonomies cost no copying. Pages render in parallel.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tera::{Context, Map, Tera, Value};
+
+use crate::comparison::render_table;
+use crate::diagnostics::Diagnostic;
+use crate::model::{DocId, DocKind, Document, Site};
+use crate::templates::{FunctionData, Templates, tera_error};
+use crate::theme::{StaticSource, Theme};
+use crate::urls::{output_file, relativize, relativize_html};
+
+/// The bytes of one output file.
+#[derive(Debug, Clone)]
+pub enum OutputBody {
+    /// Generated in memory.
+    Generated(Arc<Vec<u8>>),
+    /// Copied from a file on disk.
+    Disk(PathBuf),
+    /// Built into the binary (default theme).
+    Embedded(&'static [u8]),
+}
+
+impl OutputBody {
+    fn text(s: String) -> Self {
+        OutputBody::Generated(Arc::new(s.into_bytes()))
+    }
+
+    /// Reads the bytes (from memory, the binary, or disk).
+    pub fn bytes(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
+        Ok(match self {
+            OutputBody::Generated(b) => std::borrow::Cow::Borrowed(b.as_slice()),
+            OutputBody::Embedded(b) => std::borrow::Cow::Borrowed(b),
+            OutputBody::Disk(p) => std::borrow::Cow::Owned(std::fs::read(p)?),
+        })
+    }
+}
+
+/// Every file of a built site, by output-relative path (`roles/vcio/index.html`).
+#[derive(Debug, Clone, Default)]
+pub struct SiteOutput {
+    pub files: BTreeMap<String, OutputBody>,
+}
+
+/// Renders the whole site. Reports every template and data error found.
+pub fn render_site(
+    site: Arc<Site>,
+    theme: &Theme,
+    mut templates: Templates,
+) -> Result<SiteOutput, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+
+    // Comparison tables, checked against their front matter.
+    let comparisons: HashMap<DocId, String> = site
+        .docs
+        .iter()
+        .enumerate()
+        .filter_map(|(id, d)| d.meta.comparison.as_ref().map(|spec| (id, d, spec)))
+        .filter_map(|(id, d, spec)| match render_table(&site, spec) {
+            Ok(html) => Some((id, html)),
+            Err(errs) => {
+                errors.extend(errs.iter().map(|e| e.to_diagnostic(d)));
+                None
+            }
+        })
+        .collect();
+    let decisions = crate::decision::prepare(&site);
+    if let Err(errs) = &decisions {
+        errors.extend(errs.iter().cloned());
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let decisions = decisions.unwrap_or_default();
+
+    // Template objects, built once.
+    let values = build_values(&site, &comparisons, &decisions);
+    let values_by_path: HashMap<String, Value> = site
+        .docs
+        .iter()
+        .zip(&values)
+        .map(|(d, v)| (d.rel_path.clone(), v.clone()))
+        .collect();
+    templates.set_site(Arc::new(FunctionData {
+        site: site.clone(),
+        values: Arc::new(values_by_path),
+    }));
+    let globals = templates.tera.global_context();
+    globals.insert_value("config", config_value(&site));
+    globals.insert_value("main_nav", main_nav(&site));
+
+    let tera = &templates.tera;
+    let renderer = Renderer {
+        site: &site,
+        theme,
+        tera,
+        values: &values,
+    };
+    let mut jobs: Vec<Job> = Vec::new();
+    for (id, doc) in site.docs.iter().enumerate() {
+        jobs.extend(renderer.doc_jobs(id, doc));
+    }
+    jobs.extend(renderer.taxonomy_jobs());
+    if tera.contains_template("404.html") {
+        jobs.push(Job {
+            path: "/404.html".into(),
+            template: "404.html".into(),
+            extra: Vec::new(),
+            source: "404 page".into(),
+        });
+    }
+    let rendered: Vec<Result<(String, OutputBody), Diagnostic>> =
+        jobs.par_iter().map(|job| renderer.run(job)).collect();
+    let mut output = SiteOutput::default();
+    for r in rendered {
+        match r {
+            Ok((path, body)) => {
+                output.files.insert(path, body);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for (id, doc) in site.docs.iter().enumerate() {
+        for (path, body) in crate::decision::outputs(&site, tera, id, doc, &decisions, &values[id])
+            .unwrap_or_else(|e| {
+                errors.extend(e);
+                Vec::new()
+            })
+        {
+            output.files.insert(path, body);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    add_generated_files(&site, &mut output);
+    for (path, source) in &theme.statics {
+        let body = match source {
+            StaticSource::Disk(p) => OutputBody::Disk(p.clone()),
+            StaticSource::Embedded(b) => OutputBody::Embedded(b),
+        };
+        output.files.entry(path.clone()).or_insert(body);
+    }
+    for asset in &site.loose_assets {
+        output
+            .files
+            .entry(asset.rel_path.clone())
+            .or_insert(OutputBody::Disk(asset.abs_path.clone()));
+    }
+    for doc in &site.docs {
+        for asset in &doc.assets {
+            let name = asset.rel_path.rsplit('/').next().unwrap_or(&asset.rel_path);
+            output.files.insert(
+                format!("{}{name}", doc.path.trim_start_matches('/')),
+                OutputBody::Disk(asset.abs_path.clone()),
+            );
+        }
+    }
+    Ok(output)
+}
+
+/// One HTML file to render.
+struct Job {
+    /// Site path, e.g. `/roles/` or `/roles/page/2/`.
+    path: String,
+    template: String,
+    extra: Vec<(&'static str, Value)>,
+    /// What is being rendered, for error messages.
+    source: String,
+}
+
+struct Renderer<'a> {
+    site: &'a Site,
+    theme: &'a Theme,
+    tera: &'a Tera,
+    values: &'a [Value],
+}
+
+impl Renderer<'_> {
+    fn doc_jobs(&self, id: DocId, doc: &Document) -> Vec<Job> {
+        let value = self.values[id].clone();
+        let source = doc.display_path.display().to_string();
+        let mut jobs = Vec::new();
+        match doc.kind {
+            DocKind::Page => {
+                if doc.meta.decision.is_some()
+                    && doc.meta.template.is_none()
+                    && self.tera.contains_template("decision.html")
+                {
+                    jobs.push(Job {
+                        path: doc.path.clone(),
+                        template: "decision.html".into(),
+                        extra: vec![("page", value)],
+                        source: source.clone(),
+                    });
+                } else {
+                    let template = doc
+                        .meta
+                        .template
+                        .clone()
+                        .unwrap_or_else(|| "page.html".into());
+                    jobs.push(Job {
+                        path: doc.path.clone(),
+                        template,
+                        extra: vec![("page", value)],
+                        source: source.clone(),
+                    });
+                }
+            }
+            DocKind::Section => {
+                let default = if id == self.site.root_section {
+                    "index.html"
+                } else {
+                    "section.html"
+                };
+                let template = doc.meta.template.clone().unwrap_or_else(|| default.into());
+                match doc.meta.paginate_by.filter(|&n| n > 0) {
+                    None => jobs.push(Job {
+                        path: doc.path.clone(),
+                        template,
+                        extra: vec![("section", value)],
+                        source: source.clone(),
+                    }),
+                    Some(per_page) => {
+                        let chunks: Vec<&[DocId]> = if doc.pages.is_empty() {
+                            vec![&[][..]]
+                        } else {
+                            doc.pages.chunks(per_page).collect()
+                        };
+                        let pager_path = |i: usize| {
+                            if i == 0 {
+                                doc.path.clone()
+                            } else {
+                                format!("{}page/{}/", doc.path, i + 1)
+                            }
+                        };
+                        let n = chunks.len();
+                        for (i, chunk) in chunks.iter().enumerate() {
+                            let mut p = Map::new();
+                            p.insert(
+                                "pages".into(),
+                                Value::from(
+                                    chunk
+                                        .iter()
+                                        .map(|&c| self.values[c].clone())
+                                        .collect::<Vec<_>>(),
+                                ),
+                            );
+                            p.insert("current_index".into(), Value::from(i + 1));
+                            p.insert("number_pagers".into(), Value::from(n));
+                            p.insert(
+                                "first".into(),
+                                Value::from(self.site.permalink(&pager_path(0))),
+                            );
+                            p.insert(
+                                "last".into(),
+                                Value::from(self.site.permalink(&pager_path(n - 1))),
+                            );
+                            p.insert(
+                                "previous".into(),
+                                Value::from(
+                                    i.checked_sub(1)
+                                        .map(|j| self.site.permalink(&pager_path(j))),
+                                ),
+                            );
+                            p.insert(
+                                "next".into(),
+                                Value::from(
+                                    (i + 1 < n).then(|| self.site.permalink(&pager_path(i + 1))),
+                                ),
+                            );
+                            jobs.push(Job {
+                                path: pager_path(i),
+                                template: template.clone(),
+                                extra: vec![
+                                    ("section", value.clone()),
+                                    ("paginator", Value::from(p)),
+                                ],
+                                source: source.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for alias in &doc.meta.aliases {
+            let path = if alias.ends_with(".html") || alias.ends_with('/') {
+                alias.clone()
+            } else {
+                format!("{alias}/")
+            };
+            let path = format!("/{}", path.trim_start_matches('/'));
+            jobs.push(Job {
+                path,
+                template: String::new(),
+                extra: vec![("redirect_to", Value::from(self.site.permalink(&doc.path)))],
+                source: source.clone(),
+            });
+        }
+        jobs
+    }
+
+    fn taxonomy_jobs(&self) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        for t in &self.site.taxonomies {
+            let tax_path = format!("/{}/", t.slug);
+            let mut tax = Map::new();
+            tax.insert("name".into(), Value::from(t.name.clone()));
+            tax.insert(
+                "permalink".into(),
+                Value::from(self.site.permalink(&tax_path)),
+            );
+            let tax = Value::from(tax);
+            let terms: Vec<Value> = t
+                .terms
+                .iter()
+                .map(|term| {
+                    let mut m = Map::new();
+                    m.insert("name".into(), Value::from(term.name.clone()));
+                    m.insert("slug".into(), Value::from(term.slug.clone()));
+                    m.insert(
+                        "permalink".into(),
+                        Value::from(self.site.permalink(&format!("{tax_path}{}/", term.slug))),
+                    );
+                    m.insert(
+                        "pages".into(),
+                        Value::from(
+                            term.pages
+                                .iter()
+                                .map(|&p| self.values[p].clone())
+                                .collect::<Vec<_>>(),
+                        ),
+                    );
+                    Value::from(m)
+                })
+                .collect();
+            if self.tera.contains_template("taxonomy_list.html") {
+                jobs.push(Job {
+                    path: tax_path.clone(),
+                    template: "taxonomy_list.html".into(),
+                    extra: vec![
+                        ("taxonomy", tax.clone()),
+                        ("terms", Value::from(terms.clone())),
+                    ],
+                    source: format!("taxonomy `{}`", t.name),
+                });
+            }
+            if self.tera.contains_template("taxonomy_single.html") {
+                for (term, value) in t.terms.iter().zip(terms) {
+                    jobs.push(Job {
+                        path: format!("{tax_path}{}/", term.slug),
+                        template: "taxonomy_single.html".into(),
+                        extra: vec![("taxonomy", tax.clone()), ("term", value)],
+                        source: format!("taxonomy `{}` term `{}`", t.name, term.name),
+                    });
+                }
+            }
+        }
+        jobs
+    }
+
+    fn run(&self, job: &Job) -> Result<(String, OutputBody), Diagnostic> {
+        let html = if job.template.is_empty() {
+            let target = job.extra[0].1.as_str().unwrap_or("/");
+            redirect_html(target)
+        } else {
+            let mut ctx = Context::new();
+            ctx.insert("current_path", &job.path);
+            ctx.insert("current_url", &self.site.permalink(&job.path));
+            for (k, v) in &job.extra {
+                ctx.insert_value(*k, v.clone());
+            }
+            if !self.tera.contains_template(&job.template) {
+                return Err(Diagnostic::general(format!("template `{}` not found (while rendering {})", job.template, job.source))
+                    .with_help("add it to the site's templates/ folder or the theme, or fix the `template` key"));
+            }
+            self.tera
+                .render(&job.template, &ctx)
+                .map_err(|e| tera_error(&e, self.theme, Some(&job.source)))?
+        };
+        Ok((
+            output_file(&job.path),
+            OutputBody::text(finish_html(self.site, html, &job.path)),
+        ))
+    }
+}
+
+/// Applies the URL mode to finished HTML (relative mode rewrites site paths).
+pub fn finish_html(site: &Site, html: String, path: &str) -> String {
+    if site.url_mode.is_relative() {
+        relativize_html(&html, path)
+    } else {
+        html
+    }
+}
+
+fn redirect_html(target: &str) -> String {
+    let t = crate::markdown::escape_attr(target);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting</title>\n<link rel=\"canonical\" href=\"{t}\">\n<meta http-equiv=\"refresh\" content=\"0; url={t}\">\n</head>\n<body>\n<p>This page has moved to <a href=\"{t}\">{t}</a>.</p>\n</body>\n</html>\n"
+    )
+}
+
+fn config_value(site: &Site) -> Value {
+    let c = &site.config;
+    let mut m = Map::new();
+    m.insert("title".into(), Value::from(c.title.clone()));
+    m.insert("description".into(), Value::from(c.description.clone()));
+    m.insert("base_url".into(), Value::from(c.base_url.clone()));
+    m.insert("language".into(), Value::from(c.language.clone()));
+    m.insert("default_language".into(), Value::from(c.language.clone()));
+    m.insert(
+        "relative_urls".into(),
+        Value::from(site.url_mode.is_relative()),
+    );
+    m.insert("taxonomies".into(), Value::from_serializable(&c.taxonomies));
+    m.insert("extra".into(), Value::from_serializable(&c.extra));
+    Value::from(m)
+}
+
+fn main_nav(site: &Site) -> Value {
+    let root = &site.docs[site.root_section];
+    let mut entries: Vec<DocId> = root
+        .subsections
+        .iter()
+        .chain(&root.pages)
+        .copied()
+        .collect();
+    entries.sort_by(|&a, &b| {
+        let (a, b) = (&site.docs[a], &site.docs[b]);
+        (a.meta.weight.is_none(), a.meta.weight, &a.title).cmp(&(
+            b.meta.weight.is_none(),
+            b.meta.weight,
+            &b.title,
+        ))
+    });
+    Value::from(
+        entries
+            .into_iter()
+            .map(|id| link_value(site, &site.docs[id]))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn link_value(site: &Site, d: &Document) -> Value {
+    let mut m = Map::new();
+    m.insert("title".into(), Value::from(d.title.clone()));
+    m.insert("permalink".into(), Value::from(site.permalink(&d.path)));
+    m.insert("path".into(), Value::from(d.path.clone()));
+    Value::from(m)
+}
+
+/// Builds every document's template object once: pages first, then sections
+/// (which list their pages by sharing those objects).
+fn build_values(
+    site: &Site,
+    comparisons: &HashMap<DocId, String>,
+    decisions: &crate::decision::Prepared,
+) -> Vec<Value> {
+    let base: Vec<Map> = site
+        .docs
+        .par_iter()
+        .enumerate()
+        .map(|(id, d)| doc_map(site, id, d, comparisons, decisions))
+        .collect();
+    let page_values: Vec<Value> = base.iter().map(|m| Value::from(m.clone())).collect();
+    base.into_iter()
+        .enumerate()
+        .map(|(id, mut m)| {
+            let d = &site.docs[id];
+            if d.kind == DocKind::Section {
+                m.insert(
+                    "pages".into(),
+                    Value::from(
+                        d.pages
+                            .iter()
+                            .map(|&p| page_values[p].clone())
+                            .collect::<Vec<_>>(),
+                    ),
+                );
+                let subs: Vec<Value> = d
+                    .subsections
+                    .iter()
+                    .map(|&s| {
+                        let sd = &site.docs[s];
+                        let mut sm = Map::new();
+                        sm.insert("title".into(), Value::from(sd.title.clone()));
+                        sm.insert(
+                            "description".into(),
+                            Value::from(sd.meta.description.clone()),
+                        );
+                        sm.insert("permalink".into(), Value::from(site.permalink(&sd.path)));
+                        sm.insert("path".into(), Value::from(sd.path.clone()));
+                        sm.insert("relative_path".into(), Value::from(sd.rel_path.clone()));
+                        sm.insert(
+                            "pages".into(),
+                            Value::from(
+                                sd.pages
+                                    .iter()
+                                    .map(|&p| page_values[p].clone())
+                                    .collect::<Vec<_>>(),
+                            ),
+                        );
+                        Value::from(sm)
+                    })
+                    .collect();
+                m.insert("subsections".into(), Value::from(subs));
+                Value::from(m)
+            } else {
+                page_values[id].clone()
+            }
+        })
+        .collect()
+}
+
+fn doc_map(
+    site: &Site,
+    id: DocId,
+    d: &Document,
+    comparisons: &HashMap<DocId, String>,
+    decisions: &crate::decision::Prepared,
+) -> Map {
+    let mut m = Map::new();
+    let r = &d.rendered;
+    let mut content = r.html.clone();
+    let mut comparison = comparisons.get(&id).cloned();
+    if let Some(table) = &comparison
+        && content.contains("<!-- comparison -->")
+    {
+        content = content.replacen("<!-- comparison -->", table, 1);
+        comparison = None;
+    }
+    m.insert("title".into(), Value::from(d.title.clone()));
+    m.insert(
+        "description".into(),
+        Value::from(d.meta.description.clone()),
+    );
+    m.insert("content".into(), Value::safe_string(&content));
+    m.insert(
+        "summary".into(),
+        r.summary
+            .as_deref()
+            .map_or_else(Value::none, Value::safe_string),
+    );
+    m.insert("toc".into(), Value::from_serializable(&r.toc));
+    m.insert("permalink".into(), Value::from(site.permalink(&d.path)));
+    m.insert("path".into(), Value::from(d.path.clone()));
+    m.insert("relative_path".into(), Value::from(d.rel_path.clone()));
+    m.insert(
+        "date".into(),
+        Value::from(d.meta.date.as_ref().map(|x| x.0.clone())),
+    );
+    m.insert(
+        "updated".into(),
+        Value::from(d.meta.updated.as_ref().map(|x| x.0.clone())),
+    );
+    m.insert("word_count".into(), Value::from(r.word_count));
+    m.insert("reading_time".into(), Value::from(r.reading_time));
+    m.insert("weight".into(), Value::from(d.meta.weight));
+    m.insert("draft".into(), Value::from(d.meta.draft));
+    m.insert(
+        "taxonomies".into(),
+        Value::from_serializable(&d.meta.taxonomies),
+    );
+    m.insert(
+        "attributes".into(),
+        Value::from_serializable(&d.meta.attributes),
+    );
+    m.insert("extra".into(), Value::from_serializable(&d.meta.extra));
+    m.insert(
+        "ancestors".into(),
+        Value::from(
+            site.ancestors(id)
+                .into_iter()
+                .map(|a| link_value(site, &site.docs[a]))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let neighbour =
+        |n: Option<DocId>| n.map_or_else(Value::none, |n| link_value(site, &site.docs[n]));
+    m.insert("previous".into(), neighbour(d.previous));
+    m.insert("next".into(), neighbour(d.next));
+    // Zola's names for neighbours.
+    m.insert("lower".into(), neighbour(d.next));
+    m.insert("higher".into(), neighbour(d.previous));
+    m.insert(
+        "comparison".into(),
+        comparison
+            .as_deref()
+            .map_or_else(Value::none, Value::safe_string),
+    );
+    m.insert(
+        "assets".into(),
+        Value::from(
+            d.assets
+                .iter()
+                .map(|a| {
+                    site.permalink(&format!(
+                        "{}{}",
+                        d.path,
+                        a.rel_path.rsplit('/').next().unwrap_or("")
+                    ))
+                })
+                .collect::<Vec<_>>(),
+        ),
+    );
+    if let Some(tree) = decisions.value(id) {
+        m.insert("decision".into(), tree);
+    }
+    m
+}
+
+/// Sitemap, robots.txt and Atom feeds.
+fn add_generated_files(site: &Site, output: &mut SiteOutput) {
+    let absolute_http = !site.url_mode.is_relative() && site.config.base_url.contains("://");
+    if absolute_http {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        let mut urls: Vec<(String, Option<String>)> = site
+            .docs
+            .iter()
+            .map(|d| {
+                (
+                    d.path.clone(),
+                    d.meta
+                        .updated
+                        .as_ref()
+                        .or(d.meta.date.as_ref())
+                        .map(|x| x.0.clone()),
+                )
+            })
+            .collect();
+        for t in &site.taxonomies {
+            urls.push((format!("/{}/", t.slug), None));
+            urls.extend(
+                t.terms
+                    .iter()
+                    .map(|term| (format!("/{}/{}/", t.slug, term.slug), None)),
+            );
+        }
+        urls.extend(
+            output
+                .files
+                .keys()
+                .filter(|k| k.ends_with("index.html"))
+                .map(|k| (format!("/{}", k.trim_end_matches("index.html")), None)),
+        );
+        urls.sort();
+        urls.dedup_by(|a, b| a.0 == b.0);
+        for (path, lastmod) in urls {
+            xml.push_str(&format!(
+                "  <url><loc>{}</loc>",
+                xml_escape(&site.permalink(&path))
+            ));
+            if let Some(l) = lastmod {
+                xml.push_str(&format!(
+                    "<lastmod>{}</lastmod>",
+                    xml_escape(&l[..l.len().min(10)])
+                ));
+            }
+            xml.push_str("</url>\n");
+        }
+        xml.push_str("</urlset>\n");
+        output
+            .files
+            .insert("sitemap.xml".into(), OutputBody::text(xml));
+    }
+    let mut robots = String::from("User-agent: *\nDisallow:\n");
+    if absolute_http {
+        robots.push_str(&format!("Sitemap: {}\n", site.permalink("/sitemap.xml")));
+    }
+    output
+        .files
+        .insert("robots.txt".into(), OutputBody::text(robots));
+
+    for d in &site.docs {
+        if d.kind == DocKind::Section && d.meta.feed == Some(true) {
+            let feed_path = format!("{}atom.xml", d.path);
+            output.files.insert(
+                output_file(&feed_path),
+                OutputBody::text(atom_feed(site, &d.title, &d.path, &feed_path, &d.pages)),
+            );
+        }
+    }
+    for t in site.taxonomies.iter().filter(|t| t.feed) {
+        for term in &t.terms {
+            let path = format!("/{}/{}/", t.slug, term.slug);
+            let feed_path = format!("{path}atom.xml");
+            let title = format!("{} — {}", site.config.title, term.name);
+            output.files.insert(
+                output_file(&feed_path),
+                OutputBody::text(atom_feed(site, &title, &path, &feed_path, &term.pages)),
+            );
+        }
+    }
+}
+
+fn atom_feed(
+    site: &Site,
+    title: &str,
+    html_path: &str,
+    feed_path: &str,
+    pages: &[DocId],
+) -> String {
+    let link = |path: &str| match &site.url_mode {
+        crate::urls::UrlMode::Relative => {
+            relativize(feed_path, path).unwrap_or_else(|| path.to_string())
+        }
+        _ => site.permalink(path),
+    };
+    let mut pages: Vec<&Document> = pages.iter().map(|&p| &site.docs[p]).collect();
+    pages.sort_by(|a, b| {
+        b.meta
+            .updated
+            .as_ref()
+            .or(b.meta.date.as_ref())
+            .cmp(&a.meta.updated.as_ref().or(a.meta.date.as_ref()))
+    });
+    pages.truncate(50);
+    let updated = pages
+        .iter()
+        .filter_map(|p| p.meta.updated.as_ref().or(p.meta.date.as_ref()))
+        .max()
+        .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |d| d.rfc3339());
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{}</title>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n  <updated>{updated}</updated>\n  <id>{}</id>\n",
+        xml_escape(&site.config.language),
+        xml_escape(title),
+        xml_escape(&link(feed_path)),
+        xml_escape(&link(html_path)),
+        xml_escape(&site.permalink(feed_path)),
+    );
+    for p in pages {
+        let when = p
+            .meta
+            .updated
+            .as_ref()
+            .or(p.meta.date.as_ref())
+            .map_or_else(|| updated.clone(), |d| d.rfc3339());
+        let url = link(&p.path);
+        xml.push_str(&format!(
+            "  <entry>\n    <title>{}</title>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n    <id>{}</id>\n    <updated>{when}</updated>\n",
+            xml_escape(&p.title),
+            xml_escape(&url),
+            xml_escape(&site.permalink(&p.path)),
+        ));
+        if let Some(date) = &p.meta.date {
+            xml.push_str(&format!("    <published>{}</published>\n", date.rfc3339()));
+        }
+        if let Some(desc) = &p.meta.description {
+            xml.push_str(&format!("    <summary>{}</summary>\n", xml_escape(desc)));
+        }
+        let content = p.rendered.summary.as_deref().unwrap_or(&p.rendered.html);
+        let content = if site.url_mode.is_relative() {
+            relativize_html(content, feed_path)
+        } else {
+            content.to_string()
+        };
+        xml.push_str(&format!(
+            "    <content type=\"html\">{}</content>\n  </entry>\n",
+            xml_escape(&content)
+        ));
+    }
+    xml.push_str("</feed>\n");
+    xml
+}
+
+/// Escapes text for XML element content and attributes.
+pub fn xml_escape(s: &str) -> String {
+    crate::markdown::escape_attr(s)
+}

@@ -1,0 +1,242 @@
+//! Render stage, part one: the Tera instance and the functions templates call.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use tera::{Kwargs, State, Tera, Value};
+
+use crate::comparison::{ComparisonRow, ComparisonSpec, render_table};
+use crate::diagnostics::Diagnostic;
+use crate::model::{DocKind, Site};
+use crate::theme::Theme;
+
+/// Parsed templates plus the slot through which template functions see the
+/// site being rendered (set with [`Templates::set_site`] before each render).
+pub struct Templates {
+    pub tera: Tera,
+    slot: FunctionSlot,
+}
+
+type FunctionSlot = Arc<RwLock<Option<Arc<FunctionData>>>>;
+
+/// Parses every template of the theme. Syntax errors name the template file and line.
+pub fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic>> {
+    let mut tera = Tera::new();
+    tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
+    let slot: FunctionSlot = Arc::new(RwLock::new(None));
+    register_functions(&mut tera, slot.clone());
+    let result = tera.add_raw_templates(
+        theme
+            .templates
+            .values()
+            .map(|t| (t.name.clone(), t.text.to_string())),
+    );
+    match result {
+        Ok(()) => Ok(Templates { tera, slot }),
+        Err(e) => Err(vec![tera_error(&e, theme, None)]),
+    }
+}
+
+impl Templates {
+    /// Points template functions at the site about to be rendered.
+    pub fn set_site(&self, data: Arc<FunctionData>) {
+        *self.slot.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
+    }
+}
+
+fn data_of(slot: &FunctionSlot) -> tera::TeraResult<Arc<FunctionData>> {
+    slot.read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .ok_or_else(|| tera::Error::message("template functions used before a site was loaded"))
+}
+
+/// Turns a Tera error into a diagnostic at the template's file and line.
+pub fn tera_error(e: &tera::Error, theme: &Theme, while_rendering: Option<&str>) -> Diagnostic {
+    let context = while_rendering
+        .map(|w| format!(" (while rendering {w})"))
+        .unwrap_or_default();
+    let report = match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
+        _ => None,
+    };
+    let mut message = match report {
+        Some(r) => r.message().to_string(),
+        None => e.to_string(),
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    if let Some(r) = report
+        && let Some(t) = theme.templates.get(r.filename())
+    {
+        return Diagnostic::at(
+            t.display_path.clone(),
+            t.text.clone(),
+            r.span().range.clone(),
+            format!("template error: {message}{context}"),
+        )
+        .with_help("see docs/templates.md for the variables and functions templates can use");
+    }
+    Diagnostic::general(format!("template error: {message}{context}"))
+}
+
+/// What template functions need to see of the site.
+pub struct FunctionData {
+    pub site: Arc<Site>,
+    /// Template objects of every document, by content-relative path.
+    pub values: Arc<HashMap<String, Value>>,
+}
+
+/// Registers `get_url`, `get_page`, `get_section`, `comparison`, `decision_card`
+/// and `get_taxonomy_url`.
+fn register_functions(tera: &mut Tera, data: FunctionSlot) {
+    let d = data.clone();
+    tera.register_function(
+        "get_url",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: String = kwargs.must_get("path")?;
+            get_url(&data_of(&d)?.site, &path).map_err(tera::Error::message)
+        },
+    );
+    let d = data.clone();
+    tera.register_function(
+        "get_page",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let path: String = kwargs.must_get("path")?;
+            lookup(&*data_of(&d)?, &path, DocKind::Page)
+        },
+    );
+    let d = data.clone();
+    tera.register_function(
+        "get_section",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let path: String = kwargs.must_get("path")?;
+            lookup(&*data_of(&d)?, &path, DocKind::Section)
+        },
+    );
+    let d = data.clone();
+    tera.register_function(
+        "comparison",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let items: Vec<String> = kwargs.must_get("items")?;
+            let rows: Vec<Value> = kwargs.must_get("rows")?;
+            let caption: Option<String> = kwargs.get("caption")?;
+            let rows = rows
+                .into_iter()
+                .map(|r| {
+                    match (
+                        r.get_from_path("key").and_then(Value::as_str),
+                        r.get_from_path("label").and_then(Value::as_str),
+                    ) {
+                        (Some(k), Some(l)) => Ok(ComparisonRow {
+                            key: k.to_string(),
+                            label: l.to_string(),
+                        }),
+                        _ => Err(tera::Error::message(
+                            "comparison(): each row needs `key` and `label`",
+                        )),
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let spec = ComparisonSpec {
+                caption,
+                dimension_label: kwargs.get("dimension_label")?,
+                items,
+                rows,
+            };
+            render_table(&data_of(&d)?.site, &spec)
+                .map(|html| Value::safe_string(&html))
+                .map_err(|errs| {
+                    tera::Error::message(format!(
+                        "comparison(): {}",
+                        errs.iter()
+                            .map(|e| e.message())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ))
+                })
+        },
+    );
+    let d = data.clone();
+    tera.register_function(
+        "decision_card",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let path: String = kwargs.must_get("path")?;
+            crate::decision::card_html(&data_of(&d)?.site, &path)
+                .map(|h| Value::safe_string(&h))
+                .map_err(tera::Error::message)
+        },
+    );
+    let d = data;
+    tera.register_function(
+        "get_taxonomy_url",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let kind: String = kwargs.must_get("kind")?;
+            let name: String = kwargs.must_get("name")?;
+            let data = data_of(&d)?;
+            let site = &data.site;
+            let t = site
+                .taxonomies
+                .iter()
+                .find(|t| t.name == kind)
+                .ok_or_else(|| {
+                    tera::Error::message(format!("get_taxonomy_url: no taxonomy `{kind}`"))
+                })?;
+            let slug = crate::markdown::slugify(&name);
+            if !t.terms.iter().any(|term| term.slug == slug) {
+                return Err(tera::Error::message(format!(
+                    "get_taxonomy_url: no term `{name}` in `{kind}`"
+                )));
+            }
+            Ok(site.permalink(&format!("/{}/{slug}/", t.slug)))
+        },
+    );
+}
+
+/// URL of `@/page.md#anchor` or of a static file path, in the build's URL mode.
+pub fn get_url(site: &Site, path: &str) -> Result<String, String> {
+    if let Some(target) = path.strip_prefix("@/") {
+        let (page, anchor) = match target.split_once('#') {
+            Some((p, a)) => (p, Some(a)),
+            None => (target, None),
+        };
+        let doc = site
+            .get(page)
+            .ok_or_else(|| format!("get_url: no page `@/{page}`"))?;
+        let mut url = site.permalink(&doc.path);
+        if let Some(a) = anchor {
+            url.push('#');
+            url.push_str(a);
+        }
+        Ok(url)
+    } else if path.contains("://") {
+        Ok(path.to_string())
+    } else {
+        Ok(site.permalink(&format!("/{}", path.trim_start_matches('/'))))
+    }
+}
+
+fn lookup(data: &FunctionData, path: &str, kind: DocKind) -> tera::TeraResult<Value> {
+    let key = path.trim_start_matches("@/").trim_start_matches('/');
+    match (data.values.get(key), data.site.get(key)) {
+        (Some(v), Some(doc)) if doc.kind == kind => Ok(v.clone()),
+        _ => {
+            let what = if kind == DocKind::Page {
+                "get_page"
+            } else {
+                "get_section"
+            };
+            Err(tera::Error::message(format!(
+                "{what}: no {} `{key}`",
+                if kind == DocKind::Page {
+                    "page"
+                } else {
+                    "section"
+                }
+            )))
+        }
+    }
+}

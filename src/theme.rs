@@ -1,0 +1,136 @@
+//! Load stage: a theme's templates and static files, with the site's own
+//! `templates/` and `static/` overriding them file by file.
+//!
+//! The default theme is compiled into the binary, so an installed Guidepost
+//! works in any folder; a site's `themes/default/` replaces the built-in copy.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use include_dir::{Dir, include_dir};
+use walkdir::WalkDir;
+
+use crate::diagnostics::Diagnostic;
+use crate::load::{is_editor_temp_file, slash_path};
+
+/// The default theme, as shipped in `themes/default/`.
+pub static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+/// One template's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct TemplateSource {
+    /// Name used in `{% extends %}` and `template = "..."`: `page.html`, `partials/toc.html`.
+    pub name: String,
+    /// Where it came from, for messages: `themes/default/templates/page.html` or `(built-in)/...`.
+    pub display_path: PathBuf,
+    pub text: Arc<str>,
+}
+
+/// Where a static file's bytes live.
+#[derive(Debug, Clone)]
+pub enum StaticSource {
+    Disk(PathBuf),
+    Embedded(&'static [u8]),
+}
+
+/// All templates and static files of the active theme plus site overrides.
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    pub templates: BTreeMap<String, TemplateSource>,
+    /// Output-relative path (`css/guidepost.css`) → source.
+    pub statics: BTreeMap<String, StaticSource>,
+}
+
+impl Theme {
+    /// Loads the theme named in the config and the site's overrides.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
+        let mut theme = Theme::default();
+        let theme_dir = root.join("themes").join(name);
+        if theme_dir.is_dir() {
+            theme.add_dir(&theme_dir.join("templates"), root, true)?;
+            theme.add_dir(&theme_dir.join("static"), root, false)?;
+        } else if name == "default" {
+            theme.add_embedded();
+        } else {
+            return Err(Diagnostic::in_file(
+                "guidepost.toml",
+                format!(
+                    "theme `{name}` not found: there is no folder {}",
+                    theme_dir.display()
+                ),
+            )
+            .with_help(
+                "set theme = \"default\" for the built-in theme, or create the theme folder",
+            ));
+        }
+        theme.add_dir(&root.join("templates"), root, true)?;
+        theme.add_dir(&root.join("static"), root, false)?;
+        Ok(theme)
+    }
+
+    fn add_embedded(&mut self) {
+        fn walk(dir: &'static Dir<'static>, out: &mut Vec<&'static include_dir::File<'static>>) {
+            out.extend(dir.files());
+            for d in dir.dirs() {
+                walk(d, out);
+            }
+        }
+        let mut files = Vec::new();
+        walk(&DEFAULT_THEME, &mut files);
+        for file in files {
+            let rel = slash_path(file.path());
+            if let Some(name) = rel.strip_prefix("templates/") {
+                let text = String::from_utf8_lossy(file.contents());
+                self.templates.insert(
+                    name.to_string(),
+                    TemplateSource {
+                        name: name.to_string(),
+                        display_path: PathBuf::from("(built-in default theme)/templates")
+                            .join(name),
+                        text: Arc::from(text.as_ref()),
+                    },
+                );
+            } else if let Some(path) = rel.strip_prefix("static/") {
+                self.statics
+                    .insert(path.to_string(), StaticSource::Embedded(file.contents()));
+            }
+        }
+    }
+
+    fn add_dir(&mut self, dir: &Path, root: &Path, templates: bool) -> Result<(), Diagnostic> {
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        for entry in WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry
+                .map_err(|e| Diagnostic::general(format!("cannot read {}: {e}", dir.display())))?;
+            if !entry.file_type().is_file() || is_editor_temp_file(entry.path()) {
+                continue;
+            }
+            let rel = slash_path(entry.path().strip_prefix(dir).unwrap_or(entry.path()));
+            let display_path = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(entry.path())
+                .to_path_buf();
+            if templates {
+                let text = std::fs::read_to_string(entry.path()).map_err(|e| {
+                    Diagnostic::in_file(&display_path, format!("cannot read template: {e}"))
+                })?;
+                self.templates.insert(
+                    rel.clone(),
+                    TemplateSource {
+                        name: rel,
+                        display_path,
+                        text: Arc::from(text),
+                    },
+                );
+            } else {
+                self.statics
+                    .insert(rel, StaticSource::Disk(entry.into_path()));
+            }
+        }
+        Ok(())
+    }
+}
