@@ -21,3 +21,4 @@ pub mod render;
 pub mod templates;
 pub mod theme;
 pub mod urls;
+pub mod serve;

@@ -1,0 +1,1 @@
+//! Live preview: `guidepost serve` (see mod docs once implemented).

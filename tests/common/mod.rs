@@ -1,0 +1,252 @@
+//! Shared helpers for integration tests: fixture sites in temp dirs, running
+//! the real binary, a tiny static file server, and headless Chromium through
+//! chromedriver (WebDriver).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A site in a temporary folder.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// An empty site with a minimal `guidepost.toml`.
+    pub fn new(config: &str) -> Fixture {
+        let f = Fixture { dir: tempfile::tempdir().expect("tempdir") };
+        f.write("guidepost.toml", config);
+        f
+    }
+
+    /// The site root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file under the site root, creating folders.
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let p = self.root().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    /// Runs `guidepost <args> --root <site>`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        let root = self.root().to_str().unwrap().to_string();
+        all.push("--root");
+        all.push(&root);
+        guidepost(&all)
+    }
+
+    /// Builds and asserts success; returns stderr.
+    pub fn build_ok(&self, extra: &[&str]) -> String {
+        let mut args = vec!["build"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "build failed:\n{err}");
+        err
+    }
+
+    /// Builds and asserts failure with exit code 1; returns stderr.
+    pub fn build_err(&self, extra: &[&str]) -> String {
+        let mut args = vec!["build"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(1), "expected exit 1, got {:?}:\n{err}", out.status);
+        err
+    }
+
+    /// Reads an output file (under `output/`).
+    pub fn output(&self, rel: &str) -> String {
+        let p = self.root().join("output").join(rel);
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+    }
+
+    /// True when an output file exists.
+    pub fn has_output(&self, rel: &str) -> bool {
+        self.root().join("output").join(rel).exists()
+    }
+}
+
+/// Runs the guidepost binary with `args`.
+pub fn guidepost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guidepost")).args(args).env("NO_COLOR", "1").output().expect("run guidepost")
+}
+
+/// Path of the binary under test.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_guidepost"))
+}
+
+/// Every file under `dir`, relative, sorted.
+pub fn list_files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Serves `dir` over HTTP on 127.0.0.1 (a thread per connection). Every
+/// response carries `Content-Security-Policy: default-src 'self'` so pages are
+/// tested under the policy intranets use. Returns the base URL.
+pub fn serve_dir(dir: &Path) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let root = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || handle(stream, &root));
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+fn handle(mut stream: TcpStream, root: &Path) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+            break;
+        }
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap().to_string();
+    let mut file = root.join(path.trim_start_matches('/'));
+    if path.ends_with('/') {
+        file = file.join("index.html");
+    }
+    let (status, body, ctype) = match (path.contains(".."), std::fs::read(&file)) {
+        (false, Ok(b)) => ("200 OK", b, content_type(&file)),
+        _ => ("404 Not Found", std::fs::read(root.join("404.html")).unwrap_or_default(), "text/html; charset=utf-8"),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nContent-Security-Policy: default-src 'self'\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+fn content_type(p: &Path) -> &'static str {
+    match p.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css",
+        "js" => "text/javascript",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "xml" => "application/xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Sends a raw HTTP/1.1 GET for `target` (sent exactly as given, no
+/// normalisation) and returns (status, headers, body).
+pub fn raw_get(port: u16, target: &str) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = buf.get(split + 4..).map(<[u8]>::to_vec).unwrap_or_default();
+    (status, head, body)
+}
+
+/// Whether browser tests must run (CI sets GUIDEPOST_REQUIRE_BROWSER=1).
+pub fn browser_required() -> bool {
+    std::env::var("GUIDEPOST_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+/// Finds a program on PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()))
+}
+
+/// A running chromedriver; killed on drop.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts chromedriver, or returns None (skipping) when it is not installed.
+/// Panics instead of skipping when GUIDEPOST_REQUIRE_BROWSER=1.
+pub fn chromedriver(test: &str) -> Option<Driver> {
+    let Some(bin) = which("chromedriver") else {
+        if browser_required() {
+            panic!("{test}: chromedriver is not on PATH but GUIDEPOST_REQUIRE_BROWSER=1");
+        }
+        eprintln!("SKIPPED {test}: chromedriver not on PATH (install chromium and chromium-driver)");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Driver { child, url: format!("http://127.0.0.1:{port}") })
+}
+
+/// Connects a headless Chromium session (JavaScript on or off, given window width).
+pub async fn browser(driver: &Driver, javascript: bool, width: u32) -> fantoccini::Client {
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        format!("--window-size={width},900"),
+    ];
+    let mut prefs = serde_json::Map::new();
+    if !javascript {
+        prefs.insert("profile.managed_default_content_settings.javascript".into(), serde_json::json!(2));
+        args.push("--blink-settings=scriptEnabled=false".into());
+    }
+    let mut chrome = serde_json::json!({ "args": args, "prefs": prefs });
+    if let Some(bin) = which("chromium") {
+        chrome["binary"] = serde_json::json!(bin);
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), chrome);
+    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps).connect(&driver.url).await.expect("connect to chromedriver")
+}
