@@ -632,3 +632,79 @@ mod tests {
         );
     }
 }
+
+/// Re-parses one existing document for an incremental rebuild (`guidepost
+/// serve`): front matter, Markdown with internal links resolved against
+/// `site`, title, and the same per-document checks [`assemble`] runs. The
+/// document keeps its place in the tree (path, parent, listings, neighbours,
+/// assets); the caller decides whether the edit changed anything that would
+/// move it (see `serve::incremental`).
+pub fn reparse_document(
+    site: &Site,
+    id: DocId,
+    file: SourceFile,
+) -> Result<Document, Vec<Diagnostic>> {
+    let old = &site.docs[id];
+    let mut d = parse_document(file).map_err(|e| vec![e])?;
+    let mut errors = check_kind_keys(&d, &site.config);
+    d.path = site_path(&d.rel_path, d.kind, d.meta.slug.as_deref());
+    d.parent = old.parent;
+    d.pages = old.pages.clone();
+    d.subsections = old.subsections.clone();
+    d.previous = old.previous;
+    d.next = old.next;
+    d.assets = old.assets.clone();
+    let md_opts = MarkdownOptions {
+        smart_punctuation: site.config.markdown.smart_punctuation,
+        words_per_minute: site.config.markdown.words_per_minute,
+    };
+    let paths: HashMap<&str, &str> = site
+        .docs
+        .iter()
+        .map(|d| (d.rel_path.as_str(), d.path.as_str()))
+        .collect();
+    let resolve = |target: &str| -> Result<String, String> {
+        resolve_link(target, &paths, &site.skipped_drafts, &site.url_mode)
+    };
+    let body = &d.source[d.body_offset..];
+    let (r, link_errors) = markdown::render(
+        body,
+        d.body_offset,
+        d.meta.title.is_none(),
+        &md_opts,
+        &resolve,
+    );
+    errors.extend(link_errors.into_iter().map(|(span, msg)| {
+        Diagnostic::at(d.display_path.clone(), d.source.clone(), span, msg)
+            .with_help("internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id), relative to content/")
+    }));
+    d.rendered = r;
+    d.title = d
+        .meta
+        .title
+        .clone()
+        .or_else(|| d.rendered.first_h1.clone())
+        .unwrap_or_else(|| default_title(&d.rel_path));
+    for link in &d.rendered.anchor_links {
+        let target = if link.target == d.rel_path {
+            Some(&d)
+        } else {
+            site.by_rel_path.get(link.target.as_str()).map(|&t| &site.docs[t])
+        };
+        if let Some(t) = target
+            && !t.rendered.heading_ids.contains(&link.anchor)
+        {
+            errors.push(Diagnostic::at(
+                d.display_path.clone(),
+                d.source.clone(),
+                link.span.clone(),
+                format!(
+                    "link to missing anchor `#{}` on {}",
+                    link.anchor,
+                    t.display_path.display()
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() { Ok(d) } else { Err(errors) }
+}

@@ -54,8 +54,18 @@ pub struct SiteOutput {
 pub fn render_site(
     site: Arc<Site>,
     theme: &Theme,
-    mut templates: Templates,
+    templates: Templates,
 ) -> Result<SiteOutput, Vec<Diagnostic>> {
+    render_site_cached(site, theme, templates).map(|(output, _)| output)
+}
+
+/// [`render_site`], also returning what the dev server keeps for incremental
+/// re-renders ([`RenderCache`]).
+pub fn render_site_cached(
+    site: Arc<Site>,
+    theme: &Theme,
+    mut templates: Templates,
+) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
     let mut errors = Vec::new();
 
     // Comparison tables, checked against their front matter.
@@ -89,9 +99,10 @@ pub fn render_site(
         .zip(&values)
         .map(|(d, v)| (d.rel_path.clone(), v.clone()))
         .collect();
+    let values_by_path = Arc::new(values_by_path);
     templates.set_site(Arc::new(FunctionData {
         site: site.clone(),
-        values: Arc::new(values_by_path),
+        values: values_by_path.clone(),
     }));
     let globals = templates.tera.global_context();
     globals.insert_value("config", config_value(&site));
@@ -164,7 +175,15 @@ pub fn render_site(
             );
         }
     }
-    Ok(output)
+    let cache = RenderCache {
+        site,
+        templates,
+        comparisons,
+        decisions,
+        values,
+        values_by_path,
+    };
+    Ok((output, cache))
 }
 
 /// One HTML file to render.
@@ -777,4 +796,272 @@ fn atom_feed(
 /// Escapes text for XML element content and attributes.
 pub fn xml_escape(s: &str) -> String {
     crate::markdown::escape_attr(s)
+}
+
+/// What a full render leaves behind for the dev server's incremental
+/// re-renders: the model, the parsed templates, and every document's template
+/// object (see `serve::incremental` for the dependency map that decides what
+/// to re-render).
+pub struct RenderCache {
+    pub site: Arc<Site>,
+    pub templates: Templates,
+    comparisons: HashMap<DocId, String>,
+    decisions: crate::decision::Prepared,
+    values: Vec<Value>,
+    values_by_path: Arc<HashMap<String, Value>>,
+}
+
+/// What [`RenderCache::update_docs`] re-rendered.
+#[derive(Debug, Default)]
+pub struct Rerendered {
+    /// Output files rendered again (changed or not), by output path.
+    pub files: Vec<(String, OutputBody)>,
+    /// Documents whose template objects were rebuilt.
+    pub docs: Vec<DocId>,
+}
+
+impl RenderCache {
+    /// Re-renders every output from the kept model with new templates or a
+    /// new theme, without re-parsing any Markdown.
+    pub fn rerender_all(
+        self,
+        theme: &Theme,
+        templates: Templates,
+    ) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
+        let site = self.site;
+        drop(self.templates);
+        render_site_cached(site, theme, templates)
+    }
+
+    /// Documents whose comparison tables list `id` as an item.
+    pub fn comparisons_citing(&self, id: DocId) -> Vec<DocId> {
+        let site = &self.site;
+        site.docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                d.meta.comparison.as_ref().is_some_and(|spec| {
+                    spec.items
+                        .iter()
+                        .any(|item| site.get(item).is_some_and(|t| t.rel_path == site.docs[id].rel_path))
+                })
+            })
+            .map(|(c, _)| c)
+            .collect()
+    }
+
+    /// Replaces documents that kept their place in the site (same path,
+    /// title, dates, weight, taxonomies, aliases...) and re-renders only the
+    /// outputs that show them. `changed` holds the new documents (from
+    /// [`crate::model::reparse_document`]) by id. On error the cache may be
+    /// part-updated: the caller must then do a full build before the next
+    /// incremental one.
+    ///
+    /// Re-rendered, per changed document `d` (the dependency map):
+    /// - `d`'s own outputs (its page, or its section listing with every
+    ///   pagination page) and alias redirects;
+    /// - every document whose comparison table lists `d` (its table is
+    ///   rebuilt), and every decision-tree page when the site has any;
+    /// - the parent section's listing (it embeds `d`'s template object in
+    ///   `section.pages`) and the grandparent's (it embeds it through
+    ///   `section.subsections[].pages`);
+    /// - the taxonomy list and term pages of every taxonomy term on `d`;
+    /// - feeds, robots.txt and the sitemap (cheap, always regenerated).
+    ///
+    /// Not here because the caller's identity check guarantees they cannot
+    /// change: previous/next links, breadcrumbs and `main_nav` (titles and
+    /// paths only), internal links to `d` (paths only). Templates that call
+    /// `get_page`/`get_section` can embed any document anywhere, so the
+    /// caller re-renders everything for sites whose templates use them.
+    pub fn update_docs(
+        &mut self,
+        theme: &Theme,
+        output: &SiteOutput,
+        changed: Vec<(DocId, Document)>,
+    ) -> Result<Rerendered, Vec<Diagnostic>> {
+        use std::collections::BTreeSet;
+        // Drop the template functions' handle on the site so it can be
+        // updated in place instead of cloned.
+        self.templates.clear_site();
+        let mut touched: BTreeSet<DocId> = BTreeSet::new();
+        for (id, _) in &changed {
+            touched.insert(*id);
+            touched.extend(self.comparisons_citing(*id));
+        }
+        {
+            let site = Arc::make_mut(&mut self.site);
+            for (id, doc) in changed {
+                site.docs[id] = doc;
+            }
+        }
+        let site = self.site.clone();
+        let mut errors = Vec::new();
+        for &id in &touched {
+            let d = &site.docs[id];
+            if let Some(spec) = &d.meta.comparison {
+                match render_table(&site, spec) {
+                    Ok(html) => {
+                        self.comparisons.insert(id, html);
+                    }
+                    Err(errs) => errors.extend(errs.iter().map(|e| e.to_diagnostic(d))),
+                }
+            } else {
+                self.comparisons.remove(&id);
+            }
+        }
+        if site.docs.iter().any(|d| d.meta.decision.is_some()) {
+            match crate::decision::prepare(&site) {
+                Ok(p) => self.decisions = p,
+                Err(e) => errors.extend(e),
+            }
+            touched.extend(
+                site.docs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.meta.decision.is_some())
+                    .map(|(i, _)| i),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        // Template objects: pages first, then the sections that embed them.
+        let mut sections: BTreeSet<DocId> = BTreeSet::new();
+        for &id in &touched {
+            let d = &site.docs[id];
+            match d.kind {
+                DocKind::Page => {
+                    self.values[id] = Value::from(doc_map(
+                        &site,
+                        id,
+                        d,
+                        &self.comparisons,
+                        &self.decisions,
+                    ));
+                }
+                DocKind::Section => {
+                    sections.insert(id);
+                }
+            }
+            let parent = d.parent;
+            sections.extend(parent);
+            sections.extend(parent.and_then(|p| site.docs[p].parent));
+        }
+        for &s in &sections {
+            let base = doc_map(&site, s, &site.docs[s], &self.comparisons, &self.decisions);
+            self.values[s] = section_value(&site, s, base, &self.values);
+        }
+        let all: Vec<DocId> = touched.iter().chain(&sections).copied().collect();
+        {
+            let by_path = Arc::make_mut(&mut self.values_by_path);
+            for &id in &all {
+                by_path.insert(site.docs[id].rel_path.clone(), self.values[id].clone());
+            }
+        }
+        self.templates.set_site(Arc::new(FunctionData {
+            site: site.clone(),
+            values: self.values_by_path.clone(),
+        }));
+
+        // Jobs.
+        let tera = &self.templates.tera;
+        let renderer = Renderer {
+            site: &site,
+            theme,
+            tera,
+            values: &self.values,
+        };
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for &id in &all {
+            if seen.insert(id) {
+                jobs.extend(renderer.doc_jobs(id, &site.docs[id]));
+            }
+        }
+        let mut tax_paths: BTreeSet<String> = BTreeSet::new();
+        for t in &site.taxonomies {
+            for term in &t.terms {
+                if term.pages.iter().any(|p| touched.contains(p)) {
+                    tax_paths.insert(format!("/{}/", t.slug));
+                    tax_paths.insert(format!("/{}/{}/", t.slug, term.slug));
+                }
+            }
+        }
+        if !tax_paths.is_empty() {
+            jobs.extend(
+                renderer
+                    .taxonomy_jobs()
+                    .into_iter()
+                    .filter(|j| tax_paths.contains(&j.path)),
+            );
+        }
+        let rendered: Vec<Result<(String, OutputBody), Diagnostic>> =
+            jobs.par_iter().map(|job| renderer.run(job)).collect();
+        let mut files = Vec::with_capacity(rendered.len() + 4);
+        for r in rendered {
+            match r {
+                Ok(f) => files.push(f),
+                Err(e) => errors.push(e),
+            }
+        }
+        for &id in &touched {
+            let doc = &site.docs[id];
+            match crate::decision::outputs(&site, tera, id, doc, &self.decisions, &self.values[id])
+            {
+                Ok(out) => files.extend(out),
+                Err(e) => errors.extend(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        // Feeds, robots.txt, sitemap.
+        let mut generated = SiteOutput::default();
+        if site.config.base_url.contains("://") {
+            generated.files = output
+                .files
+                .iter()
+                .filter(|(k, _)| k.ends_with("index.html"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+        }
+        add_generated_files(&site, &mut generated);
+        files.extend(generated.files.into_iter().filter(|(k, _)| {
+            k == "robots.txt" || k == "sitemap.xml" || k.ends_with("atom.xml")
+        }));
+        Ok(Rerendered { files, docs: all })
+    }
+}
+
+/// A section's template object: its own keys plus its pages and subsections
+/// (sharing the pages' objects), as [`build_values`] makes it.
+fn section_value(site: &Site, id: DocId, mut m: Map, values: &[Value]) -> Value {
+    let d = &site.docs[id];
+    m.insert(
+        "pages".into(),
+        Value::from(d.pages.iter().map(|&p| values[p].clone()).collect::<Vec<_>>()),
+    );
+    let subs: Vec<Value> = d
+        .subsections
+        .iter()
+        .map(|&s| {
+            let sd = &site.docs[s];
+            let mut sm = Map::new();
+            sm.insert("title".into(), Value::from(sd.title.clone()));
+            sm.insert(
+                "description".into(),
+                Value::from(sd.meta.description.clone()),
+            );
+            sm.insert("permalink".into(), Value::from(site.permalink(&sd.path)));
+            sm.insert("path".into(), Value::from(sd.path.clone()));
+            sm.insert("relative_path".into(), Value::from(sd.rel_path.clone()));
+            sm.insert(
+                "pages".into(),
+                Value::from(sd.pages.iter().map(|&p| values[p].clone()).collect::<Vec<_>>()),
+            );
+            Value::from(sm)
+        })
+        .collect();
+    m.insert("subsections".into(), Value::from(subs));
+    Value::from(m)
 }

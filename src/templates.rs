@@ -56,6 +56,12 @@ pub fn tera_error(e: &tera::Error, theme: &Theme, while_rendering: Option<&str>)
     let context = while_rendering
         .map(|w| format!(" (while rendering {w})"))
         .unwrap_or_default();
+
+    /// Lets go of the site set by [`Templates::set_site`] (so the dev server
+    /// can update it in place).
+    pub fn clear_site(&self) {
+        *self.slot.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
     let report = match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
         _ => None,
