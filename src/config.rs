@@ -141,11 +141,10 @@ impl Config {
             }
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
-        if !config.base_url.is_empty()
-            && !(config.base_url.starts_with("http://")
-                || config.base_url.starts_with("https://")
-                || config.base_url.starts_with('/'))
-        {
+        let looks_absolute = ["http://", "https://", "/"]
+            .iter()
+            .any(|p| config.base_url.starts_with(p));
+        if !config.base_url.is_empty() && !looks_absolute {
             let at = text.find("base_url").unwrap_or(0);
             return Err(Diagnostic::at(
                 file,

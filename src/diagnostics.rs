@@ -285,6 +285,36 @@ pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> O
         .map(|(_, k)| k)
 }
 
+/// For serde's "unknown field `x`, expected one of `a`, `b`" messages, a hint
+/// naming the closest known field.
+pub fn unknown_field_help(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let list = rest.split_once("expected one of ").map_or("", |(_, l)| l);
+    let list = if list.is_empty() {
+        rest.split_once("expected ").map_or("", |(_, l)| l)
+    } else {
+        list
+    };
+    let known: Vec<&str> = list
+        .split([',', ' '])
+        .map(|k| k.trim_matches(|c| c == '`' || c == '.'))
+        .filter(|k| !k.is_empty() && *k != "or")
+        .collect();
+    match closest(unknown, known.iter().copied()) {
+        Some(best) => Some(format!("did you mean `{best}`?")),
+        None if known.is_empty() => None,
+        None => Some(format!(
+            "expected one of {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,25 +332,5 @@ mod tests {
     fn closest_suggests_near_names_only() {
         assert_eq!(closest("titel", ["title", "date"]), Some("title"));
         assert_eq!(closest("zzzzzz", ["title", "date"]), None);
-    }
-}
-
-/// For serde's "unknown field `x`, expected one of `a`, `b`" messages, a hint
-/// naming the closest known field.
-pub fn unknown_field_help(message: &str) -> Option<String> {
-    let rest = message.split("unknown field `").nth(1)?;
-    let (unknown, rest) = rest.split_once('`')?;
-    let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    match closest(unknown, known.iter().copied()) {
-        Some(best) => Some(format!("did you mean `{best}`?")),
-        None if known.is_empty() => None,
-        None => Some(format!(
-            "expected one of {}",
-            known
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
     }
 }

@@ -265,6 +265,12 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     // The crate's Display adds its own location and snippet; keep the first line.
     let full = e.to_string();
     let first = full.lines().next().unwrap_or("").trim();
+    let first = first.trim_start_matches("error: ");
+    // Drop a leading "line N column M: " (the location is reported separately).
+    let first = match first.split_once(": ") {
+        Some((loc, rest)) if loc.starts_with("line ") => rest,
+        _ => first,
+    };
     first.split(" at line ").next().unwrap_or(first).to_string()
 }
 
@@ -303,7 +309,7 @@ fn locate_toml(text: &str, path: &[Key]) -> Option<Range<usize>> {
             (Key::Name(name), None, Some(DeValue::Table(t))) => {
                 t.iter().find(|(k, _)| k.get_ref() == name).map(|(_, v)| v)
             }
-            (Key::Index(i), _, Some(DeValue::Array(a))) => a.iter().nth(*i),
+            (Key::Index(i), _, Some(DeValue::Array(a))) => a.get(*i),
             _ => None,
         };
         let Some(next) = next else { break };
@@ -382,16 +388,16 @@ fn locate_yaml(text: &str, path: &[Key]) -> Option<Range<usize>> {
     }
     let (root, _) = node(text, &mut events)?;
     // Walk the tree, remembering spans: re-run with ranges kept per child.
-    fn walk(n: &YamlNode, path: &[Key], text: &str) -> Option<Range<usize>> {
+    fn walk(n: &YamlNode, path: &[Key]) -> Option<Range<usize>> {
         let (first, rest) = path.split_first()?;
         match (first, n) {
             (Key::Name(name), YamlNode::Map(entries)) => {
                 let (_, child, range) = entries.iter().find(|(k, _, _)| k == name)?;
-                walk(child, rest, text).or(Some(range.clone()))
+                walk(child, rest).or(Some(range.clone()))
             }
             (Key::Index(i), YamlNode::Seq(items)) => {
                 let child = items.get(*i)?;
-                walk(child, rest, text).or_else(|| first_range(child))
+                walk(child, rest).or_else(|| first_range(child))
             }
             _ => None,
         }
@@ -402,7 +408,7 @@ fn locate_yaml(text: &str, path: &[Key]) -> Option<Range<usize>> {
             _ => None,
         }
     }
-    walk(&root, path, text)
+    walk(&root, path)
 }
 
 #[cfg(test)]

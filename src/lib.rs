@@ -18,7 +18,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod templates;
 pub mod theme;
 pub mod urls;
-pub mod serve;

@@ -52,6 +52,9 @@ pub struct Rendered {
     pub anchor_links: Vec<AnchorLink>,
 }
 
+/// A heading being collected: level, explicit id, classes, inner events.
+type OpenHeading<'a> = (HeadingLevel, Option<String>, Vec<String>, Vec<Event<'a>>);
+
 /// Resolves the part of an internal link after `@/` (without the anchor) to a site path.
 pub type Resolver<'a> = &'a (dyn Fn(&str) -> Result<String, String> + Sync);
 
@@ -114,11 +117,12 @@ pub fn render(
     let mut used_ids: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
     let mut flat_toc: Vec<(u32, String, String)> = Vec::new();
     let mut html = String::with_capacity(body.len() * 3 / 2);
+    let mut first_paragraph_start: Option<usize> = None;
     let mut first_paragraph_end: Option<usize> = None;
     let mut more_marker: Option<usize> = None;
     let mut last_heading = String::new();
     let mut depth = 0usize;
-    let mut heading: Option<(HeadingLevel, Option<String>, Vec<String>, Vec<Event>)> = None;
+    let mut heading: Option<OpenHeading> = None;
     let mut pending: Vec<Event> = Vec::new();
 
     let flush = |pending: &mut Vec<Event>, html: &mut String| {
@@ -197,6 +201,10 @@ pub fn render(
                 pending.push(Event::Html(CowStr::from("</div>\n")));
             }
             Event::Start(Tag::Paragraph) => {
+                if depth == 0 && first_paragraph_start.is_none() {
+                    flush(&mut pending, &mut html);
+                    first_paragraph_start = Some(html.len());
+                }
                 depth += 1;
                 pending.push(event);
             }
@@ -226,9 +234,11 @@ pub fn render(
         }
     }
     flush(&mut pending, &mut html);
-    out.summary = more_marker
-        .or(first_paragraph_end)
-        .map(|end| html[..end].to_string());
+    out.summary = match (more_marker, first_paragraph_start, first_paragraph_end) {
+        (Some(end), ..) => Some(html[..end].to_string()),
+        (None, Some(start), Some(end)) => Some(html[start..end].to_string()),
+        _ => None,
+    };
     out.html = html;
     out.toc = nest_toc(flat_toc);
     out.reading_time = out.word_count.div_ceil(opts.words_per_minute.max(1));

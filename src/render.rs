@@ -673,7 +673,8 @@ fn add_generated_files(site: &Site, output: &mut SiteOutput) {
                 .filter(|k| k.ends_with("index.html"))
                 .map(|k| (format!("/{}", k.trim_end_matches("index.html")), None)),
         );
-        urls.sort();
+        // Keep one entry per path, preferring the one that knows its date.
+        urls.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         urls.dedup_by(|a, b| a.0 == b.0);
         for (path, lastmod) in urls {
             xml.push_str(&format!(
@@ -841,9 +842,10 @@ impl RenderCache {
             .enumerate()
             .filter(|(_, d)| {
                 d.meta.comparison.as_ref().is_some_and(|spec| {
-                    spec.items
-                        .iter()
-                        .any(|item| site.get(item).is_some_and(|t| t.rel_path == site.docs[id].rel_path))
+                    spec.items.iter().any(|item| {
+                        site.get(item)
+                            .is_some_and(|t| t.rel_path == site.docs[id].rel_path)
+                    })
                 })
             })
             .map(|(c, _)| c)
@@ -931,13 +933,8 @@ impl RenderCache {
             let d = &site.docs[id];
             match d.kind {
                 DocKind::Page => {
-                    self.values[id] = Value::from(doc_map(
-                        &site,
-                        id,
-                        d,
-                        &self.comparisons,
-                        &self.decisions,
-                    ));
+                    self.values[id] =
+                        Value::from(doc_map(&site, id, d, &self.comparisons, &self.decisions));
                 }
                 DocKind::Section => {
                     sections.insert(id);
@@ -1026,9 +1023,11 @@ impl RenderCache {
                 .collect();
         }
         add_generated_files(&site, &mut generated);
-        files.extend(generated.files.into_iter().filter(|(k, _)| {
-            k == "robots.txt" || k == "sitemap.xml" || k.ends_with("atom.xml")
-        }));
+        files.extend(
+            generated.files.into_iter().filter(|(k, _)| {
+                k == "robots.txt" || k == "sitemap.xml" || k.ends_with("atom.xml")
+            }),
+        );
         Ok(Rerendered { files, docs: all })
     }
 }
@@ -1039,7 +1038,12 @@ fn section_value(site: &Site, id: DocId, mut m: Map, values: &[Value]) -> Value 
     let d = &site.docs[id];
     m.insert(
         "pages".into(),
-        Value::from(d.pages.iter().map(|&p| values[p].clone()).collect::<Vec<_>>()),
+        Value::from(
+            d.pages
+                .iter()
+                .map(|&p| values[p].clone())
+                .collect::<Vec<_>>(),
+        ),
     );
     let subs: Vec<Value> = d
         .subsections
@@ -1057,7 +1061,12 @@ fn section_value(site: &Site, id: DocId, mut m: Map, values: &[Value]) -> Value 
             sm.insert("relative_path".into(), Value::from(sd.rel_path.clone()));
             sm.insert(
                 "pages".into(),
-                Value::from(sd.pages.iter().map(|&p| values[p].clone()).collect::<Vec<_>>()),
+                Value::from(
+                    sd.pages
+                        .iter()
+                        .map(|&p| values[p].clone())
+                        .collect::<Vec<_>>(),
+                ),
             );
             Value::from(sm)
         })

@@ -25,15 +25,43 @@ pub fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic>> {
     tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
     let slot: FunctionSlot = Arc::new(RwLock::new(None));
     register_functions(&mut tera, slot.clone());
-    let result = tera.add_raw_templates(
-        theme
+    // A site's own templates may replace a theme layout with one that lacks
+    // blocks other theme templates fill. Theme templates broken that way are
+    // left out (a page that needs one then fails with "template not found");
+    // errors in the site's own templates, or in a theme used as is, are reported.
+    let site_overrides = theme
+        .templates
+        .values()
+        .any(|t| t.display_path.starts_with("templates"));
+    let mut left_out: Vec<String> = Vec::new();
+    loop {
+        let mut attempt = tera.clone();
+        let sources = theme
             .templates
             .values()
-            .map(|t| (t.name.clone(), t.text.to_string())),
-    );
-    match result {
-        Ok(()) => Ok(Templates { tera, slot }),
-        Err(e) => Err(vec![tera_error(&e, theme, None)]),
+            .filter(|t| !left_out.contains(&t.name));
+        match attempt.add_raw_templates(sources.map(|t| (t.name.clone(), t.text.to_string()))) {
+            Ok(()) => {
+                return Ok(Templates {
+                    tera: attempt,
+                    slot,
+                });
+            }
+            Err(e) => {
+                let d = tera_error(&e, theme, None);
+                let culprit = theme
+                    .templates
+                    .values()
+                    .find(|t| Some(&t.display_path) == d.file.as_ref());
+                match culprit {
+                    Some(t) if site_overrides && !t.display_path.starts_with("templates") => {
+                        tracing::debug!("leaving out theme template {} ({})", t.name, d.message);
+                        left_out.push(t.name.clone());
+                    }
+                    _ => return Err(vec![d]),
+                }
+            }
+        }
     }
 }
 
@@ -41,6 +69,12 @@ impl Templates {
     /// Points template functions at the site about to be rendered.
     pub fn set_site(&self, data: Arc<FunctionData>) {
         *self.slot.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
+    }
+
+    /// Lets go of the site set by [`Templates::set_site`] (so the dev server
+    /// can update it in place).
+    pub fn clear_site(&self) {
+        *self.slot.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
@@ -56,11 +90,19 @@ pub fn tera_error(e: &tera::Error, theme: &Theme, while_rendering: Option<&str>)
     let context = while_rendering
         .map(|w| format!(" (while rendering {w})"))
         .unwrap_or_default();
-
-    /// Lets go of the site set by [`Templates::set_site`] (so the dev server
-    /// can update it in place).
-    pub fn clear_site(&self) {
-        *self.slot.write().unwrap_or_else(|e| e.into_inner()) = None;
+    if let tera::ErrorKind::MissingParent { current, parent } = e.kind()
+        && let Some(t) = theme.templates.get(current)
+    {
+        let at = t.text.find(parent.as_str()).unwrap_or(0);
+        return Diagnostic::at(
+            t.display_path.clone(),
+            t.text.clone(),
+            at..at + parent.len(),
+            format!(
+                "template error: `{current}` extends `{parent}`, which does not exist{context}"
+            ),
+        )
+        .with_help("add the parent template, or fix the name in {% extends %}");
     }
     let report = match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
@@ -85,6 +127,30 @@ pub fn tera_error(e: &tera::Error, theme: &Theme, while_rendering: Option<&str>)
             format!("template error: {message}{context}"),
         )
         .with_help("see docs/templates.md for the variables and functions templates can use");
+    }
+    // Some errors (such as a missing block) carry their place only in the text: `--> name:line:col`.
+    if let Some(place) = message
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        && let Some((name, line_col)) = place.split_once(':')
+        && let Some(t) = theme.templates.get(name)
+    {
+        let mut parts = line_col.split(':').map(|n| n.parse::<usize>().unwrap_or(1));
+        let (line, col) = (parts.next().unwrap_or(1), parts.next().unwrap_or(0) + 1);
+        let offset = crate::diagnostics::offset_of(&t.text, line, col);
+        let first = message
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("error: ")
+            .to_string();
+        return Diagnostic::at(
+            t.display_path.clone(),
+            t.text.clone(),
+            offset..offset + 1,
+            format!("template error: {first}{context}"),
+        );
     }
     Diagnostic::general(format!("template error: {message}{context}"))
 }

@@ -17,7 +17,9 @@ pub struct Fixture {
 impl Fixture {
     /// An empty site with a minimal `guidepost.toml`.
     pub fn new(config: &str) -> Fixture {
-        let f = Fixture { dir: tempfile::tempdir().expect("tempdir") };
+        let f = Fixture {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
         f.write("guidepost.toml", config);
         f
     }
@@ -60,7 +62,12 @@ impl Fixture {
         args.extend_from_slice(extra);
         let out = self.run(&args);
         let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(out.status.code(), Some(1), "expected exit 1, got {:?}:\n{err}", out.status);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "expected exit 1, got {:?}:\n{err}",
+            out.status
+        );
         err
     }
 
@@ -78,7 +85,11 @@ impl Fixture {
 
 /// Runs the guidepost binary with `args`.
 pub fn guidepost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guidepost")).args(args).env("NO_COLOR", "1").output().expect("run guidepost")
+    Command::new(env!("CARGO_BIN_EXE_guidepost"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run guidepost")
 }
 
 /// Path of the binary under test.
@@ -92,7 +103,13 @@ pub fn list_files(dir: &Path) -> Vec<String> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"))
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
         .collect();
     v.sort();
     v
@@ -100,7 +117,11 @@ pub fn list_files(dir: &Path) -> Vec<String> {
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Serves `dir` over HTTP on 127.0.0.1 (a thread per connection). Every
@@ -131,14 +152,25 @@ fn handle(mut stream: TcpStream, root: &Path) {
             break;
         }
     }
-    let path = line.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap().to_string();
+    let path = line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .split(['?', '#'])
+        .next()
+        .unwrap()
+        .to_string();
     let mut file = root.join(path.trim_start_matches('/'));
     if path.ends_with('/') {
         file = file.join("index.html");
     }
     let (status, body, ctype) = match (path.contains(".."), std::fs::read(&file)) {
         (false, Ok(b)) => ("200 OK", b, content_type(&file)),
-        _ => ("404 Not Found", std::fs::read(root.join("404.html")).unwrap_or_default(), "text/html; charset=utf-8"),
+        _ => (
+            "404 Not Found",
+            std::fs::read(root.join("404.html")).unwrap_or_default(),
+            "text/html; charset=utf-8",
+        ),
     };
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nContent-Security-Policy: default-src 'self'\r\nConnection: close\r\n\r\n",
@@ -165,12 +197,23 @@ fn content_type(p: &Path) -> &'static str {
 pub fn raw_get(port: u16, target: &str) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(buf.len());
     let head = String::from_utf8_lossy(&buf[..split]).to_string();
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let body = buf.get(split + 4..).map(<[u8]>::to_vec).unwrap_or_default();
     (status, head, body)
 }
@@ -182,7 +225,11 @@ pub fn browser_required() -> bool {
 
 /// Finds a program on PATH.
 pub fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file()))
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
 }
 
 /// A running chromedriver; killed on drop.
@@ -205,7 +252,9 @@ pub fn chromedriver(test: &str) -> Option<Driver> {
         if browser_required() {
             panic!("{test}: chromedriver is not on PATH but GUIDEPOST_REQUIRE_BROWSER=1");
         }
-        eprintln!("SKIPPED {test}: chromedriver not on PATH (install chromium and chromium-driver)");
+        eprintln!(
+            "SKIPPED {test}: chromedriver not on PATH (install chromium and chromium-driver)"
+        );
         return None;
     };
     let port = free_port();
@@ -220,7 +269,10 @@ pub fn chromedriver(test: &str) -> Option<Driver> {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    Some(Driver { child, url: format!("http://127.0.0.1:{port}") })
+    Some(Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    })
 }
 
 /// Connects a headless Chromium session (JavaScript on or off, given window width).
@@ -239,7 +291,10 @@ pub async fn browser(driver: &Driver, javascript: bool, width: u32) -> fantoccin
     ];
     let mut prefs = serde_json::Map::new();
     if !javascript {
-        prefs.insert("profile.managed_default_content_settings.javascript".into(), serde_json::json!(2));
+        prefs.insert(
+            "profile.managed_default_content_settings.javascript".into(),
+            serde_json::json!(2),
+        );
         args.push("--blink-settings=scriptEnabled=false".into());
     }
     let mut chrome = serde_json::json!({ "args": args, "prefs": prefs });
@@ -248,5 +303,9 @@ pub async fn browser(driver: &Driver, javascript: bool, width: u32) -> fantoccin
     }
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), chrome);
-    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps).connect(&driver.url).await.expect("connect to chromedriver")
+    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("connect to chromedriver")
 }
