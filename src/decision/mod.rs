@@ -1,0 +1,639 @@
+//! Decision trees from front matter: schema, validation ([`validate`]),
+//! routes and their static pages, the SVG diagram ([`diagram`]), `tree.json`
+//! and the link card.
+
+use serde::Deserialize;
+
+/// `[decision]` in front matter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionSpec {
+    pub start: Option<String>,
+    #[serde(default)]
+    pub questions: Vec<QuestionSpec>,
+    #[serde(default)]
+    pub outcomes: Vec<OutcomeSpec>,
+    #[serde(default)]
+    pub examples: Vec<ExampleSpec>,
+}
+
+/// One question.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionSpec {
+    pub id: String,
+    pub text: String,
+    pub help: Option<String>,
+    #[serde(default)]
+    pub answers: Vec<AnswerSpec>,
+}
+
+/// One answer to a question.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerSpec {
+    pub label: String,
+    pub next: String,
+}
+
+/// One outcome.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSpec {
+    pub id: String,
+    pub title: String,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+/// A regression case: these answers lead to this outcome.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleSpec {
+    pub answers: Vec<String>,
+    pub outcome: String,
+}
+
+
+pub mod diagram;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tera::{Context, Map, Value};
+
+use crate::diagnostics::Diagnostic;
+use crate::markdown::escape_attr as esc;
+use crate::model::{DocId, Document, Site};
+use crate::render::OutputBody;
+use crate::urls::output_file;
+
+/// A question or an outcome, by index into the spec's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Node {
+    Question(usize),
+    Outcome(usize),
+}
+
+/// One step of a route: (question index, answer index).
+pub type Step = (usize, usize);
+
+/// One page of the guide: a node reached by one route from the start.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub node: Node,
+    pub route: Vec<Step>,
+    /// Site path of the page, e.g. `/decide/q/compliance/`.
+    pub path: String,
+}
+
+/// A validated tree with its routes worked out.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    pub spec: DecisionSpec,
+    /// Index of the start question.
+    pub start: usize,
+    /// Where each answer of each question leads.
+    pub next: Vec<Vec<Node>>,
+    /// Every distinct route from the start, depth first, answers in order.
+    pub states: Vec<State>,
+    /// Per question: the most questions left on any route, counting itself.
+    pub longest: Vec<usize>,
+    pub help_html: Vec<Option<String>>,
+    pub body_html: Vec<Option<String>>,
+    /// Per outcome: its links as (title, site path).
+    pub links: Vec<Vec<(String, String)>>,
+    /// Per question and answer: the answer's URL segment.
+    pub answer_slugs: Vec<Vec<String>>,
+    by_route: HashMap<Vec<Step>, usize>,
+    /// First state (in route order) of each node: where the diagram links.
+    canonical: HashMap<Node, usize>,
+}
+
+impl Tree {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        spec: DecisionSpec,
+        start: usize,
+        next: Vec<Vec<Node>>,
+        states: Vec<State>,
+        longest: Vec<usize>,
+        help_html: Vec<Option<String>>,
+        body_html: Vec<Option<String>>,
+        links: Vec<Vec<(String, String)>>,
+        answer_slugs: Vec<Vec<String>>,
+    ) -> Tree {
+        let by_route = states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.route.clone(), i))
+            .collect();
+        let mut canonical = HashMap::new();
+        for (i, s) in states.iter().enumerate() {
+            canonical.entry(s.node).or_insert(i);
+        }
+        Tree {
+            spec,
+            start,
+            next,
+            states,
+            longest,
+            help_html,
+            body_html,
+            links,
+            answer_slugs,
+            by_route,
+            canonical,
+        }
+    }
+
+    /// Gives every state its site path under the tree page's path `base`.
+    ///
+    /// A question or outcome reached by one route only lives at
+    /// `{base}q/{id}/` or `{base}result/{id}/`; one reached by several routes
+    /// gets one page per route, with the answers that led there appended as
+    /// path segments: `{base}result/both/no/yes/`.
+    fn assign_paths(&mut self, base: &str) {
+        let mut routes: HashMap<Node, usize> = HashMap::new();
+        for s in &self.states {
+            *routes.entry(s.node).or_insert(0) += 1;
+        }
+        for s in &mut self.states {
+            let (kind, id) = match s.node {
+                Node::Question(i) => ("q", &self.spec.questions[i].id),
+                Node::Outcome(i) => ("result", &self.spec.outcomes[i].id),
+            };
+            let mut path = format!("{base}{kind}/{id}/");
+            if routes[&s.node] > 1 {
+                for &(qi, a) in &s.route {
+                    path.push_str(&self.answer_slugs[qi][a]);
+                    path.push('/');
+                }
+            }
+            s.path = path;
+        }
+    }
+
+    fn state_of(&self, route: &[Step]) -> &State {
+        &self.states[self.by_route[route]]
+    }
+
+    fn node_path(&self, node: Node) -> &str {
+        &self.states[self.canonical[&node]].path
+    }
+
+    fn node_id(&self, node: Node) -> &str {
+        match node {
+            Node::Question(i) => &self.spec.questions[i].id,
+            Node::Outcome(i) => &self.spec.outcomes[i].id,
+        }
+    }
+
+    /// At most how many questions a reader answers, from the start.
+    pub fn max_questions(&self) -> usize {
+        self.longest[self.start]
+    }
+}
+
+/// Validated trees of the site, ready to render.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    values: HashMap<DocId, Value>,
+    trees: HashMap<DocId, Tree>,
+}
+
+impl Prepared {
+    /// Template object of the tree on document `id`, if it has one.
+    pub fn value(&self, id: DocId) -> Option<Value> {
+        self.values.get(&id).cloned()
+    }
+
+    /// The validated tree on document `id`, if it has one.
+    pub fn tree(&self, id: DocId) -> Option<&Tree> {
+        self.trees.get(&id)
+    }
+}
+
+/// Validates every tree of the site; reports every problem of every tree.
+pub fn prepare(site: &Site) -> Result<Prepared, Vec<Diagnostic>> {
+    let checked: Vec<(DocId, Result<Tree, Vec<Diagnostic>>)> = site
+        .docs
+        .par_iter()
+        .enumerate()
+        .filter_map(|(id, d)| d.meta.decision.as_ref().map(|spec| (id, d, spec)))
+        .map(|(id, d, spec)| (id, validate::check(site, d, spec)))
+        .collect();
+    let mut errors = Vec::new();
+    let mut prepared = Prepared::default();
+    for (id, result) in checked {
+        match result {
+            Ok(mut tree) => {
+                let doc = &site.docs[id];
+                tree.assign_paths(&doc.path);
+                prepared.values.insert(id, tree_value(site, doc, &tree));
+                prepared.trees.insert(id, tree);
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(prepared)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The `tree` template object (also `page.decision`).
+fn tree_value(site: &Site, doc: &Document, tree: &Tree) -> Value {
+    let mut m = Map::new();
+    m.insert("title".into(), Value::from(doc.title.clone()));
+    m.insert("url".into(), Value::from(site.permalink(&doc.path)));
+    m.insert(
+        "start_url".into(),
+        Value::from(site.permalink(&tree.states[0].path)),
+    );
+    m.insert(
+        "json_url".into(),
+        Value::from(site.permalink(&format!("{}tree.json", doc.path))),
+    );
+    m.insert("max_questions".into(), Value::from(tree.max_questions()));
+    m.insert(
+        "question_count".into(),
+        Value::from(tree.spec.questions.len()),
+    );
+    m.insert("outcome_count".into(), Value::from(tree.spec.outcomes.len()));
+    m.insert("page_count".into(), Value::from(tree.states.len()));
+    m.insert(
+        "outcomes".into(),
+        Value::from(
+            tree.spec
+                .outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let mut om = Map::new();
+                    om.insert("id".into(), Value::from(o.id.clone()));
+                    om.insert("title".into(), Value::from(o.title.clone()));
+                    om.insert(
+                        "url".into(),
+                        Value::from(site.permalink(tree.node_path(Node::Outcome(i)))),
+                    );
+                    Value::from(om)
+                })
+                .collect::<Vec<_>>(),
+        ),
+    );
+    m.insert(
+        "diagram".into(),
+        Value::safe_string(&diagram_svg(site, doc, tree)),
+    );
+    m.insert("outline".into(), Value::safe_string(&outline_html(site, tree)));
+    Value::from(m)
+}
+
+fn diagram_svg(site: &Site, doc: &Document, tree: &Tree) -> String {
+    let nq = tree.spec.questions.len();
+    let mut nodes: Vec<diagram::DiagramNode> = tree
+        .spec
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| diagram::DiagramNode {
+            label: q.text.clone(),
+            url: site.permalink(tree.node_path(Node::Question(i))),
+            outcome: false,
+        })
+        .collect();
+    nodes.extend(
+        tree.spec
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| diagram::DiagramNode {
+                label: o.title.clone(),
+                url: site.permalink(tree.node_path(Node::Outcome(i))),
+                outcome: true,
+            }),
+    );
+    let index = |n: Node| match n {
+        Node::Question(i) => i,
+        Node::Outcome(i) => nq + i,
+    };
+    let mut edges = Vec::new();
+    for (i, q) in tree.spec.questions.iter().enumerate() {
+        for (j, a) in q.answers.iter().enumerate() {
+            edges.push(diagram::DiagramEdge {
+                from: i,
+                to: index(tree.next[i][j]),
+                label: a.label.clone(),
+            });
+        }
+    }
+    diagram::svg(&doc.title, &nodes, &edges, tree.start)
+}
+
+/// The whole tree as a nested list: each question once, in full where it is
+/// first met; later meetings link back to it.
+fn outline_html(site: &Site, tree: &Tree) -> String {
+    fn question(site: &Site, tree: &Tree, qi: usize, seen: &mut Vec<bool>, out: &mut String) {
+        seen[qi] = true;
+        let q = &tree.spec.questions[qi];
+        out.push_str(&format!(
+            "<span class=\"decision-outline__question\">Question: <a href=\"{}\">{}</a></span>\n<ul>\n",
+            esc(&site.permalink(tree.node_path(Node::Question(qi)))),
+            esc(&q.text)
+        ));
+        for (j, a) in q.answers.iter().enumerate() {
+            out.push_str(&format!(
+                "<li><span class=\"decision-outline__answer\">{}</span> → ",
+                esc(&a.label)
+            ));
+            match tree.next[qi][j] {
+                Node::Outcome(oi) => out.push_str(&format!(
+                    "<span class=\"decision-outline__outcome\">Result: <a href=\"{}\">{}</a></span>",
+                    esc(&site.permalink(tree.node_path(Node::Outcome(oi)))),
+                    esc(&tree.spec.outcomes[oi].title)
+                )),
+                Node::Question(next) if seen[next] => out.push_str(&format!(
+                    "continue with the question <a href=\"{}\">{}</a> (listed above)",
+                    esc(&site.permalink(tree.node_path(Node::Question(next)))),
+                    esc(&tree.spec.questions[next].text)
+                )),
+                Node::Question(next) => question(site, tree, next, seen, out),
+            }
+            out.push_str("</li>\n");
+        }
+        out.push_str("</ul>\n");
+    }
+    let mut out = String::from("<ul class=\"decision-outline\">\n<li>");
+    let mut seen = vec![false; tree.spec.questions.len()];
+    question(site, tree, tree.start, &mut seen, &mut out);
+    out.push_str("</li>\n</ul>\n");
+    out
+}
+
+/// `tree.json`: the tree as data for other tools.
+fn tree_json(site: &Site, doc: &Document, tree: &Tree) -> String {
+    use serde_json::json;
+    let questions: Vec<serde_json::Value> = tree
+        .spec
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            json!({
+                "id": q.id,
+                "text": q.text,
+                "help": q.help,
+                "help_html": tree.help_html[i],
+                "url": site.permalink(tree.node_path(Node::Question(i))),
+                "max_remaining": tree.longest[i],
+                "answers": q.answers.iter().enumerate().map(|(j, a)| json!({
+                    "label": a.label,
+                    "next": a.next,
+                    "slug": tree.answer_slugs[i][j],
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let outcomes: Vec<serde_json::Value> = tree
+        .spec
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            json!({
+                "id": o.id,
+                "title": o.title,
+                "body": o.body,
+                "body_html": tree.body_html[i],
+                "url": site.permalink(tree.node_path(Node::Outcome(i))),
+                "links": tree.links[i].iter().map(|(t, p)| json!({ "title": t, "url": site.permalink(p) })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let pages: Vec<serde_json::Value> = tree
+        .states
+        .iter()
+        .map(|s| {
+            json!({
+                "url": site.permalink(&s.path),
+                "node": tree.node_id(s.node),
+                "answers": s.route.iter().map(|&(q, a)| tree.spec.questions[q].answers[a].label.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let examples: Vec<serde_json::Value> = tree
+        .spec
+        .examples
+        .iter()
+        .map(|e| json!({ "answers": e.answers, "outcome": e.outcome }))
+        .collect();
+    let value = json!({
+        "title": doc.title,
+        "url": site.permalink(&doc.path),
+        "start": tree.spec.questions[tree.start].id,
+        "max_questions": tree.max_questions(),
+        "questions": questions,
+        "outcomes": outcomes,
+        "examples": examples,
+        "pages": pages,
+    });
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// "Your answers so far" / "why this result": one entry per answer on the route.
+fn route_values(site: &Site, tree: &Tree, route: &[Step]) -> Value {
+    Value::from(
+        route
+            .iter()
+            .enumerate()
+            .map(|(k, &(qi, a))| {
+                let q = &tree.spec.questions[qi];
+                let mut m = Map::new();
+                m.insert("number".into(), Value::from(k + 1));
+                m.insert("question_id".into(), Value::from(q.id.clone()));
+                m.insert("question".into(), Value::from(q.text.clone()));
+                m.insert("answer".into(), Value::from(q.answers[a].label.clone()));
+                m.insert(
+                    "change_url".into(),
+                    Value::from(site.permalink(&tree.state_of(&route[..k]).path)),
+                );
+                Value::from(m)
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn opt_html(h: &Option<String>) -> Value {
+    h.as_deref().map_or_else(Value::none, Value::safe_string)
+}
+
+/// Extra output files of a document's tree: a page per route (question and
+/// result pages) and `tree.json`.
+pub fn outputs(
+    site: &Site,
+    tera: &tera::Tera,
+    id: DocId,
+    doc: &Document,
+    prepared: &Prepared,
+    value: &Value,
+) -> Result<Vec<(String, OutputBody)>, Vec<Diagnostic>> {
+    let (Some(tree), Some(tree_value)) = (prepared.tree(id), prepared.values.get(&id)) else {
+        return Ok(Vec::new());
+    };
+    let results: Vec<Result<(String, OutputBody), Diagnostic>> = tree
+        .states
+        .par_iter()
+        .map(|state| render_state(site, tera, doc, tree, tree_value, value, state))
+        .collect();
+    let mut files = Vec::with_capacity(results.len() + 1);
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    files.push((
+        output_file(&format!("{}tree.json", doc.path)),
+        OutputBody::Generated(Arc::new(tree_json(site, doc, tree).into_bytes())),
+    ));
+    Ok(files)
+}
+
+fn render_state(
+    site: &Site,
+    tera: &tera::Tera,
+    doc: &Document,
+    tree: &Tree,
+    tree_value: &Value,
+    page: &Value,
+    state: &State,
+) -> Result<(String, OutputBody), Diagnostic> {
+    let mut ctx = Context::new();
+    ctx.insert("current_path", &state.path);
+    ctx.insert("current_url", &site.permalink(&state.path));
+    ctx.insert_value("page", page.clone());
+    ctx.insert_value("tree", tree_value.clone());
+    ctx.insert_value("answers", route_values(site, tree, &state.route));
+    ctx.insert("start_url", &site.permalink(&tree.states[0].path));
+    let back = match state.route.split_last() {
+        Some((_, before)) => tree.state_of(before).path.clone(),
+        None => doc.path.clone(),
+    };
+    ctx.insert("back_url", &site.permalink(&back));
+    let template = match state.node {
+        Node::Question(qi) => {
+            let q = &tree.spec.questions[qi];
+            let mut m = Map::new();
+            m.insert("id".into(), Value::from(q.id.clone()));
+            m.insert("text".into(), Value::from(q.text.clone()));
+            m.insert("help".into(), opt_html(&tree.help_html[qi]));
+            m.insert("number".into(), Value::from(state.route.len() + 1));
+            m.insert("remaining".into(), Value::from(tree.longest[qi] - 1));
+            let mut route = state.route.clone();
+            let answers: Vec<Value> = q
+                .answers
+                .iter()
+                .enumerate()
+                .map(|(j, a)| {
+                    route.push((qi, j));
+                    let target = tree.state_of(&route);
+                    let mut am = Map::new();
+                    am.insert("label".into(), Value::from(a.label.clone()));
+                    am.insert("url".into(), Value::from(site.permalink(&target.path)));
+                    am.insert("next".into(), Value::from(a.next.clone()));
+                    route.pop();
+                    Value::from(am)
+                })
+                .collect();
+            m.insert("answers".into(), Value::from(answers));
+            ctx.insert_value("question", Value::from(m));
+            "decision_question.html"
+        }
+        Node::Outcome(oi) => {
+            let o = &tree.spec.outcomes[oi];
+            let mut m = Map::new();
+            m.insert("id".into(), Value::from(o.id.clone()));
+            m.insert("title".into(), Value::from(o.title.clone()));
+            m.insert("body".into(), opt_html(&tree.body_html[oi]));
+            m.insert(
+                "links".into(),
+                Value::from(
+                    tree.links[oi]
+                        .iter()
+                        .map(|(t, p)| {
+                            let mut lm = Map::new();
+                            lm.insert("title".into(), Value::from(t.clone()));
+                            lm.insert("url".into(), Value::from(site.permalink(p)));
+                            Value::from(lm)
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            );
+            ctx.insert_value("outcome", Value::from(m));
+            "decision_outcome.html"
+        }
+    };
+    let source = format!(
+        "{} (decision page {})",
+        doc.display_path.display(),
+        state.path
+    );
+    if !tera.contains_template(template) {
+        return Err(Diagnostic::general(format!(
+            "template `{template}` not found (while rendering {source})"
+        ))
+        .with_help("add it to the site's templates/ folder or the theme"));
+    }
+    let html = tera.render(template, &ctx).map_err(|e| {
+        let mut message = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            message.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        Diagnostic::general(format!("template error: {message} (while rendering {source})"))
+            .with_help("see docs/templates.md for the variables decision templates can use")
+    })?;
+    Ok((
+        output_file(&state.path),
+        OutputBody::Generated(Arc::new(
+            crate::render::finish_html(site, html, &state.path).into_bytes(),
+        )),
+    ))
+}
+
+/// HTML of a link card to the tree on the page at `path`.
+pub fn card_html(site: &Site, path: &str) -> Result<String, String> {
+    let doc = site
+        .get(path)
+        .ok_or_else(|| format!("decision_card: no page `{path}`"))?;
+    let Some(spec) = doc.meta.decision.as_ref() else {
+        return Err(format!("decision_card: `{path}` has no [decision] tree"));
+    };
+    let questions = spec.questions.len();
+    Ok(format!(
+        "<a class=\"decision-card\" href=\"{}\"><span class=\"decision-card__title\">{}</span><span class=\"decision-card__text\">{}</span><span class=\"decision-card__meta\">{} question{}, {} possible result{}</span></a>",
+        esc(&site.permalink(&doc.path)),
+        esc(&doc.title),
+        esc(doc
+            .meta
+            .description
+            .as_deref()
+            .unwrap_or("Answer a few questions to find out.")),
+        questions,
+        if questions == 1 { "" } else { "s" },
+        spec.outcomes.len(),
+        if spec.outcomes.len() == 1 { "" } else { "s" },
+    ))
+}

@@ -1,0 +1,116 @@
+/* Guidepost decision guide: runs the guide in place, without reloading pages.
+ *
+ * Every step of a guide is a static page (the guide works without this file).
+ * Here, following an answer, "Back", "Change" or "Start again" fetches that
+ * step's page and swaps its [data-decision-view] into this one, so:
+ * - the address bar always shows the step's own URL (a permalink that reloads
+ *   to the same step, with JavaScript or without);
+ * - browser back and forward move between steps (History API);
+ * - focus moves to the new step's heading and the change is announced in an
+ *   aria-live region;
+ * - everything is a plain link, so the keyboard works as usual.
+ * If anything fails (offline, file://), the link is simply followed.
+ */
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-decision]");
+  if (!root || !window.fetch || !window.DOMParser || !window.history || !history.pushState) {
+    return;
+  }
+  var live = root.querySelector("[data-decision-live]");
+  var cache = {};
+  var current = 0;
+
+  function load(url) {
+    if (!cache[url]) {
+      cache[url] = fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) {
+          throw new Error("HTTP " + r.status);
+        }
+        return r.text().then(function (text) {
+          return { text: text, url: r.url || url };
+        });
+      });
+      cache[url].catch(function () {
+        delete cache[url];
+      });
+    }
+    return cache[url];
+  }
+
+  function absolutize(view, base) {
+    var links = view.querySelectorAll("[href]");
+    for (var i = 0; i < links.length; i++) {
+      var v = links[i].getAttribute("href");
+      if (v && v.charAt(0) !== "#") {
+        links[i].setAttribute("href", new URL(v, base).href);
+      }
+    }
+  }
+
+  function announce(text) {
+    if (!live) {
+      return;
+    }
+    live.textContent = "";
+    window.setTimeout(function () {
+      live.textContent = text;
+    }, 100);
+  }
+
+  function show(page, url, push) {
+    var doc = new DOMParser().parseFromString(page.text, "text/html");
+    var next = doc.querySelector("[data-decision-view]");
+    var now = root.querySelector("[data-decision-view]");
+    if (!next || !now) {
+      window.location.assign(url);
+      return;
+    }
+    absolutize(next, page.url);
+    var view = document.importNode(next, true);
+    now.parentNode.replaceChild(view, now);
+    document.title = doc.title;
+    if (push) {
+      history.pushState({ decision: true }, "", url);
+    }
+    var heading = view.querySelector("[data-decision-heading]");
+    if (heading) {
+      heading.focus();
+      var progress = view.querySelector("[data-decision-progress]");
+      announce(heading.textContent + (progress ? ". " + progress.textContent : ""));
+    }
+  }
+
+  function go(url, push) {
+    var ticket = ++current;
+    return load(url).then(
+      function (page) {
+        if (ticket === current) {
+          show(page, url, push);
+        }
+      },
+      function () {
+        window.location.assign(url);
+      }
+    );
+  }
+
+  root.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    var link = event.target.closest ? event.target.closest("a[data-decision-link]") : null;
+    if (!link || link.origin !== window.location.origin) {
+      return;
+    }
+    event.preventDefault();
+    go(link.href, true);
+  });
+
+  history.replaceState({ decision: true }, "", window.location.href);
+  window.addEventListener("popstate", function (event) {
+    if (event.state && event.state.decision) {
+      go(window.location.href, false);
+    }
+  });
+})();
