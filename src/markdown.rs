@@ -112,6 +112,18 @@ pub fn render(
     opts: &MarkdownOptions,
     resolve: Resolver,
 ) -> (Rendered, Vec<(Range<usize>, String)>) {
+    render_with(body, body_offset, drop_first_h1, opts, resolve, true)
+}
+
+/// [`render`], optionally turning raw HTML into text (for front matter fragments).
+fn render_with(
+    body: &str,
+    body_offset: usize,
+    drop_first_h1: bool,
+    opts: &MarkdownOptions,
+    resolve: Resolver,
+    raw_html: bool,
+) -> (Rendered, Vec<(Range<usize>, String)>) {
     let mut out = Rendered::default();
     let mut errors = Vec::new();
     let mut used_ids: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
@@ -132,6 +144,10 @@ pub fn render(
     };
 
     for (event, range) in Parser::new_ext(body, parser_options(opts)).into_offset_iter() {
+        let event = match event {
+            Event::Html(h) | Event::InlineHtml(h) if !raw_html => Event::Text(h),
+            other => other,
+        };
         if let Some((level, id, classes, inner)) = heading.as_mut() {
             match event {
                 Event::End(TagEnd::Heading(_)) => {
@@ -253,7 +269,7 @@ pub fn render_fragment(
     opts: &MarkdownOptions,
     resolve: Resolver,
 ) -> Result<String, String> {
-    let (r, errors) = render(text, 0, false, opts, resolve);
+    let (r, errors) = render_with(text, 0, false, opts, resolve, false);
     if let Some((_, message)) = errors.into_iter().next() {
         return Err(message);
     }

@@ -1,0 +1,140 @@
+//! The bundled site as its readers get it: valid HTML (W3C Nu checker), no
+//! axe-core accessibility violations, nothing that a strict
+//! Content-Security-Policy blocks, and no sideways scrolling on a phone.
+//!
+//! These need tools outside Cargo (Java + vnu.jar, axe-core, chromedriver).
+//! They skip with a message when a tool is missing, and fail instead when
+//! GUIDEPOST_REQUIRE_BROWSER=1 (as in CI).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{browser, browser_required, chromedriver, guidepost, list_files, serve_dir, which};
+
+/// Builds the bundled site (repo root) into a temp dir.
+fn build_bundled() -> tempfile::TempDir {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let result = guidepost(&["build", "--root", repo.to_str().unwrap(), "--output", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    dir
+}
+
+fn html_pages(site: &Path) -> Vec<String> {
+    list_files(site).into_iter().filter(|p| p.ends_with(".html")).collect()
+}
+
+/// A tool file from an env var or the CI cache folder; None means skip.
+fn tool(var: &str, cached: &str, test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os(var).map(PathBuf::from).or_else(|| {
+        let home = std::env::var_os("HOME")?;
+        Some(PathBuf::from(home).join(".cache/guidepost-tools/node_modules").join(cached))
+    });
+    match path.filter(|p| p.is_file()) {
+        Some(p) => Some(p),
+        None if browser_required() => panic!("{test}: {var} is not set and {cached} is not installed (see .ci/run)"),
+        None => {
+            eprintln!("SKIPPED {test}: {cached} not found (set {var}; .ci/run installs it)");
+            None
+        }
+    }
+}
+
+#[test]
+fn every_page_passes_the_nu_html_checker() {
+    let Some(jar) = tool("GUIDEPOST_VNU_JAR", "vnu-jar/build/dist/vnu.jar", "nu html checker") else { return };
+    if which("java").is_none() {
+        assert!(!browser_required(), "java is not installed");
+        eprintln!("SKIPPED nu html checker: no java");
+        return;
+    }
+    let dir = build_bundled();
+    let site = dir.path().join("site");
+    let pages = html_pages(&site);
+    assert!(pages.len() >= 10, "{pages:?}");
+    let out = Command::new("java")
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--errors-only", "--skip-non-html", "--also-check-svg"])
+        .arg(&site)
+        .output()
+        .expect("run vnu");
+    let report = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && report.trim().is_empty(), "Nu HTML checker errors:\n{report}");
+}
+
+#[test]
+fn pages_have_no_inline_script_or_style() {
+    let dir = build_bundled();
+    let site = dir.path().join("site");
+    for page in html_pages(&site) {
+        let html = std::fs::read_to_string(site.join(&page)).unwrap();
+        let lower = html.to_lowercase();
+        assert!(!lower.contains("<style"), "{page}: <style> element");
+        assert!(!lower.contains(" style="), "{page}: style= attribute");
+        for tag in lower.split("<script").skip(1) {
+            let head = tag.split('>').next().unwrap();
+            assert!(head.contains("src="), "{page}: inline <script>");
+        }
+        for handler in [" onclick=", " onload=", " onerror=", " onsubmit=", "javascript:"] {
+            assert!(!lower.contains(handler), "{page}: inline handler {handler}");
+        }
+        assert!(!lower.contains("http://") || lower.contains("xmlns"), "{page}: external http resource");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn axe_finds_no_violations_and_pages_fit_a_phone_under_strict_csp() {
+    let Some(axe_path) = tool("GUIDEPOST_AXE_JS", "axe-core/axe.min.js", "axe") else { return };
+    let Some(driver) = chromedriver("axe") else { return };
+    let axe = std::fs::read_to_string(axe_path).unwrap();
+    let dir = build_bundled();
+    let site = dir.path().join("site");
+    let base = serve_dir(&site);
+    let pages: Vec<String> = html_pages(&site)
+        .into_iter()
+        .filter(|p| {
+            let html = std::fs::read_to_string(site.join(p)).unwrap();
+            !html.contains("http-equiv=\"refresh\"")
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for width in [1280u32, 320] {
+        let client = browser(&driver, true, width).await;
+        for page in &pages {
+            client.goto(&format!("{base}/{page}")).await.unwrap();
+            // The stylesheet loaded under `Content-Security-Policy: default-src 'self'`.
+            let styled = client
+                .execute("return getComputedStyle(document.body).fontFamily.indexOf('Times') === -1 && document.styleSheets.length > 0;", vec![])
+                .await
+                .unwrap();
+            if styled != serde_json::json!(true) {
+                problems.push(format!("{page} @{width}: stylesheet not applied"));
+            }
+            let overflow = client
+                .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
+                .await
+                .unwrap();
+            if overflow.as_i64().unwrap_or(0) > 0 {
+                problems.push(format!("{page} @{width}: page scrolls sideways by {overflow}px"));
+            }
+            client.execute(&format!("{axe}\nreturn true;"), vec![]).await.unwrap();
+            let violations = client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];\
+                     axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            for v in violations.as_array().cloned().unwrap_or_default() {
+                problems.push(format!("{page} @{width}: {}", v.as_str().unwrap_or_default()));
+            }
+        }
+        client.close().await.unwrap();
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
