@@ -144,7 +144,10 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
                     (b, v)
                 })
                 .collect();
-            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(discovered[a.1].cmp(&discovered[b.1])));
+            keyed.sort_by(|a, b| {
+                a.0.total_cmp(&b.0)
+                    .then(discovered[a.1].cmp(&discovered[b.1]))
+            });
             layers[li] = keyed.into_iter().map(|(_, v)| v).collect();
             set_pos(&layers, &mut pos);
         }
@@ -186,11 +189,7 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
         for i in 1..placed.len() {
             placed[i] = placed[i].max(placed[i - 1] + step);
         }
-        let shift = placed
-            .iter()
-            .zip(&desired)
-            .map(|(p, d)| p - d)
-            .sum::<f64>()
+        let shift = placed.iter().zip(&desired).map(|(p, d)| p - d).sum::<f64>()
             / placed.len().max(1) as f64;
         for (i, &v) in l.iter().enumerate() {
             x[v] = placed[i] - shift;
@@ -290,7 +289,9 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
         ));
         let mut first = true;
         if node.outcome {
-            out.push_str("<tspan class=\"decision-diagram__kind\" font-weight=\"bold\">Result</tspan>");
+            out.push_str(
+                "<tspan class=\"decision-diagram__kind\" font-weight=\"bold\">Result</tspan>",
+            );
             first = false;
         }
         for line in &lines[v] {

@@ -55,7 +55,6 @@ pub struct ExampleSpec {
     pub outcome: String,
 }
 
-
 pub mod diagram;
 pub mod validate;
 
@@ -264,7 +263,10 @@ fn tree_value(site: &Site, doc: &Document, tree: &Tree) -> Value {
         "question_count".into(),
         Value::from(tree.spec.questions.len()),
     );
-    m.insert("outcome_count".into(), Value::from(tree.spec.outcomes.len()));
+    m.insert(
+        "outcome_count".into(),
+        Value::from(tree.spec.outcomes.len()),
+    );
     m.insert("page_count".into(), Value::from(tree.states.len()));
     m.insert(
         "outcomes".into(),
@@ -290,7 +292,10 @@ fn tree_value(site: &Site, doc: &Document, tree: &Tree) -> Value {
         "diagram".into(),
         Value::safe_string(&diagram_svg(site, doc, tree)),
     );
-    m.insert("outline".into(), Value::safe_string(&outline_html(site, tree)));
+    m.insert(
+        "outline".into(),
+        Value::safe_string(&outline_html(site, tree)),
+    );
     Value::from(m)
 }
 
@@ -602,8 +607,10 @@ fn render_state(
             message.push_str(&format!(": {c}"));
             cause = c.source();
         }
-        Diagnostic::general(format!("template error: {message} (while rendering {source})"))
-            .with_help("see docs/templates.md for the variables decision templates can use")
+        Diagnostic::general(format!(
+            "template error: {message} (while rendering {source})"
+        ))
+        .with_help("see docs/templates.md for the variables decision templates can use")
     })?;
     Ok((
         output_file(&state.path),

@@ -126,7 +126,10 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
             Some(first) => errors.push(
                 doc.error_at(
                     &at,
-                    format!("duplicate id `{id}`: {} already uses it", describe(spec, *first)),
+                    format!(
+                        "duplicate id `{id}`: {} already uses it",
+                        describe(spec, *first)
+                    ),
                 )
                 .with_help("ids are unique across questions and outcomes; rename one of them"),
             ),
@@ -183,7 +186,9 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
                     &q(i, &[Key::Name("text")]),
                     format!("question `{}` has empty text", question.id),
                 )
-                .with_help("write the question as readers should see it; it becomes the page's heading"),
+                .with_help(
+                    "write the question as readers should see it; it becomes the page's heading",
+                ),
             );
         }
         if question.answers.is_empty() {
@@ -199,12 +204,19 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
         let mut row = Vec::new();
         let mut slugs = Vec::new();
         for (j, answer) in question.answers.iter().enumerate() {
-            let label_at = q(i, &[Key::Name("answers"), Key::Index(j), Key::Name("label")]);
+            let label_at = q(
+                i,
+                &[Key::Name("answers"), Key::Index(j), Key::Name("label")],
+            );
             if answer.label.trim().is_empty() {
                 errors.push(
                     doc.error_at(
                         &label_at,
-                        format!("answer {} of question `{}` has an empty label", j + 1, question.id),
+                        format!(
+                            "answer {} of question `{}` has an empty label",
+                            j + 1,
+                            question.id
+                        ),
                     )
                     .with_help("give every answer a label such as \"Yes\""),
                 );
@@ -213,7 +225,10 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
             if let Some(&first) = labels.get(&slug) {
                 let other = &question.answers[first].label;
                 let message = if other.trim() == answer.label.trim() {
-                    format!("question `{}` has two answers labelled `{}`", question.id, answer.label)
+                    format!(
+                        "question `{}` has two answers labelled `{}`",
+                        question.id, answer.label
+                    )
                 } else {
                     format!(
                         "answers `{other}` and `{}` of question `{}` would share the URL segment `{slug}`",
@@ -238,7 +253,10 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
                     ),
                     &answer.next,
                     &known,
-                    format!("`next` is the id of a question or an outcome: {}", list(&known)),
+                    format!(
+                        "`next` is the id of a question or an outcome: {}",
+                        list(&known)
+                    ),
                 ));
             }
             row.push(target);
@@ -271,7 +289,9 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
                         &o(i, &[Key::Name("links"), Key::Index(k)]),
                         missing_page_message(site, key),
                     )
-                    .with_help("links name pages relative to content/, such as \"@/roles/vcio.md\""),
+                    .with_help(
+                        "links name pages relative to content/, such as \"@/roles/vcio.md\"",
+                    ),
                 ),
             }
         }
@@ -378,7 +398,10 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
             errors.push(
                 doc.error_at(
                     &q(i, &[Key::Name("id")]),
-                    format!("question `{}` cannot be reached from `start` (`{}`)", x.id, spec.questions[start].id),
+                    format!(
+                        "question `{}` cannot be reached from `start` (`{}`)",
+                        x.id, spec.questions[start].id
+                    ),
                 )
                 .with_help("point an answer's `next` at it, or remove it"),
             );
@@ -389,7 +412,10 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
             errors.push(
                 doc.error_at(
                     &o(i, &[Key::Name("id")]),
-                    format!("outcome `{}` cannot be reached from `start` (`{}`)", x.id, spec.questions[start].id),
+                    format!(
+                        "outcome `{}` cannot be reached from `start` (`{}`)",
+                        x.id, spec.questions[start].id
+                    ),
                 )
                 .with_help("point an answer's `next` at it, or remove it"),
             );
@@ -430,7 +456,13 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
             }
         }
     }
-    walk(Node::Question(start), &mut Vec::new(), &next, &mut states, &mut overflow);
+    walk(
+        Node::Question(start),
+        &mut Vec::new(),
+        &next,
+        &mut states,
+        &mut overflow,
+    );
     if overflow {
         errors.push(
             doc.error_at(
@@ -555,7 +587,8 @@ fn run_example(
             Node::Question(qi) => {
                 let question = &spec.questions[qi];
                 let Some(j) = question.answers.iter().position(|a| a.label == *label) else {
-                    let labels: Vec<&str> = question.answers.iter().map(|a| a.label.as_str()).collect();
+                    let labels: Vec<&str> =
+                        question.answers.iter().map(|a| a.label.as_str()).collect();
                     let d = doc.error_at(
                         &at,
                         format!(
@@ -601,10 +634,7 @@ fn run_example(
         Node::Outcome(oi) if spec.outcomes[oi].id == example.outcome => Ok(()),
         Node::Outcome(oi) => {
             let at = ex(e, &[Key::Name("outcome")]);
-            let expected = spec
-                .outcomes
-                .iter()
-                .position(|x| x.id == example.outcome);
+            let expected = spec.outcomes.iter().position(|x| x.id == example.outcome);
             let Some(expected) = expected else {
                 let outcomes: Vec<&str> = known
                     .iter()
@@ -647,5 +677,427 @@ fn run_example(
                 )
                 .with_help("fix the tree, or the example's answers or outcome"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::{Value, json};
+
+    use crate::config::Config;
+    use crate::decision::{Prepared, prepare};
+    use crate::diagnostics::Diagnostic;
+    use crate::load::{ContentFiles, SourceFile};
+    use crate::model::{ModelOptions, Site, assemble};
+    use crate::urls::UrlMode;
+
+    /// Block-style YAML for a JSON value (strings double-quoted).
+    fn to_yaml(v: &Value, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        let scalar = |v: &Value| match v {
+            Value::String(s) => serde_json::to_string(s).unwrap(),
+            Value::Array(a) if a.is_empty() => "[]".into(),
+            Value::Object(o) if o.is_empty() => "{}".into(),
+            other => other.to_string(),
+        };
+        let simple = |v: &Value| match v {
+            Value::Array(a) => a.is_empty(),
+            Value::Object(o) => o.is_empty(),
+            _ => true,
+        };
+        match v {
+            Value::Object(map) => {
+                for (k, val) in map {
+                    if simple(val) {
+                        out.push_str(&format!("{pad}{k}: {}\n", scalar(val)));
+                    } else {
+                        out.push_str(&format!("{pad}{k}:\n"));
+                        to_yaml(val, indent + 2, out);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    if simple(item) {
+                        out.push_str(&format!("{pad}- {}\n", scalar(item)));
+                    } else {
+                        let mut inner = String::new();
+                        to_yaml(item, indent + 2, &mut inner);
+                        out.push_str(&format!("{pad}- {}", &inner[indent + 2..]));
+                    }
+                }
+            }
+            other => out.push_str(&format!("{pad}{}\n", scalar(other))),
+        }
+    }
+
+    fn site(decide: &str) -> Site {
+        let file = |rel: &str, text: &str| SourceFile {
+            rel_path: rel.into(),
+            display_path: format!("content/{rel}").into(),
+            text: Arc::from(text),
+        };
+        let files = ContentFiles {
+            markdown: vec![
+                file("_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+                file(
+                    "roles/vcio.md",
+                    "+++\ntitle = \"vCIO\"\n+++\n## What it is\n",
+                ),
+                file("decide.md", decide),
+            ],
+            assets: Vec::new(),
+        };
+        assemble(
+            Arc::new(Config::default()),
+            UrlMode::Absolute {
+                base: String::new(),
+            },
+            files,
+            &ModelOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn source(decision: &Value, yaml: bool) -> String {
+        let fm = json!({ "title": "Decide", "decision": decision });
+        if yaml {
+            let mut y = String::new();
+            to_yaml(&fm, 0, &mut y);
+            format!("---\n{y}---\nBody\n")
+        } else {
+            format!("+++\n{}+++\nBody\n", toml::to_string(&fm).unwrap())
+        }
+    }
+
+    fn run(decision: &Value, yaml: bool) -> Result<Prepared, Vec<Diagnostic>> {
+        prepare(&site(&source(decision, yaml)))
+    }
+
+    /// (message, help, the source line the error points at) for each error,
+    /// checked to agree between TOML and YAML.
+    fn errors(decision: Value) -> Vec<(String, String, String)> {
+        let mut results = Vec::new();
+        for yaml in [false, true] {
+            let errs = match run(&decision, yaml) {
+                Ok(_) => panic!(
+                    "expected errors ({}):\n{}",
+                    if yaml { "YAML" } else { "TOML" },
+                    source(&decision, yaml)
+                ),
+                Err(e) => e,
+            };
+            let mut v: Vec<(String, String, String)> = errs
+                .iter()
+                .map(|d| {
+                    assert_eq!(
+                        d.file.as_deref(),
+                        Some(std::path::Path::new("content/decide.md"))
+                    );
+                    assert!(d.line_col().is_some(), "no position: {d:?}");
+                    (
+                        d.message.clone(),
+                        d.help.clone().unwrap_or_default(),
+                        d.snippet().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            v.sort();
+            results.push(v);
+        }
+        let (toml, yaml) = (&results[0], &results[1]);
+        assert_eq!(toml.len(), yaml.len(), "TOML: {toml:#?}\nYAML: {yaml:#?}");
+        for (t, y) in toml.iter().zip(yaml) {
+            assert_eq!(t.0, y.0);
+        }
+        results.remove(0)
+    }
+
+    fn good() -> Value {
+        json!({
+            "start": "first",
+            "questions": [
+                { "id": "first", "text": "First?", "help": "See [vCIO](@/roles/vcio.md#what-it-is).",
+                  "answers": [ { "label": "Yes", "next": "second" }, { "label": "No", "next": "done" } ] },
+                { "id": "second", "text": "Second?",
+                  "answers": [ { "label": "Yes", "next": "done" }, { "label": "No", "next": "other" } ] },
+            ],
+            "outcomes": [
+                { "id": "done", "title": "Done", "body": "**Yes.**", "links": ["@/roles/vcio.md"] },
+                { "id": "other", "title": "Other" },
+            ],
+            "examples": [
+                { "answers": ["No"], "outcome": "done" },
+                { "answers": ["Yes", "No"], "outcome": "other" },
+            ],
+        })
+    }
+
+    fn with(mut v: Value, f: impl FnOnce(&mut Value)) -> Value {
+        f(&mut v);
+        v
+    }
+
+    fn one(decision: Value, message: &str, line_has: &str) -> (String, String, String) {
+        let errs = errors(decision);
+        let hit = errs
+            .iter()
+            .find(|e| e.0.contains(message))
+            .unwrap_or_else(|| panic!("no error containing {message:?} in {errs:#?}"));
+        assert!(
+            hit.2.contains(line_has),
+            "error {:?} points at line {:?}, expected one containing {line_has:?}",
+            hit.0,
+            hit.2
+        );
+        hit.clone()
+    }
+
+    #[test]
+    fn good_trees_pass_in_both_formats() {
+        for yaml in [false, true] {
+            let p = run(&good(), yaml).unwrap_or_else(|e| panic!("{e:#?}"));
+            let tree = p.trees.values().next().unwrap();
+            // first, first→second, first→done, second→done, second→other.
+            assert_eq!(tree.states.len(), 5);
+            assert_eq!(tree.max_questions(), 2);
+            let paths: Vec<&str> = tree.states.iter().map(|s| s.path.as_str()).collect();
+            assert_eq!(
+                paths,
+                [
+                    "/decide/q/first/",
+                    "/decide/q/second/",
+                    "/decide/result/done/yes/yes/",
+                    "/decide/result/other/",
+                    "/decide/result/done/no/",
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn start_missing_or_unknown() {
+        one(
+            with(good(), |v| {
+                v.as_object_mut().unwrap().remove("start");
+            }),
+            "has no `start`",
+            "decision",
+        );
+        let e = one(
+            with(good(), |v| v["start"] = json!("frist")),
+            "unknown `start`",
+            "frist",
+        );
+        assert_eq!(e.1, "did you mean `first`?");
+        one(
+            with(good(), |v| v["start"] = json!("done")),
+            "names outcome `done`",
+            "done",
+        );
+    }
+
+    #[test]
+    fn ids_must_be_valid_and_unique() {
+        one(
+            with(good(), |v| v["outcomes"][1]["id"] = json!("second")),
+            "duplicate id `second`",
+            "second",
+        );
+        let bad = with(good(), |v| {
+            v["outcomes"][1]["id"] = json!("Other Thing");
+            v["questions"][1]["answers"][1]["next"] = json!("Other Thing");
+        });
+        let e = one(bad, "invalid id `Other Thing`", "Other Thing");
+        assert!(e.1.contains("[a-z0-9][a-z0-9-]*"));
+    }
+
+    #[test]
+    fn next_must_name_something() {
+        let e = one(
+            with(good(), |v| {
+                v["questions"][1]["answers"][1]["next"] = json!("othr")
+            }),
+            "`next = \"othr\"` names no question or outcome",
+            "othr",
+        );
+        assert_eq!(e.1, "did you mean `other`?");
+    }
+
+    #[test]
+    fn answers_must_exist_and_differ() {
+        one(
+            with(good(), |v| {
+                v["questions"][1]["answers"] = json!([]);
+                v["outcomes"].as_array_mut().unwrap().pop();
+                v["examples"].as_array_mut().unwrap().pop();
+            }),
+            "question `second` has no answers",
+            "answers",
+        );
+        one(
+            with(good(), |v| {
+                v["questions"][0]["answers"][1]["label"] = json!("Yes")
+            }),
+            "two answers labelled `Yes`",
+            "Yes",
+        );
+        one(
+            with(good(), |v| {
+                v["questions"][0]["answers"][1]["label"] = json!("yes!")
+            }),
+            "would share the URL segment `yes`",
+            "yes!",
+        );
+    }
+
+    #[test]
+    fn everything_must_be_reachable() {
+        let v = with(good(), |v| {
+            v["questions"][0]["answers"][0]["next"] = json!("done");
+            v["examples"] = json!([]);
+        });
+        let errs = errors(v);
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(
+            errs[0]
+                .0
+                .contains("outcome `other` cannot be reached from `start` (`first`)"),
+            "{errs:#?}"
+        );
+        assert!(
+            errs[1].0.contains("question `second` cannot be reached"),
+            "{errs:#?}"
+        );
+        assert!(errs[1].2.contains("second"));
+    }
+
+    #[test]
+    fn cycles_name_their_questions() {
+        let v = with(good(), |v| {
+            v["questions"][1]["answers"][1]["next"] = json!("first");
+            v["outcomes"].as_array_mut().unwrap().pop();
+            v["examples"] = json!([]);
+        });
+        let e = one(v, "cycle: `first` → `second` → `first`", "first");
+        assert!(e.1.contains("move forward"));
+        // A question leading to itself.
+        one(
+            with(good(), |v| {
+                v["questions"][1]["answers"][1]["next"] = json!("second")
+            }),
+            "cycle: `second` → `second`",
+            "second",
+        );
+    }
+
+    #[test]
+    fn text_label_and_title_must_not_be_empty() {
+        let v = with(good(), |v| {
+            v["questions"][0]["text"] = json!("  ");
+            v["questions"][1]["answers"][0]["label"] = json!("");
+            v["outcomes"][1]["title"] = json!("");
+        });
+        let errs = errors(v);
+        let messages: Vec<&str> = errs.iter().map(|e| e.0.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("question `first` has empty text")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("answer 1 of question `second` has an empty label")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("outcome `other` has an empty title")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn links_must_name_pages() {
+        let e = one(
+            with(good(), |v| {
+                v["outcomes"][0]["links"] = json!(["@/roles/vcoi.md"])
+            }),
+            "link to missing page `@/roles/vcoi.md`",
+            "vcoi",
+        );
+        assert!(e.0.contains("did you mean `@/roles/vcio.md`?"), "{e:?}");
+        one(
+            with(good(), |v| {
+                v["questions"][0]["help"] = json!("See [x](@/roles/vcio.md#nope).")
+            }),
+            "missing anchor `#nope`",
+            "nope",
+        );
+        one(
+            with(good(), |v| {
+                v["outcomes"][1]["body"] = json!("See [x](@/nowhere.md).")
+            }),
+            "link to missing page `@/nowhere.md`",
+            "nowhere",
+        );
+    }
+
+    #[test]
+    fn examples_must_lead_to_their_outcome() {
+        let e = one(
+            with(good(), |v| v["examples"][1]["outcome"] = json!("done")),
+            "example 2 leads to `other`, not `done`",
+            "done",
+        );
+        assert!(
+            e.0.contains("`first` —“Yes”→ `second` —“No”→ `other`"),
+            "{e:?}"
+        );
+        assert!(
+            e.0.contains("diverged at question `second`, answering “No”"),
+            "{e:?}"
+        );
+        one(
+            with(good(), |v| v["examples"][1]["answers"] = json!(["Yes"])),
+            "example 2 runs out of answers at question `second`",
+            "answers",
+        );
+        one(
+            with(good(), |v| {
+                v["examples"][0]["answers"] = json!(["No", "Yes"])
+            }),
+            "example 1 reaches outcome `done` after 1 answer, but has 1 more",
+            "Yes",
+        );
+        let e = one(
+            with(good(), |v| {
+                v["examples"][1]["answers"] = json!(["Yes", "Nope"])
+            }),
+            "question `second` has no answer `Nope`",
+            "Nope",
+        );
+        assert_eq!(e.1, "did you mean `No`?");
+        one(
+            with(good(), |v| v["examples"][0]["outcome"] = json!("gone")),
+            "no outcome has id `gone`",
+            "gone",
+        );
+    }
+
+    #[test]
+    fn all_errors_are_reported_together() {
+        let v = with(good(), |v| {
+            v["questions"][0]["text"] = json!("");
+            v["outcomes"][0]["links"] = json!(["@/x.md"]);
+            v["examples"][0]["outcome"] = json!("other");
+        });
+        let errs = errors(v);
+        assert_eq!(errs.len(), 3, "{errs:#?}");
     }
 }
