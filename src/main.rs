@@ -50,6 +50,34 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Preview the site: build into memory, serve it on this computer, and
+    /// rebuild and reload open pages on every change.
+    Serve {
+        /// Site root (the folder with guidepost.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (the next free one when taken; 0 for any).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; anything but 127.0.0.1/::1 exposes the preview to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+        /// Poll for changes instead of relying on file events (network shares).
+        #[arg(long)]
+        poll: bool,
+        /// Milliseconds to wait for a burst of file events to settle.
+        #[arg(long, default_value_t = 20)]
+        debounce: u64,
+        /// Send `Content-Security-Policy: default-src 'self'` with every response.
+        #[arg(long, hide = true)]
+        csp: bool,
+    },
     /// Create a new site that builds at once with the built-in theme.
     Init {
         /// Folder to create (must not exist or be empty).
@@ -107,6 +135,25 @@ fn main() -> ExitCode {
                 Err(e) => report(e, &root),
             }
         }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+            poll,
+            debounce,
+            csp,
+        } => guidepost::serve::run(guidepost::serve::ServeOptions {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+            poll,
+            debounce: Duration::from_millis(debounce),
+            csp,
+        }),
         Command::Init { dir } => match guidepost::init::init_site(&dir) {
             Ok(()) => {
                 eprintln!(

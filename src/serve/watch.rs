@@ -1,0 +1,81 @@
+//! File watching for `guidepost serve`: notify with notify-debouncer-full,
+//! native events or polling (`--poll`, for network shares).
+//!
+//! Watched: `content/`, `templates/`, `themes/` and `static/` (recursively)
+//! and the site root itself (not recursively), which catches
+//! `guidepost.toml` and the creation of any of those folders (they are then
+//! watched too). Editor temp files are dropped later, in
+//! [`super::incremental::Project::classify`].
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{
+    DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer, new_debouncer_opt,
+};
+
+/// Folders of a site root that are watched recursively.
+pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static"];
+
+/// A running watcher (stops when dropped).
+pub enum Watcher {
+    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
+
+impl Watcher {
+    /// Starts watching `root`; batches of changed paths arrive on `tx`.
+    pub fn start(
+        root: &Path,
+        debounce: Duration,
+        poll: bool,
+        tx: mpsc::Sender<Vec<PathBuf>>,
+    ) -> notify::Result<(Watcher, Vec<PathBuf>)> {
+        let handler = move |result: DebounceEventResult| match result {
+            Ok(events) => {
+                let paths: Vec<PathBuf> = events
+                    .into_iter()
+                    .filter(|e| !matches!(e.kind, EventKind::Access(_)))
+                    .flat_map(|e| e.event.paths)
+                    .collect();
+                if !paths.is_empty() {
+                    let _ = tx.send(paths);
+                }
+            }
+            Err(errors) => {
+                for e in errors {
+                    tracing::warn!("file watcher: {e}");
+                }
+            }
+        };
+        let mut watcher = if poll {
+            let config = notify::Config::default()
+                .with_poll_interval(Duration::from_millis(250).max(debounce));
+            Watcher::Poll(new_debouncer_opt::<_, PollWatcher, NoCache>(
+                debounce, None, handler, NoCache, config,
+            )?)
+        } else {
+            Watcher::Native(new_debouncer(debounce, None, handler)?)
+        };
+        watcher.watch(root, RecursiveMode::NonRecursive)?;
+        let mut watched = Vec::new();
+        for d in WATCHED_DIRS {
+            let p = root.join(d);
+            if p.is_dir() {
+                watcher.watch(&p, RecursiveMode::Recursive)?;
+                watched.push(p);
+            }
+        }
+        Ok((watcher, watched))
+    }
+
+    /// Watches one more path.
+    pub fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        match self {
+            Watcher::Native(d) => d.watch(path, mode),
+            Watcher::Poll(d) => d.watch(path, mode),
+        }
+    }
+}
