@@ -58,6 +58,8 @@ pub fn render_markdown(site: &Site, text: &str, block: bool) -> Result<String, S
             None => Err(missing_page_message(site, key)),
         }
     };
+    // Links and their anchors are checked on a full rendering; the HTML comes
+    // from `render_fragment`, which shows raw HTML in front matter as text.
     let (r, errors) = markdown::render(text, 0, false, &opts, &resolve);
     if let Some((_, message)) = errors.into_iter().next() {
         return Err(message);
@@ -73,16 +75,7 @@ pub fn render_markdown(site: &Site, text: &str, block: bool) -> Result<String, S
             ));
         }
     }
-    let html = r.html.trim_end();
-    if !block
-        && let Some(inner) = html
-            .strip_prefix("<p>")
-            .and_then(|h| h.strip_suffix("</p>"))
-        && !inner.contains("<p>")
-    {
-        return Ok(inner.to_string());
-    }
-    Ok(html.to_string())
+    markdown::render_fragment(text, block, &opts, &resolve)
 }
 
 fn missing_page_message(site: &Site, key: &str) -> String {
