@@ -1,0 +1,466 @@
+//! `guidepost serve`: the real binary on a free port, file edits observed
+//! through the SSE stream (read with a raw TcpStream) and over HTTP.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{Fixture, free_port, raw_get};
+
+const CONFIG: &str =
+    "title = \"Serve test\"\nbase_url = \"\"\ntaxonomies = [{ name = \"tags\" }]\n";
+
+fn site() -> Fixture {
+    let f = Fixture::new(CONFIG);
+    f.write(
+        "content/_index.md",
+        "+++\ntitle = \"Home\"\n+++\nWelcome home.\n",
+    );
+    f.write(
+        "content/docs/_index.md",
+        "+++\ntitle = \"Docs\"\nsort_by = \"title\"\n+++\nAll the docs.\n",
+    );
+    f.write(
+        "content/docs/alpha.md",
+        "+++\ntitle = \"Alpha\"\n[taxonomies]\ntags = [\"greek\"]\n+++\nAlpha text one.\n\n## Details\n\nMore.\n",
+    );
+    f.write(
+        "content/docs/beta.md",
+        "+++\ntitle = \"Beta\"\n+++\nBeta links to [alpha](@/docs/alpha.md).\n",
+    );
+    f.write("static/css/extra.css", "body { color: black; }\n");
+    f
+}
+
+/// A running `guidepost serve`; killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(f: &Fixture, extra: &[&str]) -> Server {
+    let port = free_port();
+    let child = Command::new(common::binary())
+        .args(["serve", "--port", &port.to_string(), "--root"])
+        .arg(f.root())
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start guidepost serve");
+    let server = Server { child, port };
+    wait_until_up(port);
+    server
+}
+
+fn wait_until_up(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() && raw_get(port, "/").0 != 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "guidepost serve did not answer");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One SSE event.
+#[derive(Debug)]
+struct Event {
+    name: String,
+    data: serde_json::Value,
+}
+
+/// The event stream, read by a thread over a raw socket.
+struct Events {
+    rx: mpsc::Receiver<Event>,
+}
+
+impl Events {
+    fn open(port: u16) -> Events {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // HTTP/1.0: no chunked encoding, the body is the bare stream.
+        write!(
+            s,
+            "GET /__guidepost/events HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        let mut reader = BufReader::new(s);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        assert!(
+            head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+            "{head}"
+        );
+        assert!(
+            head.to_lowercase()
+                .contains("content-type: text/event-stream"),
+            "{head}"
+        );
+        let (tx, rx) = mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut name = String::new();
+            let mut data = String::new();
+            let mut ready = Some(ready_tx);
+            for line in reader.lines() {
+                let Ok(line) = line else { return };
+                if let Some(v) = line.strip_prefix("event:") {
+                    name = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                } else if line.starts_with(':') {
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(());
+                    }
+                } else if line.is_empty() && !name.is_empty() {
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(());
+                    }
+                    let data = serde_json::from_str(&data).unwrap_or(serde_json::Value::Null);
+                    if tx
+                        .send(Event {
+                            name: std::mem::take(&mut name),
+                            data,
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                if line.is_empty() {
+                    data = String::new();
+                }
+            }
+        });
+        ready_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("event stream opened");
+        Events { rx }
+    }
+
+    /// The next event, failing after a timeout.
+    fn next(&self, what: &str) -> Event {
+        self.rx
+            .recv_timeout(Duration::from_secs(15))
+            .unwrap_or_else(|_| panic!("no event after {what}"))
+    }
+
+    /// The next event, expecting none within `wait`.
+    fn quiet(&self, wait: Duration) -> Option<Event> {
+        self.rx.recv_timeout(wait).ok()
+    }
+}
+
+fn paths(e: &Event) -> Vec<String> {
+    e.data["paths"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no paths in {e:?}"))
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn get(port: u16, path: &str) -> (u16, String, String) {
+    let (status, head, body) = raw_get(port, path);
+    (status, head, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn reload(ev: &Events, what: &str) -> Vec<String> {
+    let e = ev.next(what);
+    assert_eq!(e.name, "reload", "after {what}: {e:?}");
+    paths(&e)
+}
+
+#[test]
+fn edits_creates_deletes_and_renames_reload_the_right_pages() {
+    let f = site();
+    let server = serve(&f, &[]);
+    let port = server.port;
+    let (status, head, body) = get(port, "/docs/alpha/");
+    assert_eq!(status, 200);
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: text/html; charset=utf-8"),
+        "{head}"
+    );
+    assert!(body.contains("Alpha text one."));
+    assert!(
+        body.contains("<script src=\"/__guidepost/reload.js\" defer></script>\n</body>"),
+        "reload script before </body>"
+    );
+    let ev = Events::open(port);
+
+    // Editor temp files are ignored; then a body edit reloads that page only.
+    f.write("content/docs/.alpha.md.swp", "junk");
+    f.write("content/docs/alpha.md~", "junk");
+    f.write("content/docs/#alpha.md#", "junk");
+    assert!(
+        ev.quiet(Duration::from_millis(400)).is_none(),
+        "temp files rebuilt the site"
+    );
+    f.write(
+        "content/docs/alpha.md",
+        "+++\ntitle = \"Alpha\"\n[taxonomies]\ntags = [\"greek\"]\n+++\nAlpha text two.\n\n## Details\n\nMore.\n",
+    );
+    let p = reload(&ev, "editing alpha");
+    assert!(p.contains(&"/docs/alpha/".to_string()), "{p:?}");
+    assert!(
+        !p.contains(&"/docs/beta/".to_string()),
+        "beta did not change: {p:?}"
+    );
+    assert!(!p.contains(&"/".to_string()), "home did not change: {p:?}");
+    assert!(get(port, "/docs/alpha/").2.contains("Alpha text two."));
+
+    // A new page appears, in its section too.
+    f.write(
+        "content/docs/gamma.md",
+        "+++\ntitle = \"Gamma\"\n+++\nGamma text.\n",
+    );
+    let p = reload(&ev, "creating gamma");
+    assert!(p.contains(&"/docs/gamma/".to_string()), "{p:?}");
+    assert!(get(port, "/docs/gamma/").2.contains("Gamma text."));
+    assert!(get(port, "/docs/").2.contains("Gamma"));
+
+    // A rename moves it.
+    std::fs::rename(
+        f.root().join("content/docs/gamma.md"),
+        f.root().join("content/docs/delta.md"),
+    )
+    .unwrap();
+    let p = reload(&ev, "renaming gamma");
+    assert!(
+        p.contains(&"/docs/gamma/".to_string()) && p.contains(&"/docs/delta/".to_string()),
+        "{p:?}"
+    );
+    let (status, _, body) = get(port, "/docs/gamma/");
+    assert_eq!(status, 404);
+    assert!(body.contains("Page not found"), "the site's 404 page");
+    assert!(get(port, "/docs/delta/").2.contains("Gamma text."));
+
+    // A deletion removes it from the site and its listing.
+    std::fs::remove_file(f.root().join("content/docs/delta.md")).unwrap();
+    let p = reload(&ev, "deleting delta");
+    assert!(p.contains(&"/docs/delta/".to_string()), "{p:?}");
+    assert_eq!(get(port, "/docs/delta/").0, 404);
+    assert!(!get(port, "/docs/").2.contains("Gamma"));
+
+    // A template edit re-renders every page.
+    f.write(
+        "templates/page.html",
+        "<!DOCTYPE html><html lang=\"en\"><head><title>{{ page.title }}</title></head><body><p>custom page template</p>{{ page.content | safe }}</body></html>\n",
+    );
+    let p = reload(&ev, "adding a page template");
+    assert!(
+        p.contains(&"/docs/alpha/".to_string()) && p.contains(&"/docs/beta/".to_string()),
+        "{p:?}"
+    );
+    assert!(get(port, "/docs/beta/").2.contains("custom page template"));
+
+    // A stylesheet edit names only the stylesheet.
+    f.write("static/css/extra.css", "body { color: navy; }\n");
+    let p = reload(&ev, "editing a stylesheet");
+    assert_eq!(p, vec!["/css/extra.css".to_string()]);
+    let (status, head, body) = get(port, "/css/extra.css");
+    assert_eq!(status, 200);
+    assert!(
+        head.to_lowercase().contains("content-type: text/css"),
+        "{head}"
+    );
+    assert!(body.contains("navy"));
+    assert!(!body.contains("__guidepost"));
+}
+
+#[test]
+fn a_broken_page_reports_an_error_and_keeps_the_last_good_site() {
+    let f = site();
+    let server = serve(&f, &[]);
+    let port = server.port;
+    let ev = Events::open(port);
+    f.write(
+        "content/docs/beta.md",
+        "+++\ntitle = \"Beta\"\n+++\nBeta now links to [nothing](@/docs/missing.md).\n",
+    );
+    let e = ev.next("breaking beta");
+    assert_eq!(e.name, "error", "{e:?}");
+    let first = &e.data["errors"][0];
+    assert_eq!(first["file"], "content/docs/beta.md", "{e:?}");
+    assert_eq!(first["line"], 4, "{e:?}");
+    assert!(first["column"].as_u64().unwrap() > 1, "{e:?}");
+    assert!(
+        first["message"].as_str().unwrap().contains("missing"),
+        "{e:?}"
+    );
+    assert!(
+        first["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("@/docs/missing.md"),
+        "{e:?}"
+    );
+    // The last good page is still served.
+    let (status, _, body) = get(port, "/docs/beta/");
+    assert_eq!(status, 200);
+    assert!(body.contains("Beta links to"));
+    // A stream opened now hears about the error at once.
+    let late = Events::open(port);
+    assert_eq!(late.next("opening a stream while broken").name, "error");
+
+    // A config error is reported too, then the fix reloads.
+    f.write(
+        "content/docs/beta.md",
+        "+++\ntitle = \"Beta\"\n+++\nBeta is fixed.\n",
+    );
+    let p = reload(&ev, "fixing beta");
+    assert!(p.contains(&"/docs/beta/".to_string()), "{p:?}");
+    assert!(get(port, "/docs/beta/").2.contains("Beta is fixed."));
+    f.write("guidepost.toml", "title = [\n");
+    assert_eq!(ev.next("breaking the config").name, "error");
+    f.write("guidepost.toml", CONFIG);
+    assert_eq!(ev.next("fixing the config").name, "reload");
+    assert!(get(port, "/docs/beta/").2.contains("Beta is fixed."));
+}
+
+#[test]
+fn requests_cannot_leave_the_site() {
+    let f = site();
+    f.write("secret.txt", "TOP-SECRET-VALUE");
+    let server = serve(&f, &[]);
+    let port = server.port;
+    for target in [
+        "/../secret.txt",
+        "/../../../../etc/passwd",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2E%2E/etc/passwd",
+        "/..%2fsecret.txt",
+        "/docs/..%2f..%2fsecret.txt",
+        "/%5c..%5csecret.txt",
+        "/..\\secret.txt",
+        "//etc/passwd",
+        "/docs/../../secret.txt",
+        "/./secret.txt",
+        "/secret.txt",
+        "/guidepost.toml",
+        "/content/docs/alpha.md",
+        "/%00",
+    ] {
+        let (status, _, body) = raw_get(port, target);
+        assert!(status == 400 || status == 404, "{target}: status {status}");
+        let body = String::from_utf8_lossy(&body);
+        assert!(!body.contains("TOP-SECRET"), "{target} leaked a file");
+        assert!(!body.contains("root:x:0"), "{target} leaked /etc/passwd");
+        assert!(!body.contains("base_url"), "{target} leaked the config");
+    }
+    // Missing pages get the site's 404 page with status 404.
+    let (status, head, body) = get(port, "/no/such/page/");
+    assert_eq!(status, 404);
+    assert!(head.to_lowercase().contains("text/html"));
+    assert!(body.contains("Page not found"));
+    // A folder without its slash redirects to it.
+    let (status, head, _) = get(port, "/docs");
+    assert_eq!(status, 301);
+    assert!(
+        head.contains("location: /docs/") || head.contains("Location: /docs/"),
+        "{head}"
+    );
+    // Our own assets.
+    let (status, head, body) = get(port, "/__guidepost/reload.js");
+    assert_eq!(status, 200);
+    assert!(head.to_lowercase().contains("text/javascript"), "{head}");
+    assert!(body.contains("EventSource"));
+    assert!(!body.contains("innerHTML"), "overlay uses DOM APIs only");
+    let (status, head, _) = get(port, "/__guidepost/overlay.css");
+    assert_eq!(status, 200);
+    assert!(head.to_lowercase().contains("text/css"), "{head}");
+}
+
+#[test]
+fn build_output_has_no_reload_script() {
+    let f = site();
+    f.build_ok(&[]);
+    for file in common::list_files(&f.root().join("output")) {
+        let bytes = std::fs::read(f.root().join("output").join(&file)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("__guidepost"),
+            "{file} mentions the dev server"
+        );
+        assert!(
+            !text.contains("reload.js"),
+            "{file} loads the reload script"
+        );
+        assert!(!file.contains("__guidepost"), "{file}");
+    }
+}
+
+#[test]
+fn a_taken_port_moves_to_the_next_one_and_a_subpath_base_is_kept() {
+    let f = site();
+    f.write(
+        "guidepost.toml",
+        &format!("{CONFIG}base_url = \"https://example.org/kb\"\n")
+            .replace("base_url = \"\"\n", ""),
+    );
+    let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = blocker.local_addr().unwrap().port();
+    let mut child = Command::new(common::binary())
+        .args(["serve", "--port", &taken.to_string(), "--root"])
+        .arg(f.root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let server = Server { child, port: 0 };
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    assert!(url.ends_with("/kb/"), "{url}");
+    let port: u16 = url
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(port, taken);
+    wait_until_up(port);
+    let (status, _, body) = get(port, "/kb/docs/alpha/");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<script src=\"/kb/__guidepost/reload.js\" defer>"),
+        "script behind the base path"
+    );
+    assert!(
+        body.contains("href=\"/kb/docs/\"") || body.contains("/kb/"),
+        "root-relative links keep the base path"
+    );
+    assert_eq!(get(port, "/kb/__guidepost/reload.js").0, 200);
+    drop(server);
+    drop(blocker);
+}
