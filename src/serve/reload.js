@@ -15,7 +15,7 @@
     if (saved !== null) {
       sessionStorage.removeItem(scrollKey);
       var xy = JSON.parse(saved);
-      window.scrollTo(xy[0], xy[1]);
+      window.scrollTo({ left: xy[0], top: xy[1], behavior: "instant" });
     }
   } catch (e) { /* storage may be disabled */ }
 
@@ -101,6 +101,9 @@
   }
 
   var events = new EventSource(new URL("events", base).href);
+  // For tests and curious readers: whether the stream is connected.
+  window.guidepostLiveReload = { connected: false };
+  events.addEventListener("open", function () { window.guidepostLiveReload.connected = true; });
   events.addEventListener("reload", function (e) {
     clearOverlay();
     var paths = [];
