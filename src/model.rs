@@ -610,29 +610,6 @@ fn build_taxonomies(
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn site_paths_follow_the_content_tree() {
-        assert_eq!(site_path("_index.md", DocKind::Section, None), "/");
-        assert_eq!(
-            site_path("roles/_index.md", DocKind::Section, None),
-            "/roles/"
-        );
-        assert_eq!(
-            site_path("roles/vcio.md", DocKind::Page, None),
-            "/roles/vcio/"
-        );
-        assert_eq!(site_path("guide/index.md", DocKind::Page, None), "/guide/");
-        assert_eq!(
-            site_path("roles/vcio.md", DocKind::Page, Some("cio")),
-            "/roles/cio/"
-        );
-    }
-}
-
 /// Re-parses one existing document for an incremental rebuild (`guidepost
 /// serve`): front matter, Markdown with internal links resolved against
 /// `site`, title, and the same per-document checks [`assemble`] runs. The
@@ -689,7 +666,9 @@ pub fn reparse_document(
         let target = if link.target == d.rel_path {
             Some(&d)
         } else {
-            site.by_rel_path.get(link.target.as_str()).map(|&t| &site.docs[t])
+            site.by_rel_path
+                .get(link.target.as_str())
+                .map(|&t| &site.docs[t])
         };
         if let Some(t) = target
             && !t.rendered.heading_ids.contains(&link.anchor)
@@ -706,5 +685,32 @@ pub fn reparse_document(
             ));
         }
     }
-    if errors.is_empty() { Ok(d) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(d)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_paths_follow_the_content_tree() {
+        assert_eq!(site_path("_index.md", DocKind::Section, None), "/");
+        assert_eq!(
+            site_path("roles/_index.md", DocKind::Section, None),
+            "/roles/"
+        );
+        assert_eq!(
+            site_path("roles/vcio.md", DocKind::Page, None),
+            "/roles/vcio/"
+        );
+        assert_eq!(site_path("guide/index.md", DocKind::Page, None), "/guide/");
+        assert_eq!(
+            site_path("roles/vcio.md", DocKind::Page, Some("cio")),
+            "/roles/cio/"
+        );
+    }
 }
