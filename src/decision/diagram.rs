@@ -26,9 +26,10 @@ const H_GAP: f64 = 28.0;
 const V_GAP: f64 = 64.0;
 const LINE_H: f64 = 15.0;
 const PAD: f64 = 9.0;
-const CHARS_PER_LINE: usize = 29;
+const CHARS_PER_LINE: usize = 27;
 const MAX_LINES: usize = 8;
 const MARGIN: f64 = 12.0;
+const WAYPOINT_W: f64 = 16.0;
 
 /// Wraps text into at most [`MAX_LINES`] lines of about [`CHARS_PER_LINE`] characters.
 pub fn wrap(text: &str) -> Vec<String> {
@@ -67,6 +68,11 @@ fn fmt(x: f64) -> String {
 
 /// Renders the diagram. `nodes[root]` is the start; every node is reachable
 /// from it and the graph has no cycles (validation guarantees both).
+///
+/// Layout (Sugiyama style): layers by longest path from the root; edges that
+/// skip layers run through invisible waypoints so they never cross a box;
+/// a few barycentre sweeps order each layer to reduce crossings; boxes sit
+/// under the mean of their parents, pushed apart where they would overlap.
 pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usize) -> String {
     let n = nodes.len();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -96,24 +102,57 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
             layer[c] = layer[c].max(layer[v] + 1);
         }
     }
-    let depth = layer.iter().copied().max().unwrap_or(0) + 1;
-    // Order within layers: first by discovery (depth-first, answers in order),
-    // then a few barycentre sweeps to reduce crossings.
-    let mut discovered = vec![usize::MAX; n];
-    let mut count = 0;
-    fn dfs(v: usize, children: &[Vec<usize>], seen: &mut [usize], count: &mut usize) {
-        if seen[v] != usize::MAX {
-            return;
+    let reachable: Vec<bool> = {
+        let mut r = vec![false; n];
+        for &v in &order {
+            r[v] = true;
         }
-        seen[v] = *count;
-        *count += 1;
-        for &c in &children[v] {
-            dfs(c, children, seen, count);
+        r
+    };
+    // Waypoints for edges that skip layers: ids n.. in `layer`.
+    let mut chains: Vec<Vec<usize>> = Vec::with_capacity(edges.len());
+    let mut up: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut down: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for e in edges {
+        let mut chain = vec![e.from];
+        for l in layer[e.from] + 1..layer[e.to] {
+            let id = layer.len();
+            layer.push(l);
+            up.push(Vec::new());
+            down.push(Vec::new());
+            chain.push(id);
+        }
+        chain.push(e.to);
+        for w in chain.windows(2) {
+            down[w[0]].push(w[1]);
+            up[w[1]].push(w[0]);
+        }
+        chains.push(chain);
+    }
+    let total = layer.len();
+    let is_real = |v: usize| v < n;
+    let depth = (0..n)
+        .filter(|&v| reachable[v])
+        .map(|v| layer[v])
+        .max()
+        .unwrap_or(0)
+        + 1;
+    // Initial order: depth first from the root, answers in order.
+    let mut discovered = vec![usize::MAX; total];
+    let mut count = 0;
+    let mut stack = vec![root];
+    while let Some(v) = stack.pop() {
+        if discovered[v] != usize::MAX {
+            continue;
+        }
+        discovered[v] = count;
+        count += 1;
+        for &c in down[v].iter().rev() {
+            stack.push(c);
         }
     }
-    dfs(root, &children, &mut discovered, &mut count);
     let mut layers: Vec<Vec<usize>> = vec![Vec::new(); depth];
-    for v in 0..n {
+    for v in 0..total {
         if discovered[v] != usize::MAX {
             layers[layer[v]].push(v);
         }
@@ -121,7 +160,7 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
     for l in &mut layers {
         l.sort_by_key(|&v| discovered[v]);
     }
-    let mut pos = vec![0f64; n];
+    let mut pos = vec![0f64; total];
     let set_pos = |layers: &Vec<Vec<usize>>, pos: &mut Vec<f64>| {
         for l in layers {
             for (i, &v) in l.iter().enumerate() {
@@ -130,16 +169,22 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
         }
     };
     set_pos(&layers, &mut pos);
-    for _ in 0..4 {
-        for li in 1..depth {
+    for sweep in 0..6 {
+        let downward = sweep % 2 == 0;
+        let range: Vec<usize> = if downward {
+            (1..depth).collect()
+        } else {
+            (0..depth.saturating_sub(1)).rev().collect()
+        };
+        for li in range {
             let mut keyed: Vec<(f64, usize)> = layers[li]
                 .iter()
                 .map(|&v| {
-                    let ps = &parents[v];
-                    let b = if ps.is_empty() {
+                    let near = if downward { &up[v] } else { &down[v] };
+                    let b = if near.is_empty() {
                         pos[v]
                     } else {
-                        ps.iter().map(|&p| pos[p]).sum::<f64>() / ps.len() as f64
+                        near.iter().map(|&p| pos[p]).sum::<f64>() / near.len() as f64
                     };
                     (b, v)
                 })
@@ -155,10 +200,15 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
 
     // Sizes.
     let lines: Vec<Vec<String>> = nodes.iter().map(|x| wrap(&x.label)).collect();
-    let height: Vec<f64> = lines
-        .iter()
-        .zip(nodes)
-        .map(|(l, x)| PAD * 2.0 + LINE_H * (l.len() + usize::from(x.outcome)) as f64)
+    let width = |v: usize| if is_real(v) { BOX_W } else { WAYPOINT_W };
+    let height: Vec<f64> = (0..total)
+        .map(|v| {
+            if is_real(v) {
+                PAD * 2.0 + LINE_H * (lines[v].len() + usize::from(nodes[v].outcome)) as f64
+            } else {
+                0.0
+            }
+        })
         .collect();
     let layer_h: Vec<f64> = layers
         .iter()
@@ -168,105 +218,147 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
     for li in 1..depth {
         layer_y[li] = layer_y[li - 1] + layer_h[li - 1] + V_GAP;
     }
-    // x: each box under the mean of its parents, then pushed apart.
-    let step = BOX_W + H_GAP;
-    let mut x = vec![0f64; n];
+    // x of centres: under the mean of the parents, then pushed apart.
+    let mut cx = vec![0f64; total];
     for (li, l) in layers.iter().enumerate() {
         if li == 0 {
-            for (i, &v) in l.iter().enumerate() {
-                x[v] = i as f64 * step;
+            let mut at = 0.0;
+            for &v in l {
+                cx[v] = at + width(v) / 2.0;
+                at += width(v) + H_GAP;
             }
             continue;
         }
         let desired: Vec<f64> = l
             .iter()
             .map(|&v| {
-                let ps = &parents[v];
-                ps.iter().map(|&p| x[p]).sum::<f64>() / ps.len().max(1) as f64
+                let ps = &up[v];
+                ps.iter().map(|&p| cx[p]).sum::<f64>() / ps.len().max(1) as f64
             })
             .collect();
         let mut placed = desired.clone();
         for i in 1..placed.len() {
-            placed[i] = placed[i].max(placed[i - 1] + step);
+            let min = placed[i - 1] + width(l[i - 1]) / 2.0 + H_GAP + width(l[i]) / 2.0;
+            placed[i] = placed[i].max(min);
         }
         let shift = placed.iter().zip(&desired).map(|(p, d)| p - d).sum::<f64>()
             / placed.len().max(1) as f64;
         for (i, &v) in l.iter().enumerate() {
-            x[v] = placed[i] - shift;
+            cx[v] = placed[i] - shift;
         }
     }
-    let min_x = (0..n)
+    let placed: Vec<usize> = (0..total)
         .filter(|&v| discovered[v] != usize::MAX)
-        .map(|v| x[v])
+        .collect();
+    let min_x = placed
+        .iter()
+        .map(|&v| cx[v] - width(v) / 2.0)
         .fold(f64::INFINITY, f64::min);
     let min_x = if min_x.is_finite() { min_x } else { 0.0 };
-    for v in x.iter_mut() {
+    for v in cx.iter_mut() {
         *v = *v - min_x + MARGIN;
     }
-    let width = (0..n).map(|v| x[v] + BOX_W).fold(0.0, f64::max) + MARGIN;
-    let total_h = layer_y[depth - 1] + layer_h[depth - 1] + MARGIN;
+    let svg_w = placed
+        .iter()
+        .map(|&v| cx[v] + width(v) / 2.0)
+        .fold(0.0, f64::max)
+        + MARGIN;
+    let svg_h = layer_y[depth - 1] + layer_h[depth - 1] + MARGIN;
     let top = |v: usize| layer_y[layer[v]];
 
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"decision-diagram__svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"group\" aria-label=\"{label}\" font-family=\"system-ui, sans-serif\">\n",
-        w = fmt(width),
-        h = fmt(total_h),
+        w = fmt(svg_w),
+        h = fmt(svg_h),
         label = esc(&format!("Diagram of the whole guide: {title}")),
     );
     out.push_str("<defs><marker id=\"decision-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path class=\"decision-diagram__arrow\" d=\"M0,0 L10,5 L0,10 z\" fill=\"#5b6672\"/></marker></defs>\n");
 
     // Edges first (boxes are drawn over them), then their labels.
-    let mut labels = String::new();
+    struct Label {
+        row: usize,
+        x: f64,
+        y: f64,
+        w: f64,
+        text: String,
+    }
+    let mut labels: Vec<Label> = Vec::new();
     let mut fan: HashMap<usize, usize> = HashMap::new();
-    for e in edges {
+    for (e, chain) in edges.iter().zip(&chains) {
+        if !reachable[e.from] {
+            continue;
+        }
         let k = fan.entry(e.from).or_insert(0);
         let outs = edges.iter().filter(|x| x.from == e.from).count() as f64;
         // Spread the start points along the bottom of the source box.
-        let x1 = x[e.from] + BOX_W * (*k as f64 + 1.0) / (outs + 1.0);
+        let x1 = cx[e.from] - BOX_W / 2.0 + BOX_W * (*k as f64 + 1.0) / (outs + 1.0);
         *k += 1;
         let y1 = top(e.from) + height[e.from];
-        let x2 = x[e.to] + BOX_W / 2.0;
-        let y2 = top(e.to);
-        let dy = ((y2 - y1) / 2.0).max(20.0);
-        out.push_str(&format!(
-            "<path class=\"decision-diagram__edge\" d=\"M{} {} C{} {} {} {} {} {}\" fill=\"none\" stroke=\"#5b6672\" stroke-width=\"1.5\" marker-end=\"url(#decision-arrow)\"/>\n",
-            fmt(x1), fmt(y1), fmt(x1), fmt(y1 + dy), fmt(x2), fmt(y2 - dy), fmt(x2), fmt(y2)
-        ));
-        // Label near the start of the edge, inside the gap below the source.
-        let at = |t: f64| {
-            let u = 1.0 - t;
-            let bx = u * u * u * x1 + 3.0 * u * u * t * x1 + 3.0 * u * t * t * x2 + t * t * t * x2;
-            let by = u * u * u * y1
-                + 3.0 * u * u * t * (y1 + dy)
-                + 3.0 * u * t * t * (y2 - dy)
-                + t * t * t * y2;
-            (bx, by)
-        };
-        let mut t = 0.0;
-        while t < 1.0 && at(t).1 < y1 + 24.0 {
-            t += 0.01;
+        let mut d = format!("M{} {}", fmt(x1), fmt(y1));
+        let (mut xa, mut ya) = (x1, y1);
+        let mut first_mid = None;
+        for &v in &chain[1..] {
+            let (xb, yb) = (cx[v], top(v));
+            let dy = (yb - ya) / 2.0;
+            d.push_str(&format!(
+                " C{} {} {} {} {} {}",
+                fmt(xa),
+                fmt(ya + dy),
+                fmt(xb),
+                fmt(yb - dy),
+                fmt(xb),
+                fmt(yb)
+            ));
+            first_mid.get_or_insert(((xa + xb) / 2.0, (ya + yb) / 2.0));
+            if is_real(v) {
+                break;
+            }
+            // Through the waypoint's layer, straight down.
+            let yc = yb + layer_h[layer[v]];
+            d.push_str(&format!(" L{} {}", fmt(xb), fmt(yc)));
+            (xa, ya) = (xb, yc);
         }
-        let (lx, ly) = at(t);
-        let text_w = e.label.chars().count().min(24) as f64 * 6.4 + 10.0;
-        let label: String = if e.label.chars().count() > 24 {
+        out.push_str(&format!(
+            "<path class=\"decision-diagram__edge\" d=\"{d}\" fill=\"none\" stroke=\"#5b6672\" stroke-width=\"1.5\" marker-end=\"url(#decision-arrow)\"/>\n"
+        ));
+        let (lx, ly) = first_mid.unwrap_or((x1, y1 + V_GAP / 2.0));
+        let text: String = if e.label.chars().count() > 24 {
             format!("{}…", e.label.chars().take(23).collect::<String>())
         } else {
             e.label.clone()
         };
-        labels.push_str(&format!(
+        labels.push(Label {
+            row: layer[e.from],
+            x: lx,
+            y: ly,
+            w: text.chars().count() as f64 * 6.4 + 10.0,
+            text,
+        });
+    }
+    // Labels in the same gap never overlap: push them apart left to right.
+    labels.sort_by(|a, b| a.row.cmp(&b.row).then(a.x.total_cmp(&b.x)));
+    for i in 1..labels.len() {
+        if labels[i].row == labels[i - 1].row {
+            let min = labels[i - 1].x + labels[i - 1].w / 2.0 + 4.0 + labels[i].w / 2.0;
+            if labels[i].x < min {
+                labels[i].x = min;
+            }
+        }
+    }
+    for l in &labels {
+        out.push_str(&format!(
             "<g class=\"decision-diagram__edge-label\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"17\" rx=\"3\" fill=\"#ffffff\" stroke=\"#c9d1d9\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#1a1f24\">{}</text></g>\n",
-            fmt(lx - text_w / 2.0),
-            fmt(ly - 12.0),
-            fmt(text_w),
-            fmt(lx),
-            fmt(ly),
-            esc(&label)
+            fmt(l.x - l.w / 2.0),
+            fmt(l.y - 8.5),
+            fmt(l.w),
+            fmt(l.x),
+            fmt(l.y + 3.5),
+            esc(&l.text)
         ));
     }
-    out.push_str(&labels);
 
     for v in 0..n {
-        if discovered[v] == usize::MAX {
+        if !reachable[v] {
             continue;
         }
         let node = &nodes[v];
@@ -276,15 +368,16 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
         } else {
             ("#f4f6f8", "#8a96a3")
         };
+        let x = cx[v] - BOX_W / 2.0;
         out.push_str(&format!(
             "<a class=\"decision-diagram__node decision-diagram__node--{kind}\" href=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1.5\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#1a1f24\">",
             esc(&node.url),
-            fmt(x[v]),
+            fmt(x),
             fmt(top(v)),
             fmt(BOX_W),
             fmt(height[v]),
             if node.outcome { 10 } else { 3 },
-            fmt(x[v] + PAD),
+            fmt(x + PAD),
             fmt(top(v) + PAD + 11.0),
         ));
         let mut first = true;
@@ -301,7 +394,7 @@ pub fn svg(title: &str, nodes: &[DiagramNode], edges: &[DiagramEdge], root: usiz
             } else {
                 out.push_str(&format!(
                     "<tspan x=\"{}\" dy=\"{}\">{}</tspan>",
-                    fmt(x[v] + PAD),
+                    fmt(x + PAD),
                     fmt(LINE_H),
                     esc(line)
                 ));
