@@ -411,3 +411,45 @@ async fn screenshots_for_the_readme() {
     std::fs::write(format!("{dir}/decision-diagram.png"), shot).unwrap();
     c.close().await.unwrap();
 }
+
+/// axe-core over the tree page, a question and a result, when axe is installed
+/// (`~/.cache/guidepost-tools/node_modules/axe-core`, or GUIDEPOST_AXE).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_no_violations_on_decision_pages() {
+    let axe = std::env::var("GUIDEPOST_AXE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/guidepost-tools/node_modules/axe-core/axe.min.js")
+        });
+    let Ok(source) = std::fs::read_to_string(&axe) else {
+        eprintln!("SKIPPED axe: {} not found", axe.display());
+        return;
+    };
+    let Some(driver) = common::chromedriver("decision pages under axe") else {
+        return;
+    };
+    let site = serve_bundled();
+    let c = common::browser(&driver, true, 1200).await;
+    for page in [
+        "/decide/",
+        "/decide/q/both-signals/",
+        "/decide/q/sec-it-strategy/no-or-not-sure/no/yes/",
+        "/decide/result/neither/",
+    ] {
+        c.goto(&format!("{}{page}", site.base)).await.unwrap();
+        c.execute(&format!("{source}\nreturn true;"), vec![])
+            .await
+            .unwrap();
+        let violations = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 axe.run(document).then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(violations, serde_json::json!([]), "axe on {page}");
+    }
+    c.close().await.unwrap();
+}

@@ -529,7 +529,9 @@ fn render_state(
     ctx.insert("current_url", &site.permalink(&state.path));
     ctx.insert_value("page", page.clone());
     ctx.insert_value("tree", tree_value.clone());
-    ctx.insert_value("answers", route_values(site, tree, &state.route));
+    let answers = route_values(site, tree, &state.route);
+    ctx.insert_value("route", answers.clone());
+    ctx.insert_value("answers", answers);
     ctx.insert("start_url", &site.permalink(&tree.states[0].path));
     let back = match state.route.split_last() {
         Some((_, before)) => tree.state_of(before).path.clone(),
