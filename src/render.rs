@@ -464,7 +464,20 @@ fn main_nav(site: &Site) -> Value {
     Value::from(
         entries
             .into_iter()
-            .map(|id| link_value(site, &site.docs[id]))
+            .map(|id| {
+                // `[extra] nav_title` gives a short label for the navigation bar.
+                let d = &site.docs[id];
+                let mut link = link_value(site, d);
+                if let (Some(short), Some(map)) = (
+                    d.meta.extra.get("nav_title").and_then(|v| v.as_str()),
+                    link.as_map(),
+                ) {
+                    let mut map = map.clone();
+                    map.insert("title".into(), Value::from(short));
+                    link = Value::from(map);
+                }
+                link
+            })
             .collect::<Vec<_>>(),
     )
 }

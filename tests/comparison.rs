@@ -26,15 +26,28 @@ fn a_good_table_has_caption_scoped_headers_and_one_column_per_item() {
     f.write("content/compare.md", COMPARE);
     f.build_ok(&[]);
     let html = f.output("compare/index.html");
-    assert!(html.contains("<caption id=\"comparison-roles-compared\">Roles compared</caption>"), "{html}");
+    assert!(
+        html.contains("<caption id=\"comparison-roles-compared\">Roles compared</caption>"),
+        "{html}"
+    );
     assert!(html.contains("<th scope=\"col\"><a href=\"../roles/vcio/index.html\">vCIO</a></th>"));
-    assert!(html.contains("<th scope=\"col\"><a href=\"../roles/vciso/index.html\">vCISO</a></th>"));
+    assert!(
+        html.contains("<th scope=\"col\"><a href=\"../roles/vciso/index.html\">vCISO</a></th>")
+    );
     assert!(html.contains("<th scope=\"row\">Primary focus</th>"));
-    assert!(html.contains("role=\"region\" tabindex=\"0\" aria-labelledby=\"comparison-roles-compared\""), "scrolls in its own box");
+    assert!(
+        html.contains(
+            "role=\"region\" tabindex=\"0\" aria-labelledby=\"comparison-roles-compared\""
+        ),
+        "scrolls in its own box"
+    );
     let intro = html.find("Intro.").unwrap();
     let table = html.find("<table class=\"comparison\">").unwrap();
     let after = html.find("After.").unwrap();
-    assert!(intro < table && table < after, "the <!-- comparison --> marker places the table");
+    assert!(
+        intro < table && table < after,
+        "the <!-- comparison --> marker places the table"
+    );
 }
 
 #[test]
@@ -46,7 +59,10 @@ fn markdown_in_cells_lists_and_escaping() {
     assert!(html.contains("<td data-label=\"vCIO\">IT <em>strategy</em>, see <a href=\"../roles/vciso/index.html\">the other</a></td>"), "{html}");
     assert!(html.contains("<ul><li>IT roadmap</li><li><strong>IT budget</strong></li></ul>"));
     assert!(html.contains("<ul><li>Security program</li><li>Risk assessments</li></ul>"));
-    assert!(!html.contains("<script>alert(1)</script>"), "raw HTML in attributes is not passed through as markup");
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "raw HTML in attributes is not passed through as markup"
+    );
 }
 
 #[test]
@@ -58,8 +74,14 @@ fn a_missing_attribute_is_an_error_at_the_rows_entry() {
     );
     let err = f.build_err(&[]);
     assert!(err.contains("content/compare.md:7:"), "{err}");
-    assert!(err.contains("roles/vcio.md has no attribute `budget`"), "{err}");
-    assert!(err.contains("roles/vciso.md has no attribute `budget`"), "{err}");
+    assert!(
+        err.contains("roles/vcio.md has no attribute `budget`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("roles/vciso.md has no attribute `budget`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -67,26 +89,38 @@ fn a_missing_item_is_an_error_naming_the_item() {
     let f = site();
     f.write("content/compare.md", "---\ntitle: Compare\ncomparison:\n  items: [\"@/roles/vcio.md\", \"@/roles/nope.md\"]\n  rows:\n    - { key: primary_focus, label: Primary focus }\n---\n");
     let err = f.build_err(&[]);
-    assert!(err.contains("comparison item `@/roles/nope.md` is not a page"), "{err}");
+    assert!(
+        err.contains("comparison item `@/roles/nope.md` is not a page"),
+        "{err}"
+    );
     assert!(err.contains("content/compare.md:4:"), "{err}");
 }
 
 #[test]
 fn the_template_function_renders_the_same_table() {
     let f = site();
-    f.write("content/compare.md", "+++\ntitle = \"Compare\"\ntemplate = \"cmp.html\"\n+++\n");
+    f.write(
+        "content/compare.md",
+        "+++\ntitle = \"Compare\"\ntemplate = \"cmp.html\"\n+++\n",
+    );
     f.write(
         "templates/cmp.html",
         "<main>{{ comparison(items=[\"@/roles/vcio.md\", \"@/roles/vciso.md\"], rows=[{\"key\": \"reports_to\", \"label\": \"Reports to\"}], caption=\"Lines\") }}</main>",
     );
     f.build_ok(&[]);
     let html = f.output("compare/index.html");
-    assert!(html.contains("<caption id=\"comparison-lines\">Lines</caption>"), "{html}");
+    assert!(
+        html.contains("<caption id=\"comparison-lines\">Lines</caption>"),
+        "{html}"
+    );
     assert!(html.contains("<td data-label=\"vCISO\">Board</td>"));
     f.write(
         "templates/cmp.html",
         "{{ comparison(items=[\"@/roles/vcio.md\"], rows=[{\"key\": \"nope\", \"label\": \"X\"}]) }}",
     );
     let err = f.build_err(&[]);
-    assert!(err.contains("no attribute `nope`") && err.contains("templates/cmp.html"), "{err}");
+    assert!(
+        err.contains("no attribute `nope`") && err.contains("templates/cmp.html"),
+        "{err}"
+    );
 }

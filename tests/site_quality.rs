@@ -18,24 +18,43 @@ fn build_bundled() -> tempfile::TempDir {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("site");
-    let result = guidepost(&["build", "--root", repo.to_str().unwrap(), "--output", out.to_str().unwrap()]);
-    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let result = guidepost(&[
+        "build",
+        "--root",
+        repo.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
     dir
 }
 
 fn html_pages(site: &Path) -> Vec<String> {
-    list_files(site).into_iter().filter(|p| p.ends_with(".html")).collect()
+    list_files(site)
+        .into_iter()
+        .filter(|p| p.ends_with(".html"))
+        .collect()
 }
 
 /// A tool file from an env var or the CI cache folder; None means skip.
 fn tool(var: &str, cached: &str, test: &str) -> Option<PathBuf> {
     let path = std::env::var_os(var).map(PathBuf::from).or_else(|| {
         let home = std::env::var_os("HOME")?;
-        Some(PathBuf::from(home).join(".cache/guidepost-tools/node_modules").join(cached))
+        Some(
+            PathBuf::from(home)
+                .join(".cache/guidepost-tools/node_modules")
+                .join(cached),
+        )
     });
     match path.filter(|p| p.is_file()) {
         Some(p) => Some(p),
-        None if browser_required() => panic!("{test}: {var} is not set and {cached} is not installed (see .ci/run)"),
+        None if browser_required() => {
+            panic!("{test}: {var} is not set and {cached} is not installed (see .ci/run)")
+        }
         None => {
             eprintln!("SKIPPED {test}: {cached} not found (set {var}; .ci/run installs it)");
             None
@@ -45,7 +64,13 @@ fn tool(var: &str, cached: &str, test: &str) -> Option<PathBuf> {
 
 #[test]
 fn every_page_passes_the_nu_html_checker() {
-    let Some(jar) = tool("GUIDEPOST_VNU_JAR", "vnu-jar/build/dist/vnu.jar", "nu html checker") else { return };
+    let Some(jar) = tool(
+        "GUIDEPOST_VNU_JAR",
+        "vnu-jar/build/dist/vnu.jar",
+        "nu html checker",
+    ) else {
+        return;
+    };
     if which("java").is_none() {
         assert!(!browser_required(), "java is not installed");
         eprintln!("SKIPPED nu html checker: no java");
@@ -62,8 +87,12 @@ fn every_page_passes_the_nu_html_checker() {
         .arg(&site)
         .output()
         .expect("run vnu");
-    let report = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && report.trim().is_empty(), "Nu HTML checker errors:\n{report}");
+    let report =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "Nu HTML checker errors:\n{report}"
+    );
 }
 
 #[test]
@@ -79,17 +108,30 @@ fn pages_have_no_inline_script_or_style() {
             let head = tag.split('>').next().unwrap();
             assert!(head.contains("src="), "{page}: inline <script>");
         }
-        for handler in [" onclick=", " onload=", " onerror=", " onsubmit=", "javascript:"] {
+        for handler in [
+            " onclick=",
+            " onload=",
+            " onerror=",
+            " onsubmit=",
+            "javascript:",
+        ] {
             assert!(!lower.contains(handler), "{page}: inline handler {handler}");
         }
-        assert!(!lower.contains("http://") || lower.contains("xmlns"), "{page}: external http resource");
+        assert!(
+            !lower.contains("http://") || lower.contains("xmlns"),
+            "{page}: external http resource"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn axe_finds_no_violations_and_pages_fit_a_phone_under_strict_csp() {
-    let Some(axe_path) = tool("GUIDEPOST_AXE_JS", "axe-core/axe.min.js", "axe") else { return };
-    let Some(driver) = chromedriver("axe") else { return };
+    let Some(axe_path) = tool("GUIDEPOST_AXE_JS", "axe-core/axe.min.js", "axe") else {
+        return;
+    };
+    let Some(driver) = chromedriver("axe") else {
+        return;
+    };
     let axe = std::fs::read_to_string(axe_path).unwrap();
     let dir = build_bundled();
     let site = dir.path().join("site");
@@ -119,9 +161,14 @@ async fn axe_finds_no_violations_and_pages_fit_a_phone_under_strict_csp() {
                 .await
                 .unwrap();
             if overflow.as_i64().unwrap_or(0) > 0 {
-                problems.push(format!("{page} @{width}: page scrolls sideways by {overflow}px"));
+                problems.push(format!(
+                    "{page} @{width}: page scrolls sideways by {overflow}px"
+                ));
             }
-            client.execute(&format!("{axe}\nreturn true;"), vec![]).await.unwrap();
+            client
+                .execute(&format!("{axe}\nreturn true;"), vec![])
+                .await
+                .unwrap();
             let violations = client
                 .execute_async(
                     "const done = arguments[arguments.length - 1];\
@@ -131,10 +178,18 @@ async fn axe_finds_no_violations_and_pages_fit_a_phone_under_strict_csp() {
                 .await
                 .unwrap();
             for v in violations.as_array().cloned().unwrap_or_default() {
-                problems.push(format!("{page} @{width}: {}", v.as_str().unwrap_or_default()));
+                problems.push(format!(
+                    "{page} @{width}: {}",
+                    v.as_str().unwrap_or_default()
+                ));
             }
         }
         client.close().await.unwrap();
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
