@@ -90,6 +90,13 @@ pub fn build_site(options: &BuildOptions) -> Result<Built, Diagnostics> {
         .unwrap_or_else(|| url_mode_for(&config));
     let theme = Theme::load(&options.root, &config.theme)?;
     let files = load::content_files(&options.root).map_err(Diagnostics)?;
+    tracing::info!(
+        markdown = files.markdown.len(),
+        assets = files.assets.len(),
+        templates = theme.templates.len(),
+        "loaded files in {:?}",
+        started.elapsed()
+    );
     // Parse templates while nothing depends on them yet.
     let tera = templates::parse_templates(&theme);
     // Parse and model.
@@ -108,12 +115,14 @@ pub fn build_site(options: &BuildOptions) -> Result<Built, Diagnostics> {
         }
     };
     let site = Arc::new(site);
+    tracing::info!(documents = site.docs.len(), "parsed and modelled the site at {:?}", started.elapsed());
     // Render.
     let output = render::render_site(site.clone(), &theme, tera).map_err(|e| {
         let mut d = Diagnostics(e);
         d.sort();
         d
     })?;
+    tracing::info!(files = output.files.len(), "rendered at {:?}", started.elapsed());
     let stats = BuildStats {
         pages: site.pages().count(),
         sections: site.docs.len() - site.pages().count(),
