@@ -58,7 +58,11 @@ fn serve(f: &Fixture, extra: &[&str]) -> Server {
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(if std::env::var_os("GUIDEPOST_TEST_SERVE_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("start guidepost serve");
     let server = Server { child, port };
@@ -463,4 +467,47 @@ fn a_taken_port_moves_to_the_next_one_and_a_subpath_base_is_kept() {
     assert_eq!(get(port, "/kb/__guidepost/reload.js").0, 200);
     drop(server);
     drop(blocker);
+}
+
+#[test]
+fn a_site_broken_at_start_reports_the_error_and_recovers() {
+    let f = site();
+    f.write(
+        "content/docs/beta.md",
+        "+++\ntitle = \"Beta\"\nweight = \"heavy\"\n+++\nBroken.\n",
+    );
+    let server = serve(&f, &[]);
+    let port = server.port;
+    let (status, _, body) = get(port, "/");
+    assert_eq!(status, 404);
+    assert!(
+        body.contains("/__guidepost/reload.js"),
+        "the overlay can show"
+    );
+    let ev = Events::open(port);
+    let e = ev.next("opening the stream");
+    assert_eq!(e.name, "error", "{e:?}");
+    assert_eq!(e.data["errors"][0]["file"], "content/docs/beta.md");
+    f.write(
+        "content/docs/beta.md",
+        "+++\ntitle = \"Beta\"\n+++\nMended.\n",
+    );
+    let p = reload(&ev, "fixing beta");
+    assert!(p.contains(&"/".to_string()), "{p:?}");
+    assert!(get(port, "/docs/beta/").2.contains("Mended."));
+}
+
+#[test]
+fn polling_sees_changes_too() {
+    let f = site();
+    let server = serve(&f, &["--poll"]);
+    let port = server.port;
+    let ev = Events::open(port);
+    f.write(
+        "content/docs/beta.md",
+        "+++\ntitle = \"Beta\"\n+++\nPolled text.\n",
+    );
+    let p = reload(&ev, "editing beta under --poll");
+    assert!(p.contains(&"/docs/beta/".to_string()), "{p:?}");
+    assert!(get(port, "/docs/beta/").2.contains("Polled text."));
 }

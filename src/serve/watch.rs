@@ -51,8 +51,11 @@ impl Watcher {
             }
         };
         let mut watcher = if poll {
+            // Polling sees modification times in whole seconds, so two saves
+            // within a second would look alike: compare contents as well.
             let config = notify::Config::default()
-                .with_poll_interval(Duration::from_millis(250).max(debounce));
+                .with_poll_interval(Duration::from_millis(300).max(debounce))
+                .with_compare_contents(true);
             Watcher::Poll(new_debouncer_opt::<_, PollWatcher, NoCache>(
                 debounce, None, handler, NoCache, config,
             )?)
