@@ -21,9 +21,11 @@
 //! dependants can differ, because other outputs only show its title and
 //! path. The dependency map of the fast path (which outputs embed a
 //! document) is [`RenderCache::update_docs`]. Templates that call
-//! `get_page`, `get_section`, `comparison` or `decision_card` can show any
+//! `get_page`, `get_section` or `comparison` can show any part of any
 //! document anywhere; for such sites the fast path re-parses the one file and
-//! then re-renders every output from the kept model.
+//! then re-renders every output from the kept model. (`get_url` and
+//! `decision_card` only show a path, title and description, which an edit
+//! that keeps its place cannot change.)
 //!
 //! After any failed rebuild the cache is dropped and the next change does a
 //! full build, so a half-applied update is never reused.
@@ -42,8 +44,10 @@ use crate::templates;
 use crate::theme::Theme;
 use crate::urls::UrlMode;
 
-/// Template functions that let one output show any document.
-const LOOKUP_FUNCTIONS: &[&str] = &["get_page", "get_section", "comparison(", "decision_card"];
+/// Template functions that let one output show any part of any document.
+/// (`get_url` and `decision_card` show only a document's path, title and
+/// description, which the fast path never changes.)
+const LOOKUP_FUNCTIONS: &[&str] = &["get_page", "get_section", "comparison("];
 
 /// One classified file change.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
