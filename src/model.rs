@@ -55,6 +55,21 @@ pub struct Document {
 }
 
 impl Document {
+    /// A copy without its place in a site (path, tree, neighbours, assets),
+    /// keeping what was parsed and rendered from its text.
+    fn unplaced(&self) -> Document {
+        Document {
+            path: String::new(),
+            parent: None,
+            pages: Vec::new(),
+            subsections: Vec::new(),
+            previous: None,
+            next: None,
+            assets: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// Span of a front matter key path in the file (for later errors).
     pub fn locate(&self, path: &[Key]) -> std::ops::Range<usize> {
         match &self.front_matter {
@@ -149,11 +164,58 @@ pub fn assemble(
     files: ContentFiles,
     options: &ModelOptions,
 ) -> Result<Site, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
+    assemble_inner(config, url_mode, files, options, None)
+}
 
-    // Parse front matter in parallel.
-    let parsed: Vec<Result<Document, Diagnostic>> =
-        files.markdown.into_par_iter().map(parse_document).collect();
+/// [`assemble`] for the dev server after files were added, deleted or
+/// renamed: a file whose text is unchanged since `previous` (a good build with
+/// the same config) keeps its parsed front matter, and its rendered Markdown
+/// too unless it mentions a document that disappeared or moved (its internal
+/// links would now resolve differently).
+pub fn assemble_reusing(
+    config: Arc<Config>,
+    url_mode: UrlMode,
+    files: ContentFiles,
+    options: &ModelOptions,
+    previous: &Site,
+) -> Result<Site, Vec<Diagnostic>> {
+    assemble_inner(config, url_mode, files, options, Some(previous))
+}
+
+fn assemble_inner(
+    config: Arc<Config>,
+    url_mode: UrlMode,
+    files: ContentFiles,
+    options: &ModelOptions,
+    previous: Option<&Site>,
+) -> Result<Site, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let previous = previous.filter(|p| p.url_mode == url_mode);
+
+    // Parse front matter in parallel (or take it from the previous build).
+    let mut reused: HashSet<String> = HashSet::new();
+    let parsed: Vec<(Result<Document, Diagnostic>, bool)> = files
+        .markdown
+        .into_par_iter()
+        .map(|f| {
+            match previous
+                .and_then(|p| p.get(&f.rel_path))
+                .filter(|d| *d.source == *f.text)
+            {
+                Some(d) => (Ok(d.unplaced()), true),
+                None => (parse_document(f), false),
+            }
+        })
+        .collect();
+    let parsed: Vec<Result<Document, Diagnostic>> = parsed
+        .into_iter()
+        .map(|(d, was_reused)| {
+            if was_reused && let Ok(d) = &d {
+                reused.insert(d.rel_path.clone());
+            }
+            d
+        })
+        .collect();
     let mut docs = Vec::with_capacity(parsed.len() + 1);
     let mut skipped_drafts = HashSet::new();
     for p in parsed {
@@ -249,9 +311,23 @@ pub fn assemble(
     let resolve = |target: &str| -> Result<String, String> {
         resolve_link(target, &paths, &skipped_drafts, &url_mode)
     };
+    // Documents of the previous build that are gone or moved: Markdown that
+    // mentions them is rendered again.
+    let moved: Vec<&str> = previous
+        .map(|p| {
+            p.docs
+                .iter()
+                .filter(|o| paths.get(o.rel_path.as_str()) != Some(&o.path.as_str()))
+                .map(|o| o.rel_path.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
     let rendered: Vec<(Rendered, Vec<Diagnostic>)> = docs
         .par_iter()
         .map(|d| {
+            if reused.contains(&d.rel_path) && !moved.iter().any(|m| d.source.contains(m)) {
+                return (d.rendered.clone(), Vec::new());
+            }
             let body = &d.source[d.body_offset..];
             let (r, link_errors) = markdown::render(body, d.body_offset, d.meta.title.is_none(), &md_opts, &resolve);
             let diags = link_errors

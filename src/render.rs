@@ -14,7 +14,7 @@ use tera::{Context, Map, Tera, Value};
 use crate::comparison::render_table;
 use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, DocKind, Document, Site};
-use crate::templates::{FunctionData, Templates, tera_error};
+use crate::templates::{FunctionData, Templates, UNTRACKED_LOOKUP, recording_lookups, tera_error};
 use crate::theme::{StaticSource, Theme};
 use crate::urls::{output_file, relativize, relativize_html};
 
@@ -64,7 +64,31 @@ pub fn render_site(
 pub fn render_site_cached(
     site: Arc<Site>,
     theme: &Theme,
+    templates: Templates,
+) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
+    render_inner(site, theme, templates, None)
+}
+
+/// [`render_site_cached`] for a new model of the same site with the same
+/// templates (the dev server after a file was added, deleted or renamed):
+/// an output whose inputs (template, variables, and the template objects of
+/// documents its template functions looked up) equal the previous render's
+/// is taken from `previous_output` instead of being rendered again.
+pub fn render_site_reusing(
+    site: Arc<Site>,
+    theme: &Theme,
+    templates: Templates,
+    previous: &RenderCache,
+    previous_output: &SiteOutput,
+) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
+    render_inner(site, theme, templates, Some((previous, previous_output)))
+}
+
+fn render_inner(
+    site: Arc<Site>,
+    theme: &Theme,
     mut templates: Templates,
+    reuse: Option<(&RenderCache, &SiteOutput)>,
 ) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
     let mut errors = Vec::new();
 
@@ -105,8 +129,12 @@ pub fn render_site_cached(
         values: values_by_path.clone(),
     }));
     let globals = templates.tera.global_context();
-    globals.insert_value("config", config_value(&site));
-    globals.insert_value("main_nav", main_nav(&site));
+    let config_global = config_value(&site);
+    let nav_global = main_nav(&site);
+    globals.insert_value("config", config_global.clone());
+    globals.insert_value("main_nav", nav_global.clone());
+    let memo =
+        reuse.filter(|(p, _)| p.config_global == config_global && p.nav_global == nav_global);
 
     let tera = &templates.tera;
     let renderer = Renderer {
@@ -128,13 +156,31 @@ pub fn render_site_cached(
             source: "404 page".into(),
         });
     }
-    let rendered: Vec<Result<(String, OutputBody), Diagnostic>> =
-        jobs.par_iter().map(|job| renderer.run(job)).collect();
+    let rendered: Vec<(JobResult, Vec<String>)> = jobs
+        .par_iter()
+        .map(|job| {
+            if let Some((prev, prev_out)) = memo
+                && let Some((file, lookups)) = prev.reusable(job, &values_by_path, prev_out)
+            {
+                return (Ok(file), lookups);
+            }
+            recording_lookups(|| renderer.run(job))
+        })
+        .collect();
     let mut output = SiteOutput::default();
-    for r in rendered {
+    let mut inputs = HashMap::with_capacity(jobs.len());
+    for (job, (r, lookups)) in jobs.into_iter().zip(rendered) {
         match r {
             Ok((path, body)) => {
                 output.files.insert(path, body);
+                inputs.insert(
+                    job.path,
+                    JobRecord {
+                        template: job.template,
+                        extra: job.extra,
+                        lookups,
+                    },
+                );
             }
             Err(e) => errors.push(e),
         }
@@ -182,6 +228,9 @@ pub fn render_site_cached(
         decisions,
         values,
         values_by_path,
+        inputs,
+        config_global,
+        nav_global,
     };
     Ok((output, cache))
 }
@@ -823,6 +872,21 @@ pub struct RenderCache {
     decisions: crate::decision::Prepared,
     values: Vec<Value>,
     values_by_path: Arc<HashMap<String, Value>>,
+    /// What each rendered output was rendered from, by site path.
+    inputs: HashMap<String, JobRecord>,
+    config_global: Value,
+    nav_global: Value,
+}
+
+/// One rendered output file, or why it failed.
+type JobResult = Result<(String, OutputBody), Diagnostic>;
+
+/// The inputs of one rendered output.
+struct JobRecord {
+    template: String,
+    extra: Vec<(&'static str, Value)>,
+    /// Documents its template functions looked up (content-relative paths).
+    lookups: Vec<String>,
 }
 
 /// What [`RenderCache::update_docs`] re-rendered.
@@ -835,6 +899,36 @@ pub struct Rerendered {
 }
 
 impl RenderCache {
+    /// The previous output of `job` when nothing it was rendered from has
+    /// changed (see [`render_site_reusing`]).
+    fn reusable(
+        &self,
+        job: &Job,
+        values_by_path: &HashMap<String, Value>,
+        previous_output: &SiteOutput,
+    ) -> Option<((String, OutputBody), Vec<String>)> {
+        let rec = self.inputs.get(&job.path)?;
+        if rec.template != job.template
+            || rec.extra.len() != job.extra.len()
+            || !rec
+                .extra
+                .iter()
+                .zip(&job.extra)
+                .all(|(a, b)| a.0 == b.0 && a.1 == b.1)
+        {
+            return None;
+        }
+        for key in &rec.lookups {
+            match (self.values_by_path.get(key), values_by_path.get(key)) {
+                (Some(a), Some(b)) if key != UNTRACKED_LOOKUP && a == b => {}
+                _ => return None,
+            }
+        }
+        let file = output_file(&job.path);
+        let body = previous_output.files.get(&file)?.clone();
+        Some(((file, body), rec.lookups.clone()))
+    }
+
     /// Re-renders every output from the kept model with new templates or a
     /// new theme, without re-parsing any Markdown.
     pub fn rerender_all(
@@ -1005,15 +1099,29 @@ impl RenderCache {
                     .filter(|j| tax_paths.contains(&j.path)),
             );
         }
-        let rendered: Vec<Result<(String, OutputBody), Diagnostic>> =
-            jobs.par_iter().map(|job| renderer.run(job)).collect();
+        let rendered: Vec<(JobResult, Vec<String>)> = jobs
+            .par_iter()
+            .map(|job| recording_lookups(|| renderer.run(job)))
+            .collect();
         let mut files = Vec::with_capacity(rendered.len() + 4);
-        for r in rendered {
+        let mut records = Vec::with_capacity(rendered.len());
+        for (job, (r, lookups)) in jobs.into_iter().zip(rendered) {
             match r {
-                Ok(f) => files.push(f),
+                Ok(f) => {
+                    files.push(f);
+                    records.push((
+                        job.path,
+                        JobRecord {
+                            template: job.template,
+                            extra: job.extra,
+                            lookups,
+                        },
+                    ));
+                }
                 Err(e) => errors.push(e),
             }
         }
+        self.inputs.extend(records);
         for &id in &touched {
             let doc = &site.docs[id];
             match crate::decision::outputs(&site, tera, id, doc, &self.decisions, &self.values[id])

@@ -170,6 +170,9 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "get_url",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
             let path: String = kwargs.must_get("path")?;
+            if let Some(target) = path.strip_prefix("@/") {
+                note_lookup(target.split('#').next().unwrap_or(target));
+            }
             get_url(&data_of(&d)?.site, &path).map_err(tera::Error::message)
         },
     );
@@ -178,6 +181,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "get_page",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let path: String = kwargs.must_get("path")?;
+            note_lookup(&path);
             lookup(&*data_of(&d)?, &path, DocKind::Page)
         },
     );
@@ -186,6 +190,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "get_section",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let path: String = kwargs.must_get("path")?;
+            note_lookup(&path);
             lookup(&*data_of(&d)?, &path, DocKind::Section)
         },
     );
@@ -194,6 +199,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "comparison",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let items: Vec<String> = kwargs.must_get("items")?;
+            items.iter().for_each(|i| note_lookup(i));
             let rows: Vec<Value> = kwargs.must_get("rows")?;
             let caption: Option<String> = kwargs.get("caption")?;
             let rows = rows
@@ -237,6 +243,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "decision_card",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let path: String = kwargs.must_get("path")?;
+            note_lookup(&path);
             crate::decision::card_html(&data_of(&d)?.site, &path)
                 .map(|h| Value::safe_string(&h))
                 .map_err(tera::Error::message)
@@ -248,6 +255,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
             let kind: String = kwargs.must_get("kind")?;
             let name: String = kwargs.must_get("name")?;
+            note_lookup(UNTRACKED_LOOKUP);
             let data = data_of(&d)?;
             let site = &data.site;
             let t = site
@@ -266,6 +274,36 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
             Ok(site.permalink(&format!("/{}/{slug}/", t.slug)))
         },
     );
+}
+
+thread_local! {
+    static LOOKUPS: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Recorded for template function calls whose result depends on more than
+/// one document's template object (`get_taxonomy_url`).
+pub const UNTRACKED_LOOKUP: &str = "!";
+
+/// Runs `f` (one template render on this thread) and returns the documents
+/// its template functions looked up (`get_page`, `get_section`, `get_url`
+/// with `@/`, `comparison` items, `decision_card`), by content-relative path,
+/// so the dev server knows what an output depends on.
+pub fn recording_lookups<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
+    LOOKUPS.with(|l| *l.borrow_mut() = Some(Vec::new()));
+    let r = f();
+    let mut seen = LOOKUPS.with(|l| l.borrow_mut().take()).unwrap_or_default();
+    seen.sort();
+    seen.dedup();
+    (r, seen)
+}
+
+fn note_lookup(path: &str) {
+    let key = path.trim_start_matches("@/").trim_start_matches('/');
+    LOOKUPS.with(|l| {
+        if let Some(v) = l.borrow_mut().as_mut() {
+            v.push(key.to_string());
+        }
+    });
 }
 
 /// URL of `@/page.md#anchor` or of a static file path, in the build's URL mode.

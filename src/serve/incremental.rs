@@ -7,9 +7,9 @@
 //! | change | strategy |
 //! | --- | --- |
 //! | `guidepost.toml` | full build |
-//! | new, deleted or renamed content file; a page becoming or leaving draft | full build |
+//! | new, deleted or renamed content file; a page becoming or leaving draft | **new model**: re-read the files, re-parse only changed ones, re-render only outputs whose inputs changed |
 //! | edit of an existing content file that keeps its place (below) | **fast path**: re-parse that file, re-render its dependants |
-//! | edit of such a file that changes its place | full build |
+//! | edit of such a file that changes its place | new model |
 //! | template (site `templates/` or `themes/`) | re-render everything from the kept model (no Markdown re-parsing) |
 //! | edit of an existing static file or content asset | nothing to render: the file is served from disk, its URL is reported changed |
 //! | new or deleted static file | reload the theme, re-render from the kept model |
@@ -231,17 +231,24 @@ impl Project {
                 _ => None,
             })
             .collect();
-        let result = if self.state.is_none() || structural || (theme && !edits.is_empty()) {
-            self.full_build()
-                .map(|o| (Update::Replace(o), "full build"))
-        } else if theme {
-            self.rerender_theme()
-                .map(|o| (Update::Replace(o), "templates"))
-        } else if !edits.is_empty() {
-            self.edit(&edits, current)
-        } else {
-            Ok((Update::Patch(Vec::new()), "static files"))
-        };
+        let config = changes
+            .iter()
+            .any(|c| matches!(c, Change::Structure(p) if p == "guidepost.toml"));
+        let result =
+            if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
+                self.full_build()
+                    .map(|o| (Update::Replace(o), "full build"))
+            } else if theme {
+                self.rerender_theme()
+                    .map(|o| (Update::Replace(o), "templates"))
+            } else if structural {
+                self.rebuild_reusing(current)
+                    .map(|o| (Update::Replace(o), "new model"))
+            } else if !edits.is_empty() {
+                self.edit(&edits, current)
+            } else {
+                Ok((Update::Patch(Vec::new()), "static files"))
+            };
         match result {
             Ok((update, strategy)) => {
                 let rendered = match &update {
@@ -303,8 +310,8 @@ impl Project {
                 Ok(doc) => {
                     if !keeps_place(&site.docs[id], &doc) {
                         return self
-                            .full_build()
-                            .map(|o| (Update::Replace(o), "full build"));
+                            .rebuild_reusing(current)
+                            .map(|o| (Update::Replace(o), "new model"));
                     }
                     changed.push((id, doc));
                 }
@@ -328,6 +335,52 @@ impl Project {
                 .map(|o| (Update::Replace(o), "fast path + all templates"));
         }
         Ok((Update::Patch(rerendered.files), "fast path"))
+    }
+
+    /// A new model from the files on disk, reusing what the last good build
+    /// parsed and rendered wherever its inputs are unchanged (see
+    /// [`model::assemble_reusing`] and [`render::render_site_reusing`]).
+    /// For added, deleted and renamed files, and edits that move a page.
+    fn rebuild_reusing(&mut self, current: &SiteOutput) -> Result<SiteOutput, Diagnostics> {
+        let prev = self.state.take().expect("checked by the caller");
+        let root = &self.options.root;
+        let site = &prev.cache.site;
+        let files = load::content_files(root).map_err(Diagnostics)?;
+        let tera = templates::parse_templates(&prev.theme);
+        let model_options = ModelOptions {
+            include_drafts: self.options.include_drafts,
+        };
+        let new_site = model::assemble_reusing(
+            site.config.clone(),
+            site.url_mode.clone(),
+            files,
+            &model_options,
+            site,
+        );
+        let (new_site, tera) = match (new_site, tera) {
+            (Ok(s), Ok(t)) => (s, t),
+            (s, t) => {
+                let mut all = Diagnostics::default();
+                all.extend(s.err().into_iter().flatten());
+                all.extend(t.err().into_iter().flatten());
+                all.sort();
+                return Err(all);
+            }
+        };
+        let (output, cache) = render::render_site_reusing(
+            Arc::new(new_site),
+            &prev.theme,
+            tera,
+            &prev.cache,
+            current,
+        )
+        .map_err(sorted)?;
+        self.state = Some(Cached {
+            cache,
+            theme: prev.theme,
+            uses_lookup: prev.uses_lookup,
+        });
+        Ok(output)
     }
 
     /// Re-renders everything from the kept model and templates.
