@@ -4,7 +4,7 @@
 //! reference-counted) by its own page and by every listing that shows it, so
 //! large sections and taxonomies cost no copying. Pages render in parallel.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use tera::{Context, Map, Tera, Value};
 use crate::comparison::render_table;
 use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, DocKind, Document, Site};
-use crate::templates::{FunctionData, Templates, UNTRACKED_LOOKUP, recording_lookups, tera_error};
+use crate::templates::{FunctionData, Templates, recording_lookups, tera_error};
 use crate::theme::{StaticSource, Theme};
 use crate::urls::{output_file, relativize, relativize_html};
 
@@ -106,6 +106,7 @@ fn render_inner(
             }
         })
         .collect();
+    let t_start = std::time::Instant::now();
     let decisions = crate::decision::prepare(&site);
     if let Err(errs) = &decisions {
         errors.extend(errs.iter().cloned());
@@ -135,6 +136,11 @@ fn render_inner(
     globals.insert_value("main_nav", nav_global.clone());
     let memo =
         reuse.filter(|(p, _)| p.config_global == config_global && p.nav_global == nav_global);
+    let unchanged = memo.map_or_else(HashSet::new, |(p, _)| {
+        p.unchanged_lookups(&site, &values_by_path)
+    });
+    let same_pages = memo.map_or_else(HashMap::new, |(p, _)| p.same_pages(&site, &values));
+    tracing::debug!("render: template objects in {:?}", t_start.elapsed());
 
     let tera = &templates.tera;
     let renderer = Renderer {
@@ -156,17 +162,26 @@ fn render_inner(
             source: "404 page".into(),
         });
     }
+    let t_jobs = std::time::Instant::now();
+    let reused_count = std::sync::atomic::AtomicUsize::new(0);
     let rendered: Vec<(JobResult, Vec<String>)> = jobs
         .par_iter()
         .map(|job| {
             if let Some((prev, prev_out)) = memo
-                && let Some((file, lookups)) = prev.reusable(job, &values_by_path, prev_out)
+                && let Some((file, lookups)) = prev.reusable(job, &unchanged, &same_pages, prev_out)
             {
+                reused_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return (Ok(file), lookups);
             }
             recording_lookups(|| renderer.run(job))
         })
         .collect();
+    tracing::debug!(
+        "render: {} outputs, {} reused from the previous render, in {:?}",
+        jobs.len(),
+        reused_count.into_inner(),
+        t_jobs.elapsed()
+    );
     let mut output = SiteOutput::default();
     let mut inputs = HashMap::with_capacity(jobs.len());
     for (job, (r, lookups)) in jobs.into_iter().zip(rendered) {
@@ -878,6 +893,31 @@ pub struct RenderCache {
     nav_global: Value,
 }
 
+/// Address of a map value's shared map (clones of a value share it).
+fn map_addr(v: &Value) -> Option<usize> {
+    v.as_map().map(|m| m as *const tera::Map as usize)
+}
+
+/// `a == b`, taking page objects' equality from `known` (by address).
+fn value_eq(a: &Value, b: &Value, known: &HashMap<(usize, usize), bool>) -> bool {
+    if let (Some(x), Some(y)) = (a.as_map(), b.as_map()) {
+        let key = (
+            x as *const tera::Map as usize,
+            y as *const tera::Map as usize,
+        );
+        if let Some(&same) = known.get(&key) {
+            return same;
+        }
+        return x.len() == y.len()
+            && x.iter()
+                .all(|(k, v)| y.get(k).is_some_and(|w| value_eq(v, w, known)));
+    }
+    if let (Some(x), Some(y)) = (a.as_array(), b.as_array()) {
+        return x.len() == y.len() && x.iter().zip(y).all(|(v, w)| value_eq(v, w, known));
+    }
+    a == b
+}
+
 /// One rendered output file, or why it failed.
 type JobResult = Result<(String, OutputBody), Diagnostic>;
 
@@ -901,10 +941,67 @@ pub struct Rerendered {
 impl RenderCache {
     /// The previous output of `job` when nothing it was rendered from has
     /// changed (see [`render_site_reusing`]).
+    /// Which recorded template-function lookups give the same result for
+    /// the new model (`site`, `values_by_path`) as for this one. Each is
+    /// compared once, however many outputs made it.
+    fn unchanged_lookups(
+        &self,
+        site: &Site,
+        values_by_path: &HashMap<String, Value>,
+    ) -> HashSet<String> {
+        let keys: HashSet<&String> = self.inputs.values().flat_map(|r| &r.lookups).collect();
+        let old = &self.site;
+        keys.into_par_iter()
+            .filter(|key| {
+                let same_doc = |rel: &str, f: &dyn Fn(&Document, &Document) -> bool| match (
+                    old.get(rel),
+                    site.get(rel),
+                ) {
+                    (Some(a), Some(b)) => f(a, b),
+                    _ => false,
+                };
+                if let Some(rel) = key.strip_prefix("url:") {
+                    same_doc(rel, &|a, b| a.path == b.path)
+                } else if let Some(rel) = key.strip_prefix("card:") {
+                    same_doc(rel, &|a, b| {
+                        a.path == b.path
+                            && a.title == b.title
+                            && a.meta.description == b.meta.description
+                            && a.meta.decision.is_some() == b.meta.decision.is_some()
+                    })
+                } else if let Some(rel) = key.strip_prefix("value:") {
+                    matches!(
+                        (self.values_by_path.get(rel), values_by_path.get(rel)),
+                        (Some(a), Some(b)) if a == b
+                    )
+                } else {
+                    false
+                }
+            })
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    /// Whether each page's template object is unchanged in the new model,
+    /// keyed by the addresses of the old and new objects (listings share
+    /// them), so [`value_eq`] compares each page once.
+    fn same_pages(&self, site: &Site, values: &[Value]) -> HashMap<(usize, usize), bool> {
+        site.docs
+            .par_iter()
+            .zip(values)
+            .filter(|(d, _)| d.kind == DocKind::Page)
+            .filter_map(|(d, new)| {
+                let old = self.values_by_path.get(&d.rel_path)?;
+                Some(((map_addr(old)?, map_addr(new)?), old == new))
+            })
+            .collect()
+    }
+
     fn reusable(
         &self,
         job: &Job,
-        values_by_path: &HashMap<String, Value>,
+        unchanged: &HashSet<String>,
+        same_pages: &HashMap<(usize, usize), bool>,
         previous_output: &SiteOutput,
     ) -> Option<((String, OutputBody), Vec<String>)> {
         let rec = self.inputs.get(&job.path)?;
@@ -914,15 +1011,12 @@ impl RenderCache {
                 .extra
                 .iter()
                 .zip(&job.extra)
-                .all(|(a, b)| a.0 == b.0 && a.1 == b.1)
+                .all(|(a, b)| a.0 == b.0 && value_eq(&a.1, &b.1, same_pages))
         {
             return None;
         }
-        for key in &rec.lookups {
-            match (self.values_by_path.get(key), values_by_path.get(key)) {
-                (Some(a), Some(b)) if key != UNTRACKED_LOOKUP && a == b => {}
-                _ => return None,
-            }
+        if !rec.lookups.iter().all(|k| unchanged.contains(k)) {
+            return None;
         }
         let file = output_file(&job.path);
         let body = previous_output.files.get(&file)?.clone();

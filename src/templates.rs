@@ -171,7 +171,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
             let path: String = kwargs.must_get("path")?;
             if let Some(target) = path.strip_prefix("@/") {
-                note_lookup(target.split('#').next().unwrap_or(target));
+                note_lookup("url:", target.split('#').next().unwrap_or(target));
             }
             get_url(&data_of(&d)?.site, &path).map_err(tera::Error::message)
         },
@@ -181,7 +181,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "get_page",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let path: String = kwargs.must_get("path")?;
-            note_lookup(&path);
+            note_lookup("value:", &path);
             lookup(&*data_of(&d)?, &path, DocKind::Page)
         },
     );
@@ -190,7 +190,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "get_section",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let path: String = kwargs.must_get("path")?;
-            note_lookup(&path);
+            note_lookup("value:", &path);
             lookup(&*data_of(&d)?, &path, DocKind::Section)
         },
     );
@@ -199,7 +199,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "comparison",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let items: Vec<String> = kwargs.must_get("items")?;
-            items.iter().for_each(|i| note_lookup(i));
+            items.iter().for_each(|i| note_lookup("value:", i));
             let rows: Vec<Value> = kwargs.must_get("rows")?;
             let caption: Option<String> = kwargs.get("caption")?;
             let rows = rows
@@ -243,7 +243,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         "decision_card",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let path: String = kwargs.must_get("path")?;
-            note_lookup(&path);
+            note_lookup("card:", &path);
             crate::decision::card_html(&data_of(&d)?.site, &path)
                 .map(|h| Value::safe_string(&h))
                 .map_err(tera::Error::message)
@@ -255,7 +255,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
             let kind: String = kwargs.must_get("kind")?;
             let name: String = kwargs.must_get("name")?;
-            note_lookup(UNTRACKED_LOOKUP);
+            note_lookup(UNTRACKED_LOOKUP, "");
             let data = data_of(&d)?;
             let site = &data.site;
             let t = site
@@ -285,9 +285,11 @@ thread_local! {
 pub const UNTRACKED_LOOKUP: &str = "!";
 
 /// Runs `f` (one template render on this thread) and returns the documents
-/// its template functions looked up (`get_page`, `get_section`, `get_url`
-/// with `@/`, `comparison` items, `decision_card`), by content-relative path,
-/// so the dev server knows what an output depends on.
+/// its template functions looked up, so the dev server knows what an output
+/// depends on: `value:<path>` (the whole template object: `get_page`,
+/// `get_section`, `comparison` items), `url:<path>` (its URL: `get_url` with
+/// `@/`), `card:<path>` (URL, title, description: `decision_card`), with
+/// content-relative paths; [`UNTRACKED_LOOKUP`] for anything else.
 pub fn recording_lookups<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
     LOOKUPS.with(|l| *l.borrow_mut() = Some(Vec::new()));
     let r = f();
@@ -297,11 +299,11 @@ pub fn recording_lookups<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
     (r, seen)
 }
 
-fn note_lookup(path: &str) {
+fn note_lookup(kind: &str, path: &str) {
     let key = path.trim_start_matches("@/").trim_start_matches('/');
     LOOKUPS.with(|l| {
         if let Some(v) = l.borrow_mut().as_mut() {
-            v.push(key.to_string());
+            v.push(format!("{kind}{key}"));
         }
     });
 }

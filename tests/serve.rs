@@ -511,3 +511,28 @@ fn polling_sees_changes_too() {
     assert!(p.contains(&"/docs/beta/".to_string()), "{p:?}");
     assert!(get(port, "/docs/beta/").2.contains("Polled text."));
 }
+
+#[test]
+fn an_edit_that_moves_a_page_updates_listings_and_neighbours() {
+    let f = site();
+    let server = serve(&f, &[]);
+    let port = server.port;
+    let ev = Events::open(port);
+    // Sorted by title: Alpha, Beta → Beta, Zulu.
+    f.write(
+        "content/docs/alpha.md",
+        "+++\ntitle = \"Zulu\"\n[taxonomies]\ntags = [\"greek\"]\n+++\nAlpha text one.\n\n## Details\n\nMore.\n",
+    );
+    let p = reload(&ev, "retitling alpha");
+    for expected in ["/docs/", "/docs/alpha/", "/docs/beta/", "/tags/greek/"] {
+        assert!(p.contains(&expected.to_string()), "{expected} not in {p:?}");
+    }
+    let listing = get(port, "/docs/").2;
+    let (zulu, beta) = (listing.find("Zulu").unwrap(), listing.find("Beta").unwrap());
+    assert!(beta < zulu, "listing re-sorted");
+    assert!(get(port, "/tags/greek/").2.contains("Zulu"));
+    assert!(
+        get(port, "/docs/beta/").2.contains("Zulu"),
+        "neighbour link retitled"
+    );
+}

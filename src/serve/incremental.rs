@@ -345,8 +345,10 @@ impl Project {
         let prev = self.state.take().expect("checked by the caller");
         let root = &self.options.root;
         let site = &prev.cache.site;
+        let t = Instant::now();
         let files = load::content_files(root).map_err(Diagnostics)?;
         let tera = templates::parse_templates(&prev.theme);
+        tracing::debug!("new model: read files in {:?}", t.elapsed());
         let model_options = ModelOptions {
             include_drafts: self.options.include_drafts,
         };
@@ -367,6 +369,7 @@ impl Project {
                 return Err(all);
             }
         };
+        tracing::debug!("new model: assembled in {:?}", t.elapsed());
         let (output, cache) = render::render_site_reusing(
             Arc::new(new_site),
             &prev.theme,
@@ -375,6 +378,7 @@ impl Project {
             current,
         )
         .map_err(sorted)?;
+        tracing::debug!("new model: rendered in {:?}", t.elapsed());
         self.state = Some(Cached {
             cache,
             theme: prev.theme,

@@ -235,6 +235,7 @@ fn rebuild_loop(
         let result = project.rebuild(&changes, &served.output);
         match result {
             Ok(rebuilt) => {
+                let patched = matches!(rebuilt.update, Update::Patch(_));
                 let (changed, new_output) = match rebuilt.update {
                     Update::Replace(new) => {
                         let changed = diff_outputs(&served.output, &new, &rebuilt.touched);
@@ -288,10 +289,14 @@ fn rebuild_loop(
                     event: "reload",
                     data,
                 });
+                let count = if patched {
+                    format!("{} re-rendered", rebuilt.rendered)
+                } else {
+                    format!("{} files", rebuilt.rendered)
+                };
                 eprintln!(
-                    "{what}: {}, {} rendered, {} changed in {} ms",
+                    "{what}: {}, {count}, {} changed in {} ms",
                     rebuilt.strategy,
-                    rebuilt.rendered,
                     changed.len(),
                     rebuilt.elapsed.as_millis()
                 );
