@@ -454,6 +454,8 @@ class Series:
         return d
 
 
+_FAILURES: list = []  # labels of failed builds / serve sessions (logs are kept then)
+
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -497,37 +499,101 @@ def wait_idle(max_wait: float, threshold: float = 0.15, sample: float = 2.0) -> 
         time.sleep(3)
 
 
+# Why a spawner: on Linux a child's ru_maxrss is at least the RSS of the process
+# it was forked from (the pre-exec address space counts), so a build started
+# straight from this Python process (tens of MiB, more with a 10k-page model in
+# memory) could never report less than that. A fresh `python3 -I -S` (~5 MiB)
+# forks and execs the build instead, waits for it with os.wait4 and sends back
+# the build's own rusage, its wall time and /proc/stat before/after.
+_SPAWNER = r"""
+import os, sys, time
+fd = int(sys.argv[1]); cmd = sys.argv[2:]
+os.set_inheritable(fd, False)
+def stat():
+    try:
+        with open('/proc/stat') as f:
+            return f.readline().strip()
+    except OSError:
+        return ''
+s0 = stat()
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(cmd[0], cmd)
+    except OSError as e:
+        os.write(2, ('bench spawner: cannot run %r: %s\n' % (cmd[0], e)).encode())
+    os._exit(127)
+_, st, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+s1 = stat()
+rc = os.waitstatus_to_exitcode(st)
+os.write(fd, repr((wall, ru.ru_utime, ru.ru_stime, ru.ru_maxrss, rc, s0, s1)).encode())
+os.close(fd)
+sys.exit(0)
+"""
+
+
+def _parse_stat_line(line: str) -> tuple[float, float] | None:
+    try:
+        vals = [int(v) for v in line.split()[1:]]
+    except ValueError:
+        return None
+    if len(vals) < 4:
+        return None
+    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
+    return (sum(vals[:8]) - idle) / _CLK_TCK, idle / _CLK_TCK
+
+
 def run_measured(cmd: list, log_path: Path, timeout: float, cwd: Path | None = None) -> RunResult:
-    """Run cmd, wait for it with os.wait4 and return wall/CPU/peak-RSS of that child."""
-    with open(log_path, "wb") as log:
-        st0 = cpu_times()
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=cwd)
-        timer = threading.Timer(timeout, lambda: _kill_quiet(proc.pid))
+    """Run cmd via the spawner; return wall/CPU/peak-RSS of cmd's own process."""
+    import ast
+    rfd, wfd = os.pipe()
+    try:
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _SPAWNER, str(wfd)]
+                                    + [str(c) for c in cmd],
+                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    pass_fds=(wfd,), start_new_session=True, cwd=cwd)
+        os.close(wfd)
+        wfd = -1
+        timer = threading.Timer(timeout, lambda: _kill_group(proc.pid))
         timer.start()
         try:
-            _, status, ru = os.wait4(proc.pid, 0)
+            chunks = []
+            while True:
+                b = os.read(rfd, 65536)
+                if not b:
+                    break
+                chunks.append(b)
+            proc.wait()
         finally:
             timer.cancel()
-        wall = time.perf_counter() - t0
-        st1 = cpu_times()
-    rc = os.waitstatus_to_exitcode(status)
-    proc.returncode = rc  # we reaped it ourselves
-    cpu = ru.ru_utime + ru.ru_stime
+    finally:
+        os.close(rfd)
+        if wfd >= 0:
+            os.close(wfd)
+    data = b"".join(chunks)
+    if not data:
+        # spawner killed (timeout) or crashed
+        return RunResult(wall=float(timeout), cpu=0.0, user=0.0, sys=0.0, maxrss_kib=0,
+                         rc=proc.returncode if proc.returncode else -9, other_load=None)
+    wall, user, sys_, maxrss, rc, s0, s1 = ast.literal_eval(data.decode())
+    cpu = user + sys_
     other = None
-    if st0 and st1 and wall > 0:
+    a, b = _parse_stat_line(s0), _parse_stat_line(s1)
+    if a and b and wall >= 0.3:  # /proc/stat ticks are 10 ms: meaningless for shorter runs
         # CPU used by everything else on the machine while the build ran, as a
         # fraction of all CPUs: a noise indicator (0 on a quiet machine).
-        other = max(0.0, (st1[0] - st0[0]) - cpu) / (wall * (os.cpu_count() or 1))
-    return RunResult(wall=wall, cpu=cpu, user=ru.ru_utime, sys=ru.ru_stime,
-                     maxrss_kib=ru.ru_maxrss, rc=rc, other_load=other)
+        other = max(0.0, (b[0] - a[0]) - cpu) / (wall * (os.cpu_count() or 1))
+    return RunResult(wall=wall, cpu=cpu, user=user, sys=sys_, maxrss_kib=maxrss, rc=rc,
+                     other_load=other)
 
 
-def _kill_quiet(pid: int) -> None:
+def _kill_group(pid: int) -> None:
     try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
         pass
 
 
@@ -546,41 +612,57 @@ def count_html(out: Path) -> int:
     return n
 
 
-def bench_series(label: str, pages: int, make_cmd, out: Path, logdir: Path,
-                 runs: int, warmup: int, timeout: float, idle_wait: float = 0.0,
-                 verbose: bool = True) -> Series:
-    """make_cmd(out) -> argv. out is deleted before every run (outside the timing)."""
-    ser = Series(label, pages)
-    wait_idle(idle_wait)
+@dataclass
+class ToolSpec:
+    label: str
+    make_cmd: object  # callable: out dir -> argv
+    out: Path
+
+
+def bench_tools(specs: list, pages: int, logdir: Path, runs: int, warmup: int,
+                timeout: float, idle_wait: float = 0.0) -> list:
+    """Build with every tool in turn, round after round (A B A B ...), so that a
+    slow spell of the machine hits all tools alike instead of one of them.
+    Each tool's output dir is deleted before each of its runs (outside the timing)."""
+    series = [Series(sp.label, pages) for sp in specs]
     total = warmup + runs
     for k in range(total):
-        if out.exists():
-            shutil.rmtree(out)
-        log = logdir / f"{label.replace(' ', '_').replace('/', '_')}-{pages}-{k}.log"
-        cmd = make_cmd(out)
-        if verbose:
+        wait_idle(idle_wait)
+        for sp, ser in zip(specs, series):
+            if ser.error:
+                continue
+            if sp.out.exists():
+                shutil.rmtree(sp.out)
+            log = logdir / f"{sp.label.replace(' ', '_').replace('/', '_')}-{pages}-{k}.log"
+            cmd = sp.make_cmd(sp.out)
             tag = "warmup" if k < warmup else f"run {k - warmup + 1}/{runs}"
-            print(f"  {label:<22} {tag:<10}", end="", flush=True)
-        try:
-            r = run_measured(cmd, log, timeout)
-        except OSError as e:
-            ser.error = f"could not start {cmd[0]}: {e}"
-            if verbose:
+            print(f"  {sp.label:<22} {tag:<10}", end="", flush=True)
+            try:
+                r = run_measured(cmd, log, timeout)
+            except OSError as e:
+                _FAILURES.append(sp.label)
+                ser.error = f"could not start {cmd[0]}: {e}"
                 print(" failed to start")
-            return ser
-        if verbose:
+                continue
             print(f" {r.wall:8.3f} s wall  {r.cpu:8.3f} s cpu  {r.maxrss_kib / 1024:8.1f} MiB"
                   + (f"  other load {r.other_load:4.0%}" if r.other_load is not None else "")
                   + ("" if r.rc == 0 else f"  exit {r.rc}"), flush=True)
-        if r.rc != 0:
-            ser.error = f"exit status {r.rc} (log: {log})"
-            print(f"  ! {label} failed: {' '.join(shlex.quote(str(c)) for c in cmd)}")
-            print(_tail(log))
-            return ser
-        if k >= warmup:
-            ser.runs.append(r)
-    ser.html_files = count_html(out) if out.exists() else 0
-    return ser
+            if r.rc != 0:
+                _FAILURES.append(sp.label)
+                ser.error = (f"timed out after {timeout:.0f} s" if r.rc == -9 and r.wall >= timeout
+                             else f"exit status {r.rc}") + f" (log: {log.name})"
+                print(f"  ! {sp.label} failed: {' '.join(shlex.quote(str(c)) for c in cmd)}")
+                print(_tail(log))
+                if sp.label == "guidepost":
+                    print("  hint: if the error is about the TOML `date` value, "
+                          "retry with --quote-dates")
+                continue
+            if k >= warmup:
+                ser.runs.append(r)
+    for sp, ser in zip(specs, series):
+        if not ser.error:
+            ser.html_files = count_html(sp.out) if sp.out.exists() else 0
+    return series
 
 
 # --------------------------------------------------------------------------
@@ -691,6 +773,37 @@ def machine_info(gp_bin: Path, hugo: str | None, zola: str | None) -> dict:
     return info
 
 
+def pick_tmpdir(explicit: Path | None) -> str | None:
+    """Prefer tmpfs (/dev/shm) so builds measure the generator, not the disk."""
+    if explicit:
+        explicit.mkdir(parents=True, exist_ok=True)
+        return str(explicit)
+    shm = Path("/dev/shm")
+    try:
+        st = os.statvfs(shm)
+        if shm.is_dir() and os.access(shm, os.W_OK) and st.f_bavail * st.f_frsize > 4 * 2**30:
+            return str(shm)
+    except OSError:
+        pass
+    return None  # tempfile's default
+
+
+def fs_type(path: Path) -> str:
+    """Filesystem type of the mount holding path (from /proc/mounts)."""
+    best, kind = "", "unknown"
+    try:
+        p = str(path.resolve())
+        for ln in Path("/proc/mounts").read_text().splitlines():
+            parts = ln.split()
+            if len(parts) >= 3:
+                mnt = parts[1].replace("\\040", " ")
+                if (p == mnt or p.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best):
+                    best, kind = mnt, parts[2]
+    except OSError:
+        pass
+    return kind
+
+
 def print_header(info: dict, args) -> None:
     print("=" * 78)
     print("Guidepost benchmark")
@@ -714,7 +827,8 @@ def print_header(info: dict, args) -> None:
     print("  method      wall = perf_counter around spawn..wait4; cpu = user+sys of the child "
           "(wait4 rusage);\n"
           "              peak RSS = ru_maxrss of the child; output dir removed before every run;\n"
-          "              medians over the measured runs (warmup runs not counted)")
+          "              tools take turns run by run; medians over the measured runs "
+          "(warmup not counted)")
 
 
 # --------------------------------------------------------------------------
@@ -757,8 +871,9 @@ class SSEListener:
         self.resp = self.conn.getresponse()
         self.content_type = self.resp.getheader("Content-Type", "")
         if self.resp.status != 200:
-            body = self.resp.read(300)
-            raise RuntimeError(f"GET {self.path} returned HTTP {self.resp.status}: {body!r}")
+            body = self.resp.read(200).decode("utf-8", "replace")
+            body = " ".join(body.split())[:120]
+            raise RuntimeError(f"GET {self.path} returned HTTP {self.resp.status}: {body}")
         if self.conn.sock is not None:
             self.conn.sock.settimeout(None)  # block for as long as the stream lives
         threading.Thread(target=self._run, name="sse-reader", daemon=True).start()
@@ -787,13 +902,15 @@ class SSEListener:
         with self.cond:
             return len(self.events)
 
-    def wait_event(self, name: str, start_index: int, deadline: float) -> tuple[float, int] | None:
-        """First event `name` at index >= start_index; returns (timestamp, index)."""
+    def wait_event(self, name: str, start_index: int, deadline: float,
+                   not_before: float = 0.0) -> tuple[float, int] | None:
+        """First event `name` at index >= start_index that arrived at or after
+        not_before; returns (timestamp, index)."""
         with self.cond:
             i = start_index
             while True:
                 while i < len(self.events):
-                    if self.events[i][1] == name:
+                    if self.events[i][1] == name and self.events[i][0] >= not_before:
                         return self.events[i][0], i
                     i += 1
                 if self.closed:
@@ -858,7 +975,7 @@ def _stop_server(proc: subprocess.Popen) -> None:
 
 def bench_serve(gp_bin: Path, site: Path, n: int, model: SiteModel, logdir: Path,
                 reps: int, quiet: float, timeout: float, start_timeout: float,
-                quote_dates: bool) -> dict:
+                quote_dates: bool, idle_wait: float = 0.0) -> dict:
     """Live-reload latency for one site. Fails soft: returns {'error': ...}."""
     port = free_port()
     log = logdir / f"serve-{n}.log"
@@ -973,10 +1090,11 @@ def bench_serve(gp_bin: Path, site: Path, n: int, model: SiteModel, logdir: Path
         for name, fn in scenarios:
             sr = ScenarioResult(name)
             for k in range(reps):
+                wait_idle(idle_wait)
                 listener.wait_quiet(quiet, timeout)
                 idx = listener.mark()
                 t0, check = fn(k)
-                got = listener.wait_event("reload", idx, t0 + timeout)
+                got = listener.wait_event("reload", idx, t0 + timeout, not_before=t0)
                 if got is None:
                     sr.timeouts += 1
                     why = "stream closed" if listener.closed else f"no reload within {timeout:.0f} s"
@@ -1060,8 +1178,11 @@ def parse_args(argv=None):
     ap.add_argument("--bin", type=Path, default=DEFAULT_BIN, help="guidepost binary")
     ap.add_argument("--keep", type=Path, default=None,
                     help="generate sites and outputs in DIR and keep them")
+    ap.add_argument("--tmpdir", type=Path, default=None,
+                    help="parent of the temporary work dir (default /dev/shm when it is a "
+                         "large enough tmpfs, else the system temp dir)")
     ap.add_argument("--serve", action="store_true", help="also measure live-reload latency")
-    ap.add_argument("--serve-reps", type=int, default=5)
+    ap.add_argument("--serve-reps", type=int, default=5, help="repetitions per reload scenario")
     ap.add_argument("--serve-quiet", type=float, default=1.0,
                     help="seconds without events before each change (default 1.0)")
     ap.add_argument("--serve-timeout", type=float, default=60.0,
@@ -1079,8 +1200,9 @@ def parse_args(argv=None):
                     help='write date = "2024-01-15" (string) instead of a TOML date')
     ap.add_argument("--timeout", type=float, default=1800.0, help="max seconds per build")
     ap.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
-                    help="before each series, wait up to SECONDS for the machine to be idle "
-                         "(other processes < 15%% CPU); default 0 = don't wait")
+                    help="before each round of builds and each reload trial, wait up to "
+                         "SECONDS for the machine to be idle (other processes < 15%% CPU); "
+                         "default 0 = don't wait")
     ap.add_argument("--json", type=Path, default=None, help="also write results as JSON")
     args = ap.parse_args(argv)
     try:
@@ -1103,6 +1225,11 @@ def main(argv=None) -> int:
         return 2
     hugo = None if args.no_hugo else shutil.which("hugo")
     zola = None if args.no_zola else shutil.which("zola")
+    if args.floor_bin is None:
+        # The repo's own floor program (examples/floor.rs), when it has been built.
+        default_floor = REPO / "target" / "release" / "examples" / "floor"
+        if default_floor.is_file():
+            args.floor_bin = default_floor
     floor = args.floor_bin.resolve() if args.floor_bin else None
     if floor and not (floor.is_file() and os.access(floor, os.X_OK)):
         print(f"warning: --floor-bin {floor} is not an executable file; floor skipped")
@@ -1115,12 +1242,16 @@ def main(argv=None) -> int:
         work = args.keep.resolve()
         work.mkdir(parents=True, exist_ok=True)
     else:
-        work = Path(tempfile.mkdtemp(prefix="guidepost-bench-"))
+        work = Path(tempfile.mkdtemp(prefix="guidepost-bench-", dir=pick_tmpdir(args.tmpdir)))
     logdir = work / "logs"
     logdir.mkdir(parents=True, exist_ok=True)
-    print(f"  work dir    {work}" + ("" if args.keep else " (removed at exit; --keep DIR keeps it)"))
+    fstype = fs_type(work)
+    print(f"  work dir    {work} [{fstype}]"
+          + ("" if args.keep else " (removed at exit; --keep DIR keeps it)"))
+    if fstype != "tmpfs":
+        print("              note: not tmpfs; disk writeback adds large, noisy sys time to every build")
 
-    report: dict = {"machine": info, "settings": {
+    report: dict = {"machine": info, "work_fs": fstype, "settings": {
         "sizes": args.sizes, "runs": args.runs, "warmup": args.warmup, "seed": SEED}, "sizes": {}}
     summary: list[tuple[int, list]] = []
     try:
@@ -1141,34 +1272,31 @@ def main(argv=None) -> int:
             print(f"  generated in {time.perf_counter() - t:.1f} s: {n} pages in {NUM_SECTIONS} sections, "
                   f"mean body {model.avg_body_bytes():.0f} bytes, {len(TAGS)} tags")
 
-            series: list[Series] = []
-            gp = bench_series("guidepost", n,
+            specs = [ToolSpec("guidepost",
                               lambda out: [str(gp_bin), "build", "--root", str(gp_site),
                                            "--output", str(out)],
-                              base / "out-guidepost", logdir, args.runs, args.warmup, args.timeout,
-                              idle_wait=args.wait_idle)
-            series.append(gp)
+                              base / "out-guidepost")]
             if floor:
                 fargs = args.floor_args
-                series.append(bench_series(
-                    "floor", n,
+                specs.append(ToolSpec(
+                    "floor",
                     lambda out: [str(floor)] + [a.format(content=gp_site / "content", out=out,
                                                          site=gp_site)
                                                 for a in shlex.split(fargs)],
-                    base / "out-floor", logdir, args.runs, args.warmup, args.timeout,
-                              idle_wait=args.wait_idle))
+                    base / "out-floor"))
             if hugo:
                 hs = base / "hugo-site"
-                series.append(bench_series(
-                    "hugo", n, lambda out: [hugo, "--quiet", "-s", str(hs), "-d", str(out)],
-                    base / "out-hugo", logdir, args.runs, args.warmup, args.timeout,
-                              idle_wait=args.wait_idle))
+                specs.append(ToolSpec(
+                    "hugo", lambda out: [hugo, "--quiet", "-s", str(hs), "-d", str(out)],
+                    base / "out-hugo"))
             if zola:
                 zs = base / "zola-site"
-                series.append(bench_series(
-                    "zola", n, lambda out: [zola, "build", "--root", str(zs), "-o", str(out), "--force"],
-                    base / "out-zola", logdir, args.runs, args.warmup, args.timeout,
-                              idle_wait=args.wait_idle))
+                specs.append(ToolSpec(
+                    "zola", lambda out: [zola, "build", "--root", str(zs), "-o", str(out), "--force"],
+                    base / "out-zola"))
+            series = bench_tools(specs, n, logdir, args.runs, args.warmup, args.timeout,
+                                 idle_wait=args.wait_idle)
+            gp = series[0]
             print_table(f"Build, {n} pages", series, gp)
             summary.append((n, series))
             entry: dict = {"builds": [s.as_dict() for s in series],
@@ -1181,9 +1309,11 @@ def main(argv=None) -> int:
                     res = bench_serve(gp_bin, gp_site, n, model, logdir, args.serve_reps,
                                       args.serve_quiet, args.serve_timeout,
                                       start_timeout=max(60.0, 20 * (gp.med_wall() if gp.ok else 5)),
-                                      quote_dates=args.quote_dates)
+                                      quote_dates=args.quote_dates, idle_wait=args.wait_idle)
                 except Exception as e:  # noqa: BLE001 - fail soft, keep the build numbers
                     res = {"error": f"{type(e).__name__}: {e}"}
+                if "error" in res:
+                    _FAILURES.append("serve")
                 print_serve_table(n, res, args.serve_reps)
                 entry["serve"] = {k: v for k, v in res.items() if not k.startswith("_")}
             report["sizes"][str(n)] = entry
@@ -1197,11 +1327,12 @@ def main(argv=None) -> int:
                 report["repo"] = {"error": "no guidepost.toml/content"}
             else:
                 pages = sum(1 for p in (repo / "content").rglob("*.md") if p.name != "_index.md")
-                rs = bench_series("guidepost (bundled)", pages,
-                                  lambda out: [str(gp_bin), "build", "--root", str(repo),
-                                               "--output", str(out)],
-                                  work / "out-bundled", logdir, args.runs, args.warmup, args.timeout,
-                              idle_wait=args.wait_idle)
+                rs = bench_tools([ToolSpec("guidepost (bundled)",
+                                           lambda out: [str(gp_bin), "build", "--root", str(repo),
+                                                        "--output", str(out)],
+                                           work / "out-bundled")],
+                                 pages, logdir, args.runs, args.warmup, args.timeout,
+                                 idle_wait=args.wait_idle)[0]
                 print_table(f"Bundled site {repo} (default theme, {pages} pages)", [rs], None)
                 report["repo"] = rs.as_dict()
 
@@ -1234,6 +1365,10 @@ def main(argv=None) -> int:
             args.json.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
             print(f"\nJSON written to {args.json}")
         if not args.keep:
+            if _FAILURES:
+                saved = Path(tempfile.gettempdir()) / f"guidepost-bench-logs-{int(time.time())}"
+                shutil.copytree(logdir, saved, dirs_exist_ok=True)
+                print(f"\nSomething failed; logs kept in {saved}")
             shutil.rmtree(work, ignore_errors=True)
     return 0
 

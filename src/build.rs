@@ -81,6 +81,15 @@ pub fn url_mode_for(config: &Config) -> UrlMode {
 
 /// Builds the whole site in memory.
 pub fn build_site(options: &BuildOptions) -> Result<Built, Diagnostics> {
+    build_site_with(options, None)
+}
+
+/// [`build_site`], handing rendered pages to `sink` as they are ready (the
+/// `build` command writes them into its staging folder) instead of keeping them.
+pub fn build_site_with(
+    options: &BuildOptions,
+    sink: Option<render::PageSink>,
+) -> Result<Built, Diagnostics> {
     let started = Instant::now();
     // Load.
     let config = Arc::new(load_config(options)?);
@@ -115,14 +124,26 @@ pub fn build_site(options: &BuildOptions) -> Result<Built, Diagnostics> {
         }
     };
     let site = Arc::new(site);
-    tracing::info!(documents = site.docs.len(), "parsed and modelled the site at {:?}", started.elapsed());
+    tracing::info!(
+        documents = site.docs.len(),
+        "parsed and modelled the site at {:?}",
+        started.elapsed()
+    );
     // Render.
-    let output = render::render_site(site.clone(), &theme, tera).map_err(|e| {
+    let rendered = match sink {
+        Some(sink) => render::render_site_streaming(site.clone(), &theme, tera, sink),
+        None => render::render_site(site.clone(), &theme, tera),
+    };
+    let output = rendered.map_err(|e| {
         let mut d = Diagnostics(e);
         d.sort();
         d
     })?;
-    tracing::info!(files = output.files.len(), "rendered at {:?}", started.elapsed());
+    tracing::info!(
+        files = output.files.len(),
+        "rendered at {:?}",
+        started.elapsed()
+    );
     let stats = BuildStats {
         pages: site.pages().count(),
         sections: site.docs.len() - site.pages().count(),

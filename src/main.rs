@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use guidepost::build::{BuildOptions, build_site, output_dir};
+use guidepost::build::{BuildOptions, build_site, build_site_with, load_config, output_dir};
 use guidepost::diagnostics::{Diagnostic, Diagnostics};
+use guidepost::output::Staging;
 
 #[derive(Parser)]
 #[command(
@@ -105,15 +106,27 @@ fn main() -> ExitCode {
                 include_drafts: drafts,
                 url_mode: None,
             };
+            // Pages are written into a staging folder beside the output as they
+            // render; it replaces the output only when the whole build succeeded.
+            let staging = match load_config(&options).and_then(|config| {
+                let out = output_dir(&root, &config, output.as_deref());
+                Staging::create(&out, &root)
+                    .map(|s| (s, out))
+                    .map_err(Into::into)
+            }) {
+                Ok(s) => s,
+                Err(e) => return report(e, &root),
+            };
+            let (staging, out) = staging;
             let progress = Progress::start();
-            let built = build_site(&options);
+            let sink = |rel: &str, bytes: &[u8]| staging.write(rel, bytes);
+            let built = build_site_with(&options, Some(&sink));
             progress.finish();
             let built = match built {
                 Ok(b) => b,
                 Err(e) => return report(e, &root),
             };
-            let out = output_dir(&root, &built.site.config, output.as_deref());
-            match guidepost::output::write_site(&built.output, &out, &root) {
+            match staging.finish(&built.output) {
                 Ok(_) => {
                     eprintln!("Built {} into {}", built.stats.summary(), out.display());
                     ExitCode::SUCCESS

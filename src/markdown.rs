@@ -39,9 +39,11 @@ pub struct AnchorLink {
 }
 
 /// A Markdown document rendered to HTML.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Rendered {
-    pub html: String,
+    /// The HTML as a template value, so every listing that shows the page
+    /// shares one copy (see [`Rendered::html`] for the text).
+    pub content: tera::Value,
     pub summary: Option<String>,
     pub toc: Vec<TocEntry>,
     pub word_count: usize,
@@ -57,6 +59,28 @@ type OpenHeading<'a> = (HeadingLevel, Option<String>, Vec<String>, Vec<Event<'a>
 
 /// Resolves the part of an internal link after `@/` (without the anchor) to a site path.
 pub type Resolver<'a> = &'a (dyn Fn(&str) -> Result<String, String> + Sync);
+
+impl Default for Rendered {
+    fn default() -> Self {
+        Rendered {
+            content: tera::Value::safe_string(""),
+            summary: None,
+            toc: Vec::new(),
+            word_count: 0,
+            reading_time: 0,
+            heading_ids: HashSet::new(),
+            first_h1: None,
+            anchor_links: Vec::new(),
+        }
+    }
+}
+
+impl Rendered {
+    /// The rendered HTML.
+    pub fn html(&self) -> &str {
+        self.content.as_str().unwrap_or("")
+    }
+}
 
 /// Ids the default theme uses for its own landmarks; headings never take them.
 const RESERVED_IDS: &[&str] = &[
@@ -255,7 +279,7 @@ fn render_with(
         (None, Some(start), Some(end)) => Some(html[start..end].to_string()),
         _ => None,
     };
-    out.html = html;
+    out.content = tera::Value::safe_string(&html);
     out.toc = nest_toc(flat_toc);
     out.reading_time = out.word_count.div_ceil(opts.words_per_minute.max(1));
     (out, errors)
@@ -273,7 +297,7 @@ pub fn render_fragment(
     if let Some((_, message)) = errors.into_iter().next() {
         return Err(message);
     }
-    let html = r.html.trim_end();
+    let html = r.html().trim_end();
     if !block
         && let Some(inner) = html
             .strip_prefix("<p>")
@@ -428,9 +452,9 @@ mod tests {
             &OPTS,
             &no_links,
         );
-        assert!(r.html.contains("<h2 id=\"intro\">Intro"), "{}", r.html);
-        assert!(r.html.contains("id=\"intro-1\""));
-        assert!(r.html.contains("<h3 id=\"custom\">"));
+        assert!(r.html().contains("<h2 id=\"intro\">Intro"), "{}", r.html());
+        assert!(r.html().contains("id=\"intro-1\""));
+        assert!(r.html().contains("<h3 id=\"custom\">"));
         assert_eq!(r.toc.len(), 2);
         assert_eq!(r.toc[1].children[0].id, "custom");
         assert_eq!(r.summary.as_deref(), Some("<p>text</p>\n"));
@@ -446,7 +470,7 @@ mod tests {
             }
         };
         let (r, errors) = render("[x](@/a.md#top) [y](@/b.md)", 10, false, &OPTS, &resolve);
-        assert!(r.html.contains("href=\"/a/#top\""));
+        assert!(r.html().contains("href=\"/a/#top\""));
         assert_eq!(r.anchor_links[0].anchor, "top");
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0.start, 10 + 16);
@@ -462,7 +486,7 @@ mod tests {
             &no_links,
         );
         assert_eq!(r.summary.as_deref(), Some("<p>one</p>\n<p>two</p>\n"));
-        assert!(r.html.contains("<div class=\"table-scroll\""));
+        assert!(r.html().contains("<div class=\"table-scroll\""));
     }
 
     #[test]

@@ -73,72 +73,119 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Writes `site` to `out` atomically (build beside, then swap). Returns the number of files written.
 pub fn write_site(site: &SiteOutput, out: &Path, root: &Path) -> Result<usize, Diagnostic> {
-    check_replaceable(out, root)?;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)
-        .map_err(|e| Diagnostic::general(format!("cannot create {}: {e}", parent.display())))?;
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.guidepost-new-"))
-        .tempdir_in(parent)
-        .map_err(|e| {
-            Diagnostic::general(format!(
-                "cannot create a temporary folder in {}: {e}",
-                parent.display()
-            ))
-        })?;
-    let dirs: std::collections::BTreeSet<PathBuf> = site
-        .files
-        .keys()
-        .filter_map(|p| Path::new(p).parent().map(Path::to_path_buf))
-        .collect();
-    for d in &dirs {
-        fs::create_dir_all(staging.path().join(d)).map_err(|e| {
-            Diagnostic::general(format!("cannot create folder {}: {e}", d.display()))
-        })?;
-    }
-    let results: Vec<Result<(), Diagnostic>> = site
-        .files
-        .par_iter()
-        .map(|(path, body)| {
-            let target = staging.path().join(path);
-            let result = match body {
-                crate::render::OutputBody::Disk(src) => fs::copy(src, &target).map(|_| ()),
-                other => other.bytes().and_then(|b| fs::write(&target, b)),
-            };
-            result.map_err(|e| Diagnostic::general(format!("cannot write {path}: {e}")))
-        })
-        .collect();
-    results.into_iter().collect::<Result<Vec<()>, _>>()?;
-    let mut marker = fs::File::create(staging.path().join(MARKER))
-        .map_err(|e| Diagnostic::general(format!("cannot write marker: {e}")))?;
-    let _ = marker.write_all(b"This folder is written by Guidepost and replaced on every build.\n");
-    drop(marker);
+    Staging::create(out, root)?.finish(site)
+}
 
-    // Swap: move the old output aside, move the new one in, then delete the old.
-    let staging_path = staging.keep();
-    let old = if out.exists() {
-        let old = parent.join(format!(".{name}.guidepost-old-{}", std::process::id()));
-        fs::rename(out, &old)
-            .map_err(|e| Diagnostic::general(format!("cannot move the old output aside: {e}")))?;
-        Some(old)
-    } else {
-        None
-    };
-    if let Err(e) = fs::rename(&staging_path, out) {
-        if let Some(old) = &old {
-            let _ = fs::rename(old, out);
+/// A new output folder being written beside the real one. Files can be
+/// written while the site renders ([`Staging::write`]); [`Staging::finish`]
+/// writes the rest and swaps the folder in. Dropped unfinished (a failed
+/// build), it deletes itself and the previous output stays as it was.
+pub struct Staging {
+    dir: tempfile::TempDir,
+    out: PathBuf,
+    parent: PathBuf,
+    name: String,
+}
+
+impl Staging {
+    /// Checks that `out` may be replaced and creates the staging folder beside it.
+    pub fn create(out: &Path, root: &Path) -> Result<Staging, Diagnostic> {
+        check_replaceable(out, root)?;
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        fs::create_dir_all(&parent)
+            .map_err(|e| Diagnostic::general(format!("cannot create {}: {e}", parent.display())))?;
+        let name = out
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("output")
+            .to_string();
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.guidepost-new-"))
+            .tempdir_in(&parent)
+            .map_err(|e| {
+                Diagnostic::general(format!(
+                    "cannot create a temporary folder in {}: {e}",
+                    parent.display()
+                ))
+            })?;
+        Ok(Staging {
+            dir,
+            out: out.to_path_buf(),
+            parent,
+            name,
+        })
+    }
+
+    /// Writes one output file now (from any thread); returns where it went.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+        let target = self.dir.path().join(rel);
+        match fs::write(&target, bytes) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(p) = target.parent() {
+                    fs::create_dir_all(p)?;
+                }
+                fs::write(&target, bytes)?;
+            }
+            Err(e) => return Err(e),
         }
-        let _ = fs::remove_dir_all(&staging_path);
-        return Err(Diagnostic::general(format!(
-            "cannot move the new output into place: {e}"
-        )));
+        Ok(target)
     }
-    if let Some(old) = old {
-        let _ = fs::remove_dir_all(old);
+
+    /// Writes every file not written yet, the marker, and swaps the folder in.
+    pub fn finish(self, site: &SiteOutput) -> Result<usize, Diagnostic> {
+        let staging = self.dir.path();
+        let results: Vec<Result<(), Diagnostic>> = site
+            .files
+            .par_iter()
+            .map(|(path, body)| {
+                let target = staging.join(path);
+                let result = match body {
+                    crate::render::OutputBody::Disk(src) if *src == target => Ok(()),
+                    crate::render::OutputBody::Disk(src) => {
+                        let _ = target.parent().map(fs::create_dir_all);
+                        fs::copy(src, &target).map(|_| ())
+                    }
+                    other => other.bytes().and_then(|b| self.write(path, &b).map(|_| ())),
+                };
+                result.map_err(|e| Diagnostic::general(format!("cannot write {path}: {e}")))
+            })
+            .collect();
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        let mut marker = fs::File::create(staging.join(MARKER))
+            .map_err(|e| Diagnostic::general(format!("cannot write marker: {e}")))?;
+        let _ =
+            marker.write_all(b"This folder is written by Guidepost and replaced on every build.\n");
+        drop(marker);
+
+        // Swap: move the old output aside, move the new one in, then delete the old.
+        let (out, parent, name) = (self.out.clone(), self.parent.clone(), self.name.clone());
+        let staging_path = self.dir.keep();
+        let old = if out.exists() {
+            let old = parent.join(format!(".{name}.guidepost-old-{}", std::process::id()));
+            fs::rename(&out, &old).map_err(|e| {
+                Diagnostic::general(format!("cannot move the old output aside: {e}"))
+            })?;
+            Some(old)
+        } else {
+            None
+        };
+        if let Err(e) = fs::rename(&staging_path, &out) {
+            if let Some(old) = &old {
+                let _ = fs::rename(old, &out);
+            }
+            let _ = fs::remove_dir_all(&staging_path);
+            return Err(Diagnostic::general(format!(
+                "cannot move the new output into place: {e}"
+            )));
+        }
+        if let Some(old) = old {
+            let _ = fs::remove_dir_all(old);
+        }
+        Ok(site.files.len())
     }
-    Ok(site.files.len())
 }

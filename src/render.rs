@@ -66,7 +66,23 @@ pub fn render_site_cached(
     theme: &Theme,
     templates: Templates,
 ) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
-    render_inner(site, theme, templates, None)
+    render_inner(site, theme, templates, None, None)
+}
+
+/// Receives each rendered page as soon as it is ready and returns the file it
+/// was written to (the build writes pages while others still render).
+pub type PageSink<'a> = &'a (dyn Fn(&str, &[u8]) -> std::io::Result<std::path::PathBuf> + Sync);
+
+/// [`render_site`], handing every rendered page to `sink` at once instead of
+/// keeping its bytes: the returned output lists it as a file on disk. This
+/// keeps a large build's memory flat and overlaps writing with rendering.
+pub fn render_site_streaming(
+    site: Arc<Site>,
+    theme: &Theme,
+    templates: Templates,
+    sink: PageSink,
+) -> Result<SiteOutput, Vec<Diagnostic>> {
+    render_inner(site, theme, templates, None, Some(sink)).map(|(output, _)| output)
 }
 
 /// [`render_site_cached`] for a new model of the same site with the same
@@ -81,7 +97,13 @@ pub fn render_site_reusing(
     previous: &RenderCache,
     previous_output: &SiteOutput,
 ) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
-    render_inner(site, theme, templates, Some((previous, previous_output)))
+    render_inner(
+        site,
+        theme,
+        templates,
+        Some((previous, previous_output)),
+        None,
+    )
 }
 
 fn render_inner(
@@ -89,6 +111,7 @@ fn render_inner(
     theme: &Theme,
     mut templates: Templates,
     reuse: Option<(&RenderCache, &SiteOutput)>,
+    sink: Option<PageSink>,
 ) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
     let mut errors = Vec::new();
 
@@ -173,7 +196,16 @@ fn render_inner(
                 reused_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return (Ok(file), lookups);
             }
-            recording_lookups(|| renderer.run(job))
+            let (result, lookups) = recording_lookups(|| renderer.run(job));
+            let result = match (result, sink) {
+                (Ok((path, OutputBody::Generated(bytes))), Some(sink)) => match sink(&path, &bytes)
+                {
+                    Ok(file) => Ok((path, OutputBody::Disk(file))),
+                    Err(e) => Err(Diagnostic::general(format!("cannot write {path}: {e}"))),
+                },
+                (other, _) => other,
+            };
+            (result, lookups)
         })
         .collect();
     tracing::debug!(
@@ -626,12 +658,12 @@ fn doc_map(
 ) -> Map {
     let mut m = Map::new();
     let r = &d.rendered;
-    let mut content = r.html.clone();
+    let mut content = r.content.clone();
     let mut comparison = comparisons.get(&id).cloned();
     if let Some(table) = &comparison
-        && content.contains("<!-- comparison -->")
+        && r.html().contains("<!-- comparison -->")
     {
-        content = content.replacen("<!-- comparison -->", table, 1);
+        content = Value::safe_string(&r.html().replacen("<!-- comparison -->", table, 1));
         comparison = None;
     }
     m.insert("title".into(), Value::from(d.title.clone()));
@@ -639,7 +671,7 @@ fn doc_map(
         "description".into(),
         Value::from(d.meta.description.clone()),
     );
-    m.insert("content".into(), Value::safe_string(&content));
+    m.insert("content".into(), content);
     m.insert(
         "summary".into(),
         r.summary
@@ -856,7 +888,7 @@ fn atom_feed(
         if let Some(desc) = &p.meta.description {
             xml.push_str(&format!("    <summary>{}</summary>\n", xml_escape(desc)));
         }
-        let content = p.rendered.summary.as_deref().unwrap_or(&p.rendered.html);
+        let content = p.rendered.summary.as_deref().unwrap_or(p.rendered.html());
         let content = if site.url_mode.is_relative() {
             relativize_html(content, feed_path)
         } else {
