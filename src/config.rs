@@ -91,7 +91,7 @@ pub struct ServeConfig {
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        ServeConfig { debounce_ms: 50 }
+        ServeConfig { debounce_ms: 20 }
     }
 }
 
@@ -184,5 +184,8 @@ mod tests {
         assert_eq!(c.theme, "default");
         assert_eq!(c.output_dir, "output");
         assert!(c.is_relative());
+        assert_eq!(c.serve.debounce_ms, 20);
+        let c = Config::parse("[serve]\ndebounce_ms = 75\n", "g.toml".into()).unwrap();
+        assert_eq!(c.serve.debounce_ms, 75);
     }
 }

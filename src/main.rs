@@ -72,9 +72,10 @@ enum Command {
         /// Poll for changes instead of relying on file events (network shares).
         #[arg(long)]
         poll: bool,
-        /// Milliseconds to wait for a burst of file events to settle.
-        #[arg(long, default_value_t = 20)]
-        debounce: u64,
+        /// Milliseconds to wait for a burst of file events to settle
+        /// (default: `[serve] debounce_ms` in guidepost.toml, 20).
+        #[arg(long)]
+        debounce: Option<u64>,
         /// Send `Content-Security-Policy: default-src 'self'` with every response.
         #[arg(long, hide = true)]
         csp: bool,
@@ -157,16 +158,25 @@ fn main() -> ExitCode {
             poll,
             debounce,
             csp,
-        } => guidepost::serve::run(guidepost::serve::ServeOptions {
-            root,
-            port,
-            bind,
-            open,
-            drafts,
-            poll,
-            debounce: Duration::from_millis(debounce),
-            csp,
-        }),
+        } => {
+            // The flag wins; else the config's value (a broken config is reported by serve itself).
+            let debounce = debounce.unwrap_or_else(|| {
+                guidepost::config::Config::load(&root)
+                    .map_or(guidepost::config::ServeConfig::default().debounce_ms, |c| {
+                        c.serve.debounce_ms
+                    })
+            });
+            guidepost::serve::run(guidepost::serve::ServeOptions {
+                root,
+                port,
+                bind,
+                open,
+                drafts,
+                poll,
+                debounce: Duration::from_millis(debounce),
+                csp,
+            })
+        }
         Command::Init { dir } => match guidepost::init::init_site(&dir) {
             Ok(()) => {
                 eprintln!(
