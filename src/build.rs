@@ -113,16 +113,7 @@ pub fn build_site_with(
         include_drafts: options.include_drafts,
     };
     let site = model::assemble(config, url_mode, files, &model_options);
-    let (site, tera) = match (site, tera) {
-        (Ok(s), Ok(t)) => (s, t),
-        (s, t) => {
-            let mut all = Diagnostics::default();
-            all.extend(s.err().into_iter().flatten());
-            all.extend(t.err().into_iter().flatten());
-            all.sort();
-            return Err(all);
-        }
-    };
+    let (site, tera) = crate::diagnostics::join(site, tera)?;
     let site = Arc::new(site);
     tracing::info!(
         documents = site.docs.len(),

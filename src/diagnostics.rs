@@ -227,6 +227,24 @@ impl Diagnostics {
     }
 }
 
+/// Both results, or every error of either (sorted): two independent stages
+/// (say, the site model and the templates) report their problems together.
+pub fn join<A, B>(
+    a: Result<A, Vec<Diagnostic>>,
+    b: Result<B, Vec<Diagnostic>>,
+) -> Result<(A, B), Diagnostics> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => {
+            let mut all = Diagnostics::default();
+            all.extend(a.err().into_iter().flatten());
+            all.extend(b.err().into_iter().flatten());
+            all.sort();
+            Err(all)
+        }
+    }
+}
+
 impl From<Diagnostic> for Diagnostics {
     fn from(d: Diagnostic) -> Self {
         Diagnostics(vec![d])

@@ -599,54 +599,21 @@ fn build_values(
         .enumerate()
         .map(|(id, d)| doc_map(site, id, d, comparisons, decisions))
         .collect();
-    let page_values: Vec<Value> = base.iter().map(|m| Value::from(m.clone())).collect();
-    base.into_iter()
-        .enumerate()
-        .map(|(id, mut m)| {
-            let d = &site.docs[id];
-            if d.kind == DocKind::Section {
-                m.insert(
-                    "pages".into(),
-                    Value::from(
-                        d.pages
-                            .iter()
-                            .map(|&p| page_values[p].clone())
-                            .collect::<Vec<_>>(),
-                    ),
-                );
-                let subs: Vec<Value> = d
-                    .subsections
-                    .iter()
-                    .map(|&s| {
-                        let sd = &site.docs[s];
-                        let mut sm = Map::new();
-                        sm.insert("title".into(), Value::from(sd.title.clone()));
-                        sm.insert(
-                            "description".into(),
-                            Value::from(sd.meta.description.clone()),
-                        );
-                        sm.insert("permalink".into(), Value::from(site.permalink(&sd.path)));
-                        sm.insert("path".into(), Value::from(sd.path.clone()));
-                        sm.insert("relative_path".into(), Value::from(sd.rel_path.clone()));
-                        sm.insert(
-                            "pages".into(),
-                            Value::from(
-                                sd.pages
-                                    .iter()
-                                    .map(|&p| page_values[p].clone())
-                                    .collect::<Vec<_>>(),
-                            ),
-                        );
-                        Value::from(sm)
-                    })
-                    .collect();
-                m.insert("subsections".into(), Value::from(subs));
-                Value::from(m)
-            } else {
-                page_values[id].clone()
-            }
-        })
-        .collect()
+    // Pages become values as they are; sections then list those (shared) values.
+    let mut values = Vec::with_capacity(base.len());
+    let mut sections = Vec::new();
+    for (id, m) in base.into_iter().enumerate() {
+        if site.docs[id].kind == DocKind::Section {
+            sections.push((id, m));
+            values.push(Value::none());
+        } else {
+            values.push(Value::from(m));
+        }
+    }
+    for (id, m) in sections {
+        values[id] = section_value(site, id, m, &values);
+    }
+    values
 }
 
 fn doc_map(

@@ -126,16 +126,7 @@ impl Project {
             include_drafts: self.options.include_drafts,
         };
         let site = model::assemble(config, url_mode, files, &model_options);
-        let (site, tera) = match (site, tera) {
-            (Ok(s), Ok(t)) => (s, t),
-            (s, t) => {
-                let mut all = Diagnostics::default();
-                all.extend(s.err().into_iter().flatten());
-                all.extend(t.err().into_iter().flatten());
-                all.sort();
-                return Err(all);
-            }
-        };
+        let (site, tera) = crate::diagnostics::join(site, tera)?;
         let (output, cache) =
             render::render_site_cached(Arc::new(site), &theme, tera).map_err(sorted)?;
         self.state = Some(Cached {
@@ -359,16 +350,7 @@ impl Project {
             &model_options,
             site,
         );
-        let (new_site, tera) = match (new_site, tera) {
-            (Ok(s), Ok(t)) => (s, t),
-            (s, t) => {
-                let mut all = Diagnostics::default();
-                all.extend(s.err().into_iter().flatten());
-                all.extend(t.err().into_iter().flatten());
-                all.sort();
-                return Err(all);
-            }
-        };
+        let (new_site, tera) = crate::diagnostics::join(new_site, tera)?;
         tracing::debug!("new model: assembled in {:?}", t.elapsed());
         let (output, cache) = render::render_site_reusing(
             Arc::new(new_site),
