@@ -578,6 +578,32 @@ fn main_nav(site: &Site) -> Value {
     )
 }
 
+/// A front matter table as a template value; empty tables skip serde.
+fn table_value<T: serde::Serialize + TableLike>(table: &T) -> Value {
+    if table.is_empty() {
+        Value::from(Map::new())
+    } else {
+        Value::from_serializable(table)
+    }
+}
+
+/// Tables that can say they are empty.
+trait TableLike {
+    fn is_empty(&self) -> bool;
+}
+
+impl<K, V> TableLike for BTreeMap<K, V> {
+    fn is_empty(&self) -> bool {
+        BTreeMap::is_empty(self)
+    }
+}
+
+impl TableLike for serde_json::Map<String, serde_json::Value> {
+    fn is_empty(&self) -> bool {
+        serde_json::Map::is_empty(self)
+    }
+}
+
 fn link_value(site: &Site, d: &Document) -> Value {
     let mut m = Map::new();
     m.insert("title".into(), Value::from(d.title.clone()));
@@ -661,15 +687,9 @@ fn doc_map(
     m.insert("reading_time".into(), Value::from(r.reading_time));
     m.insert("weight".into(), Value::from(d.meta.weight));
     m.insert("draft".into(), Value::from(d.meta.draft));
-    m.insert(
-        "taxonomies".into(),
-        Value::from_serializable(&d.meta.taxonomies),
-    );
-    m.insert(
-        "attributes".into(),
-        Value::from_serializable(&d.meta.attributes),
-    );
-    m.insert("extra".into(), Value::from_serializable(&d.meta.extra));
+    m.insert("taxonomies".into(), table_value(&d.meta.taxonomies));
+    m.insert("attributes".into(), table_value(&d.meta.attributes));
+    m.insert("extra".into(), table_value(&d.meta.extra));
     m.insert(
         "ancestors".into(),
         Value::from(
@@ -681,11 +701,12 @@ fn doc_map(
     );
     let neighbour =
         |n: Option<DocId>| n.map_or_else(Value::none, |n| link_value(site, &site.docs[n]));
-    m.insert("previous".into(), neighbour(d.previous));
-    m.insert("next".into(), neighbour(d.next));
-    // Zola's names for neighbours.
-    m.insert("lower".into(), neighbour(d.next));
-    m.insert("higher".into(), neighbour(d.previous));
+    let (previous, next) = (neighbour(d.previous), neighbour(d.next));
+    // Zola's names for the same neighbours share the objects.
+    m.insert("lower".into(), next.clone());
+    m.insert("higher".into(), previous.clone());
+    m.insert("previous".into(), previous);
+    m.insert("next".into(), next);
     m.insert(
         "comparison".into(),
         comparison
