@@ -545,3 +545,25 @@ fn the_bundled_site_builds() {
     let compare = std::fs::read_to_string(out_dir.join("compare/index.html")).unwrap();
     assert!(compare.contains("<table class=\"comparison\">"));
 }
+
+#[test]
+fn default_theme_links_only_to_pages_that_exist() {
+    // No taxonomies: the theme must not link to a tags page that is not built.
+    let f = Fixture::new("title = \"T\"\nbase_url = \"\"\n");
+    f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+    f.write("content/a.md", "+++\ntitle = \"A\"\n+++\nText.\n");
+    f.build_ok(&[]);
+    assert!(!f.output("a/index.html").contains("tags/index.html"));
+    // With tags, every tag links to its term page, whatever its spelling.
+    let f = basic_site(RELATIVE);
+    f.write(
+        "templates/page.html",
+        "{% include \"partials/tags.html\" %}",
+    );
+    f.build_ok(&[]);
+    let html = f.output("roles/vcio/index.html");
+    assert!(
+        html.contains("href=\"../../tags/it-strategy/index.html\">IT Strategy</a>"),
+        "{html}"
+    );
+}
