@@ -215,23 +215,9 @@ fn render_inner(
         t_jobs.elapsed()
     );
     let mut output = SiteOutput::default();
-    let mut inputs = HashMap::with_capacity(jobs.len());
-    for (job, (r, lookups)) in jobs.into_iter().zip(rendered) {
-        match r {
-            Ok((path, body)) => {
-                output.files.insert(path, body);
-                inputs.insert(
-                    job.path,
-                    JobRecord {
-                        template: job.template,
-                        extra: job.extra,
-                        lookups,
-                    },
-                );
-            }
-            Err(e) => errors.push(e),
-        }
-    }
+    let (files, records) = collect_results(jobs, rendered, &mut errors);
+    output.files.extend(files);
+    let inputs: HashMap<String, JobRecord> = records.into_iter().collect();
     for (id, doc) in site.docs.iter().enumerate() {
         for (path, body) in crate::decision::outputs(&site, tera, id, doc, &decisions, &values[id])
             .unwrap_or_else(|e| {
@@ -939,7 +925,36 @@ fn value_eq(a: &Value, b: &Value, known: &HashMap<(usize, usize), bool>) -> bool
 }
 
 /// One rendered output file, or why it failed.
-type JobResult = Result<(String, OutputBody), Diagnostic>;
+type JobResult = Result<OutputFile, Diagnostic>;
+
+/// An output path and its body.
+type OutputFile = (String, OutputBody);
+
+/// Splits rendered jobs into output files and the records of what each was
+/// rendered from (kept by the dev server), collecting errors.
+fn collect_results(
+    jobs: Vec<Job>,
+    rendered: Vec<(JobResult, Vec<String>)>,
+    errors: &mut Vec<Diagnostic>,
+) -> (Vec<OutputFile>, Vec<(String, JobRecord)>) {
+    let mut files = Vec::with_capacity(rendered.len());
+    let mut records = Vec::with_capacity(rendered.len());
+    for (job, (result, lookups)) in jobs.into_iter().zip(rendered) {
+        match result {
+            Ok(file) => {
+                files.push(file);
+                let record = JobRecord {
+                    template: job.template,
+                    extra: job.extra,
+                    lookups,
+                };
+                records.push((job.path, record));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (files, records)
+}
 
 /// The inputs of one rendered output.
 struct JobRecord {
@@ -1217,24 +1232,7 @@ impl RenderCache {
             .par_iter()
             .map(|job| recording_lookups(|| renderer.run(job)))
             .collect();
-        let mut files = Vec::with_capacity(rendered.len() + 4);
-        let mut records = Vec::with_capacity(rendered.len());
-        for (job, (r, lookups)) in jobs.into_iter().zip(rendered) {
-            match r {
-                Ok(f) => {
-                    files.push(f);
-                    records.push((
-                        job.path,
-                        JobRecord {
-                            template: job.template,
-                            extra: job.extra,
-                            lookups,
-                        },
-                    ));
-                }
-                Err(e) => errors.push(e),
-            }
-        }
+        let (mut files, records) = collect_results(jobs, rendered, &mut errors);
         self.inputs.extend(records);
         for &id in &touched {
             let doc = &site.docs[id];

@@ -5,11 +5,11 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Fixture, free_port, raw_get};
+use common::{Fixture, raw_get};
 
 const CONFIG: &str =
     "title = \"Serve test\"\nbase_url = \"\"\ntaxonomies = [{ name = \"tags\" }]\n";
@@ -34,51 +34,6 @@ fn site() -> Fixture {
     );
     f.write("static/css/extra.css", "body { color: black; }\n");
     f
-}
-
-/// A running `guidepost serve`; killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(f: &Fixture, extra: &[&str]) -> Server {
-    let port = free_port();
-    let child = Command::new(common::binary())
-        .args(["serve", "--port", &port.to_string(), "--root"])
-        .arg(f.root())
-        .args(extra)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(if std::env::var_os("GUIDEPOST_TEST_SERVE_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
-        .spawn()
-        .expect("start guidepost serve");
-    let server = Server { child, port };
-    wait_until_up(port);
-    server
-}
-
-fn wait_until_up(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() && raw_get(port, "/").0 != 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "guidepost serve did not answer");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// One SSE event.
@@ -199,7 +154,7 @@ fn reload(ev: &Events, what: &str) -> Vec<String> {
 #[test]
 fn edits_creates_deletes_and_renames_reload_the_right_pages() {
     let f = site();
-    let server = serve(&f, &[]);
+    let server = f.serve(&[]);
     let port = server.port;
     let (status, head, body) = get(port, "/docs/alpha/");
     assert_eq!(status, 200);
@@ -298,7 +253,7 @@ fn edits_creates_deletes_and_renames_reload_the_right_pages() {
 #[test]
 fn a_broken_page_reports_an_error_and_keeps_the_last_good_site() {
     let f = site();
-    let server = serve(&f, &[]);
+    let server = f.serve(&[]);
     let port = server.port;
     let ev = Events::open(port);
     f.write(
@@ -349,7 +304,7 @@ fn a_broken_page_reports_an_error_and_keeps_the_last_good_site() {
 fn requests_cannot_leave_the_site() {
     let f = site();
     f.write("secret.txt", "TOP-SECRET-VALUE");
-    let server = serve(&f, &[]);
+    let server = f.serve(&[]);
     let port = server.port;
     for target in [
         "/../secret.txt",
@@ -439,7 +394,7 @@ fn a_taken_port_moves_to_the_next_one_and_a_subpath_base_is_kept() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let server = Server { child, port: 0 };
+    let server = common::ServeProcess { child, port: 0 };
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -453,7 +408,7 @@ fn a_taken_port_moves_to_the_next_one_and_a_subpath_base_is_kept() {
         .parse()
         .unwrap();
     assert_ne!(port, taken);
-    wait_until_up(port);
+    common::wait_until_serving(port);
     let (status, _, body) = get(port, "/kb/docs/alpha/");
     assert_eq!(status, 200);
     assert!(
@@ -476,7 +431,7 @@ fn a_site_broken_at_start_reports_the_error_and_recovers() {
         "content/docs/beta.md",
         "+++\ntitle = \"Beta\"\nweight = \"heavy\"\n+++\nBroken.\n",
     );
-    let server = serve(&f, &[]);
+    let server = f.serve(&[]);
     let port = server.port;
     let (status, _, body) = get(port, "/");
     assert_eq!(status, 404);
@@ -500,7 +455,7 @@ fn a_site_broken_at_start_reports_the_error_and_recovers() {
 #[test]
 fn polling_sees_changes_too() {
     let f = site();
-    let server = serve(&f, &["--poll"]);
+    let server = f.serve(&["--poll"]);
     let port = server.port;
     let ev = Events::open(port);
     f.write(
@@ -515,7 +470,7 @@ fn polling_sees_changes_too() {
 #[test]
 fn an_edit_that_moves_a_page_updates_listings_and_neighbours() {
     let f = site();
-    let server = serve(&f, &[]);
+    let server = f.serve(&[]);
     let port = server.port;
     let ev = Events::open(port);
     // Sorted by title: Alpha, Beta → Beta, Zulu.

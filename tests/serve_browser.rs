@@ -7,23 +7,9 @@
 
 mod common;
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Fixture, browser, chromedriver, free_port, raw_get};
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{Fixture, browser, chromedriver};
 
 fn site() -> Fixture {
     let f = Fixture::new("title = \"Browser test\"\nbase_url = \"\"\n");
@@ -39,25 +25,6 @@ fn site() -> Fixture {
     }
     f.write("content/live.md", &long);
     f
-}
-
-fn serve(f: &Fixture) -> Server {
-    let port = free_port();
-    let child = Command::new(common::binary())
-        .args(["serve", "--csp", "--port", &port.to_string(), "--root"])
-        .arg(f.root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start guidepost serve");
-    let server = Server { child, port };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() || raw_get(port, "/").0 == 0 {
-        assert!(Instant::now() < deadline, "guidepost serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
 }
 
 async fn eval(client: &fantoccini::Client, js: &str) -> serde_json::Value {
@@ -93,7 +60,7 @@ async fn an_edit_appears_without_a_manual_reload() {
         return;
     };
     let f = site();
-    let server = serve(&f);
+    let server = f.serve(&["--csp"]);
     let client = browser(&driver, true, 1000).await;
     open(&client, &format!("http://127.0.0.1:{}/live/", server.port)).await;
     assert_eq!(
@@ -140,7 +107,7 @@ async fn the_error_overlay_appears_and_clears() {
         return;
     };
     let f = site();
-    let server = serve(&f);
+    let server = f.serve(&["--csp"]);
     let client = browser(&driver, true, 1000).await;
     open(&client, &format!("http://127.0.0.1:{}/live/", server.port)).await;
     let good = std::fs::read_to_string(f.root().join("content/live.md")).unwrap();
@@ -209,7 +176,7 @@ async fn a_stylesheet_edit_swaps_the_stylesheet_without_reloading() {
     )
     .unwrap();
     f.write("static/css/guidepost.css", &css);
-    let server = serve(&f);
+    let server = f.serve(&["--csp"]);
     let client = browser(&driver, true, 1000).await;
     open(&client, &format!("http://127.0.0.1:{}/live/", server.port)).await;
     eval(&client, "window.__marker = 1; return true;").await;

@@ -309,3 +309,50 @@ pub async fn browser(driver: &Driver, javascript: bool, width: u32) -> fantoccin
         .await
         .expect("connect to chromedriver")
 }
+
+/// A running `guidepost serve`; killed on drop.
+pub struct ServeProcess {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Fixture {
+    /// Starts `guidepost serve <extra>` for this site on a free port and waits
+    /// until it answers. Set GUIDEPOST_TEST_SERVE_LOG to see its output.
+    pub fn serve(&self, extra: &[&str]) -> ServeProcess {
+        let port = free_port();
+        let child = Command::new(binary())
+            .args(["serve", "--port", &port.to_string(), "--root"])
+            .arg(self.root())
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(if std::env::var_os("GUIDEPOST_TEST_SERVE_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .expect("start guidepost serve");
+        let server = ServeProcess { child, port };
+        wait_until_serving(port);
+        server
+    }
+}
+
+/// Waits (up to 20 s) until a server on `port` answers HTTP.
+pub fn wait_until_serving(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() || raw_get(port, "/").0 == 0 {
+        assert!(Instant::now() < deadline, "guidepost serve did not answer");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
