@@ -5,11 +5,10 @@
 //! Skipped when chromedriver is not installed, unless
 //! GUIDEPOST_REQUIRE_BROWSER=1.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Fixture, browser, chromedriver};
+use crate::common::{Fixture, browser, chromedriver};
 
 fn site() -> Fixture {
     let f = Fixture::new("title = \"Browser test\"\nbase_url = \"\"\n");

@@ -5,7 +5,6 @@
 //!
 //! Skips when chromedriver is not installed, unless GUIDEPOST_REQUIRE_BROWSER=1.
 
-mod common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -23,7 +22,7 @@ struct Served {
 fn serve_bundled() -> Served {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("site");
-    let o = common::guidepost(&[
+    let o = crate::common::guidepost(&[
         "build",
         "--root",
         env!("CARGO_MANIFEST_DIR"),
@@ -34,7 +33,7 @@ fn serve_bundled() -> Served {
     let tree: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("decide/tree.json")).unwrap())
             .unwrap();
-    let base = common::serve_dir(&out);
+    let base = crate::common::serve_dir(&out);
     Served {
         _dir: dir,
         base,
@@ -187,11 +186,11 @@ async fn in_place(c: &Client) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_javascript_every_route_runs_in_place_with_history_and_focus() {
-    let Some(driver) = common::chromedriver("decision guide with JavaScript") else {
+    let Some(driver) = crate::common::chromedriver("decision guide with JavaScript") else {
         return;
     };
     let site = serve_bundled();
-    let c = common::browser(&driver, true, 1200).await;
+    let c = crate::common::browser(&driver, true, 1200).await;
     let all = routes(&site.tree);
     assert_eq!(all.len(), 14, "routes of the bundled tree");
     for route in &all {
@@ -278,11 +277,11 @@ async fn with_javascript_every_route_runs_in_place_with_history_and_focus() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyboard_alone_works() {
-    let Some(driver) = common::chromedriver("decision guide by keyboard") else {
+    let Some(driver) = crate::common::chromedriver("decision guide by keyboard") else {
         return;
     };
     let site = serve_bundled();
-    let c = common::browser(&driver, true, 1200).await;
+    let c = crate::common::browser(&driver, true, 1200).await;
     let all = routes(&site.tree);
     let route = all.iter().max_by_key(|r| r.answers.len()).unwrap();
     c.goto(&format!("{}/decide/", site.base)).await.unwrap();
@@ -333,11 +332,11 @@ async fn keyboard_alone_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_javascript_every_route_works_with_plain_links() {
-    let Some(driver) = common::chromedriver("decision guide without JavaScript") else {
+    let Some(driver) = crate::common::chromedriver("decision guide without JavaScript") else {
         return;
     };
     let site = serve_bundled();
-    let c = common::browser(&driver, false, 1000).await;
+    let c = crate::common::browser(&driver, false, 1000).await;
     for route in routes(&site.tree) {
         let ctx = format!("no-JS route {:?}", route.answers);
         c.goto(&format!("{}/decide/", site.base)).await.unwrap();
@@ -380,11 +379,11 @@ async fn screenshots_for_the_readme() {
     let Ok(dir) = std::env::var("GUIDEPOST_SCREENSHOTS") else {
         return;
     };
-    let Some(driver) = common::chromedriver("decision screenshots") else {
+    let Some(driver) = crate::common::chromedriver("decision screenshots") else {
         return;
     };
     let site = serve_bundled();
-    let c = common::browser(&driver, true, 1100).await;
+    let c = crate::common::browser(&driver, true, 1100).await;
     c.set_window_size(1100, 2400).await.unwrap();
     c.goto(&format!(
         "{}/decide/q/sec-it-strategy/no-or-not-sure/no/yes/",
@@ -426,11 +425,11 @@ async fn axe_finds_no_violations_on_decision_pages() {
         eprintln!("SKIPPED axe: {} not found", axe.display());
         return;
     };
-    let Some(driver) = common::chromedriver("decision pages under axe") else {
+    let Some(driver) = crate::common::chromedriver("decision pages under axe") else {
         return;
     };
     let site = serve_bundled();
-    let c = common::browser(&driver, true, 1200).await;
+    let c = crate::common::browser(&driver, true, 1200).await;
     for page in [
         "/decide/",
         "/decide/q/both-signals/",

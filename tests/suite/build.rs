@@ -1,9 +1,8 @@
 //! Integration tests for `guidepost build` / `check` / `init`: real fixture
 //! sites in temp dirs, asserting on HTML, files written, exit codes and errors.
 
-mod common;
 
-use common::{Fixture, guidepost, list_files};
+use crate::common::{Fixture, guidepost, list_files};
 
 /// A tiny theme in the site's own templates/, so tests don't depend on the default theme's markup.
 fn minimal_templates(f: &Fixture) {

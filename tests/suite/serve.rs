@@ -1,7 +1,6 @@
 //! `guidepost serve`: the real binary on a free port, file edits observed
 //! through the SSE stream (read with a raw TcpStream) and over HTTP.
 
-mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -9,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{Fixture, raw_get};
+use crate::common::{Fixture, raw_get};
 
 const CONFIG: &str =
     "title = \"Serve test\"\nbase_url = \"\"\ntaxonomies = [{ name = \"tags\" }]\n";
@@ -357,7 +356,7 @@ fn requests_cannot_leave_the_site() {
 fn build_output_has_no_reload_script() {
     let f = site();
     f.build_ok(&[]);
-    for file in common::list_files(&f.root().join("output")) {
+    for file in crate::common::list_files(&f.root().join("output")) {
         let bytes = std::fs::read(f.root().join("output").join(&file)).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         assert!(
@@ -382,7 +381,7 @@ fn a_taken_port_moves_to_the_next_one_and_a_subpath_base_is_kept() {
     );
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = blocker.local_addr().unwrap().port();
-    let mut child = Command::new(common::binary())
+    let mut child = Command::new(crate::common::binary())
         .args(["serve", "--port", &taken.to_string(), "--root"])
         .arg(f.root())
         .stdin(Stdio::null())
@@ -394,7 +393,7 @@ fn a_taken_port_moves_to_the_next_one_and_a_subpath_base_is_kept() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let server = common::ServeProcess { child, port: 0 };
+    let server = crate::common::ServeProcess { child, port: 0 };
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -408,7 +407,7 @@ fn a_taken_port_moves_to_the_next_one_and_a_subpath_base_is_kept() {
         .parse()
         .unwrap();
     assert_ne!(port, taken);
-    common::wait_until_serving(port);
+    crate::common::wait_until_serving(port);
     let (status, _, body) = get(port, "/kb/docs/alpha/");
     assert_eq!(status, 200);
     assert!(

@@ -1,8 +1,7 @@
 //! Comparison tables generated from pages' `[attributes]`.
 
-mod common;
 
-use common::Fixture;
+use crate::common::Fixture;
 
 fn site() -> Fixture {
     let f = Fixture::new("title = \"T\"\nbase_url = \"\"\n");

@@ -3,11 +3,10 @@
 //! the tree's page to every outcome without JavaScript, checking "your answers
 //! so far", change and back links, and "why this result" on the way.
 
-mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{Fixture, guidepost, list_files};
+use crate::common::{Fixture, guidepost, list_files};
 
 const CONFIG: &str = "title = \"T\"\nbase_url = \"\"\n";
 

@@ -1,0 +1,13 @@
+//! The one integration-test binary: a module per area, sharing `common` (fixture
+//! sites in temp dirs, the real binary, a static server, headless Chromium).
+//! One binary means the shared helpers and dependencies link once in CI.
+
+mod common;
+
+mod build;
+mod comparison;
+mod decision;
+mod decision_browser;
+mod serve;
+mod serve_browser;
+mod site_quality;
