@@ -195,29 +195,9 @@ impl miette::Diagnostic for Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
-    /// True when nothing went wrong.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Records one problem.
-    pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.0.push(diagnostic);
-    }
-
     /// Records many problems.
     pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
         self.0.extend(more);
-    }
-
-    /// Turns the collection into an error when it holds anything.
-    pub fn into_result(mut self) -> Result<(), Diagnostics> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            self.sort();
-            Err(self)
-        }
     }
 
     /// Sorts by file, then position, so output is stable across parallel runs.

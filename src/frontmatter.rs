@@ -5,17 +5,22 @@
 //! For checks that happen later (a comparison row, a decision-tree answer) the
 //! [`FrontMatterSource::locate`] function finds the span of any key path, so
 //! every later error can still name file:line:column.
+//!
+//! Features (comparison tables, decision trees...) own top-level tables of
+//! their own. This module knows none of them: [`parse`] is told which table
+//! names are claimed, records which of them a file has, and hands a feature
+//! its table on request ([`deserialize_block`] with the feature's own type),
+//! with errors still at the file's lines.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::comparison::ComparisonSpec;
-use crate::decision::DecisionSpec;
-use crate::diagnostics::{Diagnostic, offset_of, unknown_field_help};
+use crate::diagnostics::{Diagnostic, closest, offset_of, unknown_field_help};
 
 /// Which language the front matter block is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,10 +48,10 @@ pub enum SortBy {
     None,
 }
 
-/// Every key a page or section may set in its front matter.
+/// Every key a page or section may set in its front matter, besides the
+/// tables features claim.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FrontMatter {
+pub(crate) struct FrontMatter {
     pub title: Option<String>,
     pub description: Option<String>,
     pub date: Option<Date>,
@@ -66,15 +71,36 @@ pub struct FrontMatter {
     /// Free table for themes.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
-    /// A comparison table built from other pages' attributes.
-    pub comparison: Option<ComparisonSpec>,
-    /// A decision tree.
-    pub decision: Option<DecisionSpec>,
     // Section-only keys.
     pub sort_by: Option<SortBy>,
     pub paginate_by: Option<usize>,
     pub feed: Option<bool>,
+    /// Names of the feature tables this file has (`decision`, `comparison`).
+    #[serde(skip)]
+    pub tables: BTreeSet<String>,
+    /// Every other top-level key: a feature's table, or a mistake.
+    #[serde(flatten)]
+    rest: BTreeMap<String, IgnoredAny>,
 }
+
+/// The keys [`FrontMatter`] reads itself, for "did you mean" hints.
+const KEYS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "updated",
+    "draft",
+    "weight",
+    "slug",
+    "template",
+    "aliases",
+    "taxonomies",
+    "attributes",
+    "extra",
+    "sort_by",
+    "paginate_by",
+    "feed",
+];
 
 /// A date or date-time, kept as its ISO 8601 text (which sorts correctly).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -142,14 +168,13 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 /// A file split into its parts.
-pub struct Split<'a> {
+pub(crate) struct Split {
     pub front_matter: Option<(Format, Range<usize>)>,
-    pub body: &'a str,
     pub body_offset: usize,
 }
 
 /// Finds the front matter fences at the top of `text`.
-pub fn split(text: &str) -> Split<'_> {
+pub(crate) fn split(text: &str) -> Split {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let rest = &text[start..];
     let format = if rest.starts_with("+++") {
@@ -159,7 +184,6 @@ pub fn split(text: &str) -> Split<'_> {
     } else {
         return Split {
             front_matter: None,
-            body: text,
             body_offset: 0,
         };
     };
@@ -169,7 +193,6 @@ pub fn split(text: &str) -> Split<'_> {
         _ => {
             return Split {
                 front_matter: None,
-                body: text,
                 body_offset: 0,
             };
         }
@@ -181,7 +204,6 @@ pub fn split(text: &str) -> Split<'_> {
             let body_offset = pos + line.len();
             return Split {
                 front_matter: Some((format, block_start..pos)),
-                body: &text[body_offset..],
                 body_offset,
             };
         }
@@ -190,16 +212,18 @@ pub fn split(text: &str) -> Split<'_> {
     // An opening fence without a closing one: report it as front matter running to the end.
     Split {
         front_matter: Some((format, block_start..usize::MAX)),
-        body: "",
         body_offset: text.len(),
     }
 }
 
-/// Parses the front matter of `source` (the whole file text).
-pub fn parse(
+/// Parses the front matter of `source` (the whole file text). `claimed`
+/// names the top-level tables features read; any other unknown key is an
+/// error at its line. Every unknown key is reported, not just the first.
+pub(crate) fn parse(
     file: &Path,
     source: &Arc<str>,
-) -> Result<(FrontMatter, Option<FrontMatterSource>, usize), Diagnostic> {
+    claimed: &[&str],
+) -> Result<(FrontMatter, Option<FrontMatterSource>, usize), Vec<Diagnostic>> {
     let split = split(source);
     let Some((format, range)) = split.front_matter else {
         return Ok((FrontMatter::default(), None, 0));
@@ -207,19 +231,66 @@ pub fn parse(
     if range.end == usize::MAX {
         let fence = if format == Format::Toml { "+++" } else { "---" };
         let at = range.start.saturating_sub(4);
-        return Err(Diagnostic::at(
+        return Err(vec![
+            Diagnostic::at(
+                file,
+                source.clone(),
+                at..at + 3,
+                "front matter is never closed",
+            )
+            .with_help(format!(
+                "end the front matter block with a line containing only `{fence}`"
+            )),
+        ]);
+    }
+    let fm_source = FrontMatterSource { format, range };
+    let mut fm: FrontMatter = deserialize_block(file, source, &fm_source).map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    for key in std::mem::take(&mut fm.rest).into_keys() {
+        if claimed.contains(&key.as_str()) {
+            fm.tables.insert(key);
+            continue;
+        }
+        let span = fm_source.locate_top_key(source, &key);
+        let known = KEYS.iter().chain(claimed).copied();
+        let mut d = Diagnostic::at(
             file,
             source.clone(),
-            at..at + 3,
-            "front matter is never closed",
-        )
-        .with_help(format!(
-            "end the front matter block with a line containing only `{fence}`"
-        )));
+            span,
+            format!("invalid front matter: unknown field `{key}`"),
+        );
+        d = match closest(&key, known) {
+            Some(k) => d.with_help(format!("did you mean `{k}`?")),
+            None => d.with_help(format!(
+                "known keys: {}",
+                KEYS.iter()
+                    .chain(claimed)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        errors.push(d);
     }
+    if errors.is_empty() {
+        Ok((fm, Some(fm_source), split.body_offset))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads the whole front matter block of `source` as a `T`. Features call
+/// this with a type that has just their table (other keys are ignored), so
+/// their type errors point at the file's lines like every other.
+pub(crate) fn deserialize_block<T: DeserializeOwned + Default>(
+    file: &Path,
+    source: &Arc<str>,
+    fm: &FrontMatterSource,
+) -> Result<T, Diagnostic> {
+    let range = fm.range.clone();
     let text = &source[range.clone()];
-    let parsed = match format {
-        Format::Toml => toml::from_str::<FrontMatter>(text).map_err(|e| {
+    let parsed = match fm.format {
+        Format::Toml => toml::from_str::<T>(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             (
                 span.start + range.start..span.end + range.start,
@@ -228,9 +299,9 @@ pub fn parse(
         }),
         Format::Yaml => {
             if text.trim().is_empty() {
-                Ok(FrontMatter::default())
+                Ok(T::default())
             } else {
-                serde_saphyr::from_str::<FrontMatter>(text).map_err(|e| {
+                serde_saphyr::from_str::<T>(text).map_err(|e| {
                     let at = e.location().map_or(range.start, |loc| {
                         range.start + offset_of(text, loc.line() as usize, loc.column() as usize)
                     });
@@ -239,26 +310,19 @@ pub fn parse(
             }
         }
     };
-    match parsed {
-        Ok(fm) => Ok((
-            fm,
-            Some(FrontMatterSource { format, range }),
-            split.body_offset,
-        )),
-        Err((span, message)) => {
-            let help = unknown_field_help(&message);
-            let d = Diagnostic::at(
-                file,
-                source.clone(),
-                span,
-                format!("invalid front matter: {message}"),
-            );
-            Err(match help {
-                Some(h) => d.with_help(h),
-                None => d,
-            })
+    parsed.map_err(|(span, message)| {
+        let help = unknown_field_help(&message);
+        let d = Diagnostic::at(
+            file,
+            source.clone(),
+            span,
+            format!("invalid front matter: {message}"),
+        );
+        match help {
+            Some(h) => d.with_help(h),
+            None => d,
         }
-    }
+    })
 }
 
 fn yaml_message(e: &serde_saphyr::Error) -> String {
@@ -282,6 +346,34 @@ pub enum Key<'a> {
 }
 
 impl FrontMatterSource {
+    /// Byte span (in the file) of the top-level key `name`: the start of its
+    /// line (`name = ...`, `[name]`, `name:`), for errors about the key itself.
+    pub(crate) fn locate_top_key(&self, source: &str, name: &str) -> Range<usize> {
+        let mut offset = self.range.start;
+        for line in source[self.range.clone()].split_inclusive('\n') {
+            let found = match self.format {
+                Format::Toml => {
+                    let t = line.trim_start();
+                    let header = t.trim_start_matches('[').trim_start();
+                    let rest = if t.starts_with('[') { header } else { t };
+                    rest.strip_prefix(name)
+                        .or_else(|| rest.strip_prefix(&format!("\"{name}\"")))
+                        .is_some_and(|after| after.trim_start().starts_with(['=', '.', ']']))
+                }
+                Format::Yaml => line
+                    .strip_prefix(name)
+                    .or_else(|| line.strip_prefix(&format!("\"{name}\"")))
+                    .is_some_and(|after| after.trim_start().starts_with(':')),
+            };
+            if found {
+                let start = offset + line.find(name).unwrap_or(0);
+                return start..start + name.len();
+            }
+            offset += line.len();
+        }
+        self.range.start..self.range.start
+    }
+
     /// Byte span (in the file) of the value at `path`, or of the deepest part
     /// of the path that exists.
     pub fn locate(&self, source: &str, path: &[Key]) -> Range<usize> {
@@ -423,12 +515,12 @@ mod tests {
     fn toml_and_yaml_read_the_same_fields() {
         let t =
             src("+++\ntitle = \"A\"\ndate = 2024-01-02\n[taxonomies]\ntags = [\"x\"]\n+++\nbody");
-        let (fm, _, off) = parse(Path::new("a.md"), &t).unwrap();
+        let (fm, _, off) = parse(Path::new("a.md"), &t, &[]).unwrap();
         assert_eq!(fm.title.as_deref(), Some("A"));
         assert_eq!(fm.date, Some(Date("2024-01-02".into())));
         assert_eq!(&t[off..], "body");
         let y = src("---\ntitle: A\ndate: 2024-01-02\ntaxonomies:\n  tags: [x]\n---\nbody");
-        let (fm, _, off) = parse(Path::new("a.md"), &y).unwrap();
+        let (fm, _, off) = parse(Path::new("a.md"), &y, &[]).unwrap();
         assert_eq!(fm.title.as_deref(), Some("A"));
         assert_eq!(fm.taxonomies["tags"], vec!["x".to_string()]);
         assert_eq!(&y[off..], "body");
@@ -437,11 +529,11 @@ mod tests {
     #[test]
     fn errors_point_into_the_file() {
         let t = src("+++\ntitle = \"A\"\ntitel = 3\n+++\n");
-        let e = parse(Path::new("a.md"), &t).unwrap_err();
+        let e = parse(Path::new("a.md"), &t, &[]).unwrap_err().remove(0);
         assert_eq!(e.line_col().unwrap().0, 3, "{e}");
         assert_eq!(e.help.as_deref(), Some("did you mean `title`?"));
         let y = src("---\ntitle: A\ntitel: 3\n---\n");
-        let e = parse(Path::new("a.md"), &y).unwrap_err();
+        let e = parse(Path::new("a.md"), &y, &[]).unwrap_err().remove(0);
         assert_eq!(e.line_col().unwrap().0, 3, "{e}");
         assert_eq!(e.help.as_deref(), Some("did you mean `title`?"));
     }
@@ -449,7 +541,7 @@ mod tests {
     #[test]
     fn locate_finds_nested_keys_in_both_formats() {
         let t = "+++\n[comparison]\nitems = [\"a\"]\nrows = [\n  { key = \"x\", label = \"X\" },\n  { key = \"y\", label = \"Y\" },\n]\n+++\n";
-        let (_, fms, _) = parse(Path::new("a.md"), &src(t)).unwrap();
+        let (_, fms, _) = parse(Path::new("a.md"), &src(t), &["comparison"]).unwrap();
         let r = fms.unwrap().locate(
             t,
             &[
@@ -461,7 +553,7 @@ mod tests {
         );
         assert_eq!(&t[r.clone()], "\"y\"");
         let y = "---\ncomparison:\n  items: [a]\n  rows:\n    - key: x\n      label: X\n    - key: y\n      label: Y\n---\n";
-        let (_, fms, _) = parse(Path::new("a.md"), &src(y)).unwrap();
+        let (_, fms, _) = parse(Path::new("a.md"), &src(y), &["comparison"]).unwrap();
         let r = fms.unwrap().locate(
             y,
             &[
@@ -475,8 +567,23 @@ mod tests {
     }
 
     #[test]
+    fn every_unknown_key_is_reported_and_claimed_tables_are_recorded() {
+        let t = src("+++\ntitel = 1\n[decison]\nx = 1\n[comparison]\nitems = []\n+++\n");
+        let errs = parse(Path::new("a.md"), &t, &["decision", "comparison"]).unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert_eq!(errs[0].line_col().unwrap(), (3, 2), "{}", errs[0]);
+        assert_eq!(errs[0].help.as_deref(), Some("did you mean `decision`?"));
+        assert_eq!(errs[1].line_col().unwrap().0, 2);
+        let ok = src("---\ncomparison:\n  items: []\n---\n");
+        let (fm, _, _) = parse(Path::new("a.md"), &ok, &["comparison"]).unwrap();
+        assert!(fm.tables.contains("comparison"));
+    }
+
+    #[test]
     fn unclosed_front_matter_is_an_error() {
-        let e = parse(Path::new("a.md"), &src("+++\ntitle = \"x\"\n")).unwrap_err();
+        let e = parse(Path::new("a.md"), &src("+++\ntitle = \"x\"\n"), &[])
+            .unwrap_err()
+            .remove(0);
         assert!(e.message.contains("never closed"));
     }
 }

@@ -1,24 +1,32 @@
 //! Guidepost: a static knowledge-site generator.
 //!
-//! The build reads top to bottom, one module per stage:
-//! [`load`] and [`theme`] (files) → [`frontmatter`] and [`markdown`] (parse) →
-//! [`model`] (the site) → [`render`] with [`templates`], [`comparison`] and
-//! [`decision`] → [`output`] (the one place that writes). [`build`] runs them
-//! in order; [`serve`] keeps the result in memory and rebuilds on change.
+//! The crate is layered; a module imports only modules in layers below its
+//! own (ARCHITECTURE.md has the rules, and `tests/suite/architecture.rs`
+//! checks them):
+//!
+//! 1. leaves: [`diagnostics`], [`text`], [`config`], [`urls`];
+//! 2. [`plan`]: outputs as plain data;
+//! 3. [`source`]: reading content and theme files;
+//! 4. [`frontmatter`]; 5. [`markdown`]; 6. [`model`];
+//! 7. [`features`] (comparison, decision);
+//! 8. [`templates`]; 9. [`render`]; 10. [`output`];
+//! 11. [`pipeline`]: the one chain build, check and serve run;
+//! 12. [`serve`], [`init`], [`cli`].
 
-pub mod build;
-pub mod comparison;
-pub mod config;
-pub mod decision;
-pub mod diagnostics;
-pub mod frontmatter;
-pub mod init;
-pub mod load;
+pub mod cli;
+pub(crate) mod config;
+pub(crate) mod diagnostics;
+pub(crate) mod features;
+pub(crate) mod frontmatter;
+pub(crate) mod init;
 pub mod markdown;
-pub mod model;
-pub mod output;
-pub mod render;
-pub mod serve;
-pub mod templates;
-pub mod theme;
-pub mod urls;
+pub(crate) mod model;
+pub(crate) mod output;
+pub(crate) mod pipeline;
+pub(crate) mod plan;
+pub(crate) mod render;
+pub(crate) mod serve;
+pub(crate) mod source;
+pub(crate) mod templates;
+pub(crate) mod text;
+pub(crate) mod urls;

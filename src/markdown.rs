@@ -11,11 +11,24 @@ use std::ops::Range;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
+use crate::config::MarkdownConfig;
+use crate::text::{escape_attr, slugify};
+
 /// Rendering switches from `[markdown]` in the config.
 #[derive(Debug, Clone, Copy)]
 pub struct MarkdownOptions {
     pub smart_punctuation: bool,
     pub words_per_minute: usize,
+}
+
+impl From<&MarkdownConfig> for MarkdownOptions {
+    /// The one place config switches become rendering options.
+    fn from(c: &MarkdownConfig) -> Self {
+        MarkdownOptions {
+            smart_punctuation: c.smart_punctuation,
+            words_per_minute: c.words_per_minute,
+        }
+    }
 }
 
 /// One table-of-contents entry.
@@ -103,28 +116,6 @@ fn parser_options(opts: &MarkdownOptions) -> Options {
         o |= Options::ENABLE_SMART_PUNCTUATION;
     }
     o
-}
-
-/// Lower-case, ASCII letters and digits, other runs become one `-`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut dash = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c);
-        } else {
-            dash = true;
-        }
-    }
-    if out.is_empty() {
-        "section".into()
-    } else {
-        out
-    }
 }
 
 /// Renders a page body. `body_offset` is where the body starts in the file,
@@ -412,22 +403,6 @@ fn nest_toc(flat: Vec<(u32, String, String)>) -> Vec<TocEntry> {
         all.extend(take(&flat, &mut i, min));
     }
     all
-}
-
-/// Escapes text for use inside an HTML attribute or element.
-pub fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::diagnostics::Diagnostic;
-use crate::render::SiteOutput;
+use crate::plan::{OutputBody, SiteOutput};
 
 /// Name of the marker file that says "Guidepost made this folder".
 pub const MARKER: &str = ".guidepost-output";
@@ -69,11 +69,6 @@ fn absolute(p: &Path) -> PathBuf {
             .map(|c| c.join(p))
             .unwrap_or_else(|_| p.to_path_buf())
     }
-}
-
-/// Writes `site` to `out` atomically (build beside, then swap). Returns the number of files written.
-pub fn write_site(site: &SiteOutput, out: &Path, root: &Path) -> Result<usize, Diagnostic> {
-    Staging::create(out, root)?.finish(site)
 }
 
 /// A new output folder being written beside the real one. Files can be
@@ -145,8 +140,8 @@ impl Staging {
             .map(|(path, body)| {
                 let target = staging.join(path);
                 let result = match body {
-                    crate::render::OutputBody::Disk(src) if *src == target => Ok(()),
-                    crate::render::OutputBody::Disk(src) => {
+                    OutputBody::Disk(src) if *src == target => Ok(()),
+                    OutputBody::Disk(src) => {
                         let _ = target.parent().map(fs::create_dir_all);
                         fs::copy(src, &target).map(|_| ())
                     }

@@ -1,26 +1,32 @@
-//! Render stage, part one: the Tera instance and the functions templates call.
+//! Templates: the Tera instance, the functions templates call (our own and
+//! every feature's), and template errors as diagnostics at file:line.
+//!
+//! Template functions see the site being rendered through a slot set before
+//! each render ([`Templates::set_site`]), and record what they looked up
+//! ([`Lookup`]) so the dev server knows what each output depends on.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use tera::{Kwargs, State, Tera, Value};
 
-use crate::comparison::{ComparisonRow, ComparisonSpec, render_table};
 use crate::diagnostics::Diagnostic;
+use crate::features::{self, Call, Prepared};
 use crate::model::{DocKind, Site};
-use crate::theme::Theme;
+use crate::plan::Lookup;
+use crate::source::theme::Theme;
 
 /// Parsed templates plus the slot through which template functions see the
 /// site being rendered (set with [`Templates::set_site`] before each render).
-pub struct Templates {
-    pub tera: Tera,
+pub(crate) struct Templates {
+    pub(crate) tera: Tera,
     slot: FunctionSlot,
 }
 
 type FunctionSlot = Arc<RwLock<Option<Arc<FunctionData>>>>;
 
 /// Parses every template of the theme. Syntax errors name the template file and line.
-pub fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic>> {
+pub(crate) fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic>> {
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
     let slot: FunctionSlot = Arc::new(RwLock::new(None));
@@ -67,13 +73,13 @@ pub fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic>> {
 
 impl Templates {
     /// Points template functions at the site about to be rendered.
-    pub fn set_site(&self, data: Arc<FunctionData>) {
+    pub(crate) fn set_site(&self, data: Arc<FunctionData>) {
         *self.slot.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
     }
 
     /// Lets go of the site set by [`Templates::set_site`] (so the dev server
     /// can update it in place).
-    pub fn clear_site(&self) {
+    pub(crate) fn clear_site(&self) {
         *self.slot.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
@@ -86,7 +92,11 @@ fn data_of(slot: &FunctionSlot) -> tera::TeraResult<Arc<FunctionData>> {
 }
 
 /// Turns a Tera error into a diagnostic at the template's file and line.
-pub fn tera_error(e: &tera::Error, theme: &Theme, while_rendering: Option<&str>) -> Diagnostic {
+pub(crate) fn tera_error(
+    e: &tera::Error,
+    theme: &Theme,
+    while_rendering: Option<&str>,
+) -> Diagnostic {
     let context = while_rendering
         .map(|w| format!(" (while rendering {w})"))
         .unwrap_or_default();
@@ -156,14 +166,16 @@ pub fn tera_error(e: &tera::Error, theme: &Theme, while_rendering: Option<&str>)
 }
 
 /// What template functions need to see of the site.
-pub struct FunctionData {
-    pub site: Arc<Site>,
+pub(crate) struct FunctionData {
+    pub(crate) site: Arc<Site>,
     /// Template objects of every document, by content-relative path.
-    pub values: Arc<HashMap<String, Value>>,
+    pub(crate) values: Arc<HashMap<String, Value>>,
+    /// Every feature's prepared state, in registry order.
+    pub(crate) features: Arc<Vec<Box<dyn Prepared>>>,
 }
 
-/// Registers `get_url`, `get_page`, `get_section`, `comparison`, `decision_card`
-/// and `get_taxonomy_url`.
+/// Registers `get_url`, `get_page`, `get_section`, `get_taxonomy_url`, and
+/// every function a feature offers (`comparison`, `decision_card`).
 fn register_functions(tera: &mut Tera, data: FunctionSlot) {
     let d = data.clone();
     tera.register_function(
@@ -171,91 +183,34 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
             let path: String = kwargs.must_get("path")?;
             if let Some(target) = path.strip_prefix("@/") {
-                note_lookup("url:", target.split('#').next().unwrap_or(target));
+                note_lookup(Lookup::Url(doc_key(
+                    target.split('#').next().unwrap_or(target),
+                )));
             }
             get_url(&data_of(&d)?.site, &path).map_err(tera::Error::message)
         },
     );
+    for (name, kind) in [
+        ("get_page", DocKind::Page),
+        ("get_section", DocKind::Section),
+    ] {
+        let d = data.clone();
+        tera.register_function(
+            name,
+            move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+                let path: String = kwargs.must_get("path")?;
+                note_lookup(Lookup::Value(doc_key(&path)));
+                lookup(&*data_of(&d)?, &path, kind)
+            },
+        );
+    }
     let d = data.clone();
-    tera.register_function(
-        "get_page",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-            let path: String = kwargs.must_get("path")?;
-            note_lookup("value:", &path);
-            lookup(&*data_of(&d)?, &path, DocKind::Page)
-        },
-    );
-    let d = data.clone();
-    tera.register_function(
-        "get_section",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-            let path: String = kwargs.must_get("path")?;
-            note_lookup("value:", &path);
-            lookup(&*data_of(&d)?, &path, DocKind::Section)
-        },
-    );
-    let d = data.clone();
-    tera.register_function(
-        "comparison",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-            let items: Vec<String> = kwargs.must_get("items")?;
-            items.iter().for_each(|i| note_lookup("value:", i));
-            let rows: Vec<Value> = kwargs.must_get("rows")?;
-            let caption: Option<String> = kwargs.get("caption")?;
-            let rows = rows
-                .into_iter()
-                .map(|r| {
-                    match (
-                        r.get_from_path("key").and_then(Value::as_str),
-                        r.get_from_path("label").and_then(Value::as_str),
-                    ) {
-                        (Some(k), Some(l)) => Ok(ComparisonRow {
-                            key: k.to_string(),
-                            label: l.to_string(),
-                        }),
-                        _ => Err(tera::Error::message(
-                            "comparison(): each row needs `key` and `label`",
-                        )),
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let spec = ComparisonSpec {
-                caption,
-                dimension_label: kwargs.get("dimension_label")?,
-                items,
-                rows,
-            };
-            render_table(&data_of(&d)?.site, &spec)
-                .map(|html| Value::safe_string(&html))
-                .map_err(|errs| {
-                    tera::Error::message(format!(
-                        "comparison(): {}",
-                        errs.iter()
-                            .map(|e| e.message())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ))
-                })
-        },
-    );
-    let d = data.clone();
-    tera.register_function(
-        "decision_card",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-            let path: String = kwargs.must_get("path")?;
-            note_lookup("card:", &path);
-            crate::decision::card_html(&data_of(&d)?.site, &path)
-                .map(|h| Value::safe_string(&h))
-                .map_err(tera::Error::message)
-        },
-    );
-    let d = data;
     tera.register_function(
         "get_taxonomy_url",
         move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
             let kind: String = kwargs.must_get("kind")?;
             let name: String = kwargs.must_get("name")?;
-            note_lookup(UNTRACKED_LOOKUP, "");
+            note_lookup(Lookup::Untracked);
             let data = data_of(&d)?;
             let site = &data.site;
             let t = site
@@ -265,7 +220,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
                 .ok_or_else(|| {
                     tera::Error::message(format!("get_taxonomy_url: no taxonomy `{kind}`"))
                 })?;
-            let slug = crate::markdown::slugify(&name);
+            let slug = crate::text::slugify(&name);
             if !t.terms.iter().any(|term| term.slug == slug) {
                 return Err(tera::Error::message(format!(
                     "get_taxonomy_url: no term `{name}` in `{kind}`"
@@ -274,23 +229,32 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
             Ok(site.permalink(&format!("/{}/{slug}/", t.slug)))
         },
     );
+    for (index, feature) in features::registry().iter().enumerate() {
+        for &name in feature.functions() {
+            let d = data.clone();
+            tera.register_function(
+                name,
+                move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+                    let data = data_of(&d)?;
+                    let call = Call {
+                        site: &data.site,
+                        note: &note_lookup,
+                    };
+                    data.features[index].call(name, &call, &kwargs)
+                },
+            );
+        }
+    }
 }
 
 thread_local! {
-    static LOOKUPS: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+    static LOOKUPS: std::cell::RefCell<Option<Vec<Lookup>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Recorded for template function calls whose result depends on more than
-/// one document's template object (`get_taxonomy_url`).
-pub const UNTRACKED_LOOKUP: &str = "!";
-
-/// Runs `f` (one template render on this thread) and returns the documents
-/// its template functions looked up, so the dev server knows what an output
-/// depends on: `value:<path>` (the whole template object: `get_page`,
-/// `get_section`, `comparison` items), `url:<path>` (its URL: `get_url` with
-/// `@/`), `card:<path>` (URL, title, description: `decision_card`), with
-/// content-relative paths; [`UNTRACKED_LOOKUP`] for anything else.
-pub fn recording_lookups<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
+/// Runs `f` (one template render on this thread) and returns what its
+/// template functions looked up, so the dev server knows what an output
+/// depends on.
+pub(crate) fn recording_lookups<R>(f: impl FnOnce() -> R) -> (R, Vec<Lookup>) {
     LOOKUPS.with(|l| *l.borrow_mut() = Some(Vec::new()));
     let r = f();
     let mut seen = LOOKUPS.with(|l| l.borrow_mut().take()).unwrap_or_default();
@@ -299,25 +263,32 @@ pub fn recording_lookups<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
     (r, seen)
 }
 
-fn note_lookup(kind: &str, path: &str) {
-    let key = path.trim_start_matches("@/").trim_start_matches('/');
+fn note_lookup(lookup: Lookup) {
     LOOKUPS.with(|l| {
         if let Some(v) = l.borrow_mut().as_mut() {
-            v.push(format!("{kind}{key}"));
+            v.push(lookup);
         }
     });
 }
 
+/// A content-relative document key from `@/x.md`, `/x.md` or `x.md`.
+fn doc_key(path: &str) -> String {
+    path.trim_start_matches("@/")
+        .trim_start_matches('/')
+        .to_string()
+}
+
 /// URL of `@/page.md#anchor` or of a static file path, in the build's URL mode.
-pub fn get_url(site: &Site, path: &str) -> Result<String, String> {
+pub(crate) fn get_url(site: &Site, path: &str) -> Result<String, String> {
     if let Some(target) = path.strip_prefix("@/") {
         let (page, anchor) = match target.split_once('#') {
             Some((p, a)) => (p, Some(a)),
             None => (target, None),
         };
         let doc = site
-            .get(page)
-            .ok_or_else(|| format!("get_url: no page `@/{page}`"))?;
+            .links()
+            .doc(page)
+            .map_err(|e| format!("get_url: {e}"))?;
         let mut url = site.permalink(&doc.path);
         if let Some(a) = anchor {
             url.push('#');

@@ -27,6 +27,16 @@ impl UrlMode {
         }
     }
 
+    /// Applies the mode to a finished HTML page at site path `path`: in
+    /// relative mode every site path in it becomes relative to the page.
+    pub(crate) fn finish_html(&self, html: String, path: &str) -> String {
+        if self.is_relative() {
+            relativize_html(&html, path)
+        } else {
+            html
+        }
+    }
+
     /// True in relative mode.
     pub fn is_relative(&self) -> bool {
         matches!(self, UrlMode::Relative)

@@ -14,18 +14,18 @@
 //! | edit of an existing static file or content asset | nothing to render: the file is served from disk, its URL is reported changed |
 //! | new or deleted static file | reload the theme, re-render from the kept model |
 //!
+//! Every strategy but the fast path runs the build's one chain
+//! ([`pipeline::run`]) with a different [`Model`]; the fast path is
+//! [`pipeline::patch_documents`].
+//!
 //! An edit "keeps its place" when the document's path, title, dates, weight,
 //! taxonomies, aliases, draft flag, section keys (`sort_by`, `paginate_by`,
-//! `feed`), heading ids (other pages' `#anchor` links) and whether it has a
-//! decision tree are unchanged. Then nothing outside the document's own
+//! `feed`), heading ids (other pages' `#anchor` links) and its feature
+//! tables' names are unchanged, and it has no table whose feature shapes
+//! outputs (a decision tree). Then nothing outside the document's own
 //! dependants can differ, because other outputs only show its title and
-//! path. The dependency map of the fast path (which outputs embed a
-//! document) is [`RenderCache::update_docs`]. Templates that call
-//! `get_page`, `get_section` or `comparison` can show any part of any
-//! document anywhere; for such sites the fast path re-parses the one file and
-//! then re-renders every output from the kept model. (`get_url` and
-//! `decision_card` only show a path, title and description, which an edit
-//! that keeps its place cannot change.)
+//! path, or recorded that they looked it up (`get_page`, `comparison()`...).
+//! The dependency map of the fast path is in `render::cache`.
 //!
 //! After any failed rebuild the cache is dropped and the next change does a
 //! full build, so a half-applied update is never reused.
@@ -35,23 +35,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::build::{BuildOptions, load_config, url_mode_for};
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::load;
-use crate::model::{self, Document, ModelOptions};
-use crate::render::{self, OutputBody, RenderCache, SiteOutput};
-use crate::templates;
-use crate::theme::Theme;
+use crate::diagnostics::Diagnostics;
+use crate::features;
+use crate::model::Document;
+use crate::pipeline::{self, BuildOptions, Model, PatchError, State, load_config, url_mode_for};
+use crate::plan::{OutputBody, SiteOutput};
+use crate::source::content as load;
+use crate::source::theme::Theme;
 use crate::urls::UrlMode;
-
-/// Template functions that let one output show any part of any document.
-/// (`get_url` and `decision_card` show only a document's path, title and
-/// description, which the fast path never changes.)
-const LOOKUP_FUNCTIONS: &[&str] = &["get_page", "get_section", "comparison("];
 
 /// One classified file change.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Change {
+pub(crate) enum Change {
     /// `guidepost.toml`, a content file appearing or disappearing, a folder...
     Structure(String),
     /// Edit of an existing Markdown file (content-relative path).
@@ -63,18 +58,39 @@ pub enum Change {
 }
 
 /// How a rebuild brought the output up to date.
-pub enum Update {
+pub(crate) enum Update {
     /// A whole new output.
     Replace(SiteOutput),
     /// These files replace (or add to) the current output.
     Patch(Vec<(String, OutputBody)>),
 }
 
+/// Which way a rebuild went, for the summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strategy {
+    FullBuild,
+    Templates,
+    NewModel,
+    FastPath,
+    StaticFiles,
+}
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Strategy::FullBuild => "full build",
+            Strategy::Templates => "templates",
+            Strategy::NewModel => "new model",
+            Strategy::FastPath => "fast path",
+            Strategy::StaticFiles => "static files",
+        })
+    }
+}
+
 /// The result of one rebuild, for the summary line and the reload event.
-pub struct Rebuilt {
+pub(crate) struct Rebuilt {
     pub update: Update,
-    /// `fast path`, `full build`, `templates`...
-    pub strategy: &'static str,
+    pub strategy: Strategy,
     /// Outputs rendered (whether or not their bytes changed).
     pub rendered: usize,
     /// Files on disk that changed (their output entries count as changed).
@@ -83,13 +99,17 @@ pub struct Rebuilt {
 }
 
 struct Cached {
-    theme: Theme,
-    cache: RenderCache,
-    uses_lookup: bool,
+    state: State,
+}
+
+impl Cached {
+    fn new(state: State) -> Cached {
+        Cached { state }
+    }
 }
 
 /// The site being served and what is kept to rebuild it quickly.
-pub struct Project {
+pub(crate) struct Project {
     pub options: BuildOptions,
     /// Path prefix the site is served under (`/docs`), or empty.
     pub base_path: String,
@@ -100,7 +120,7 @@ pub struct Project {
 
 impl Project {
     /// A project for the site at `options.root` (an absolute path).
-    pub fn new(options: BuildOptions) -> Project {
+    pub(crate) fn new(options: BuildOptions) -> Project {
         Project {
             options,
             base_path: String::new(),
@@ -110,36 +130,32 @@ impl Project {
     }
 
     /// Builds everything, keeping the caches.
-    pub fn full_build(&mut self) -> Result<SiteOutput, Diagnostics> {
+    pub(crate) fn full_build(&mut self) -> Result<SiteOutput, Diagnostics> {
         self.state = None;
-        let root = self.options.root.clone();
-        let config = Arc::new(load_config(&self.options)?);
+        let config = load_config(&self.options)?;
         // Root-relative links, behind the base path when the site has one.
         self.base_path = url_mode_for(&config).base_path();
-        let url_mode = UrlMode::Absolute {
+        let mut options = self.options.clone();
+        options.url_mode = Some(UrlMode::Absolute {
             base: self.base_path.clone(),
-        };
-        let theme = Theme::load(&root, &config.theme)?;
-        let files = load::content_files(&root).map_err(Diagnostics)?;
-        let tera = templates::parse_templates(&theme);
-        let model_options = ModelOptions {
-            include_drafts: self.options.include_drafts,
-        };
-        let site = model::assemble(config, url_mode, files, &model_options);
-        let (site, tera) = crate::diagnostics::join(site, tera)?;
-        let (output, cache) =
-            render::render_site_cached(Arc::new(site), &theme, tera).map_err(sorted)?;
-        self.state = Some(Cached {
-            uses_lookup: uses_lookup(&theme),
-            theme,
-            cache,
         });
-        Ok(output)
+        let built = pipeline::build(&options, None)?;
+        self.state = Some(Cached::new(built.state));
+        Ok(built.output)
+    }
+
+    /// The options the chain runs with (root-relative URLs).
+    fn run_options(&self) -> BuildOptions {
+        let mut options = self.options.clone();
+        options.url_mode = Some(UrlMode::Absolute {
+            base: self.base_path.clone(),
+        });
+        options
     }
 
     /// Sorts absolute paths of changed files into [`Change`]s; ignores files
     /// the site does not read (editor temp files, the output folder...).
-    pub fn classify(&self, paths: &[PathBuf], current: &SiteOutput) -> BTreeSet<Change> {
+    pub(crate) fn classify(&self, paths: &[PathBuf], current: &SiteOutput) -> BTreeSet<Change> {
         let root = &self.options.root;
         let mut changes = BTreeSet::new();
         let disk: HashSet<&Path> = current
@@ -173,7 +189,7 @@ impl Project {
                     let known = self
                         .state
                         .as_ref()
-                        .is_some_and(|s| s.cache.site.by_rel_path.contains_key(sub));
+                        .is_some_and(|s| s.state.site().by_rel_path.contains_key(sub));
                     if sub.ends_with(".md") && is_file && known {
                         changes.insert(Change::Content(sub.to_string()));
                     } else if is_file && disk.contains(p.as_path()) {
@@ -199,7 +215,7 @@ impl Project {
 
     /// Applies a batch of changes. On error the last good output stays
     /// current (the caller keeps serving it) and the caches are dropped.
-    pub fn rebuild(
+    pub(crate) fn rebuild(
         &mut self,
         changes: &BTreeSet<Change>,
         current: &SiteOutput,
@@ -228,17 +244,17 @@ impl Project {
         let result =
             if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
                 self.full_build()
-                    .map(|o| (Update::Replace(o), "full build"))
+                    .map(|o| (Update::Replace(o), Strategy::FullBuild))
             } else if theme {
-                self.rerender_theme()
-                    .map(|o| (Update::Replace(o), "templates"))
+                self.rerender(true)
+                    .map(|o| (Update::Replace(o), Strategy::Templates))
             } else if structural {
                 self.rebuild_reusing(current)
-                    .map(|o| (Update::Replace(o), "new model"))
+                    .map(|o| (Update::Replace(o), Strategy::NewModel))
             } else if !edits.is_empty() {
                 self.edit(&edits, current)
             } else {
-                Ok((Update::Patch(Vec::new()), "static files"))
+                Ok((Update::Patch(Vec::new()), Strategy::StaticFiles))
             };
         match result {
             Ok((update, strategy)) => {
@@ -263,145 +279,84 @@ impl Project {
         }
     }
 
-    /// Reloads templates and static files; re-renders from the kept model.
-    fn rerender_theme(&mut self) -> Result<SiteOutput, Diagnostics> {
-        let state = self.state.take().expect("checked by the caller");
-        let config = state.cache.site.config.clone();
-        let theme = Theme::load(&self.options.root, &config.theme)?;
-        let tera = templates::parse_templates(&theme).map_err(sorted)?;
-        let (output, cache) = state.cache.rerender_all(&theme, tera).map_err(sorted)?;
-        self.state = Some(Cached {
-            uses_lookup: uses_lookup(&theme),
+    /// Re-renders everything from the kept model, reloading the theme
+    /// (templates and static files) when it changed.
+    fn rerender(&mut self, reload_theme: bool) -> Result<SiteOutput, Diagnostics> {
+        let Cached { state, .. } = self.state.take().expect("checked by the caller");
+        let site = state.site().clone();
+        let theme = if reload_theme {
+            Theme::load(&self.options.root, &site.config.theme)?
+        } else {
+            state.theme
+        };
+        drop(state.cache);
+        let config = site.config.clone();
+        let built = pipeline::run(
+            &self.run_options(),
+            config,
             theme,
-            cache,
-        });
-        Ok(output)
+            Model::Kept(site),
+            None,
+            None,
+        )?;
+        self.state = Some(Cached::new(built.state));
+        Ok(built.output)
     }
 
     /// Edits of existing content files: the fast path when every edited
-    /// document keeps its place, else a full build.
+    /// document keeps its place, else a new model.
     fn edit(
         &mut self,
         rel_paths: &[&str],
         current: &SiteOutput,
-    ) -> Result<(Update, &'static str), Diagnostics> {
-        let state = self.state.as_mut().expect("checked by the caller");
-        let site = &state.cache.site;
-        let mut changed: Vec<(usize, Document)> = Vec::new();
-        let mut errors = Diagnostics::default();
-        for rel in rel_paths {
-            let id = site.by_rel_path[*rel];
-            let file = load::read_source(&self.options.root, rel).map_err(|e| {
-                Diagnostic::in_file(
-                    PathBuf::from("content").join(rel),
-                    format!("cannot read file: {e}"),
-                )
-            })?;
-            match model::reparse_document(site, id, file) {
-                Ok(doc) => {
-                    if !keeps_place(&site.docs[id], &doc) {
-                        return self
-                            .rebuild_reusing(current)
-                            .map(|o| (Update::Replace(o), "new model"));
-                    }
-                    changed.push((id, doc));
-                }
-                Err(e) => errors.extend(e),
+    ) -> Result<(Update, Strategy), Diagnostics> {
+        let cached = self.state.as_mut().expect("checked by the caller");
+        let shaping = features::shaping_tables();
+        let keeps = |old: &Document, new: &Document| keeps_place(old, new, &shaping);
+        let patch = pipeline::patch_documents(
+            &mut cached.state,
+            &self.options.root,
+            rel_paths,
+            current,
+            keeps,
+        );
+        match patch {
+            Ok(None) => self
+                .rebuild_reusing(current)
+                .map(|o| (Update::Replace(o), Strategy::NewModel)),
+            Ok(Some(files)) => Ok((Update::Patch(files), Strategy::FastPath)),
+            Err(PatchError::Parse(e)) => {
+                // The kept state is untouched: keep it for the fix.
+                self.state_intact = true;
+                Err(e)
             }
+            Err(PatchError::Render(e)) => Err(e),
         }
-        if !errors.is_empty() {
-            // The kept state is untouched: keep it for the fix.
-            self.state_intact = true;
-            errors.sort();
-            return Err(errors);
-        }
-        let theme = &state.theme;
-        let rerendered = state
-            .cache
-            .update_docs(theme, current, changed)
-            .map_err(sorted)?;
-        if state.uses_lookup {
-            return self
-                .rerender_theme_kept()
-                .map(|o| (Update::Replace(o), "fast path + all templates"));
-        }
-        Ok((Update::Patch(rerendered.files), "fast path"))
     }
 
     /// A new model from the files on disk, reusing what the last good build
-    /// parsed and rendered wherever its inputs are unchanged (see
-    /// [`model::assemble_reusing`] and [`render::render_site_reusing`]).
-    /// For added, deleted and renamed files, and edits that move a page.
+    /// parsed and rendered wherever its inputs are unchanged. For added,
+    /// deleted and renamed files, and edits that move a page.
     fn rebuild_reusing(&mut self, current: &SiteOutput) -> Result<SiteOutput, Diagnostics> {
-        let prev = self.state.take().expect("checked by the caller");
-        let root = &self.options.root;
-        let site = &prev.cache.site;
-        let t = Instant::now();
-        let files = load::content_files(root).map_err(Diagnostics)?;
-        let tera = templates::parse_templates(&prev.theme);
-        tracing::debug!("new model: read files in {:?}", t.elapsed());
-        let model_options = ModelOptions {
-            include_drafts: self.options.include_drafts,
-        };
-        let new_site = model::assemble_reusing(
+        let Cached { state } = self.state.take().expect("checked by the caller");
+        let site = state.site().clone();
+        let theme = state.theme.clone();
+        let built = pipeline::run(
+            &self.run_options(),
             site.config.clone(),
-            site.url_mode.clone(),
-            files,
-            &model_options,
-            site,
-        );
-        let (new_site, tera) = crate::diagnostics::join(new_site, tera)?;
-        tracing::debug!("new model: assembled in {:?}", t.elapsed());
-        let (output, cache) = render::render_site_reusing(
-            Arc::new(new_site),
-            &prev.theme,
-            tera,
-            &prev.cache,
-            current,
-        )
-        .map_err(sorted)?;
-        tracing::debug!("new model: rendered in {:?}", t.elapsed());
-        self.state = Some(Cached {
-            cache,
-            theme: prev.theme,
-            uses_lookup: prev.uses_lookup,
-        });
-        Ok(output)
+            theme,
+            Model::Reusing(&site),
+            Some((&state.cache, current)),
+            None,
+        )?;
+        self.state = Some(Cached::new(built.state));
+        Ok(built.output)
     }
-
-    /// Re-renders everything from the kept model and templates.
-    fn rerender_theme_kept(&mut self) -> Result<SiteOutput, Diagnostics> {
-        let state = self.state.take().expect("checked by the caller");
-        let tera = templates::parse_templates(&state.theme).map_err(sorted)?;
-        let (output, cache) = state
-            .cache
-            .rerender_all(&state.theme, tera)
-            .map_err(sorted)?;
-        self.state = Some(Cached {
-            cache,
-            theme: state.theme,
-            uses_lookup: state.uses_lookup,
-        });
-        Ok(output)
-    }
-}
-
-fn sorted(errors: Vec<Diagnostic>) -> Diagnostics {
-    let mut d = Diagnostics(errors);
-    d.sort();
-    d
-}
-
-fn uses_lookup(theme: &Theme) -> bool {
-    theme
-        .templates
-        .values()
-        .any(|t| LOOKUP_FUNCTIONS.iter().any(|f| t.text.contains(f)))
 }
 
 /// True when `new` (a re-parse of `old`) sits where `old` did: nothing that
 /// other outputs show or that orders, groups or links documents changed.
-fn keeps_place(old: &Document, new: &Document) -> bool {
+fn keeps_place(old: &Document, new: &Document, shaping_tables: &[&str]) -> bool {
     let (o, n) = (&old.meta, &new.meta);
     old.kind == new.kind
         && old.path == new.path
@@ -416,14 +371,14 @@ fn keeps_place(old: &Document, new: &Document) -> bool {
         && o.sort_by == n.sort_by
         && o.paginate_by == n.paginate_by
         && o.feed == n.feed
-        && o.decision.is_some() == n.decision.is_some()
-        && o.decision.is_none()
+        && o.tables == n.tables
+        && !shaping_tables.iter().any(|t| o.tables.contains(*t))
         && old.rendered.heading_ids == new.rendered.heading_ids
 }
 
 /// Whether two bodies of one output path differ (disk files count as changed
 /// when they were touched).
-pub fn body_differs(a: &OutputBody, b: &OutputBody, touched: &HashSet<PathBuf>) -> bool {
+pub(crate) fn body_differs(a: &OutputBody, b: &OutputBody, touched: &HashSet<PathBuf>) -> bool {
     match (a, b) {
         (OutputBody::Generated(x), OutputBody::Generated(y)) => !Arc::ptr_eq(x, y) && x != y,
         (OutputBody::Embedded(x), OutputBody::Embedded(y)) => x != y,
@@ -433,7 +388,11 @@ pub fn body_differs(a: &OutputBody, b: &OutputBody, touched: &HashSet<PathBuf>) 
 }
 
 /// Output paths whose bytes differ between `old` and `new`.
-pub fn diff_outputs(old: &SiteOutput, new: &SiteOutput, touched: &HashSet<PathBuf>) -> Vec<String> {
+pub(crate) fn diff_outputs(
+    old: &SiteOutput,
+    new: &SiteOutput,
+    touched: &HashSet<PathBuf>,
+) -> Vec<String> {
     let mut changed = Vec::new();
     for (k, v) in &new.files {
         match old.files.get(k) {

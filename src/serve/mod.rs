@@ -10,9 +10,9 @@
 //! script (`reload.js`) and the overlay stylesheet are served only here and
 //! are never part of `guidepost build` output.
 
-pub mod incremental;
-pub mod server;
-pub mod watch;
+pub(crate) mod incremental;
+pub(crate) mod server;
+pub(crate) mod watch;
 
 use std::collections::{BTreeSet, HashSet};
 use std::net::{IpAddr, SocketAddr, TcpListener};
@@ -21,9 +21,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use crate::build::BuildOptions;
 use crate::diagnostics::Diagnostics;
-use crate::render::{OutputBody, SiteOutput};
+use crate::pipeline::BuildOptions;
+use crate::plan::{OutputBody, SiteOutput};
 use incremental::{Change, Project, Update, diff_outputs};
 use server::{Message, Shared};
 

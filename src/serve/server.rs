@@ -18,7 +18,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::broadcast;
 
-use crate::render::{OutputBody, SiteOutput};
+use crate::plan::{OutputBody, SiteOutput};
 
 /// Where the reload script, its stylesheet and the event stream live (behind
 /// the base path when the site has one; also answered at the root).

@@ -1,7 +1,6 @@
 //! Integration tests for `guidepost build` / `check` / `init`: real fixture
 //! sites in temp dirs, asserting on HTML, files written, exit codes and errors.
 
-
 use crate::common::{Fixture, guidepost, list_files};
 
 /// A tiny theme in the site's own templates/, so tests don't depend on the default theme's markup.

@@ -1,6 +1,5 @@
 //! Comparison tables generated from pages' `[attributes]`.
 
-
 use crate::common::Fixture;
 
 fn site() -> Fixture {

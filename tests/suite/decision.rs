@@ -3,7 +3,6 @@
 //! the tree's page to every outcome without JavaScript, checking "your answers
 //! so far", change and back links, and "why this result" on the way.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::common::{Fixture, guidepost, list_files};

@@ -5,7 +5,6 @@
 //!
 //! Skips when chromedriver is not installed, unless GUIDEPOST_REQUIRE_BROWSER=1.
 
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 

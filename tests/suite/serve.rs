@@ -1,7 +1,6 @@
 //! `guidepost serve`: the real binary on a free port, file edits observed
 //! through the SSE stream (read with a raw TcpStream) and over HTTP.
 
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};

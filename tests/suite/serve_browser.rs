@@ -5,7 +5,6 @@
 //! Skipped when chromedriver is not installed, unless
 //! GUIDEPOST_REQUIRE_BROWSER=1.
 
-
 use std::time::{Duration, Instant};
 
 use crate::common::{Fixture, browser, chromedriver};
@@ -166,14 +165,11 @@ async fn a_stylesheet_edit_swaps_the_stylesheet_without_reloading() {
         return;
     };
     let f = site();
-    let css = String::from_utf8(
-        guidepost::theme::DEFAULT_THEME
-            .get_file("static/css/guidepost.css")
-            .expect("default theme stylesheet")
-            .contents()
-            .to_vec(),
+    let css = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("themes/default/static/css/guidepost.css"),
     )
-    .unwrap();
+    .expect("default theme stylesheet");
     f.write("static/css/guidepost.css", &css);
     let server = f.serve(&["--csp"]);
     let client = browser(&driver, true, 1000).await;

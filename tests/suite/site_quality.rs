@@ -6,11 +6,12 @@
 //! They skip with a message when a tool is missing, and fail instead when
 //! GUIDEPOST_REQUIRE_BROWSER=1 (as in CI).
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{browser, browser_required, chromedriver, guidepost, list_files, serve_dir, which};
+use crate::common::{
+    browser, browser_required, chromedriver, guidepost, list_files, serve_dir, which,
+};
 
 /// Builds the bundled site (repo root) into a temp dir.
 fn build_bundled() -> tempfile::TempDir {

@@ -7,11 +7,13 @@ use std::collections::{HashMap, HashSet};
 use super::{DecisionSpec, Node, State, Step, Tree};
 use crate::diagnostics::{Diagnostic, closest};
 use crate::frontmatter::Key;
-use crate::markdown::{self, MarkdownOptions, slugify};
+use crate::markdown::{self, MarkdownOptions};
+use crate::model::links::Links;
 use crate::model::{Document, Site};
+use crate::text::slugify;
 
 /// More distinct routes than this would write too many pages.
-pub const MAX_ROUTES: usize = 2000;
+pub(crate) const MAX_ROUTES: usize = 2000;
 
 fn is_valid_id(id: &str) -> bool {
     let mut chars = id.chars();
@@ -46,18 +48,10 @@ fn with_closest(d: Diagnostic, unknown: &str, known: &[&str], fallback: String) 
 
 /// Renders a Markdown fragment of a tree (help, outcome body), resolving and
 /// checking `@/` links and their anchors.
-pub fn render_markdown(site: &Site, text: &str, block: bool) -> Result<String, String> {
-    let opts = MarkdownOptions {
-        smart_punctuation: site.config.markdown.smart_punctuation,
-        words_per_minute: site.config.markdown.words_per_minute,
-    };
-    let resolve = |target: &str| -> Result<String, String> {
-        let key = target.trim_start_matches('/');
-        match site.get(key) {
-            Some(d) => Ok(site.permalink(&d.path)),
-            None => Err(missing_page_message(site, key)),
-        }
-    };
+pub(crate) fn render_markdown(site: &Site, text: &str, block: bool) -> Result<String, String> {
+    let opts = MarkdownOptions::from(&site.config.markdown);
+    let links = site.links();
+    let resolve = |target: &str| links.url(target);
     // Links and their anchors are checked on a full rendering; the HTML comes
     // from `render_fragment`, which shows raw HTML in front matter as text.
     let (r, errors) = markdown::render(text, 0, false, &opts, &resolve);
@@ -65,29 +59,24 @@ pub fn render_markdown(site: &Site, text: &str, block: bool) -> Result<String, S
         return Err(message);
     }
     for link in &r.anchor_links {
-        if let Some(t) = site.get(&link.target)
-            && !t.rendered.heading_ids.contains(&link.anchor)
+        if let Ok(t) = links.doc(&link.target)
+            && let Err((message, help)) = Links::check_anchor(t, &link.anchor)
         {
-            return Err(format!(
-                "link to missing anchor `#{}` on {}",
-                link.anchor,
-                t.display_path.display()
-            ));
+            return Err(match help {
+                Some(h) => format!("{message} ({h})"),
+                None => message,
+            });
         }
     }
     markdown::render_fragment(text, block, &opts, &resolve)
 }
 
-fn missing_page_message(site: &Site, key: &str) -> String {
-    let mut msg = format!("link to missing page `@/{key}`");
-    if let Some(best) = closest(key, site.by_rel_path.keys().map(String::as_str)) {
-        msg.push_str(&format!(" (did you mean `@/{best}`?)"));
-    }
-    msg
-}
-
 /// Validates the tree of `doc` and enumerates its routes.
-pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, Vec<Diagnostic>> {
+pub(crate) fn check(
+    site: &Site,
+    doc: &Document,
+    spec: &DecisionSpec,
+) -> Result<Tree, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     const ID_HELP: &str = "ids are lower-case letters, digits and `-`, starting with a letter or digit (`[a-z0-9][a-z0-9-]*`)";
 
@@ -275,16 +264,13 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
         for (k, link) in outcome.links.iter().enumerate() {
             let key = link.trim_start_matches("@/").trim_start_matches('/');
             let key = key.split('#').next().unwrap_or(key);
-            match site.get(key) {
-                Some(target) => row.push((target.title.clone(), target.path.clone())),
-                None => errors.push(
-                    doc.error_at(
-                        &o(i, &[Key::Name("links"), Key::Index(k)]),
-                        missing_page_message(site, key),
-                    )
-                    .with_help(
-                        "links name pages relative to content/, such as \"@/roles/vcio.md\"",
-                    ),
+            match site.links().doc(key) {
+                Ok(target) => row.push((target.title.clone(), target.path.clone())),
+                Err(message) => errors.push(
+                    doc.error_at(&o(i, &[Key::Name("links"), Key::Index(k)]), message)
+                        .with_help(
+                            "links name pages relative to content/, such as \"@/roles/vcio.md\"",
+                        ),
                 ),
             }
         }
@@ -524,7 +510,7 @@ fn node_id(spec: &DecisionSpec, node: Node) -> &str {
 }
 
 /// Every node reachable from `from` (including it).
-pub fn reach(next: &[Vec<Node>], from: Node) -> HashSet<Node> {
+pub(crate) fn reach(next: &[Vec<Node>], from: Node) -> HashSet<Node> {
     let mut seen = HashSet::new();
     let mut todo = vec![from];
     while let Some(n) = todo.pop() {
@@ -680,10 +666,10 @@ mod tests {
     use serde_json::{Value, json};
 
     use crate::config::Config;
-    use crate::decision::{Prepared, prepare};
     use crate::diagnostics::Diagnostic;
-    use crate::load::{ContentFiles, SourceFile};
+    use crate::features::decision::{Trees as Prepared, prepare};
     use crate::model::{ModelOptions, Site, assemble};
+    use crate::source::content::{ContentFiles, SourceFile};
     use crate::urls::UrlMode;
 
     /// Block-style YAML for a JSON value (strings double-quoted).
@@ -749,7 +735,10 @@ mod tests {
                 base: String::new(),
             },
             files,
-            &ModelOptions::default(),
+            &ModelOptions {
+                claimed: vec!["decision"],
+                ..Default::default()
+            },
         )
         .unwrap_or_else(|e| panic!("{e:?}"))
     }

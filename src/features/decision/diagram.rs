@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::markdown::escape_attr as esc;
+use crate::text::escape_attr as esc;
 
 /// A box of the diagram.
 pub struct DiagramNode {

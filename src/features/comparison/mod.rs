@@ -4,18 +4,171 @@
 //! (attribute keys); each cell is the item's attribute, rendered as inline
 //! Markdown (a string) or a bullet list (a list). The same table is available
 //! to templates through the `comparison(...)` function.
+//!
+//! As a feature it claims `[comparison]`, renders every table before page
+//! rendering starts (errors at the item or row that is wrong), puts the
+//! table where the body has `<!-- comparison -->` (else in
+//! `page.comparison`), and tells the dev server which tables show a page.
+
+use std::collections::HashMap;
 
 use serde::Deserialize;
+use tera::{Kwargs, Map, Value};
 
+use super::{Call, Feature, Prepared};
 use crate::diagnostics::Diagnostic;
 use crate::frontmatter::Key;
-use crate::markdown::{MarkdownOptions, escape_attr, render_fragment, slugify};
-use crate::model::{Document, Site};
+use crate::markdown::{MarkdownOptions, render_fragment};
+use crate::model::{DocId, Document, Site};
+use crate::plan::Lookup;
+use crate::text::{escape_attr, slugify};
+
+/// The comparison feature.
+pub(crate) struct Comparison;
+
+/// What the feature reads of a file's front matter.
+#[derive(Debug, Default, Deserialize)]
+struct Table {
+    comparison: Option<ComparisonSpec>,
+}
+
+/// Where a body places the table.
+const MARKER: &str = "<!-- comparison -->";
+
+struct Tables {
+    specs: HashMap<DocId, ComparisonSpec>,
+    html: HashMap<DocId, String>,
+}
+
+impl Feature for Comparison {
+    fn tables(&self) -> &'static [&'static str] {
+        &["comparison"]
+    }
+
+    fn functions(&self) -> &'static [&'static str] {
+        &["comparison"]
+    }
+
+    fn prepare(&self, site: &Site) -> Result<Box<dyn Prepared>, Vec<Diagnostic>> {
+        let mut errors = Vec::new();
+        let mut tables = Tables {
+            specs: HashMap::new(),
+            html: HashMap::new(),
+        };
+        for (id, d) in site.docs.iter().enumerate() {
+            if !d.has_table("comparison") {
+                continue;
+            }
+            let spec = match d.read_table::<Table>() {
+                Ok(Table {
+                    comparison: Some(spec),
+                }) => spec,
+                Ok(_) => continue,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            match render_table(site, &spec) {
+                Ok(html) => {
+                    tables.html.insert(id, html);
+                }
+                Err(errs) => errors.extend(errs.iter().map(|e| e.to_diagnostic(d))),
+            }
+            tables.specs.insert(id, spec);
+        }
+        if errors.is_empty() {
+            Ok(Box::new(tables))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl Prepared for Tables {
+    fn extend_doc(&self, site: &Site, id: DocId, doc: &mut Map) {
+        let mut table = self.html.get(&id).map(String::as_str);
+        let html = site.docs[id].rendered.html();
+        if let Some(t) = table
+            && html.contains(MARKER)
+        {
+            doc.insert(
+                "content".into(),
+                Value::safe_string(&html.replacen(MARKER, t, 1)),
+            );
+            table = None;
+        }
+        doc.insert(
+            "comparison".into(),
+            table.map_or_else(Value::none, Value::safe_string),
+        );
+    }
+
+    fn dependants(&self, site: &Site, changed: DocId) -> Vec<DocId> {
+        let rel = &site.docs[changed].rel_path;
+        let mut ids: Vec<DocId> = self
+            .specs
+            .iter()
+            .filter(|(_, spec)| {
+                spec.items
+                    .iter()
+                    .any(|item| site.get(item).is_some_and(|t| &t.rel_path == rel))
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn call(&self, name: &str, call: &Call, kwargs: &Kwargs) -> tera::TeraResult<Value> {
+        debug_assert_eq!(name, "comparison");
+        let items: Vec<String> = kwargs.must_get("items")?;
+        for item in &items {
+            (call.note)(Lookup::Value(item.trim_start_matches("@/").to_string()));
+        }
+        let rows: Vec<Value> = kwargs.must_get("rows")?;
+        let caption: Option<String> = kwargs.get("caption")?;
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                match (
+                    r.get_from_path("key").and_then(Value::as_str),
+                    r.get_from_path("label").and_then(Value::as_str),
+                ) {
+                    (Some(k), Some(l)) => Ok(ComparisonRow {
+                        key: k.to_string(),
+                        label: l.to_string(),
+                    }),
+                    _ => Err(tera::Error::message(
+                        "comparison(): each row needs `key` and `label`",
+                    )),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let spec = ComparisonSpec {
+            caption,
+            dimension_label: kwargs.get("dimension_label")?,
+            items,
+            rows,
+        };
+        render_table(call.site, &spec)
+            .map(|html| Value::safe_string(&html))
+            .map_err(|errs| {
+                tera::Error::message(format!(
+                    "comparison(): {}",
+                    errs.iter()
+                        .map(|e| e.message())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+            })
+    }
+}
 
 /// `[comparison]` in front matter.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ComparisonSpec {
+pub(crate) struct ComparisonSpec {
     /// Table caption (also its accessible name).
     pub caption: Option<String>,
     /// Header of the first column. Defaults to "Dimension".
@@ -29,14 +182,14 @@ pub struct ComparisonSpec {
 /// One row of a comparison: which attribute, under which label.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ComparisonRow {
+pub(crate) struct ComparisonRow {
     pub key: String,
     pub label: String,
 }
 
 /// What went wrong building a table, pointing at the spec entry responsible.
 #[derive(Debug, Clone)]
-pub enum ComparisonError {
+pub(crate) enum ComparisonError {
     MissingItem {
         item: usize,
         target: String,
@@ -57,7 +210,7 @@ pub enum ComparisonError {
 
 impl ComparisonError {
     /// Human-readable message.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             ComparisonError::MissingItem { target, .. } => {
                 format!("comparison item `{target}` is not a page of this site")
@@ -73,7 +226,7 @@ impl ComparisonError {
     }
 
     /// As a diagnostic at the responsible line of `page`'s front matter.
-    pub fn to_diagnostic(&self, page: &Document) -> Diagnostic {
+    pub(crate) fn to_diagnostic(&self, page: &Document) -> Diagnostic {
         let path: Vec<Key> = match self {
             ComparisonError::MissingItem { item, .. } => vec![
                 Key::Name("comparison"),
@@ -110,17 +263,21 @@ impl ComparisonError {
 }
 
 /// Renders the table for `spec` as accessible HTML.
-pub fn render_table(site: &Site, spec: &ComparisonSpec) -> Result<String, Vec<ComparisonError>> {
+pub(crate) fn render_table(
+    site: &Site,
+    spec: &ComparisonSpec,
+) -> Result<String, Vec<ComparisonError>> {
     if spec.items.is_empty() || spec.rows.is_empty() {
         return Err(vec![ComparisonError::Empty]);
     }
     let mut errors = Vec::new();
+    let links = site.links();
     let items: Vec<Option<&Document>> = spec
         .items
         .iter()
         .enumerate()
         .map(|(i, target)| {
-            let doc = site.get(target);
+            let doc = links.doc(target).ok();
             if doc.is_none() {
                 errors.push(ComparisonError::MissingItem {
                     item: i,
@@ -130,15 +287,8 @@ pub fn render_table(site: &Site, spec: &ComparisonSpec) -> Result<String, Vec<Co
             doc
         })
         .collect();
-    let md = MarkdownOptions {
-        smart_punctuation: site.config.markdown.smart_punctuation,
-        words_per_minute: 200,
-    };
-    let resolve = |t: &str| {
-        site.get(t)
-            .map(|d| site.permalink(&d.path))
-            .ok_or_else(|| format!("link to missing page `@/{t}`"))
-    };
+    let md = MarkdownOptions::from(&site.config.markdown);
+    let resolve = |t: &str| links.url(t);
     let names: Vec<String> = items
         .iter()
         .map(|d| {

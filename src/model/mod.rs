@@ -4,6 +4,13 @@
 //!
 //! Documents live in one `Vec` and refer to each other by index ([`DocId`]),
 //! so a single document can be replaced and re-rendered on its own.
+//!
+//! One function turns a file into a rendered document ([`prepare_document`]
+//! then [`render_document`]); the full build ([`assemble`]) and the dev
+//! server's re-parse of one file ([`reparse_document`]) both use it, and all
+//! `@/` links resolve through one resolver ([`links::Links`]).
+
+pub(crate) mod links;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -14,9 +21,11 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, closest};
 use crate::frontmatter::{self, FrontMatter, FrontMatterSource, Key, SortBy};
-use crate::load::{AssetFile, ContentFiles, SourceFile};
-use crate::markdown::{self, MarkdownOptions, Rendered, slugify};
+use crate::markdown::{self, MarkdownOptions, Rendered};
+use crate::source::content::{AssetFile, ContentFiles, SourceFile};
+use crate::text::{slugify, url_segment};
 use crate::urls::UrlMode;
+use links::{LINK_HELP, Links};
 
 /// Index of a document in [`Site::docs`].
 pub type DocId = usize;
@@ -55,11 +64,10 @@ pub struct Document {
 }
 
 impl Document {
-    /// A copy without its place in a site (path, tree, neighbours, assets),
+    /// A copy without its place in a site (tree, neighbours, assets),
     /// keeping what was parsed and rendered from its text.
     fn unplaced(&self) -> Document {
         Document {
-            path: String::new(),
             parent: None,
             pages: Vec::new(),
             subsections: Vec::new(),
@@ -67,6 +75,45 @@ impl Document {
             next: None,
             assets: Vec::new(),
             ..self.clone()
+        }
+    }
+
+    /// Takes `old`'s place in the site (tree, neighbours, assets): the
+    /// counterpart of [`Document::unplaced`], for a re-parse that keeps it.
+    fn take_place_of(&mut self, old: &Document) {
+        self.parent = old.parent;
+        self.pages = old.pages.clone();
+        self.subsections = old.subsections.clone();
+        self.previous = old.previous;
+        self.next = old.next;
+        self.assets = old.assets.clone();
+    }
+
+    /// Sort key of weight order: weighted documents first, lightest first, then by title.
+    pub(crate) fn weight_key(&self) -> (bool, Option<i64>, &str) {
+        (self.meta.weight.is_none(), self.meta.weight, &self.title)
+    }
+
+    /// Whether the file has the feature table `name` (`decision`).
+    pub(crate) fn has_table(&self, name: &str) -> bool {
+        self.meta.tables.contains(name)
+    }
+
+    /// The front matter block's text ("" without one).
+    pub(crate) fn front_matter_text(&self) -> &str {
+        self.front_matter
+            .as_ref()
+            .map_or("", |fm| &self.source[fm.range.clone()])
+    }
+
+    /// Reads the whole front matter block as a feature's type `T` (see
+    /// [`frontmatter::deserialize_block`]).
+    pub(crate) fn read_table<T: serde::de::DeserializeOwned + Default>(
+        &self,
+    ) -> Result<T, Diagnostic> {
+        match &self.front_matter {
+            Some(fm) => frontmatter::deserialize_block(&self.display_path, &self.source, fm),
+            None => Ok(T::default()),
         }
     }
 
@@ -145,6 +192,16 @@ impl Site {
         chain
     }
 
+    /// The link resolver over this site's documents.
+    pub(crate) fn links(&self) -> Links<'_> {
+        Links {
+            docs: &self.docs,
+            by_rel_path: &self.by_rel_path,
+            drafts: &self.skipped_drafts,
+            url_mode: &self.url_mode,
+        }
+    }
+
     /// Pages (not sections) of the site.
     pub fn pages(&self) -> impl Iterator<Item = &Document> {
         self.docs.iter().filter(|d| d.kind == DocKind::Page)
@@ -153,12 +210,14 @@ impl Site {
 
 /// Switches for assembling a site.
 #[derive(Debug, Clone, Default)]
-pub struct ModelOptions {
+pub(crate) struct ModelOptions {
     pub include_drafts: bool,
+    /// Top-level front matter tables that features read.
+    pub claimed: Vec<&'static str>,
 }
 
 /// Builds the site model from loaded files. Reports every problem found.
-pub fn assemble(
+pub(crate) fn assemble(
     config: Arc<Config>,
     url_mode: UrlMode,
     files: ContentFiles,
@@ -172,7 +231,7 @@ pub fn assemble(
 /// the same config) keeps its parsed front matter, and its rendered Markdown
 /// too unless it mentions a document that disappeared or moved (its internal
 /// links would now resolve differently).
-pub fn assemble_reusing(
+pub(crate) fn assemble_reusing(
     config: Arc<Config>,
     url_mode: UrlMode,
     files: ContentFiles,
@@ -194,7 +253,7 @@ fn assemble_inner(
 
     // Parse front matter in parallel (or take it from the previous build).
     let mut reused: HashSet<String> = HashSet::new();
-    let parsed: Vec<(Result<Document, Diagnostic>, bool)> = files
+    let parsed: Vec<(Result<Document, Vec<Diagnostic>>, bool)> = files
         .markdown
         .into_par_iter()
         .map(|f| {
@@ -203,11 +262,11 @@ fn assemble_inner(
                 .filter(|d| *d.source == *f.text)
             {
                 Some(d) => (Ok(d.unplaced()), true),
-                None => (parse_document(f), false),
+                None => (prepare_document(f, &config, &options.claimed), false),
             }
         })
         .collect();
-    let parsed: Vec<Result<Document, Diagnostic>> = parsed
+    let parsed: Vec<Result<Document, Vec<Diagnostic>>> = parsed
         .into_iter()
         .map(|(d, was_reused)| {
             if was_reused && let Ok(d) = &d {
@@ -224,7 +283,7 @@ fn assemble_inner(
                 skipped_drafts.insert(d.rel_path.clone());
             }
             Ok(d) => docs.push(d),
-            Err(e) => errors.push(e),
+            Err(e) => errors.extend(e),
         }
     }
     if !docs.iter().any(|d| d.rel_path == "_index.md") {
@@ -233,20 +292,13 @@ fn assemble_inner(
             display_path: "content/_index.md".into(),
             text: Arc::from(""),
         };
-        docs.push(parse_document(empty).expect("an empty home section parses"));
+        docs.push(prepare_document(empty, &config, &[]).expect("an empty home section parses"));
     }
     docs.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    // Kind-specific keys of reused documents were checked when they were parsed.
 
-    for d in &docs {
-        errors.extend(check_kind_keys(d, &config));
-    }
-
-    // Paths, and two documents claiming one output.
+    // Two documents claiming one output.
     let mut by_path: HashMap<String, DocId> = HashMap::new();
-    for (id, d) in docs.iter_mut().enumerate() {
-        d.path = site_path(&d.rel_path, d.kind, d.meta.slug.as_deref());
-        let _ = id;
-    }
     for (id, d) in docs.iter().enumerate() {
         if let Some(&other) = by_path.get(&d.path) {
             errors.push(
@@ -300,16 +352,12 @@ fn assemble_inner(
     }
 
     // Render Markdown in parallel, resolving internal links.
-    let md_opts = MarkdownOptions {
-        smart_punctuation: config.markdown.smart_punctuation,
-        words_per_minute: config.markdown.words_per_minute,
-    };
-    let paths: HashMap<&str, &str> = docs
-        .iter()
-        .map(|d| (d.rel_path.as_str(), d.path.as_str()))
-        .collect();
-    let resolve = |target: &str| -> Result<String, String> {
-        resolve_link(target, &paths, &skipped_drafts, &url_mode)
+    let md_opts = MarkdownOptions::from(&config.markdown);
+    let links = Links {
+        docs: &docs,
+        by_rel_path: &by_rel_path,
+        drafts: &skipped_drafts,
+        url_mode: &url_mode,
     };
     // Documents of the previous build that are gone or moved: Markdown that
     // mentions them is rendered again.
@@ -317,68 +365,37 @@ fn assemble_inner(
         .map(|p| {
             p.docs
                 .iter()
-                .filter(|o| paths.get(o.rel_path.as_str()) != Some(&o.path.as_str()))
+                .filter(|o| links.doc(&o.rel_path).map(|d| d.path.as_str()) != Ok(o.path.as_str()))
                 .map(|o| o.rel_path.as_str())
                 .collect()
         })
         .unwrap_or_default();
-    let rendered: Vec<(Rendered, Vec<Diagnostic>)> = docs
+    let rendered: Vec<Option<(Rendered, Vec<Diagnostic>)>> = docs
         .par_iter()
         .map(|d| {
             if reused.contains(&d.rel_path) && !moved.iter().any(|m| d.source.contains(m)) {
-                return (d.rendered.clone(), Vec::new());
+                return None;
             }
-            let body = &d.source[d.body_offset..];
-            let (r, link_errors) = markdown::render(body, d.body_offset, d.meta.title.is_none(), &md_opts, &resolve);
-            let diags = link_errors
-                .into_iter()
-                .map(|(span, msg)| {
-                    Diagnostic::at(d.display_path.clone(), d.source.clone(), span, msg)
-                        .with_help("internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id), relative to content/")
-                })
-                .collect();
-            (r, diags)
+            Some(render_document(d, &links, &md_opts))
         })
         .collect();
-    for (d, (r, diags)) in docs.iter_mut().zip(rendered) {
-        d.rendered = r;
-        errors.extend(diags);
-        d.title = d
-            .meta
-            .title
-            .clone()
-            .or_else(|| d.rendered.first_h1.clone())
-            .unwrap_or_else(|| default_title(&d.rel_path));
+    for (d, r) in docs.iter_mut().zip(rendered) {
+        if let Some((r, diags)) = r {
+            d.rendered = r;
+            errors.extend(diags);
+        }
+        d.title = document_title(d);
     }
 
     // Anchors of `@/page.md#anchor` links must exist on the target.
+    let links = Links {
+        docs: &docs,
+        by_rel_path: &by_rel_path,
+        drafts: &skipped_drafts,
+        url_mode: &url_mode,
+    };
     for d in &docs {
-        for link in &d.rendered.anchor_links {
-            if let Some(&t) = by_rel_path.get(link.target.as_str())
-                && !docs[t].rendered.heading_ids.contains(&link.anchor)
-            {
-                let mut e = Diagnostic::at(
-                    d.display_path.clone(),
-                    d.source.clone(),
-                    link.span.clone(),
-                    format!(
-                        "link to missing anchor `#{}` on {}",
-                        link.anchor,
-                        docs[t].display_path.display()
-                    ),
-                );
-                let ids: Vec<&str> = docs[t]
-                    .rendered
-                    .heading_ids
-                    .iter()
-                    .map(String::as_str)
-                    .collect();
-                if let Some(best) = closest(&link.anchor, ids) {
-                    e = e.with_help(format!("did you mean `#{best}`?"));
-                }
-                errors.push(e);
-            }
-        }
+        errors.extend(links.anchor_errors(d));
     }
 
     // Order each section's pages; link neighbours.
@@ -417,15 +434,23 @@ fn assemble_inner(
     }
 }
 
-/// Parses one file's front matter into a document (Markdown is rendered later).
-pub fn parse_document(file: SourceFile) -> Result<Document, Diagnostic> {
-    let (meta, front_matter, body_offset) = frontmatter::parse(&file.display_path, &file.text)?;
+/// Parses one file's front matter into a document with its site path, and
+/// runs the checks that need only the file and the config. Markdown is
+/// rendered later ([`render_document`]), once every path is known.
+fn prepare_document(
+    file: SourceFile,
+    config: &Config,
+    claimed: &[&str],
+) -> Result<Document, Vec<Diagnostic>> {
+    let (meta, front_matter, body_offset) =
+        frontmatter::parse(&file.display_path, &file.text, claimed)?;
     let kind = if file.rel_path == "_index.md" || file.rel_path.ends_with("/_index.md") {
         DocKind::Section
     } else {
         DocKind::Page
     };
-    Ok(Document {
+    let path = site_path(&file.rel_path, kind, meta.slug.as_deref());
+    let d = Document {
         kind,
         rel_path: file.rel_path,
         display_path: file.display_path,
@@ -433,7 +458,7 @@ pub fn parse_document(file: SourceFile) -> Result<Document, Diagnostic> {
         meta,
         front_matter,
         body_offset,
-        path: String::new(),
+        path,
         title: String::new(),
         parent: None,
         pages: Vec::new(),
@@ -442,7 +467,47 @@ pub fn parse_document(file: SourceFile) -> Result<Document, Diagnostic> {
         next: None,
         assets: Vec::new(),
         rendered: Rendered::default(),
-    })
+    };
+    let errors = check_kind_keys(&d, config);
+    if errors.is_empty() {
+        Ok(d)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Renders a document's Markdown body, resolving its `@/` links through
+/// `links`; returns the rendering and the broken-link errors.
+fn render_document(
+    d: &Document,
+    links: &Links,
+    md_opts: &MarkdownOptions,
+) -> (Rendered, Vec<Diagnostic>) {
+    let body = &d.source[d.body_offset..];
+    let resolve = |target: &str| links.url(target);
+    let (r, link_errors) = markdown::render(
+        body,
+        d.body_offset,
+        d.meta.title.is_none(),
+        md_opts,
+        &resolve,
+    );
+    let diags = link_errors
+        .into_iter()
+        .map(|(span, msg)| {
+            Diagnostic::at(d.display_path.clone(), d.source.clone(), span, msg).with_help(LINK_HELP)
+        })
+        .collect();
+    (r, diags)
+}
+
+/// Title from front matter, else the first `# ` heading, else the file name.
+fn document_title(d: &Document) -> String {
+    d.meta
+        .title
+        .clone()
+        .or_else(|| d.rendered.first_h1.clone())
+        .unwrap_or_else(|| default_title(&d.rel_path))
 }
 
 fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
@@ -508,28 +573,6 @@ fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
     errors
 }
 
-fn resolve_link(
-    target: &str,
-    paths: &HashMap<&str, &str>,
-    drafts: &HashSet<String>,
-    url_mode: &UrlMode,
-) -> Result<String, String> {
-    let key = target.trim_start_matches('/');
-    match paths.get(key) {
-        Some(path) => Ok(url_mode.permalink(path)),
-        None if drafts.contains(key) => Err(format!(
-            "link to `@/{key}`, which is a draft (build with --drafts to include it)"
-        )),
-        None => {
-            let mut msg = format!("link to missing page `@/{key}`");
-            if let Some(best) = closest(key, paths.keys().copied()) {
-                msg.push_str(&format!(" (did you mean `@/{best}`?)"));
-            }
-            Err(msg)
-        }
-    }
-}
-
 /// Site path of a content file.
 fn site_path(rel_path: &str, kind: DocKind, slug: Option<&str>) -> String {
     let stem = rel_path.trim_end_matches(".md");
@@ -558,20 +601,6 @@ fn site_path(rel_path: &str, kind: DocKind, slug: Option<&str>) -> String {
     } else {
         format!("/{}/", parts.join("/"))
     }
-}
-
-/// Makes a path segment URL-safe while keeping it readable.
-fn url_segment(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "-_.~".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect::<String>()
-        .to_lowercase()
 }
 
 fn parent_section(rel_path: &str, kind: DocKind, by_rel_path: &HashMap<String, DocId>) -> DocId {
@@ -609,14 +638,7 @@ fn default_title(rel_path: &str) -> String {
 
 fn sort_docs(ids: &mut [DocId], docs: &[Document], by: SortBy) {
     match by {
-        SortBy::Weight => ids.sort_by(|&a, &b| {
-            let (a, b) = (&docs[a], &docs[b]);
-            (a.meta.weight.is_none(), a.meta.weight, &a.title).cmp(&(
-                b.meta.weight.is_none(),
-                b.meta.weight,
-                &b.title,
-            ))
-        }),
+        SortBy::Weight => ids.sort_by(|&a, &b| docs[a].weight_key().cmp(&docs[b].weight_key())),
         SortBy::Date => ids.sort_by(|&a, &b| {
             let (a, b) = (&docs[a], &docs[b]);
             b.meta
@@ -687,80 +709,25 @@ fn build_taxonomies(
 }
 
 /// Re-parses one existing document for an incremental rebuild (`guidepost
-/// serve`): front matter, Markdown with internal links resolved against
-/// `site`, title, and the same per-document checks [`assemble`] runs. The
-/// document keeps its place in the tree (path, parent, listings, neighbours,
-/// assets); the caller decides whether the edit changed anything that would
-/// move it (see `serve::incremental`).
-pub fn reparse_document(
+/// serve`) through the same steps [`assemble`] takes for every file: front
+/// matter and its checks, Markdown with links resolved against `site`,
+/// title, anchors. The document keeps its place in the tree (parent,
+/// listings, neighbours, assets); the caller decides whether the edit
+/// changed anything that would move it (see `serve::incremental`).
+pub(crate) fn reparse_document(
     site: &Site,
     id: DocId,
     file: SourceFile,
+    claimed: &[&str],
 ) -> Result<Document, Vec<Diagnostic>> {
-    let old = &site.docs[id];
-    let mut d = parse_document(file).map_err(|e| vec![e])?;
-    let mut errors = check_kind_keys(&d, &site.config);
-    d.path = site_path(&d.rel_path, d.kind, d.meta.slug.as_deref());
-    d.parent = old.parent;
-    d.pages = old.pages.clone();
-    d.subsections = old.subsections.clone();
-    d.previous = old.previous;
-    d.next = old.next;
-    d.assets = old.assets.clone();
-    let md_opts = MarkdownOptions {
-        smart_punctuation: site.config.markdown.smart_punctuation,
-        words_per_minute: site.config.markdown.words_per_minute,
-    };
-    let paths: HashMap<&str, &str> = site
-        .docs
-        .iter()
-        .map(|d| (d.rel_path.as_str(), d.path.as_str()))
-        .collect();
-    let resolve = |target: &str| -> Result<String, String> {
-        resolve_link(target, &paths, &site.skipped_drafts, &site.url_mode)
-    };
-    let body = &d.source[d.body_offset..];
-    let (r, link_errors) = markdown::render(
-        body,
-        d.body_offset,
-        d.meta.title.is_none(),
-        &md_opts,
-        &resolve,
-    );
-    errors.extend(link_errors.into_iter().map(|(span, msg)| {
-        Diagnostic::at(d.display_path.clone(), d.source.clone(), span, msg)
-            .with_help("internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id), relative to content/")
-    }));
+    let mut d = prepare_document(file, &site.config, claimed)?;
+    d.take_place_of(&site.docs[id]);
+    let links = site.links();
+    let (r, mut errors) =
+        render_document(&d, &links, &MarkdownOptions::from(&site.config.markdown));
     d.rendered = r;
-    d.title = d
-        .meta
-        .title
-        .clone()
-        .or_else(|| d.rendered.first_h1.clone())
-        .unwrap_or_else(|| default_title(&d.rel_path));
-    for link in &d.rendered.anchor_links {
-        let target = if link.target == d.rel_path {
-            Some(&d)
-        } else {
-            site.by_rel_path
-                .get(link.target.as_str())
-                .map(|&t| &site.docs[t])
-        };
-        if let Some(t) = target
-            && !t.rendered.heading_ids.contains(&link.anchor)
-        {
-            errors.push(Diagnostic::at(
-                d.display_path.clone(),
-                d.source.clone(),
-                link.span.clone(),
-                format!(
-                    "link to missing anchor `#{}` on {}",
-                    link.anchor,
-                    t.display_path.display()
-                ),
-            ));
-        }
-    }
+    d.title = document_title(&d);
+    errors.extend(links.anchor_errors(&d));
     if errors.is_empty() {
         Ok(d)
     } else {

@@ -1,13 +1,23 @@
 //! Decision trees from front matter: schema, validation ([`validate`]),
 //! routes and their static pages, the SVG diagram ([`diagram`]), `tree.json`
 //! and the link card.
+//!
+//! As a feature it claims `[decision]`, validates every tree before
+//! rendering starts, and contributes one job per route (question and result
+//! pages, rendered through the ordinary render path) plus `tree.json`.
 
 use serde::Deserialize;
+
+/// What the feature reads of a file's front matter.
+#[derive(Debug, Default, Deserialize)]
+struct Table {
+    decision: Option<DecisionSpec>,
+}
 
 /// `[decision]` in front matter.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionSpec {
+pub(crate) struct DecisionSpec {
     pub start: Option<String>,
     #[serde(default)]
     pub questions: Vec<QuestionSpec>,
@@ -20,7 +30,7 @@ pub struct DecisionSpec {
 /// One question.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct QuestionSpec {
+pub(crate) struct QuestionSpec {
     pub id: String,
     pub text: String,
     pub help: Option<String>,
@@ -31,7 +41,7 @@ pub struct QuestionSpec {
 /// One answer to a question.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AnswerSpec {
+pub(crate) struct AnswerSpec {
     pub label: String,
     pub next: String,
 }
@@ -39,7 +49,7 @@ pub struct AnswerSpec {
 /// One outcome.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct OutcomeSpec {
+pub(crate) struct OutcomeSpec {
     pub id: String,
     pub title: String,
     pub body: Option<String>,
@@ -50,25 +60,101 @@ pub struct OutcomeSpec {
 /// A regression case: these answers lead to this outcome.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExampleSpec {
+pub(crate) struct ExampleSpec {
     pub answers: Vec<String>,
     pub outcome: String,
 }
 
-pub mod diagram;
-pub mod validate;
+pub(crate) mod diagram;
+pub(crate) mod validate;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use tera::{Context, Map, Value};
+use tera::{Kwargs, Map, Value};
 
+use super::{Call, Feature, Prepared};
 use crate::diagnostics::Diagnostic;
-use crate::markdown::escape_attr as esc;
 use crate::model::{DocId, Document, Site};
-use crate::render::OutputBody;
-use crate::urls::output_file;
+use crate::plan::{Job, JobKind, Lookup};
+use crate::text::escape_attr as esc;
+
+/// The decision-tree feature.
+pub(crate) struct Decision;
+
+impl Feature for Decision {
+    fn tables(&self) -> &'static [&'static str] {
+        &["decision"]
+    }
+
+    fn functions(&self) -> &'static [&'static str] {
+        &["decision_card"]
+    }
+
+    fn table_shapes_outputs(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, site: &Site) -> Result<Box<dyn Prepared>, Vec<Diagnostic>> {
+        prepare(site).map(|t| Box::new(t) as Box<dyn Prepared>)
+    }
+}
+
+impl Prepared for Trees {
+    fn extend_doc(&self, _site: &Site, id: DocId, doc: &mut Map) {
+        if let Some(tree) = self.values.get(&id) {
+            doc.insert("decision".into(), tree.clone());
+        }
+    }
+
+    fn default_template(
+        &self,
+        site: &Site,
+        id: DocId,
+        has_template: &dyn Fn(&str) -> bool,
+    ) -> Option<&'static str> {
+        (self.trees.contains_key(&id)
+            && site.docs[id].meta.template.is_none()
+            && has_template("decision.html"))
+        .then_some("decision.html")
+    }
+
+    fn jobs(&self, site: &Site, id: DocId, page: &Value) -> Vec<Job> {
+        let (Some(tree), Some(tree_value)) = (self.trees.get(&id), self.values.get(&id)) else {
+            return Vec::new();
+        };
+        let doc = &site.docs[id];
+        let mut jobs: Vec<Job> = tree
+            .states
+            .iter()
+            .map(|state| state_job(site, doc, tree, tree_value, page, state))
+            .collect();
+        jobs.push(Job {
+            path: format!("{}tree.json", doc.path),
+            kind: JobKind::Raw(Arc::new(tree_json(site, doc, tree).into_bytes())),
+            vars: Vec::new(),
+            source: doc.display_path.display().to_string(),
+        });
+        jobs
+    }
+
+    /// Trees show other pages' titles and paths (outcome links), so every
+    /// tree page is redone whenever any document changes.
+    fn dependants(&self, _site: &Site, _changed: DocId) -> Vec<DocId> {
+        let mut ids: Vec<DocId> = self.trees.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    fn call(&self, _name: &str, call: &Call, kwargs: &Kwargs) -> tera::TeraResult<Value> {
+        let path: String = kwargs.must_get("path")?;
+        (call.note)(Lookup::Card(path.trim_start_matches("@/").to_string()));
+        self.card_html(call.site, &path)
+            .map(|h| Value::safe_string(&h))
+            .map_err(tera::Error::message)
+    }
+}
 
 /// A question or an outcome, by index into the spec's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -199,34 +285,28 @@ impl Tree {
 
 /// Validated trees of the site, ready to render.
 #[derive(Debug, Default)]
-pub struct Prepared {
+pub(crate) struct Trees {
     values: HashMap<DocId, Value>,
     trees: HashMap<DocId, Tree>,
 }
 
-impl Prepared {
-    /// Template object of the tree on document `id`, if it has one.
-    pub fn value(&self, id: DocId) -> Option<Value> {
-        self.values.get(&id).cloned()
-    }
-
-    /// The validated tree on document `id`, if it has one.
-    pub fn tree(&self, id: DocId) -> Option<&Tree> {
-        self.trees.get(&id)
-    }
-}
-
 /// Validates every tree of the site; reports every problem of every tree.
-pub fn prepare(site: &Site) -> Result<Prepared, Vec<Diagnostic>> {
+pub(crate) fn prepare(site: &Site) -> Result<Trees, Vec<Diagnostic>> {
     let checked: Vec<(DocId, Result<Tree, Vec<Diagnostic>>)> = site
         .docs
         .par_iter()
         .enumerate()
-        .filter_map(|(id, d)| d.meta.decision.as_ref().map(|spec| (id, d, spec)))
-        .map(|(id, d, spec)| (id, validate::check(site, d, spec)))
+        .filter(|(_, d)| d.has_table("decision"))
+        .filter_map(|(id, d)| match d.read_table::<Table>() {
+            Ok(Table {
+                decision: Some(spec),
+            }) => Some((id, validate::check(site, d, &spec))),
+            Ok(_) => None,
+            Err(e) => Some((id, Err(vec![e]))),
+        })
         .collect();
     let mut errors = Vec::new();
-    let mut prepared = Prepared::default();
+    let mut prepared = Trees::default();
     for (id, result) in checked {
         match result {
             Ok(mut tree) => {
@@ -479,65 +559,32 @@ fn opt_html(h: &Option<String>) -> Value {
     h.as_deref().map_or_else(Value::none, Value::safe_string)
 }
 
-/// Extra output files of a document's tree: a page per route (question and
-/// result pages) and `tree.json`.
-pub fn outputs(
+/// The job rendering one page of the guide: a question or a result reached
+/// by one route, with "your answers so far", back and change links.
+fn state_job(
     site: &Site,
-    tera: &tera::Tera,
-    id: DocId,
-    doc: &Document,
-    prepared: &Prepared,
-    value: &Value,
-) -> Result<Vec<(String, OutputBody)>, Vec<Diagnostic>> {
-    let (Some(tree), Some(tree_value)) = (prepared.tree(id), prepared.values.get(&id)) else {
-        return Ok(Vec::new());
-    };
-    let results: Vec<Result<(String, OutputBody), Diagnostic>> = tree
-        .states
-        .par_iter()
-        .map(|state| render_state(site, tera, doc, tree, tree_value, value, state))
-        .collect();
-    let mut files = Vec::with_capacity(results.len() + 1);
-    let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok(f) => files.push(f),
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    files.push((
-        output_file(&format!("{}tree.json", doc.path)),
-        OutputBody::Generated(Arc::new(tree_json(site, doc, tree).into_bytes())),
-    ));
-    Ok(files)
-}
-
-fn render_state(
-    site: &Site,
-    tera: &tera::Tera,
     doc: &Document,
     tree: &Tree,
     tree_value: &Value,
     page: &Value,
     state: &State,
-) -> Result<(String, OutputBody), Diagnostic> {
-    let mut ctx = Context::new();
-    ctx.insert("current_path", &state.path);
-    ctx.insert("current_url", &site.permalink(&state.path));
-    ctx.insert_value("page", page.clone());
-    ctx.insert_value("tree", tree_value.clone());
+) -> Job {
     let answers = route_values(site, tree, &state.route);
-    ctx.insert_value("route", answers.clone());
-    ctx.insert_value("answers", answers);
-    ctx.insert("start_url", &site.permalink(&tree.states[0].path));
     let back = match state.route.split_last() {
         Some((_, before)) => tree.state_of(before).path.clone(),
         None => doc.path.clone(),
     };
-    ctx.insert("back_url", &site.permalink(&back));
+    let mut vars: Vec<(&'static str, Value)> = vec![
+        ("page", page.clone()),
+        ("tree", tree_value.clone()),
+        ("route", answers.clone()),
+        ("answers", answers),
+        (
+            "start_url",
+            Value::from(site.permalink(&tree.states[0].path)),
+        ),
+        ("back_url", Value::from(site.permalink(&back))),
+    ];
     let template = match state.node {
         Node::Question(qi) => {
             let q = &tree.spec.questions[qi];
@@ -564,7 +611,7 @@ fn render_state(
                 })
                 .collect();
             m.insert("answers".into(), Value::from(answers));
-            ctx.insert_value("question", Value::from(m));
+            vars.push(("question", Value::from(m)));
             "decision_question.html"
         }
         Node::Outcome(oi) => {
@@ -587,62 +634,49 @@ fn render_state(
                         .collect::<Vec<_>>(),
                 ),
             );
-            ctx.insert_value("outcome", Value::from(m));
+            vars.push(("outcome", Value::from(m)));
             "decision_outcome.html"
         }
     };
-    let source = format!(
-        "{} (decision page {})",
-        doc.display_path.display(),
-        state.path
-    );
-    if !tera.contains_template(template) {
-        return Err(Diagnostic::general(format!(
-            "template `{template}` not found (while rendering {source})"
-        ))
-        .with_help("add it to the site's templates/ folder or the theme"));
-    }
-    let html = tera.render(template, &ctx).map_err(|e| {
-        let mut message = e.to_string();
-        let mut cause = std::error::Error::source(&e);
-        while let Some(c) = cause {
-            message.push_str(&format!(": {c}"));
-            cause = c.source();
-        }
-        Diagnostic::general(format!(
-            "template error: {message} (while rendering {source})"
-        ))
-        .with_help("see docs/templates.md for the variables decision templates can use")
-    })?;
-    Ok((
-        output_file(&state.path),
-        OutputBody::Generated(Arc::new(
-            crate::render::finish_html(site, html, &state.path).into_bytes(),
-        )),
-    ))
+    Job::template(
+        state.path.clone(),
+        template,
+        vars,
+        format!(
+            "{} (decision page {})",
+            doc.display_path.display(),
+            state.path
+        ),
+    )
 }
 
-/// HTML of a link card to the tree on the page at `path`.
-pub fn card_html(site: &Site, path: &str) -> Result<String, String> {
-    let doc = site
-        .get(path)
-        .ok_or_else(|| format!("decision_card: no page `{path}`"))?;
-    let Some(spec) = doc.meta.decision.as_ref() else {
-        return Err(format!("decision_card: `{path}` has no [decision] tree"));
-    };
-    let questions = spec.questions.len();
-    Ok(format!(
-        "<a class=\"decision-card\" href=\"{}\"><span class=\"decision-card__title\">{}</span><span class=\"decision-card__text\">{}</span><span class=\"decision-card__meta\">{} question{}, {} possible result{}</span></a>",
-        esc(&site.permalink(&doc.path)),
-        esc(&doc.title),
-        esc(doc
-            .meta
-            .description
-            .as_deref()
-            .unwrap_or("Answer a few questions to find out.")),
-        questions,
-        if questions == 1 { "" } else { "s" },
-        spec.outcomes.len(),
-        if spec.outcomes.len() == 1 { "" } else { "s" },
-    ))
+impl Trees {
+    /// HTML of a link card to the tree on the page at `path`.
+    fn card_html(&self, site: &Site, path: &str) -> Result<String, String> {
+        let key = path.trim_start_matches("@/").trim_start_matches('/');
+        let id = *site
+            .by_rel_path
+            .get(key)
+            .ok_or_else(|| format!("decision_card: no page `{path}`"))?;
+        let doc = &site.docs[id];
+        let Some(tree) = self.trees.get(&id) else {
+            return Err(format!("decision_card: `{path}` has no [decision] tree"));
+        };
+        let spec = &tree.spec;
+        let questions = spec.questions.len();
+        Ok(format!(
+            "<a class=\"decision-card\" href=\"{}\"><span class=\"decision-card__title\">{}</span><span class=\"decision-card__text\">{}</span><span class=\"decision-card__meta\">{} question{}, {} possible result{}</span></a>",
+            esc(&site.permalink(&doc.path)),
+            esc(&doc.title),
+            esc(doc
+                .meta
+                .description
+                .as_deref()
+                .unwrap_or("Answer a few questions to find out.")),
+            questions,
+            if questions == 1 { "" } else { "s" },
+            spec.outcomes.len(),
+            if spec.outcomes.len() == 1 { "" } else { "s" },
+        ))
+    }
 }

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use include_dir::{Dir, include_dir};
 use walkdir::WalkDir;
 
+use super::content::{is_editor_temp_file, slash_path};
 use crate::diagnostics::Diagnostic;
-use crate::load::{is_editor_temp_file, slash_path};
 
 /// The default theme, as shipped in `themes/default/`.
 pub static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");

@@ -1,0 +1,253 @@
+//! Command-line layer: parses arguments and runs one command. The only
+//! public item of the crate besides what benchmarks use.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::output::Staging;
+use crate::pipeline::{self, BuildOptions, load_config, output_dir};
+
+#[derive(Parser)]
+#[command(
+    name = "guidepost",
+    version,
+    about = "Build knowledge sites that explain options and help readers decide."
+)]
+struct Cli {
+    /// Show what is being done (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder.
+    Build {
+        /// Site root (the folder with guidepost.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output folder (default: output_dir from guidepost.toml, "output").
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Override base_url ("" for relative links).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Validate and render everything in memory; write nothing.
+    Check {
+        /// Site root (the folder with guidepost.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Preview the site: build into memory, serve it on this computer, and
+    /// rebuild and reload open pages on every change.
+    Serve {
+        /// Site root (the folder with guidepost.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (the next free one when taken; 0 for any).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; anything but 127.0.0.1/::1 exposes the preview to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+        /// Poll for changes instead of relying on file events (network shares).
+        #[arg(long)]
+        poll: bool,
+        /// Milliseconds to wait for a burst of file events to settle
+        /// (default: `[serve] debounce_ms` in guidepost.toml, 20).
+        #[arg(long)]
+        debounce: Option<u64>,
+        /// Send `Content-Security-Policy: default-src 'self'` with every response.
+        #[arg(long, hide = true)]
+        csp: bool,
+    },
+    /// Create a new site that builds at once with the built-in theme.
+    Init {
+        /// Folder to create (must not exist or be empty).
+        dir: PathBuf,
+    },
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    // Long messages stay on one line so they can be searched and copied.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
+    match cli.command {
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+        } => {
+            let options = BuildOptions {
+                root: root.clone(),
+                base_url,
+                include_drafts: drafts,
+                url_mode: None,
+            };
+            // Pages are written into a staging folder beside the output as they
+            // render; it replaces the output only when the whole build succeeded.
+            let staging = match load_config(&options).and_then(|config| {
+                let out = output_dir(&root, &config, output.as_deref());
+                Staging::create(&out, &root)
+                    .map(|s| (s, out))
+                    .map_err(Into::into)
+            }) {
+                Ok(s) => s,
+                Err(e) => return report(e, &root),
+            };
+            let (staging, out) = staging;
+            let progress = Progress::start();
+            let sink = |rel: &str, bytes: &[u8]| staging.write(rel, bytes);
+            let built = pipeline::build(&options, Some(&sink));
+            progress.finish();
+            let built = match built {
+                Ok(b) => b,
+                Err(e) => return report(e, &root),
+            };
+            match staging.finish(&built.output) {
+                Ok(_) => {
+                    eprintln!("Built {} into {}", built.stats.summary(), out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(e.into(), &root),
+            }
+        }
+        Command::Check { root, drafts } => {
+            let options = BuildOptions {
+                root: root.clone(),
+                include_drafts: drafts,
+                ..Default::default()
+            };
+            match pipeline::build(&options, None) {
+                Ok(b) => {
+                    eprintln!("Checked {}: no problems found", b.stats.summary());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(e, &root),
+            }
+        }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+            poll,
+            debounce,
+            csp,
+        } => {
+            // The flag wins; else the config's value (a broken config is reported by serve itself).
+            let debounce = debounce.unwrap_or_else(|| {
+                crate::config::Config::load(&root)
+                    .map_or(crate::config::ServeConfig::default().debounce_ms, |c| {
+                        c.serve.debounce_ms
+                    })
+            });
+            crate::serve::run(crate::serve::ServeOptions {
+                root,
+                port,
+                bind,
+                open,
+                drafts,
+                poll,
+                debounce: Duration::from_millis(debounce),
+                csp,
+            })
+        }
+        Command::Init { dir } => match crate::init::init_site(&dir) {
+            Ok(()) => {
+                eprintln!(
+                    "Created a new site in {}. Next: cd {} && guidepost build",
+                    dir.display(),
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(e.into(), Path::new(".")),
+        },
+    }
+}
+
+/// Prints every diagnostic with its snippet and returns the failure exit code.
+fn report(diagnostics: Diagnostics, root: &Path) -> ExitCode {
+    let count = diagnostics.0.len();
+    for d in diagnostics.0 {
+        let d: Diagnostic = d.relative_to(root);
+        eprintln!("{:?}", miette::Report::new(d));
+    }
+    eprintln!(
+        "error: build failed with {count} error{}",
+        if count == 1 { "" } else { "s" }
+    );
+    ExitCode::from(1)
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "guidepost=info",
+        _ => "guidepost=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+}
+
+/// A spinner shown on a terminal when a build takes longer than a second.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn start() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        bar.set_message("building");
+        let b = bar.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            if !b.is_finished() {
+                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                b.enable_steady_tick(Duration::from_millis(100));
+            }
+        });
+        Progress(Some(bar))
+    }
+
+    fn finish(self) {
+        if let Some(b) = self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Features: what turns structured front matter into pages and template
+//! functions (comparison tables, decision trees; later search, embedding,
+//! shortcodes). Each is one folder here and one line in [`registry`].
+//!
+//! A feature never renders a template and never writes a file. It:
+//! - claims top-level front matter tables ([`Feature::tables`]), which the
+//!   front matter layer records and hands back as plain data;
+//! - validates them against the whole model before rendering starts
+//!   ([`Feature::prepare`]), with errors at file:line:col;
+//! - adds to documents' template objects and contributes jobs (extra pages,
+//!   raw files) and template functions ([`Prepared`]), which `render` runs
+//!   through the same path, error reporting and incremental bookkeeping as
+//!   every page.
+
+pub(crate) mod comparison;
+pub(crate) mod decision;
+
+use tera::{Kwargs, Map, Value};
+
+use crate::diagnostics::Diagnostic;
+use crate::model::{DocId, Site};
+use crate::plan::{Job, Lookup};
+
+/// Every feature, in the order they run. Adding one is one line here.
+pub(crate) fn registry() -> &'static [&'static dyn Feature] {
+    &[&comparison::Comparison, &decision::Decision]
+}
+
+/// The front matter tables all features claim.
+pub(crate) fn claimed_tables() -> Vec<&'static str> {
+    registry()
+        .iter()
+        .flat_map(|f| f.tables())
+        .copied()
+        .collect()
+}
+
+/// Tables whose edits can add, remove or move outputs (the dev server's
+/// fast path does not take documents that have one).
+pub(crate) fn shaping_tables() -> Vec<&'static str> {
+    registry()
+        .iter()
+        .filter(|f| f.table_shapes_outputs())
+        .flat_map(|f| f.tables())
+        .copied()
+        .collect()
+}
+
+/// A feature, implemented once per folder under `features/`.
+pub(crate) trait Feature: Sync {
+    /// Top-level front matter tables it reads (`["decision"]`).
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Template functions it adds; calls reach [`Prepared::call`].
+    fn functions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Whether an edit of its table can add or remove outputs.
+    fn table_shapes_outputs(&self) -> bool {
+        false
+    }
+
+    /// Reads and validates its tables against the whole model, before any
+    /// rendering; reports every problem at file:line:col.
+    fn prepare(&self, site: &Site) -> Result<Box<dyn Prepared>, Vec<Diagnostic>>;
+}
+
+/// A feature's validated state for one model.
+pub(crate) trait Prepared: Send + Sync {
+    /// Adds keys to (or rewrites keys of) document `id`'s template object.
+    fn extend_doc(&self, _site: &Site, _id: DocId, _doc: &mut Map) {}
+
+    /// The template document `id` renders with when its front matter names
+    /// none (`has_template` tells which templates exist).
+    fn default_template(
+        &self,
+        _site: &Site,
+        _id: DocId,
+        _has_template: &dyn Fn(&str) -> bool,
+    ) -> Option<&'static str> {
+        None
+    }
+
+    /// Extra outputs of document `id` (`page` is its template object).
+    fn jobs(&self, _site: &Site, _id: DocId, _page: &Value) -> Vec<Job> {
+        Vec::new()
+    }
+
+    /// Documents whose outputs show something of `changed` through this
+    /// feature (the dev server re-renders them with it).
+    fn dependants(&self, _site: &Site, _changed: DocId) -> Vec<DocId> {
+        Vec::new()
+    }
+
+    /// Runs template function `name` (one of [`Feature::functions`]).
+    fn call(&self, name: &str, _call: &Call, _kwargs: &Kwargs) -> tera::TeraResult<Value> {
+        Err(tera::Error::message(format!(
+            "template function `{name}` is not available"
+        )))
+    }
+}
+
+/// What a template function sees of the site being rendered.
+pub(crate) struct Call<'a> {
+    pub site: &'a Site,
+    /// Records what the output being rendered depends on.
+    pub note: &'a dyn Fn(Lookup),
+}
+
+/// Every feature's prepared state for `site`, in registry order; reports
+/// every feature's errors together.
+pub(crate) fn prepare_all(site: &Site) -> Result<Vec<Box<dyn Prepared>>, Vec<Diagnostic>> {
+    let mut prepared = Vec::new();
+    let mut errors = Vec::new();
+    for f in registry() {
+        match f.prepare(site) {
+            Ok(p) => prepared.push(p),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(prepared)
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,253 @@
+//! The one chain every command runs: load → model → features → render →
+//! (output). `build` hands it a sink that writes pages into the staging
+//! folder as they render, `check` stops after rendering in memory, and the
+//! dev server runs it in full, with a model it kept, or with the previous
+//! build to reuse ([`Model`]), and patches single documents through
+//! [`patch_documents`], which shares every step of the chain with it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::diagnostics::{self, Diagnostic, Diagnostics};
+use crate::features;
+use crate::model::{self, DocId, Document, ModelOptions, Site};
+use crate::plan::{OutputBody, PageSink, SiteOutput};
+use crate::render::{self, Previous, RenderCache};
+use crate::source::content;
+use crate::source::theme::Theme;
+use crate::templates;
+use crate::urls::UrlMode;
+
+/// What to build and how.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BuildOptions {
+    /// Site root (the folder with `guidepost.toml`).
+    pub root: PathBuf,
+    /// Overrides `base_url` from the config.
+    pub base_url: Option<String>,
+    /// Include pages marked `draft = true`.
+    pub include_drafts: bool,
+    /// Forces a URL mode (the dev server serves root-relative links).
+    pub url_mode: Option<UrlMode>,
+}
+
+/// Numbers for the summary line.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BuildStats {
+    pub pages: usize,
+    pub sections: usize,
+    pub files: usize,
+    pub elapsed: Duration,
+}
+
+impl BuildStats {
+    /// `12 pages, 3 sections, 40 files in 85 ms`.
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "{} pages, {} sections, {} files in {} ms",
+            self.pages,
+            self.sections,
+            self.files,
+            self.elapsed.as_millis()
+        )
+    }
+}
+
+/// What a build keeps for the next incremental one: the theme and the render
+/// cache (which holds the model, templates and feature states).
+pub(crate) struct State {
+    pub theme: Theme,
+    pub cache: RenderCache,
+}
+
+impl State {
+    /// The model of the last good build.
+    pub(crate) fn site(&self) -> &Arc<Site> {
+        &self.cache.site
+    }
+}
+
+/// A site built in memory.
+pub(crate) struct Built {
+    pub output: SiteOutput,
+    pub state: State,
+    pub stats: BuildStats,
+}
+
+/// Where the model comes from.
+pub(crate) enum Model<'a> {
+    /// Read and parse every content file.
+    Fresh,
+    /// Read every content file, reusing what `previous` parsed and rendered
+    /// from files whose text is unchanged (added, deleted, renamed files).
+    Reusing(&'a Site),
+    /// This model as it is (templates or static files changed).
+    Kept(Arc<Site>),
+}
+
+/// Loads the config, applying command-line overrides.
+pub(crate) fn load_config(options: &BuildOptions) -> Result<Config, Diagnostics> {
+    let mut config = Config::load(&options.root)?;
+    if let Some(base) = &options.base_url {
+        config.base_url = base.trim_end_matches('/').to_string();
+    }
+    Ok(config)
+}
+
+/// The URL mode a config asks for.
+pub(crate) fn url_mode_for(config: &Config) -> UrlMode {
+    if config.is_relative() {
+        UrlMode::Relative
+    } else {
+        UrlMode::Absolute {
+            base: config.base_url.clone(),
+        }
+    }
+}
+
+/// Output folder for a build: `--output`, else `output_dir` from the config.
+pub(crate) fn output_dir(root: &Path, config: &Config, explicit: Option<&Path>) -> PathBuf {
+    match explicit {
+        Some(p) => p.to_path_buf(),
+        None => root.join(&config.output_dir),
+    }
+}
+
+/// Builds the whole site from disk (`build`, `check`, the dev server's
+/// first and full builds).
+pub(crate) fn build(options: &BuildOptions, sink: Option<PageSink>) -> Result<Built, Diagnostics> {
+    let config = Arc::new(load_config(options)?);
+    let theme = Theme::load(&options.root, &config.theme)?;
+    run(options, config, theme, Model::Fresh, None, sink)
+}
+
+/// The chain. `config` and `theme` are loaded by the caller (a theme change
+/// reloads only the theme); the model comes from `model`; `previous` lets
+/// unchanged outputs be reused.
+pub(crate) fn run(
+    options: &BuildOptions,
+    config: Arc<Config>,
+    theme: Theme,
+    model: Model,
+    previous: Previous,
+    sink: Option<PageSink>,
+) -> Result<Built, Diagnostics> {
+    let started = Instant::now();
+    let url_mode = options
+        .url_mode
+        .clone()
+        .unwrap_or_else(|| url_mode_for(&config));
+    // Parse templates while nothing depends on them yet.
+    let tera = templates::parse_templates(&theme);
+    let model_options = ModelOptions {
+        include_drafts: options.include_drafts,
+        claimed: features::claimed_tables(),
+    };
+    let site = match model {
+        Model::Kept(site) => Ok(site),
+        Model::Fresh | Model::Reusing(_) => {
+            let files = content::content_files(&options.root).map_err(Diagnostics)?;
+            tracing::info!(
+                markdown = files.markdown.len(),
+                assets = files.assets.len(),
+                templates = theme.templates.len(),
+                "loaded files in {:?}",
+                started.elapsed()
+            );
+            match model {
+                Model::Reusing(previous) => {
+                    model::assemble_reusing(config, url_mode, files, &model_options, previous)
+                }
+                _ => model::assemble(config, url_mode, files, &model_options),
+            }
+            .map(Arc::new)
+        }
+    };
+    let (site, tera) = diagnostics::join(site, tera)?;
+    tracing::info!(
+        documents = site.docs.len(),
+        "parsed and modelled the site at {:?}",
+        started.elapsed()
+    );
+    // Features validate everything before rendering starts.
+    let features = features::prepare_all(&site).map_err(sorted)?;
+    let (output, cache) =
+        render::render_site(site, &theme, tera, features, previous, sink).map_err(sorted)?;
+    tracing::info!(
+        files = output.files.len(),
+        "rendered at {:?}",
+        started.elapsed()
+    );
+    let site = &cache.site;
+    let pages = site.pages().count();
+    let stats = BuildStats {
+        pages,
+        sections: site.docs.len() - pages,
+        files: output.files.len(),
+        elapsed: started.elapsed(),
+    };
+    Ok(Built {
+        output,
+        state: State { theme, cache },
+        stats,
+    })
+}
+
+/// The dev server's fast path: re-reads the edited Markdown files through
+/// the model's one document function and re-renders their dependants.
+/// Returns `Ok(None)` when an edit moves a document (the caller then runs
+/// the chain with [`Model::Reusing`]); on error `state` is untouched unless
+/// rendering had started (then the caller must rebuild in full).
+pub(crate) fn patch_documents(
+    state: &mut State,
+    root: &Path,
+    rel_paths: &[&str],
+    current: &SiteOutput,
+    keeps_place: impl Fn(&Document, &Document) -> bool,
+) -> Result<Option<Vec<(String, OutputBody)>>, PatchError> {
+    let site = state.site().clone();
+    let claimed = features::claimed_tables();
+    let mut changed: Vec<(DocId, Document)> = Vec::new();
+    let mut errors = Vec::new();
+    for rel in rel_paths {
+        let id = site.by_rel_path[*rel];
+        let file = content::read_source(root, rel).map_err(|e| {
+            PatchError::Parse(
+                Diagnostic::in_file(
+                    PathBuf::from("content").join(rel),
+                    format!("cannot read file: {e}"),
+                )
+                .into(),
+            )
+        })?;
+        match model::reparse_document(&site, id, file, &claimed) {
+            Ok(doc) if !keeps_place(&site.docs[id], &doc) => return Ok(None),
+            Ok(doc) => changed.push((id, doc)),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(PatchError::Parse(sorted(errors)));
+    }
+    state
+        .cache
+        .update_docs(&state.theme, current, changed)
+        .map(|r| Some(r.files))
+        .map_err(|e| PatchError::Render(sorted(e)))
+}
+
+/// Why [`patch_documents`] failed.
+pub(crate) enum PatchError {
+    /// Before anything changed: the kept state is still good.
+    Parse(Diagnostics),
+    /// While re-rendering: the kept state is part-updated.
+    Render(Diagnostics),
+}
+
+fn sorted(errors: Vec<Diagnostic>) -> Diagnostics {
+    let mut d = Diagnostics(errors);
+    d.sort();
+    d
+}

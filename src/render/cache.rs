@@ -1,0 +1,347 @@
+//! What a full render leaves behind for the dev server, and the two ways it
+//! is used: reusing unchanged outputs after a new model ([`RenderCache::reusable`])
+//! and re-rendering only the dependants of edited documents
+//! ([`RenderCache::update_docs`]).
+//!
+//! The dependency map, per changed document `d`:
+//! - `d`'s own outputs (its page, or its listing with every pagination
+//!   page), its alias redirects and its feature jobs (a tree's pages);
+//! - every document a feature says shows `d` ([`Prepared::dependants`]: the
+//!   comparison tables listing `d`, every decision tree);
+//! - the parent section's listing (it embeds `d`'s template object in
+//!   `section.pages`) and the grandparent's (through `section.subsections`);
+//! - the taxonomy list and term pages of every term on `d`;
+//! - every output whose template functions looked up `d`'s template object
+//!   or link card (`get_page`, `get_section`, `comparison()`,
+//!   `decision_card`), as recorded when it was last rendered;
+//! - feeds, robots.txt and the sitemap (cheap, always regenerated).
+//!
+//! Not here, because the dev server only takes this path when they cannot
+//! change: previous/next links, breadcrumbs and `main_nav` (titles and paths
+//! only), internal links to `d` (paths only).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tera::Value;
+
+use super::jobs::Planner;
+use super::values::{doc_map, section_value};
+use super::{JobResult, Renderer, collect_results, generated};
+use crate::diagnostics::Diagnostic;
+use crate::features::{self, Prepared};
+use crate::model::{DocId, DocKind, Document, Site};
+use crate::plan::{Job, JobKind, Lookup, OutputBody, SiteOutput};
+use crate::source::theme::Theme;
+use crate::templates::{FunctionData, Templates, recording_lookups};
+use crate::urls::output_file;
+
+/// The model, templates, feature states and template objects of the last
+/// good render, and what each output was rendered from.
+pub(crate) struct RenderCache {
+    pub(crate) site: Arc<Site>,
+    pub(crate) templates: Templates,
+    pub(super) features: Arc<Vec<Box<dyn Prepared>>>,
+    pub(super) values: Vec<Value>,
+    pub(super) values_by_path: Arc<HashMap<String, Value>>,
+    /// What each rendered output was rendered from, by site path.
+    pub(super) inputs: HashMap<String, JobRecord>,
+    pub(super) config_global: Value,
+    pub(super) nav_global: Value,
+}
+
+/// The inputs of one rendered output.
+pub(super) struct JobRecord {
+    pub(super) source: String,
+    pub(super) kind: JobKind,
+    pub(super) vars: Vec<(&'static str, Value)>,
+    /// What its template functions looked up.
+    pub(super) lookups: Vec<Lookup>,
+}
+
+/// What [`RenderCache::update_docs`] re-rendered.
+#[derive(Debug, Default)]
+pub(crate) struct Rerendered {
+    /// Output files rendered again (changed or not), by output path.
+    pub(crate) files: Vec<(String, OutputBody)>,
+}
+
+fn map_addr(v: &Value) -> Option<usize> {
+    v.as_map().map(|m| m as *const tera::Map as usize)
+}
+
+/// Deep equality of template values, comparing each pair of shared page
+/// objects once (`known` caches the answers by address).
+fn value_eq(a: &Value, b: &Value, known: &HashMap<(usize, usize), bool>) -> bool {
+    if let (Some(x), Some(y)) = (a.as_map(), b.as_map()) {
+        let key = (
+            x as *const tera::Map as usize,
+            y as *const tera::Map as usize,
+        );
+        if let Some(&same) = known.get(&key) {
+            return same;
+        }
+        return x.len() == y.len()
+            && x.iter()
+                .all(|(k, v)| y.get(k).is_some_and(|w| value_eq(v, w, known)));
+    }
+    if let (Some(x), Some(y)) = (a.as_array(), b.as_array()) {
+        return x.len() == y.len() && x.iter().zip(y).all(|(v, w)| value_eq(v, w, known));
+    }
+    a == b
+}
+
+/// The previous render and its output, for a render that may reuse them.
+pub(super) struct Reuse<'a> {
+    cache: &'a RenderCache,
+    output: &'a SiteOutput,
+    unchanged: HashSet<Lookup>,
+    same_pages: HashMap<(usize, usize), bool>,
+}
+
+impl RenderCache {
+    /// Prepares reuse of this render's outputs by a render of a new model
+    /// (`site`, `values`), when the globals every page shows are unchanged.
+    pub(super) fn reuse_for<'a>(
+        &'a self,
+        output: &'a SiteOutput,
+        site: &Site,
+        values: &[Value],
+        values_by_path: &HashMap<String, Value>,
+        globals: (&Value, &Value),
+    ) -> Option<Reuse<'a>> {
+        if (&self.config_global, &self.nav_global) != globals {
+            return None;
+        }
+        Some(Reuse {
+            cache: self,
+            output,
+            unchanged: self.unchanged_lookups(site, values_by_path),
+            same_pages: self.same_pages(site, values),
+        })
+    }
+
+    /// Which recorded template-function lookups give the same result for
+    /// the new model as for this one. Each is compared once, however many
+    /// outputs made it.
+    fn unchanged_lookups(
+        &self,
+        site: &Site,
+        values_by_path: &HashMap<String, Value>,
+    ) -> HashSet<Lookup> {
+        let keys: HashSet<&Lookup> = self.inputs.values().flat_map(|r| &r.lookups).collect();
+        let old = &self.site;
+        keys.into_par_iter()
+            .filter(|key| {
+                let same_doc = |rel: &str, f: &dyn Fn(&Document, &Document) -> bool| match (
+                    old.get(rel),
+                    site.get(rel),
+                ) {
+                    (Some(a), Some(b)) => f(a, b),
+                    _ => false,
+                };
+                match key {
+                    Lookup::Url(rel) => same_doc(rel, &|a, b| a.path == b.path),
+                    Lookup::Card(rel) => same_doc(rel, &|a, b| {
+                        a.path == b.path
+                            && a.title == b.title
+                            && a.front_matter_text() == b.front_matter_text()
+                    }),
+                    Lookup::Value(rel) => matches!(
+                        (self.values_by_path.get(rel), values_by_path.get(rel)),
+                        (Some(a), Some(b)) if a == b
+                    ),
+                    Lookup::Untracked => false,
+                }
+            })
+            .map(|k| k.clone())
+            .collect()
+    }
+
+    /// Whether each page's template object is unchanged in the new model,
+    /// keyed by the addresses of the old and new objects (listings share
+    /// them), so [`value_eq`] compares each page once.
+    fn same_pages(&self, site: &Site, values: &[Value]) -> HashMap<(usize, usize), bool> {
+        site.docs
+            .par_iter()
+            .zip(values)
+            .filter(|(d, _)| d.kind == DocKind::Page)
+            .filter_map(|(d, new)| {
+                let old = self.values_by_path.get(&d.rel_path)?;
+                Some(((map_addr(old)?, map_addr(new)?), old == new))
+            })
+            .collect()
+    }
+
+    /// Replaces documents that kept their place in the site and re-renders
+    /// only the outputs that show them (see the module docs for the
+    /// dependency map). `changed` holds the new documents by id. On error the
+    /// cache may be part-updated: the caller must then do a full build
+    /// before the next incremental one.
+    pub(crate) fn update_docs(
+        &mut self,
+        theme: &Theme,
+        output: &SiteOutput,
+        changed: Vec<(DocId, Document)>,
+    ) -> Result<Rerendered, Vec<Diagnostic>> {
+        // Drop the template functions' handle on the site so it can be
+        // updated in place instead of cloned.
+        self.templates.clear_site();
+        let changed_ids: Vec<DocId> = changed.iter().map(|(id, _)| *id).collect();
+        {
+            let site = Arc::make_mut(&mut self.site);
+            for (id, doc) in changed {
+                site.docs[id] = doc;
+            }
+        }
+        let site = self.site.clone();
+        self.features = Arc::new(features::prepare_all(&site)?);
+        let mut touched: BTreeSet<DocId> = BTreeSet::new();
+        for &id in &changed_ids {
+            touched.insert(id);
+            for f in self.features.iter() {
+                touched.extend(f.dependants(&site, id));
+            }
+        }
+        // Template objects: pages first, then the sections that embed them.
+        let mut sections: BTreeSet<DocId> = BTreeSet::new();
+        for &id in &touched {
+            let d = &site.docs[id];
+            match d.kind {
+                DocKind::Page => {
+                    self.values[id] = Value::from(doc_map(&site, id, &self.features));
+                }
+                DocKind::Section => {
+                    sections.insert(id);
+                }
+            }
+            sections.extend(d.parent);
+            sections.extend(d.parent.and_then(|p| site.docs[p].parent));
+        }
+        for &s in &sections {
+            let base = doc_map(&site, s, &self.features);
+            self.values[s] = section_value(&site, s, base, &self.values);
+        }
+        let all: BTreeSet<DocId> = touched.iter().chain(&sections).copied().collect();
+        {
+            let by_path = Arc::make_mut(&mut self.values_by_path);
+            for &id in &all {
+                by_path.insert(site.docs[id].rel_path.clone(), self.values[id].clone());
+            }
+        }
+        self.templates.set_site(Arc::new(FunctionData {
+            site: site.clone(),
+            values: self.values_by_path.clone(),
+            features: self.features.clone(),
+        }));
+
+        let tera = &self.templates.tera;
+        let has_template = |name: &str| tera.contains_template(name);
+        let planner = Planner {
+            site: &site,
+            values: &self.values,
+            features: &self.features,
+            has_template: &has_template,
+        };
+        let mut jobs: Vec<Job> = all.iter().flat_map(|&id| planner.doc_jobs(id)).collect();
+        let mut tax_paths: BTreeSet<String> = BTreeSet::new();
+        for t in &site.taxonomies {
+            for term in &t.terms {
+                if term.pages.iter().any(|p| touched.contains(p)) {
+                    tax_paths.insert(format!("/{}/", t.slug));
+                    tax_paths.insert(format!("/{}/{}/", t.slug, term.slug));
+                }
+            }
+        }
+        if !tax_paths.is_empty() {
+            jobs.extend(
+                planner
+                    .taxonomy_jobs()
+                    .into_iter()
+                    .filter(|j| tax_paths.contains(&j.path)),
+            );
+        }
+        // Outputs that looked one of them up, as they were last planned.
+        let rels: HashSet<&str> = all
+            .iter()
+            .map(|&id| site.docs[id].rel_path.as_str())
+            .collect();
+        let planned: HashSet<String> = jobs.iter().map(|j| j.path.clone()).collect();
+        let mut lookers: Vec<Job> = self
+            .inputs
+            .iter()
+            .filter(|(path, rec)| {
+                !planned.contains(*path)
+                    && rec.lookups.iter().any(|l| match l {
+                        Lookup::Value(r) | Lookup::Card(r) => rels.contains(r.as_str()),
+                        Lookup::Url(_) | Lookup::Untracked => false,
+                    })
+            })
+            .map(|(path, rec)| Job {
+                path: path.clone(),
+                kind: rec.kind.clone(),
+                vars: rec.vars.clone(),
+                source: rec.source.clone(),
+            })
+            .collect();
+        lookers.sort_by(|a, b| a.path.cmp(&b.path));
+        jobs.extend(lookers);
+        let renderer = Renderer {
+            site: &site,
+            theme,
+            tera,
+        };
+        let rendered: Vec<(JobResult, Vec<Lookup>)> = jobs
+            .par_iter()
+            .map(|job| recording_lookups(|| renderer.run(job)))
+            .collect();
+        let mut errors = Vec::new();
+        let (mut files, records) = collect_results(jobs, rendered, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.inputs.extend(records);
+        // Feeds, robots.txt, sitemap (the sitemap lists every page written).
+        let mut generated = SiteOutput::default();
+        if site.config.base_url.contains("://") {
+            generated.files = output
+                .files
+                .iter()
+                .filter(|(k, _)| k.ends_with("index.html"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+        }
+        generated::add_generated_files(&site, &mut generated);
+        files.extend(
+            generated.files.into_iter().filter(|(k, _)| {
+                k == "robots.txt" || k == "sitemap.xml" || k.ends_with("atom.xml")
+            }),
+        );
+        Ok(Rerendered { files })
+    }
+}
+
+impl Reuse<'_> {
+    /// The previous output of `job` when nothing it was rendered from has
+    /// changed, with what it looked up.
+    pub(super) fn reusable(&self, job: &Job) -> Option<((String, OutputBody), Vec<Lookup>)> {
+        let rec = self.cache.inputs.get(&job.path)?;
+        if rec.kind != job.kind
+            || rec.vars.len() != job.vars.len()
+            || !rec
+                .vars
+                .iter()
+                .zip(&job.vars)
+                .all(|(a, b)| a.0 == b.0 && value_eq(&a.1, &b.1, &self.same_pages))
+        {
+            return None;
+        }
+        if !rec.lookups.iter().all(|k| self.unchanged.contains(k)) {
+            return None;
+        }
+        let file = output_file(&job.path);
+        let body = self.output.files.get(&file)?.clone();
+        Some(((file, body), rec.lookups.clone()))
+    }
+}
