@@ -326,7 +326,12 @@ mod tests {
         assert_eq!(pager(&jobs[1], "previous"), "/s/");
         assert_eq!(pager(&jobs[1], "next"), "/s/page/3/");
         assert_eq!(pager(&jobs[2], "last"), "/s/page/3/");
-        assert!(jobs[0].vars[1].1.get_from_path("previous").is_none_or(|v| v.is_none()));
+        assert!(
+            jobs[0].vars[1]
+                .1
+                .get_from_path("previous")
+                .is_none_or(|v| v.is_none())
+        );
     }
 
     #[test]

@@ -679,3 +679,18 @@ fn the_bundled_tree_builds_to_a_sane_number_of_pages() {
     assert_eq!(outcomes, covered, "the examples cover every outcome");
     assert_eq!(pages, json["pages"].as_array().unwrap().len() + 1);
 }
+
+#[test]
+fn a_decision_template_error_names_the_template_file_and_line() {
+    let f = site();
+    f.write(
+        "templates/decision_outcome.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ outcome.title }}</h1>\n<p>{{ outcome.no_such_key.deeper }}</p>\n{% endblock content %}\n",
+    );
+    let err = f.build_err(&[]);
+    assert!(
+        err.contains("templates/decision_outcome.html:4:"),
+        "decision page errors point at the template line like any other: {err}"
+    );
+    assert!(err.contains("decision page /tree/result/"), "{err}");
+}

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod architecture;
 mod build;
 mod comparison;
 mod decision;
