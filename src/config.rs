@@ -44,6 +44,9 @@ pub struct Config {
     /// Dev-server settings.
     #[serde(default)]
     pub serve: ServeConfig,
+    /// Site search.
+    #[serde(default)]
+    pub search: SearchConfig,
     /// Free table for themes.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -92,6 +95,34 @@ pub struct ServeConfig {
 impl Default for ServeConfig {
     fn default() -> Self {
         ServeConfig { debounce_ms: 20 }
+    }
+}
+
+/// `[search]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Build the index, the search page and the search box.
+    pub enabled: bool,
+    /// Only these sections or pages (content-relative: `"roles"`, `"glossary.md"`); empty means all.
+    pub include: Vec<String>,
+    /// Leave these sections or pages out.
+    pub exclude: Vec<String>,
+    /// Characters of text shown under each result.
+    pub snippet_length: usize,
+    /// Warn when the index is larger than this many kilobytes.
+    pub index_budget_kb: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            enabled: true,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            snippet_length: 160,
+            index_budget_kb: 1024,
+        }
     }
 }
 

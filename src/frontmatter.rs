@@ -71,6 +71,8 @@ pub(crate) struct FrontMatter {
     /// Free table for themes.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// `false` leaves the document out of the search index (Zola's key).
+    pub in_search_index: Option<bool>,
     // Section-only keys.
     pub sort_by: Option<SortBy>,
     pub paginate_by: Option<usize>,
@@ -97,6 +99,7 @@ const KEYS: &[&str] = &[
     "taxonomies",
     "attributes",
     "extra",
+    "in_search_index",
     "sort_by",
     "paginate_by",
     "feed",

@@ -196,7 +196,10 @@ impl RenderCache {
             }
         }
         let site = self.site.clone();
-        self.features = Arc::new(features::prepare_all(&site)?);
+        let previous_features = std::mem::replace(
+            &mut self.features,
+            Arc::new(features::prepare_all(&site)?),
+        );
         let mut touched: BTreeSet<DocId> = BTreeSet::new();
         for &id in &changed_ids {
             touched.insert(id);
@@ -242,9 +245,18 @@ impl RenderCache {
             site: &site,
             values: &self.values,
             features: &self.features,
+            previous: Some(previous_features.as_slice()),
             has_template: &has_template,
         };
         let mut jobs: Vec<Job> = all.iter().flat_map(|&id| planner.doc_jobs(id)).collect();
+        // Site-wide feature outputs (the search index) whose inputs changed.
+        jobs.extend(planner.site_jobs().into_iter().filter(|j| {
+            !self.inputs.get(&j.path).is_some_and(|rec| {
+                rec.kind == j.kind
+                    && rec.vars.len() == j.vars.len()
+                    && rec.vars.iter().zip(&j.vars).all(|(a, b)| a == b)
+            })
+        }));
         let mut tax_paths: BTreeSet<String> = BTreeSet::new();
         for t in &site.taxonomies {
             for term in &t.terms {

@@ -12,6 +12,8 @@ pub(super) struct Planner<'a> {
     pub site: &'a Site,
     pub values: &'a [Value],
     pub features: &'a [Box<dyn Prepared>],
+    /// The features' states of the previous render (the dev server), in registry order.
+    pub previous: Option<&'a [Box<dyn Prepared>]>,
     pub has_template: &'a dyn Fn(&str) -> bool,
 }
 
@@ -200,12 +202,26 @@ impl Planner<'_> {
         jobs
     }
 
-    /// Every job of the site: documents, taxonomies, the 404 page.
+    /// What features contribute to the whole site (the search index).
+    pub(super) fn site_jobs(&self) -> Vec<Job> {
+        self.features
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| {
+                let previous = self.previous.and_then(|p| p.get(i)).map(|p| p.as_ref());
+                f.site_jobs(self.site, self.values, previous, self.has_template)
+            })
+            .collect()
+    }
+
+    /// Every job of the site: documents, taxonomies, features' site-wide
+    /// outputs, the 404 page.
     pub(super) fn all_jobs(&self) -> Vec<Job> {
         let mut jobs: Vec<Job> = (0..self.site.docs.len())
             .flat_map(|id| self.doc_jobs(id))
             .collect();
         jobs.extend(self.taxonomy_jobs());
+        jobs.extend(self.site_jobs());
         if (self.has_template)("404.html") {
             jobs.push(Job::template(
                 "/404.html",
@@ -257,6 +273,7 @@ mod tests {
             site,
             values: &values,
             features: &[],
+            previous: None,
             has_template: has,
         };
         planner
@@ -310,6 +327,7 @@ mod tests {
             site: &s,
             values: &values,
             features: &[],
+            previous: None,
             has_template: &|_| false,
         };
         let id = s.by_rel_path["s/_index.md"];

@@ -88,6 +88,7 @@ pub(crate) fn render_site(
         site: &site,
         values: &values,
         features: &features,
+        previous: previous.map(|(cache, _)| cache.features.as_slice()),
         has_template: &has_template,
     }
     .all_jobs();
