@@ -196,10 +196,8 @@ impl RenderCache {
             }
         }
         let site = self.site.clone();
-        let previous_features = std::mem::replace(
-            &mut self.features,
-            Arc::new(features::prepare_all(&site)?),
-        );
+        let previous_features =
+            std::mem::replace(&mut self.features, Arc::new(features::prepare_all(&site)?));
         let mut touched: BTreeSet<DocId> = BTreeSet::new();
         for &id in &changed_ids {
             touched.insert(id);

@@ -46,7 +46,10 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
     while let Some(lt) = rest.find('<') {
         let text = &rest[..lt];
         if skip.is_empty() && !text.is_empty() {
-            push_text(target(&mut out, &heading, row, in_first_cell, current), text);
+            push_text(
+                target(&mut out, &heading, row, in_first_cell, current),
+                text,
+            );
         }
         rest = &rest[lt..];
         let Some(gt) = rest.find('>') else { break };
@@ -204,7 +207,9 @@ pub(crate) fn decode(s: &str) -> String {
                 "apos" => Some('\''),
                 "nbsp" => Some(' '),
                 _ if name.starts_with("#x") || name.starts_with("#X") => {
-                    u32::from_str_radix(&name[2..], 16).ok().and_then(char::from_u32)
+                    u32::from_str_radix(&name[2..], 16)
+                        .ok()
+                        .and_then(char::from_u32)
                 }
                 _ if name.starts_with('#') => name[1..].parse().ok().and_then(char::from_u32),
                 _ => None,

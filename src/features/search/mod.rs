@@ -85,9 +85,7 @@ impl SearchState {
         let under = |list: &[String]| {
             list.iter().any(|p| {
                 let p = p.trim_start_matches("@/").trim_matches('/');
-                d.rel_path == p
-                    || d.rel_path.starts_with(&format!("{p}/"))
-                    || p.is_empty()
+                d.rel_path == p || d.rel_path.starts_with(&format!("{p}/")) || p.is_empty()
             })
         };
         !d.meta.draft
@@ -197,7 +195,12 @@ fn doc_entries(site: &Site, id: DocId, key: &DocKey) -> Vec<Entry> {
             let href = extract::decode(&rest[..q]);
             let Some(end) = rest.find("</a>") else { break };
             let text = rest[q..end].split_once('>').map_or("", |(_, t)| t);
-            let path = format!("/{}", href.strip_prefix(&root).unwrap_or(&href).trim_start_matches('/'));
+            let path = format!(
+                "/{}",
+                href.strip_prefix(&root)
+                    .unwrap_or(&href)
+                    .trim_start_matches('/')
+            );
             if !entries.iter().any(|e| e.url == path) {
                 entries.push(Entry {
                     url: path,
@@ -292,12 +295,17 @@ fn a_to_z(site: &Site, lists: &[&[Counted]]) -> Value {
         .flat_map(|l| l.iter())
         .filter(|c| !c.heading.is_empty() || !c.url.contains('#'))
         .map(|c| {
-            let name = if c.heading.is_empty() { &c.title } else { &c.heading };
+            let name = if c.heading.is_empty() {
+                &c.title
+            } else {
+                &c.heading
+            };
             (name.clone(), c.title.clone(), site.permalink(&c.url))
         })
         .filter(|(name, _, _)| !name.is_empty())
         .collect();
-    items.sort_by_cached_key(|(name, title, url)| (name.to_lowercase(), title.clone(), url.clone()));
+    items
+        .sort_by_cached_key(|(name, title, url)| (name.to_lowercase(), title.clone(), url.clone()));
     let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
     for (name, title, url) in items {
         let first = name.chars().next().unwrap_or('#');
@@ -310,7 +318,11 @@ fn a_to_z(site: &Site, lists: &[&[Counted]]) -> Value {
         m.insert("title".into(), Value::from(name.clone()));
         m.insert(
             "page".into(),
-            if title == name { Value::none() } else { Value::from(title) },
+            if title == name {
+                Value::none()
+            } else {
+                Value::from(title)
+            },
         );
         m.insert("url".into(), Value::from(url));
         match groups.last_mut() {
@@ -382,12 +394,20 @@ mod tests {
     #[test]
     fn shared_vectors_rank_as_listed() {
         let v: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
-        let s = site(v["config"].as_str().unwrap(), v["files"].as_object().unwrap());
+        let s = site(
+            v["config"].as_str().unwrap(),
+            v["files"].as_object().unwrap(),
+        );
         let ix = index_of(&s);
         let mut wrong = Vec::new();
         for q in v["queries"].as_array().unwrap() {
             let query = q["q"].as_str().unwrap();
-            let got: Vec<&str> = ix.query(query).into_iter().take(10).map(|i| ix.url(i)).collect();
+            let got: Vec<&str> = ix
+                .query(query)
+                .into_iter()
+                .take(10)
+                .map(|i| ix.url(i))
+                .collect();
             let expect: Vec<&str> = q["expect"]
                 .as_array()
                 .unwrap()
@@ -407,10 +427,22 @@ mod tests {
         for (p, t) in [
             ("content/_index.md", ""),
             ("content/a.md", "+++\ntitle = \"Alpha\"\n+++\nzebra\n"),
-            ("content/b.md", "+++\ntitle = \"Beta\"\nin_search_index = false\n+++\nzebra\n"),
-            ("content/c.md", "+++\ntitle = \"Gamma\"\ndraft = true\n+++\nzebra\n"),
-            ("content/private/_index.md", "+++\ntitle = \"Private\"\n+++\nzebra\n"),
-            ("content/private/d.md", "+++\ntitle = \"Delta\"\n+++\nzebra\n"),
+            (
+                "content/b.md",
+                "+++\ntitle = \"Beta\"\nin_search_index = false\n+++\nzebra\n",
+            ),
+            (
+                "content/c.md",
+                "+++\ntitle = \"Gamma\"\ndraft = true\n+++\nzebra\n",
+            ),
+            (
+                "content/private/_index.md",
+                "+++\ntitle = \"Private\"\n+++\nzebra\n",
+            ),
+            (
+                "content/private/d.md",
+                "+++\ntitle = \"Delta\"\n+++\nzebra\n",
+            ),
         ] {
             files.insert(p.into(), t.into());
         }
@@ -428,12 +460,21 @@ mod tests {
     fn unchanged_documents_keep_their_counted_entries() {
         let mut files = serde_json::Map::new();
         files.insert("content/_index.md".into(), "".into());
-        files.insert("content/a.md".into(), "+++\ntitle = \"A\"\n+++\nzebra\n".into());
-        files.insert("content/b.md".into(), "+++\ntitle = \"B\"\n+++\nyak\n".into());
+        files.insert(
+            "content/a.md".into(),
+            "+++\ntitle = \"A\"\n+++\nzebra\n".into(),
+        );
+        files.insert(
+            "content/b.md".into(),
+            "+++\ntitle = \"B\"\n+++\nyak\n".into(),
+        );
         let s1 = site("", &files);
         let first = Search.prepare(&s1).unwrap();
         let jobs1 = first.site_jobs(&s1, &[], None, &|_| false);
-        files.insert("content/b.md".into(), "+++\ntitle = \"B\"\n+++\nyak gnu\n".into());
+        files.insert(
+            "content/b.md".into(),
+            "+++\ntitle = \"B\"\n+++\nyak gnu\n".into(),
+        );
         let s2 = site("", &files);
         let second = Search.prepare(&s2).unwrap();
         let jobs2 = second.site_jobs(&s2, &[], Some(first.as_ref()), &|_| false);
@@ -443,7 +484,10 @@ mod tests {
         };
         let (old, new) = (state(first.as_ref()), state(second.as_ref()));
         assert!(Arc::ptr_eq(&old["a.md"], &new["a.md"]), "a.md reused");
-        assert!(!Arc::ptr_eq(&old["b.md"], &new["b.md"]), "b.md counted again");
+        assert!(
+            !Arc::ptr_eq(&old["b.md"], &new["b.md"]),
+            "b.md counted again"
+        );
         // Only the shards holding b.md's words (and the manifest) changed.
         let changed: Vec<&str> = jobs2
             .iter()
@@ -452,7 +496,12 @@ mod tests {
             .collect();
         assert_eq!(
             changed,
-            ["/search/index.js", "/search/w-gn.js", "/search/w-ya.js", "/search/e-0.js"]
+            [
+                "/search/index.js",
+                "/search/w-gn.js",
+                "/search/w-ya.js",
+                "/search/e-0.js"
+            ]
         );
     }
 }

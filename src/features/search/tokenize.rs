@@ -61,12 +61,20 @@ mod tests {
 
     #[test]
     fn unicode_words_lowercased_without_punctuation() {
-        let w: Vec<String> = words("The vCISO's board-level role: HIPAA, SOC 2 — Übersicht naïve.")
-            .collect();
+        let w: Vec<String> =
+            words("The vCISO's board-level role: HIPAA, SOC 2 — Übersicht naïve.").collect();
         assert_eq!(
             w,
             [
-                "the", "vciso's", "board", "level", "role", "hipaa", "soc", "2", "übersicht",
+                "the",
+                "vciso's",
+                "board",
+                "level",
+                "role",
+                "hipaa",
+                "soc",
+                "2",
+                "übersicht",
                 "naïve"
             ]
         );
