@@ -126,7 +126,8 @@ fn build_writes_index_search_page_and_box() {
     let page = f.output("search/index.html");
     assert!(page.contains("data-search-page"), "{page}");
     assert!(page.contains("<a href=\"../glossary/index.html#board\">Board</a> <span class=\"search-page__in\">in Glossary</span>"), "{page}");
-    assert!(!page.contains("Hidden board page"));
+    let a_to_z = page.split("search-page__letters").nth(1).unwrap();
+    assert!(!a_to_z.contains("Hidden board page"), "{a_to_z}");
     let home = f.output("index.html");
     assert!(home.contains("<form class=\"search\" role=\"search\" action=\"search/index.html\" method=\"get\" data-search>"), "{home}");
     assert!(
@@ -238,12 +239,6 @@ async fn bundled_site_finds_glossary_terms_board_rows_and_hipaa_under_csp() {
         wrong.join("\n")
     );
     let board = results(&c, "board").await;
-    for row in [
-        "/compare/#comparison-vcio-and-vciso-compared-reports-to",
-        "/roles/vciso/#comparison-vcio-and-vciso-compared-reports-to",
-    ] {
-        let _ = row;
-    }
     assert!(
         board
             .iter()

@@ -33,6 +33,8 @@ use super::tokenize::{stem, words};
 pub(crate) const TITLE_BOOST: u32 = 4;
 /// A heading's (and description's, tags') words count this many times.
 pub(crate) const HEADING_BOOST: u32 = 3;
+/// What a query equal to a whole heading adds to that entry's score.
+pub(crate) const HEADING_MATCH: u32 = 1000;
 /// Postings kept per stem (its best-scoring entries).
 pub(crate) const MAX_POSTINGS: usize = 300;
 /// Entries per entry shard.
@@ -58,6 +60,9 @@ pub(crate) struct Counted {
     pub len: u32,
     /// Every word form seen, with its stem.
     pub forms: Vec<(String, String)>,
+    /// The heading (or title) as a whole, words joined by spaces, and its
+    /// part before a parenthesis (`cio` for "CIO (chief information officer)").
+    pub keys: Vec<String>,
 }
 
 /// Counts an entry's words (`is_top`: the entry carries the page title).
@@ -86,7 +91,19 @@ pub(crate) fn count(
     add(&entry.heading, HEADING_BOOST);
     add(&entry.boosted, HEADING_BOOST);
     add(&entry.text, 1);
+    let name = if entry.heading.is_empty() {
+        &entry.title
+    } else {
+        &entry.heading
+    };
+    let mut keys = vec![words(name).collect::<Vec<_>>().join(" ")];
+    if let Some((short, _)) = name.split_once(" (") {
+        keys.push(words(short).collect::<Vec<_>>().join(" "));
+    }
+    keys.retain(|k| !k.is_empty());
+    keys.dedup();
     Counted {
+        keys,
         url: entry.url.clone(),
         title: entry.title.clone(),
         heading: entry.heading.clone(),
@@ -127,6 +144,8 @@ pub(crate) struct Index {
     forms: BTreeMap<String, usize>,
     /// Per stem id: postings (entry, impact), by entry.
     postings: Vec<Vec<(u32, u8)>>,
+    /// Whole headings and titles ([`Counted::keys`]) → their entries.
+    keys: BTreeMap<String, Vec<u32>>,
     entries: Vec<(String, String, String, String)>,
     /// Whether the site uses relative URLs (the script then names `index.html`).
     relative: bool,
@@ -150,6 +169,8 @@ struct WordShard<'a> {
     w: Vec<(&'a str, usize)>,
     /// Postings: entry id deltas and impacts, interleaved.
     p: Vec<Vec<u32>>,
+    /// Whole headings starting with the prefix, and their entries (deltas).
+    h: Vec<(&'a str, Vec<u32>)>,
 }
 
 impl Index {
@@ -190,6 +211,12 @@ impl Index {
                 scored
             })
             .collect();
+        let mut keys: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (id, e) in entries.iter().enumerate() {
+            for k in &e.keys {
+                keys.entry(k.clone()).or_default().push(id as u32);
+            }
+        }
         let mut forms = BTreeMap::new();
         for e in &entries {
             for (w, s) in &e.forms {
@@ -198,6 +225,7 @@ impl Index {
         }
         Index {
             relative,
+            keys,
             forms,
             postings,
             entries: entries
@@ -251,6 +279,13 @@ impl Index {
                 t.1 += score;
             }
         }
+        // A query that is a whole heading puts that heading first.
+        if let Some(entries) = self.keys.get(&tokens.join(" ")) {
+            for &e in entries {
+                let t = totals.entry(e).or_default();
+                *t = (tokens.len() as u32, t.1 + HEADING_MATCH);
+            }
+        }
         let mut ranked: Vec<(u32, (u32, u32))> = totals.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.into_iter().map(|(e, _)| e as usize).collect()
@@ -269,6 +304,22 @@ impl Index {
         for w in self.forms.keys() {
             by_key.entry(shard_key(w)).or_default().push(w);
         }
+        let mut headings: BTreeMap<String, Vec<(&str, Vec<u32>)>> = BTreeMap::new();
+        for (k, list) in &self.keys {
+            let mut prev = 0;
+            let deltas = list
+                .iter()
+                .map(|&e| {
+                    let d = e - prev;
+                    prev = e;
+                    d
+                })
+                .collect();
+            // In the shard of its first word, which the query loads anyway.
+            let key = shard_key(k.split(' ').next().unwrap_or(""));
+            headings.entry(key.clone()).or_default().push((k, deltas));
+            by_key.entry(key).or_default();
+        }
         let mut files = Vec::new();
         let mut manifest = Manifest {
             v: 1,
@@ -284,6 +335,7 @@ impl Index {
             let mut shard = WordShard {
                 w: Vec::new(),
                 p: Vec::new(),
+                h: headings.remove(key).unwrap_or_default(),
             };
             for w in words {
                 let s = self.forms[*w];

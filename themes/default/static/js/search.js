@@ -20,6 +20,7 @@
     return;
   }
   var MAX_RESULTS = 10;
+  var HEADING_MATCH = 1000; /* index::HEADING_MATCH */
   var arrived = {};
   var loading = {};
   var manifest = null;
@@ -162,6 +163,20 @@
           totals.set(e, [t2[0] + 1, t2[1] + score]);
         });
       });
+      /* A query that is a whole heading puts that heading first. */
+      var whole = tokens.join(" ");
+      if (shards[0] && shards[0].h) {
+        shards[0].h.forEach(function (pair) {
+          if (pair[0] === whole) {
+            var e = 0;
+            pair[1].forEach(function (d) {
+              e += d;
+              var t2 = totals.get(e) || [0, 0];
+              totals.set(e, [tokens.length, t2[1] + HEADING_MATCH]);
+            });
+          }
+        });
+      }
       var ranked = Array.from(totals.entries());
       ranked.sort(function (a, b) {
         return b[1][0] - a[1][0] || b[1][1] - a[1][1] || a[0] - b[0];
@@ -231,12 +246,10 @@
 
     function close() {
       panel.hidden = true;
-      input.setAttribute("aria-expanded", "false");
     }
 
     function open() {
       panel.hidden = false;
-      input.setAttribute("aria-expanded", "true");
     }
 
     function show(query) {
@@ -298,7 +311,6 @@
     }
 
     form.guidepostSearch = show;
-    input.setAttribute("aria-expanded", "false");
     input.addEventListener("input", function () {
       show(input.value);
     });
