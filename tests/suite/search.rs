@@ -423,6 +423,7 @@ async fn keyboard_alone_finds_and_opens_a_result() {
         .send_keys(&Key::Down.to_string())
         .await
         .unwrap();
+    assert_eq!(problems(&c).await, Vec::<String>::new());
     c.active_element()
         .await
         .unwrap()
@@ -436,7 +437,6 @@ async fn keyboard_alone_finds_and_opens_a_result() {
         "the first result",
     )
     .await;
-    assert_eq!(problems(&c).await, Vec::<String>::new());
     c.close().await.unwrap();
 }
 
