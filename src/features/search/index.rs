@@ -33,7 +33,9 @@ use super::tokenize::{stem, words};
 pub(crate) const TITLE_BOOST: u32 = 4;
 /// A heading's (and description's, tags') words count this many times.
 pub(crate) const HEADING_BOOST: u32 = 3;
-/// What a query equal to a whole heading adds to that entry's score.
+/// What a query equal to a whole heading adds to that entry's score (search.js
+/// has the same number; the index stores no scores for it).
+#[cfg(test)]
 pub(crate) const HEADING_MATCH: u32 = 1000;
 /// Postings kept per stem (its best-scoring entries).
 pub(crate) const MAX_POSTINGS: usize = 300;
