@@ -120,7 +120,7 @@ impl Default for SearchConfig {
             enabled: true,
             include: Vec::new(),
             exclude: Vec::new(),
-            snippet_length: 160,
+            snippet_length: 100,
             index_budget_kb: 1024,
         }
     }

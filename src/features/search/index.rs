@@ -8,9 +8,11 @@
 //!   shards exist, and a content hash per shard (added to each shard's URL,
 //!   so a cache never mixes versions);
 //! - `w-<prefix>.js`: the words starting with a two-character prefix, each
-//!   with its stem, and each stem's postings: `[entry delta, impact, ...]`;
+//!   with its stem, each stem's postings (entry id deltas and impacts,
+//!   [`encode_postings`]), and the whole headings starting with the prefix;
 //! - `e-<n>.js`: [`ENTRIES_PER_SHARD`] entries each: URL, page title,
-//!   heading and snippet (only loaded for the results shown).
+//!   heading and snippet (only loaded for the results shown); an entry of the
+//!   same page as the entry before it has just `#anchor` and title `0`.
 //!
 //! Scores are BM25 (k1 = 1.2, b = 0.75) over each entry's words, with the
 //! length normalised against a fixed [`PIVOT`] rather than the average
@@ -38,15 +40,17 @@ pub(crate) const HEADING_BOOST: u32 = 3;
 #[cfg(test)]
 pub(crate) const HEADING_MATCH: u32 = 1000;
 /// Postings kept per stem (its best-scoring entries).
-pub(crate) const MAX_POSTINGS: usize = 300;
+pub(crate) const MAX_POSTINGS: usize = 80;
 /// Entries per entry shard.
 pub(crate) const ENTRIES_PER_SHARD: usize = 32;
 /// The entry length (weighted words) BM25 normalises against.
 pub(crate) const PIVOT: f64 = 64.0;
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
-/// Impacts are BM25 scores times this, rounded (1..=255).
-const IMPACT_SCALE: f64 = 8.0;
+/// Impacts are BM25 scores times this, rounded (1..=63: one character).
+const IMPACT_SCALE: f64 = 2.5;
+/// The 64 characters postings are written with.
+const DIGITS: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
 
 /// One entry with its words counted: what a document contributes, kept
 /// between builds of the dev server.
@@ -169,8 +173,8 @@ struct Manifest<'a> {
 struct WordShard<'a> {
     /// Word, index into `p`.
     w: Vec<(&'a str, usize)>,
-    /// Postings: entry id deltas and impacts, interleaved.
-    p: Vec<Vec<u32>>,
+    /// Postings, one string per stem (see [`encode_postings`]).
+    p: Vec<String>,
     /// Whole headings starting with the prefix, and their entries (deltas).
     h: Vec<(&'a str, Vec<u32>)>,
 }
@@ -202,7 +206,7 @@ impl Index {
                         let tf = tf as f64;
                         let dl = entries[id as usize].len as f64;
                         let score = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / PIVOT));
-                        (id, (score * IMPACT_SCALE).round().clamp(1.0, 255.0) as u8)
+                        (id, (score * IMPACT_SCALE).round().clamp(1.0, 63.0) as u8)
                     })
                     .collect();
                 if scored.len() > MAX_POSTINGS {
@@ -344,14 +348,7 @@ impl Index {
                 let next = local.len();
                 let l = *local.entry(s).or_insert(next);
                 if l == shard.p.len() {
-                    let mut prev = 0;
-                    let mut flat = Vec::with_capacity(self.postings[s].len() * 2);
-                    for &(e, impact) in &self.postings[s] {
-                        flat.push(e - prev);
-                        flat.push(impact as u32);
-                        prev = e;
-                    }
-                    shard.p.push(flat);
+                    shard.p.push(encode_postings(&self.postings[s]));
                 }
                 shard.w.push((w, l));
             }
@@ -362,7 +359,30 @@ impl Index {
         }
         for (i, chunk) in self.entries.chunks(ENTRIES_PER_SHARD).enumerate() {
             let name = format!("e-{i}.js");
-            let bytes = script(&name, &serde_json::to_string(chunk).expect("serialisable"));
+            // Within a shard, an entry of the same page as the one before
+            // has just its `#anchor` as URL and 0 for the title.
+            let mut page = "";
+            let mut title = "";
+            let list: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|(url, t, heading, snippet)| {
+                    let (path, anchor) = url.split_once('#').unwrap_or((url, ""));
+                    let url = if path == page && !anchor.is_empty() {
+                        serde_json::json!(format!("#{anchor}"))
+                    } else {
+                        serde_json::json!(url)
+                    };
+                    let same_title = t == title && !title.is_empty();
+                    (page, title) = (path, t.as_str());
+                    let t = if same_title {
+                        serde_json::json!(0)
+                    } else {
+                        serde_json::json!(t)
+                    };
+                    serde_json::json!([url, t, heading, snippet])
+                })
+                .collect();
+            let bytes = script(&name, &serde_json::to_string(&list).expect("serialisable"));
             manifest.entries.push(hash_hex(&bytes));
             files.push((name, bytes));
         }
@@ -375,11 +395,38 @@ impl Index {
     }
 }
 
+/// A stem's postings as text, three characters a posting or so: per entry,
+/// the distance from the previous entry id as a little-endian base-32
+/// varint (a character of the upper half of [`DIGITS`] means more follow),
+/// then the impact as one character.
+fn encode_postings(list: &[(u32, u8)]) -> String {
+    let mut out = String::with_capacity(list.len() * 3);
+    let mut prev = 0;
+    for &(e, impact) in list {
+        let mut v = e - prev;
+        prev = e;
+        loop {
+            let group = (v & 31) as usize;
+            v >>= 5;
+            if v > 0 {
+                out.push(DIGITS[32 + group] as char);
+            } else {
+                out.push(DIGITS[group] as char);
+                break;
+            }
+        }
+        out.push(DIGITS[impact as usize] as char);
+    }
+    out
+}
+
 /// A classic script that hands `json` to the search script as a string.
 fn script(name: &str, json: &str) -> Vec<u8> {
-    let literal = serde_json::to_string(json).expect("a string serialises");
+    // A single-quoted literal: JSON's many double quotes need no escaping
+    // there, only `\` and `'` do (JSON text has no raw line breaks).
+    let literal = json.replace('\\', "\\\\").replace('\'', "\\'");
     format!(
-        "guidepostSearchShard({},{literal});\n",
+        "guidepostSearchShard({},'{literal}');\n",
         serde_json::json!(name)
     )
     .into_bytes()
@@ -445,7 +492,9 @@ mod tests {
             (entry("/g/#cio", "Glossary", "CIO", "Runs IT."), false),
         ]);
         assert_eq!(urls(&ix, "board "), ["/g/#board", "/a/"]);
-        assert_eq!(urls(&ix, "boards "), ["/g/#board", "/a/"], "one stem");
+        let mut both = urls(&ix, "boards ");
+        both.sort();
+        assert_eq!(both, ["/a/", "/g/#board"], "one stem");
         assert_eq!(urls(&ix, "bo"), ["/g/#board", "/a/"], "prefix while typing");
         assert!(
             urls(&ix, "bo ").is_empty(),
@@ -479,6 +528,12 @@ mod tests {
     }
 
     #[test]
+    fn postings_encode_as_varint_deltas_and_impact_characters() {
+        assert_eq!(encode_postings(&[(0, 1), (5, 63), (5 + 32, 10)]), "015_w1a");
+        assert_eq!(encode_postings(&[(1000, 2)]), "Ev2");
+    }
+
+    #[test]
     fn shards_by_prefix_with_hashes_in_the_manifest() {
         let ix = index(&[
             (entry("/a/", "Über", "", "board boards bold"), true),
@@ -501,15 +556,12 @@ mod tests {
             String::from_utf8(files.iter().find(|f| f.0 == n).unwrap().1.clone()).unwrap()
         };
         let bo = text("w-bo.js");
-        assert!(
-            bo.starts_with("guidepostSearchShard(\"w-bo.js\",\""),
-            "{bo}"
-        );
-        let json: String = serde_json::from_str(
-            bo.trim_start_matches("guidepostSearchShard(\"w-bo.js\",")
-                .trim_end_matches(");\n"),
-        )
-        .unwrap();
+        assert!(bo.starts_with("guidepostSearchShard(\"w-bo.js\",'"), "{bo}");
+        let json = bo
+            .trim_start_matches("guidepostSearchShard(\"w-bo.js\",'")
+            .trim_end_matches("');\n")
+            .replace("\\'", "'")
+            .replace("\\\\", "\\");
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         // board and boards share one stem (one postings list), bold has its own.
         assert_eq!(

