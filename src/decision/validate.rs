@@ -86,124 +86,204 @@ fn missing_page_message(site: &Site, key: &str) -> String {
     msg
 }
 
-/// Validates the tree of `doc` and enumerates its routes.
-pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    const ID_HELP: &str = "ids are lower-case letters, digits and `-`, starting with a letter or digit (`[a-z0-9][a-z0-9-]*`)";
+const ID_HELP: &str = "ids are lower-case letters, digits and `-`, starting with a letter or digit (`[a-z0-9][a-z0-9-]*`)";
 
-    // Ids: valid and unique across questions and outcomes.
-    let mut ids: HashMap<&str, Node> = HashMap::new();
-    let entries = spec
-        .questions
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (Node::Question(i), x.id.as_str()))
-        .chain(
-            spec.outcomes
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (Node::Outcome(i), x.id.as_str())),
-        );
-    for (node, id) in entries {
-        let at = match node {
-            Node::Question(i) => q(i, &[Key::Name("id")]),
-            Node::Outcome(i) => o(i, &[Key::Name("id")]),
-        };
-        if !is_valid_id(id) {
-            errors.push(
-                doc.error_at(&at, format!("invalid id `{id}`"))
-                    .with_help(ID_HELP),
-            );
+const LINK_HELP: &str =
+    "internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id)";
+
+/// Validates the tree of `doc` and enumerates its routes.
+///
+/// The passes run in order and each adds its errors to the shared list, so
+/// that all problems are reported together. Graph checks (and the examples,
+/// which follow the graph) need every `next` to name something; they are
+/// skipped while it does not.
+pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, Vec<Diagnostic>> {
+    let mut c = Checker::new(site, doc, spec);
+    c.ids();
+    let answers = c.answers();
+    let pages = c.outcomes();
+    let graph = c.graph(&answers.next);
+    if let Some(graph) = &graph {
+        c.examples(graph);
+    }
+    match graph {
+        Some(g) if c.errors.is_empty() => Ok(Tree::new(
+            spec.clone(),
+            g.start,
+            g.next,
+            g.states,
+            g.longest,
+            pages.help_html,
+            pages.body_html,
+            pages.links,
+            answers.slugs,
+        )),
+        _ => Err(c.errors),
+    }
+}
+
+/// What the passes share: the tree being checked, the errors found so far
+/// and the ids.
+struct Checker<'a> {
+    site: &'a Site,
+    doc: &'a Document,
+    spec: &'a DecisionSpec,
+    errors: Vec<Diagnostic>,
+    /// Each id, to the first question or outcome that uses it.
+    ids: HashMap<&'a str, Node>,
+    /// Every id, sorted: for "did you mean" and lists in help texts.
+    known: Vec<&'a str>,
+}
+
+/// Output of the answers pass.
+struct Answers {
+    /// Per question and answer: where `next` leads, `None` if it names nothing.
+    next: Vec<Vec<Option<Node>>>,
+    /// Per question and answer: the answer's URL segment.
+    slugs: Vec<Vec<String>>,
+}
+
+/// Output of the outcomes pass: what the pages show besides the spec's text.
+struct Pages {
+    links: Vec<Vec<(String, String)>>,
+    body_html: Vec<Option<String>>,
+    help_html: Vec<Option<String>>,
+}
+
+/// Output of the graph pass, for a tree whose answers all lead somewhere.
+struct Graph {
+    start: usize,
+    next: Vec<Vec<Node>>,
+    states: Vec<State>,
+    longest: Vec<usize>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(site: &'a Site, doc: &'a Document, spec: &'a DecisionSpec) -> Self {
+        Checker {
+            site,
+            doc,
+            spec,
+            errors: Vec::new(),
+            ids: HashMap::new(),
+            known: Vec::new(),
         }
-        match ids.get(id) {
-            Some(first) => errors.push(
-                doc.error_at(
-                    &at,
-                    format!(
-                        "duplicate id `{id}`: {} already uses it",
-                        describe(spec, *first)
-                    ),
-                )
-                .with_help("ids are unique across questions and outcomes; rename one of them"),
-            ),
-            None => {
-                ids.insert(id, node);
+    }
+
+    /// Ids pass. Answers, `start` and examples refer to questions and outcomes
+    /// by id, and ids become URL segments: each must be a valid segment and
+    /// name exactly one question or outcome. Builds the id map later passes
+    /// use.
+    fn ids(&mut self) {
+        let spec = self.spec;
+        let questions = spec.questions.iter().enumerate();
+        let outcomes = spec.outcomes.iter().enumerate();
+        let entries = questions
+            .map(|(i, x)| (Node::Question(i), x.id.as_str()))
+            .chain(outcomes.map(|(i, x)| (Node::Outcome(i), x.id.as_str())));
+        for (node, id) in entries {
+            let at = match node {
+                Node::Question(i) => q(i, &[Key::Name("id")]),
+                Node::Outcome(i) => o(i, &[Key::Name("id")]),
+            };
+            if !is_valid_id(id) {
+                self.errors.push(
+                    self.doc
+                        .error_at(&at, format!("invalid id `{id}`"))
+                        .with_help(ID_HELP),
+                );
+            }
+            match self.ids.get(id) {
+                Some(first) => self.errors.push(
+                    self.doc
+                        .error_at(
+                            &at,
+                            format!(
+                                "duplicate id `{id}`: {} already uses it",
+                                describe(spec, *first)
+                            ),
+                        )
+                        .with_help(
+                            "ids are unique across questions and outcomes; rename one of them",
+                        ),
+                ),
+                None => {
+                    self.ids.insert(id, node);
+                }
             }
         }
-    }
-    let known: Vec<&str> = {
-        let mut k: Vec<&str> = ids.keys().copied().collect();
-        k.sort_unstable();
-        k
-    };
-
-    // Start.
-    let mut start = None;
-    match &spec.start {
-        None => errors.push(
-            doc.error_at(&[Key::Name("decision")], "decision tree has no `start`")
-                .with_help(match spec.questions.first() {
-                    Some(first) => format!("add `start = \"{}\"` (the first question's id)", first.id),
-                    None => "add `start = \"<id of the first question>\"` and at least one [[decision.questions]]".into(),
-                }),
-        ),
-        Some(s) => match ids.get(s.as_str()) {
-            Some(Node::Question(i)) => start = Some(*i),
-            Some(Node::Outcome(_)) => errors.push(
-                doc.error_at(
-                    &[Key::Name("decision"), Key::Name("start")],
-                    format!("`start` names outcome `{s}`, not a question"),
-                )
-                .with_help("a tree starts with a question"),
-            ),
-            None => errors.push(with_closest(
-                doc.error_at(
-                    &[Key::Name("decision"), Key::Name("start")],
-                    format!("unknown `start`: no question has id `{s}`"),
-                ),
-                s,
-                &known,
-                "set `start` to the id of the first question".into(),
-            )),
-        },
+        self.known = self.ids.keys().copied().collect();
+        self.known.sort_unstable();
     }
 
-    // Questions: text, answers, labels, next.
-    let mut next: Vec<Vec<Option<Node>>> = Vec::with_capacity(spec.questions.len());
-    let mut answer_slugs: Vec<Vec<String>> = Vec::with_capacity(spec.questions.len());
-    let mut next_ok = true;
-    for (i, question) in spec.questions.iter().enumerate() {
+    /// Answers pass. Every question is a page with text and answer buttons,
+    /// and every answer becomes a URL segment and an edge of the graph: so a
+    /// question needs text and answers, each answer a label whose segment
+    /// differs from its siblings', and a `next` that names a question or an
+    /// outcome.
+    fn answers(&mut self) -> Answers {
+        let n = self.spec.questions.len();
+        let mut out = Answers {
+            next: Vec::with_capacity(n),
+            slugs: Vec::with_capacity(n),
+        };
+        for i in 0..n {
+            self.question_text(i);
+            let question = &self.spec.questions[i];
+            // Answer index by URL segment, to catch two answers sharing one.
+            let mut by_slug: HashMap<String, usize> = HashMap::new();
+            let mut next = Vec::with_capacity(question.answers.len());
+            let mut slugs = Vec::with_capacity(question.answers.len());
+            for j in 0..question.answers.len() {
+                slugs.push(self.label(i, j, &mut by_slug));
+                next.push(self.next_of(i, j));
+            }
+            out.next.push(next);
+            out.slugs.push(slugs);
+        }
+        out
+    }
+
+    /// A question must have text and answers.
+    fn question_text(&mut self, i: usize) {
+        let question = &self.spec.questions[i];
         if question.text.trim().is_empty() {
-            errors.push(
-                doc.error_at(
-                    &q(i, &[Key::Name("text")]),
-                    format!("question `{}` has empty text", question.id),
-                )
-                .with_help(
-                    "write the question as readers should see it; it becomes the page's heading",
-                ),
+            self.errors.push(
+                self.doc
+                    .error_at(
+                        &q(i, &[Key::Name("text")]),
+                        format!("question `{}` has empty text", question.id),
+                    )
+                    .with_help(
+                        "write the question as readers should see it; it becomes the page's heading",
+                    ),
             );
         }
         if question.answers.is_empty() {
-            errors.push(
-                doc.error_at(
-                    &q(i, &[Key::Name("answers")]),
-                    format!("question `{}` has no answers", question.id),
-                )
-                .with_help("add answers = [ { label = \"Yes\", next = \"...\" }, { label = \"No\", next = \"...\" } ]"),
+            self.errors.push(
+                self.doc
+                    .error_at(
+                        &q(i, &[Key::Name("answers")]),
+                        format!("question `{}` has no answers", question.id),
+                    )
+                    .with_help("add answers = [ { label = \"Yes\", next = \"...\" }, { label = \"No\", next = \"...\" } ]"),
             );
         }
-        let mut labels: HashMap<String, usize> = HashMap::new();
-        let mut row = Vec::new();
-        let mut slugs = Vec::new();
-        for (j, answer) in question.answers.iter().enumerate() {
-            let label_at = q(
-                i,
-                &[Key::Name("answers"), Key::Index(j), Key::Name("label")],
-            );
-            if answer.label.trim().is_empty() {
-                errors.push(
-                    doc.error_at(
+    }
+
+    /// Checks the label of answer `j` of question `i` and returns its URL
+    /// segment; `by_slug` holds the segments of the answers before it.
+    fn label(&mut self, i: usize, j: usize, by_slug: &mut HashMap<String, usize>) -> String {
+        let question = &self.spec.questions[i];
+        let answer = &question.answers[j];
+        let label_at = q(
+            i,
+            &[Key::Name("answers"), Key::Index(j), Key::Name("label")],
+        );
+        if answer.label.trim().is_empty() {
+            self.errors.push(
+                self.doc
+                    .error_at(
                         &label_at,
                         format!(
                             "answer {} of question `{}` has an empty label",
@@ -212,112 +292,188 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
                         ),
                     )
                     .with_help("give every answer a label such as \"Yes\""),
-                );
-            }
-            let slug = slugify(&answer.label);
-            if let Some(&first) = labels.get(&slug) {
-                let other = &question.answers[first].label;
-                let message = if other.trim() == answer.label.trim() {
-                    format!(
-                        "question `{}` has two answers labelled `{}`",
-                        question.id, answer.label
-                    )
-                } else {
-                    format!(
-                        "answers `{other}` and `{}` of question `{}` would share the URL segment `{slug}`",
-                        answer.label, question.id
-                    )
-                };
-                errors.push(
-                    doc.error_at(&label_at, message)
-                        .with_help("give each answer of a question a different label"),
-                );
-            } else {
-                labels.insert(slug.clone(), j);
-            }
-            slugs.push(slug);
-            let target = ids.get(answer.next.as_str()).copied();
-            if target.is_none() {
-                next_ok = false;
-                errors.push(with_closest(
-                    doc.error_at(
-                        &q(i, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
-                        format!("`next = \"{}\"` names no question or outcome", answer.next),
-                    ),
-                    &answer.next,
-                    &known,
-                    format!(
-                        "`next` is the id of a question or an outcome: {}",
-                        list(&known)
-                    ),
-                ));
-            }
-            row.push(target);
-        }
-        next.push(row);
-        answer_slugs.push(slugs);
-    }
-
-    // Outcomes: title, links, body.
-    let mut links: Vec<Vec<(String, String)>> = Vec::with_capacity(spec.outcomes.len());
-    let mut body_html = Vec::with_capacity(spec.outcomes.len());
-    for (i, outcome) in spec.outcomes.iter().enumerate() {
-        if outcome.title.trim().is_empty() {
-            errors.push(
-                doc.error_at(
-                    &o(i, &[Key::Name("title")]),
-                    format!("outcome `{}` has an empty title", outcome.id),
-                )
-                .with_help("give the outcome a title; it becomes the result page's heading"),
             );
         }
+        let slug = slugify(&answer.label);
+        let Some(&first) = by_slug.get(&slug) else {
+            by_slug.insert(slug.clone(), j);
+            return slug;
+        };
+        let other = &question.answers[first].label;
+        let message = if other.trim() == answer.label.trim() {
+            format!(
+                "question `{}` has two answers labelled `{}`",
+                question.id, answer.label
+            )
+        } else {
+            format!(
+                "answers `{other}` and `{}` of question `{}` would share the URL segment `{slug}`",
+                answer.label, question.id
+            )
+        };
+        self.errors.push(
+            self.doc
+                .error_at(&label_at, message)
+                .with_help("give each answer of a question a different label"),
+        );
+        slug
+    }
+
+    /// Where answer `j` of question `i` leads, if its `next` names something.
+    fn next_of(&mut self, i: usize, j: usize) -> Option<Node> {
+        let answer = &self.spec.questions[i].answers[j];
+        let target = self.ids.get(answer.next.as_str()).copied();
+        if target.is_none() {
+            self.errors.push(with_closest(
+                self.doc.error_at(
+                    &q(i, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
+                    format!("`next = \"{}\"` names no question or outcome", answer.next),
+                ),
+                &answer.next,
+                &self.known,
+                format!(
+                    "`next` is the id of a question or an outcome: {}",
+                    list(&self.known)
+                ),
+            ));
+        }
+        target
+    }
+
+    /// Outcomes pass. Result pages show an outcome's title, body and links,
+    /// and question pages their help: titles must not be empty, links must
+    /// name pages, and Markdown must render with its `@/` links and anchors
+    /// resolved. Returns what the pages show.
+    fn outcomes(&mut self) -> Pages {
+        let spec = self.spec;
+        let mut pages = Pages {
+            links: Vec::with_capacity(spec.outcomes.len()),
+            body_html: Vec::with_capacity(spec.outcomes.len()),
+            help_html: Vec::with_capacity(spec.questions.len()),
+        };
+        for (i, outcome) in spec.outcomes.iter().enumerate() {
+            if outcome.title.trim().is_empty() {
+                self.errors.push(
+                    self.doc
+                        .error_at(
+                            &o(i, &[Key::Name("title")]),
+                            format!("outcome `{}` has an empty title", outcome.id),
+                        )
+                        .with_help(
+                            "give the outcome a title; it becomes the result page's heading",
+                        ),
+                );
+            }
+            let links = self.outcome_links(i);
+            pages.links.push(links);
+            let body = outcome.body.as_deref();
+            let html = self.markdown(body, o(i, &[Key::Name("body")]));
+            pages.body_html.push(html);
+        }
+        for (i, question) in spec.questions.iter().enumerate() {
+            let help = question.help.as_deref();
+            let html = self.markdown(help, q(i, &[Key::Name("help")]));
+            pages.help_html.push(html);
+        }
+        pages
+    }
+
+    /// The links of outcome `i` as (title, site path), each checked to name a
+    /// page.
+    fn outcome_links(&mut self, i: usize) -> Vec<(String, String)> {
         let mut row = Vec::new();
-        for (k, link) in outcome.links.iter().enumerate() {
+        for (k, link) in self.spec.outcomes[i].links.iter().enumerate() {
             let key = link.trim_start_matches("@/").trim_start_matches('/');
             let key = key.split('#').next().unwrap_or(key);
-            match site.get(key) {
+            match self.site.get(key) {
                 Some(target) => row.push((target.title.clone(), target.path.clone())),
-                None => errors.push(
-                    doc.error_at(
-                        &o(i, &[Key::Name("links"), Key::Index(k)]),
-                        missing_page_message(site, key),
-                    )
-                    .with_help(
-                        "links name pages relative to content/, such as \"@/roles/vcio.md\"",
-                    ),
+                None => self.errors.push(
+                    self.doc
+                        .error_at(
+                            &o(i, &[Key::Name("links"), Key::Index(k)]),
+                            missing_page_message(self.site, key),
+                        )
+                        .with_help(
+                            "links name pages relative to content/, such as \"@/roles/vcio.md\"",
+                        ),
                 ),
             }
         }
-        links.push(row);
-        body_html.push(outcome.body.as_deref().and_then(|b| {
-            render_markdown(site, b, true)
-                .map_err(|m| {
-                    errors.push(
-                        doc.error_at(&o(i, &[Key::Name("body")]), m)
-                            .with_help("internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id)"),
-                    )
-                })
-                .ok()
-        }));
-    }
-    let mut help_html = Vec::with_capacity(spec.questions.len());
-    for (i, question) in spec.questions.iter().enumerate() {
-        help_html.push(question.help.as_deref().and_then(|h| {
-            render_markdown(site, h, true)
-                .map_err(|m| {
-                    errors.push(
-                        doc.error_at(&q(i, &[Key::Name("help")]), m)
-                            .with_help("internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id)"),
-                    )
-                })
-                .ok()
-        }));
+        row
     }
 
-    // Cycles (over every question, reachable or not).
-    let mut cycle_free = true;
-    {
-        let n = spec.questions.len();
+    /// HTML of an optional Markdown field at `at`, or an error there.
+    fn markdown(&mut self, text: Option<&str>, at: Vec<Key>) -> Option<String> {
+        match render_markdown(self.site, text?, true) {
+            Ok(html) => Some(html),
+            Err(m) => {
+                self.errors
+                    .push(self.doc.error_at(&at, m).with_help(LINK_HELP));
+                None
+            }
+        }
+    }
+
+    /// Graph pass. Readers walk from `start` along answers, one page per
+    /// route: the start must be a question, the walk must always move
+    /// forward (no cycles), every question and outcome must be reachable, and
+    /// the routes must stay few enough to write a page each. Needs every
+    /// `next` resolved; returns `None` (after reporting cycles and the start)
+    /// when the graph is not sound enough to walk.
+    fn graph(&mut self, next: &[Vec<Option<Node>>]) -> Option<Graph> {
+        let start = self.start();
+        let acyclic = self.cycles(next);
+        let next: Vec<Vec<Node>> = next
+            .iter()
+            .map(|row| row.iter().copied().collect::<Option<Vec<Node>>>())
+            .collect::<Option<_>>()?;
+        let start = start.filter(|_| acyclic)?;
+        self.reachability(&next, start);
+        let states = self.routes(&next, start);
+        let longest = longest_paths(&next);
+        Some(Graph {
+            start,
+            next,
+            states,
+            longest,
+        })
+    }
+
+    /// The start question: `start` must name a question.
+    fn start(&mut self) -> Option<usize> {
+        let Some(s) = &self.spec.start else {
+            self.errors.push(
+                self.doc.error_at(&[Key::Name("decision")], "decision tree has no `start`")
+                    .with_help(match self.spec.questions.first() {
+                        Some(first) => format!("add `start = \"{}\"` (the first question's id)", first.id),
+                        None => "add `start = \"<id of the first question>\"` and at least one [[decision.questions]]".into(),
+                    }),
+            );
+            return None;
+        };
+        let at = [Key::Name("decision"), Key::Name("start")];
+        match self.ids.get(s.as_str()) {
+            Some(Node::Question(i)) => return Some(*i),
+            Some(Node::Outcome(_)) => self.errors.push(
+                self.doc
+                    .error_at(&at, format!("`start` names outcome `{s}`, not a question"))
+                    .with_help("a tree starts with a question"),
+            ),
+            None => self.errors.push(with_closest(
+                self.doc
+                    .error_at(&at, format!("unknown `start`: no question has id `{s}`")),
+                s,
+                &self.known,
+                "set `start` to the id of the first question".into(),
+            )),
+        }
+        None
+    }
+
+    /// Reports every cycle among the questions (reachable or not) once, at
+    /// the answer that closes it. Returns whether there was none.
+    fn cycles(&mut self, next: &[Vec<Option<Node>>]) -> bool {
+        let n = self.spec.questions.len();
         let mut color = vec![0u8; n]; // 0 new, 1 on stack, 2 done
         let mut seen_cycles: HashSet<Vec<usize>> = HashSet::new();
         fn visit(
@@ -350,11 +506,11 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
         let mut found = Vec::new();
         for v in 0..n {
             if color[v] == 0 {
-                visit(v, &next, &mut color, &mut Vec::new(), &mut found);
+                visit(v, next, &mut color, &mut Vec::new(), &mut found);
             }
         }
+        let acyclic = found.is_empty();
         for (cycle, j) in found {
-            cycle_free = false;
             let mut key: Vec<usize> = cycle[..cycle.len() - 1].to_vec();
             key.sort_unstable();
             if !seen_cycles.insert(key) {
@@ -363,113 +519,118 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
             let closing = cycle[cycle.len() - 2];
             let names: Vec<String> = cycle
                 .iter()
-                .map(|&c| format!("`{}`", spec.questions[c].id))
+                .map(|&c| format!("`{}`", self.spec.questions[c].id))
                 .collect();
-            errors.push(
-                doc.error_at(
+            self.errors.push(
+                self.doc.error_at(
                     &q(closing, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
                     format!("cycle: {}", names.join(" → ")),
                 )
                 .with_help("a guide must always move forward; point this answer at a later question or an outcome"),
             );
         }
+        acyclic
     }
 
-    let structural = start.is_some() && next_ok && cycle_free;
-    let Some(start) = start.filter(|_| structural) else {
-        return Err(errors);
-    };
-    let next: Vec<Vec<Node>> = next
-        .into_iter()
-        .map(|row| row.into_iter().map(|t| t.expect("checked")).collect())
-        .collect();
-
-    // Reachability.
-    let reachable = reach(&next, Node::Question(start));
-    for (i, x) in spec.questions.iter().enumerate() {
-        if !reachable.contains(&Node::Question(i)) {
-            errors.push(
-                doc.error_at(
-                    &q(i, &[Key::Name("id")]),
-                    format!(
-                        "question `{}` cannot be reached from `start` (`{}`)",
-                        x.id, spec.questions[start].id
-                    ),
-                )
-                .with_help("point an answer's `next` at it, or remove it"),
-            );
+    /// Every question and outcome must be reachable from the start.
+    fn reachability(&mut self, next: &[Vec<Node>], start: usize) {
+        let spec = self.spec;
+        let reachable = reach(next, Node::Question(start));
+        let start_id = &spec.questions[start].id;
+        let unreachable = |kind: &str, id: &str| {
+            format!("{kind} `{id}` cannot be reached from `start` (`{start_id}`)")
+        };
+        const HELP: &str = "point an answer's `next` at it, or remove it";
+        for (i, x) in spec.questions.iter().enumerate() {
+            if !reachable.contains(&Node::Question(i)) {
+                let at = q(i, &[Key::Name("id")]);
+                let message = unreachable("question", &x.id);
+                self.errors
+                    .push(self.doc.error_at(&at, message).with_help(HELP));
+            }
         }
-    }
-    for (i, x) in spec.outcomes.iter().enumerate() {
-        if !reachable.contains(&Node::Outcome(i)) {
-            errors.push(
-                doc.error_at(
-                    &o(i, &[Key::Name("id")]),
-                    format!(
-                        "outcome `{}` cannot be reached from `start` (`{}`)",
-                        x.id, spec.questions[start].id
-                    ),
-                )
-                .with_help("point an answer's `next` at it, or remove it"),
-            );
-        }
-    }
-
-    // Examples.
-    for (e, example) in spec.examples.iter().enumerate() {
-        if let Err(d) = run_example(doc, spec, &next, start, e, example, &known) {
-            errors.push(d);
-        }
-    }
-
-    // Routes: one page per distinct route from the start.
-    let mut states: Vec<State> = Vec::new();
-    let mut overflow = false;
-    fn walk(
-        node: Node,
-        route: &mut Vec<Step>,
-        next: &[Vec<Node>],
-        states: &mut Vec<State>,
-        overflow: &mut bool,
-    ) {
-        if states.len() >= MAX_ROUTES {
-            *overflow = true;
-            return;
-        }
-        states.push(State {
-            node,
-            route: route.clone(),
-            path: String::new(),
-        });
-        if let Node::Question(qi) = node {
-            for (j, &t) in next[qi].iter().enumerate() {
-                route.push((qi, j));
-                walk(t, route, next, states, overflow);
-                route.pop();
+        for (i, x) in spec.outcomes.iter().enumerate() {
+            if !reachable.contains(&Node::Outcome(i)) {
+                let at = o(i, &[Key::Name("id")]);
+                let message = unreachable("outcome", &x.id);
+                self.errors
+                    .push(self.doc.error_at(&at, message).with_help(HELP));
             }
         }
     }
-    walk(
-        Node::Question(start),
-        &mut Vec::new(),
-        &next,
-        &mut states,
-        &mut overflow,
-    );
-    if overflow {
-        errors.push(
-            doc.error_at(
-                &[Key::Name("decision"), Key::Name("start")],
-                format!("this tree has more than {MAX_ROUTES} distinct routes, one page each"),
-            )
-            .with_help("split it into several trees, or let fewer questions lead to shared follow-up questions"),
+
+    /// Every distinct route from the start, one page each; an error when
+    /// there are more than [`MAX_ROUTES`].
+    fn routes(&mut self, next: &[Vec<Node>], start: usize) -> Vec<State> {
+        let mut states: Vec<State> = Vec::new();
+        let mut overflow = false;
+        fn walk(
+            node: Node,
+            route: &mut Vec<Step>,
+            next: &[Vec<Node>],
+            states: &mut Vec<State>,
+            overflow: &mut bool,
+        ) {
+            if states.len() >= MAX_ROUTES {
+                *overflow = true;
+                return;
+            }
+            states.push(State {
+                node,
+                route: route.clone(),
+                path: String::new(),
+            });
+            if let Node::Question(qi) = node {
+                for (j, &t) in next[qi].iter().enumerate() {
+                    route.push((qi, j));
+                    walk(t, route, next, states, overflow);
+                    route.pop();
+                }
+            }
+        }
+        walk(
+            Node::Question(start),
+            &mut Vec::new(),
+            next,
+            &mut states,
+            &mut overflow,
         );
-    }
-    if !errors.is_empty() {
-        return Err(errors);
+        if overflow {
+            self.errors.push(
+                self.doc.error_at(
+                    &[Key::Name("decision"), Key::Name("start")],
+                    format!("this tree has more than {MAX_ROUTES} distinct routes, one page each"),
+                )
+                .with_help("split it into several trees, or let fewer questions lead to shared follow-up questions"),
+            );
+        }
+        states
     }
 
-    let mut longest = vec![0usize; spec.questions.len()];
+    /// Examples pass. Examples are regression cases the author writes down:
+    /// each one's answers, followed from the start, must lead to its outcome.
+    /// A failing example says where the walk went wrong.
+    fn examples(&mut self, graph: &Graph) {
+        for (e, example) in self.spec.examples.iter().enumerate() {
+            if let Err(d) = run_example(
+                self.doc,
+                self.spec,
+                &graph.next,
+                graph.start,
+                e,
+                example,
+                &self.known,
+            ) {
+                self.errors.push(d);
+            }
+        }
+    }
+}
+
+/// Per question: the most questions on any route from it, counting itself.
+/// The graph must be acyclic.
+fn longest_paths(next: &[Vec<Node>]) -> Vec<usize> {
+    let mut longest = vec![0usize; next.len()];
     fn longest_from(v: usize, next: &[Vec<Node>], memo: &mut [usize]) -> usize {
         if memo[v] == 0 {
             let best = next[v]
@@ -484,21 +645,10 @@ pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, V
         }
         memo[v]
     }
-    for v in 0..spec.questions.len() {
-        longest_from(v, &next, &mut longest);
+    for v in 0..next.len() {
+        longest_from(v, next, &mut longest);
     }
-
-    Ok(Tree::new(
-        spec.clone(),
-        start,
-        next,
-        states,
-        longest,
-        help_html,
-        body_html,
-        links,
-        answer_slugs,
-    ))
+    longest
 }
 
 fn list(known: &[&str]) -> String {
