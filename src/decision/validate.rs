@@ -472,64 +472,75 @@ impl<'a> Checker<'a> {
 
     /// Reports every cycle among the questions (reachable or not) once, at
     /// the answer that closes it. Returns whether there was none.
+    ///
+    /// A depth-first search with an explicit stack of (question, answers
+    /// looked at so far): trees can be deeper than the thread's stack.
     fn cycles(&mut self, next: &[Vec<Option<Node>>]) -> bool {
-        let n = self.spec.questions.len();
-        let mut color = vec![0u8; n]; // 0 new, 1 on stack, 2 done
-        let mut seen_cycles: HashSet<Vec<usize>> = HashSet::new();
-        fn visit(
-            v: usize,
-            next: &[Vec<Option<Node>>],
-            color: &mut [u8],
-            stack: &mut Vec<usize>,
-            found: &mut Vec<(Vec<usize>, usize)>,
-        ) {
-            color[v] = 1;
-            stack.push(v);
-            for (j, t) in next[v].iter().enumerate() {
-                if let Some(Node::Question(w)) = t {
-                    match color[*w] {
-                        0 => visit(*w, next, color, stack, found),
-                        1 => {
-                            let from = stack.iter().position(|&s| s == *w).unwrap_or(0);
-                            let mut cycle = stack[from..].to_vec();
-                            cycle.push(*w);
-                            // Remember the answer that closes the cycle: question v, answer j.
-                            found.push((cycle, j));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            stack.pop();
-            color[v] = 2;
+        #[derive(Clone, Copy)]
+        enum Mark {
+            New,
+            /// On the search stack, at this index.
+            OnStack(usize),
+            Done,
         }
-        let mut found = Vec::new();
-        for v in 0..n {
-            if color[v] == 0 {
-                visit(v, next, &mut color, &mut Vec::new(), &mut found);
-            }
-        }
-        let acyclic = found.is_empty();
-        for (cycle, j) in found {
-            let mut key: Vec<usize> = cycle[..cycle.len() - 1].to_vec();
-            key.sort_unstable();
-            if !seen_cycles.insert(key) {
+        let mut mark = vec![Mark::New; next.len()];
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        // A cycle is only found again through another answer from the same
+        // question to the same question: one report per such pair.
+        let mut reported: HashSet<(usize, usize)> = HashSet::new();
+        let mut acyclic = true;
+        for root in 0..next.len() {
+            if !matches!(mark[root], Mark::New) {
                 continue;
             }
-            let closing = cycle[cycle.len() - 2];
-            let names: Vec<String> = cycle
-                .iter()
-                .map(|&c| format!("`{}`", self.spec.questions[c].id))
-                .collect();
-            self.errors.push(
-                self.doc.error_at(
-                    &q(closing, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
-                    format!("cycle: {}", names.join(" → ")),
-                )
-                .with_help("a guide must always move forward; point this answer at a later question or an outcome"),
-            );
+            mark[root] = Mark::OnStack(0);
+            stack.push((root, 0));
+            while let Some(top) = stack.last_mut() {
+                let (v, j) = *top;
+                let Some(&target) = next[v].get(j) else {
+                    mark[v] = Mark::Done;
+                    stack.pop();
+                    continue;
+                };
+                top.1 += 1;
+                let Some(Node::Question(w)) = target else {
+                    continue;
+                };
+                match mark[w] {
+                    Mark::New => {
+                        mark[w] = Mark::OnStack(stack.len());
+                        stack.push((w, 0));
+                    }
+                    Mark::OnStack(at) => {
+                        acyclic = false;
+                        if reported.insert((v, w)) {
+                            self.cycle(&stack[at..], j);
+                        }
+                    }
+                    Mark::Done => {}
+                }
+            }
         }
         acyclic
+    }
+
+    /// Reports the cycle through the questions of `path` (search stack
+    /// entries), closed by answer `j` of the last one leading to the first.
+    fn cycle(&mut self, path: &[(usize, usize)], j: usize) {
+        let questions = &self.spec.questions;
+        let closing = path[path.len() - 1].0;
+        let names: Vec<String> = path
+            .iter()
+            .chain(&path[..1])
+            .map(|&(c, _)| format!("`{}`", questions[c].id))
+            .collect();
+        self.errors.push(
+            self.doc.error_at(
+                &q(closing, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
+                format!("cycle: {}", names.join(" → ")),
+            )
+            .with_help("a guide must always move forward; point this answer at a later question or an outcome"),
+        );
     }
 
     /// Every question and outcome must be reachable from the start.
@@ -562,49 +573,19 @@ impl<'a> Checker<'a> {
     /// Every distinct route from the start, one page each; an error when
     /// there are more than [`MAX_ROUTES`].
     fn routes(&mut self, next: &[Vec<Node>], start: usize) -> Vec<State> {
-        let mut states: Vec<State> = Vec::new();
-        let mut overflow = false;
-        fn walk(
-            node: Node,
-            route: &mut Vec<Step>,
-            next: &[Vec<Node>],
-            states: &mut Vec<State>,
-            overflow: &mut bool,
-        ) {
-            if states.len() >= MAX_ROUTES {
-                *overflow = true;
-                return;
-            }
-            states.push(State {
-                node,
-                route: route.clone(),
-                path: String::new(),
-            });
-            if let Node::Question(qi) = node {
-                for (j, &t) in next[qi].iter().enumerate() {
-                    route.push((qi, j));
-                    walk(t, route, next, states, overflow);
-                    route.pop();
-                }
+        match enumerate_routes(next, start) {
+            Some(states) => states,
+            None => {
+                self.errors.push(
+                    self.doc.error_at(
+                        &[Key::Name("decision"), Key::Name("start")],
+                        format!("this tree has more than {MAX_ROUTES} distinct routes, one page each"),
+                    )
+                    .with_help("split it into several trees, or let fewer questions lead to shared follow-up questions"),
+                );
+                Vec::new()
             }
         }
-        walk(
-            Node::Question(start),
-            &mut Vec::new(),
-            next,
-            &mut states,
-            &mut overflow,
-        );
-        if overflow {
-            self.errors.push(
-                self.doc.error_at(
-                    &[Key::Name("decision"), Key::Name("start")],
-                    format!("this tree has more than {MAX_ROUTES} distinct routes, one page each"),
-                )
-                .with_help("split it into several trees, or let fewer questions lead to shared follow-up questions"),
-            );
-        }
-        states
     }
 
     /// Examples pass. Examples are regression cases the author writes down:
@@ -627,26 +608,81 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Every distinct route from `start` (of an acyclic graph) as a state:
+/// depth first, answers in order, each node after the route to it. `None` as
+/// soon as there are more than [`MAX_ROUTES`], so that a graph with very many
+/// routes costs no more than one with `MAX_ROUTES`.
+fn enumerate_routes(next: &[Vec<Node>], start: usize) -> Option<Vec<State>> {
+    let mut states: Vec<State> = Vec::new();
+    let mut route: Vec<Step> = Vec::new();
+    // Questions whose answers are being walked, with the next answer to take.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let mut arrived = Some(Node::Question(start));
+    loop {
+        if let Some(node) = arrived.take() {
+            if states.len() >= MAX_ROUTES {
+                return None;
+            }
+            states.push(State {
+                node,
+                route: route.clone(),
+                path: String::new(),
+            });
+            match node {
+                Node::Question(qi) => stack.push((qi, 0)),
+                Node::Outcome(_) => {
+                    route.pop();
+                }
+            }
+        }
+        let Some((qi, j)) = stack.last_mut() else {
+            return Some(states);
+        };
+        match next[*qi].get(*j) {
+            Some(&target) => {
+                route.push((*qi, *j));
+                *j += 1;
+                arrived = Some(target);
+            }
+            None => {
+                stack.pop();
+                route.pop();
+            }
+        }
+    }
+}
+
 /// Per question: the most questions on any route from it, counting itself.
 /// The graph must be acyclic.
+///
+/// Worked out children first with an explicit stack: a question is looked
+/// at once to push the questions it needs, and once more to take their
+/// maximum. Pushes are bounded by questions plus answers.
 fn longest_paths(next: &[Vec<Node>]) -> Vec<usize> {
+    // 0: not worked out yet (every question counts itself, so never 0 after).
     let mut longest = vec![0usize; next.len()];
-    fn longest_from(v: usize, next: &[Vec<Node>], memo: &mut [usize]) -> usize {
-        if memo[v] == 0 {
-            let best = next[v]
-                .iter()
-                .map(|t| match t {
-                    Node::Question(w) => longest_from(*w, next, memo),
+    let mut stack = Vec::new();
+    for root in 0..next.len() {
+        stack.push(root);
+        while let Some(&v) = stack.last() {
+            if longest[v] != 0 {
+                stack.pop();
+                continue;
+            }
+            let before = stack.len();
+            stack.extend(next[v].iter().filter_map(|t| match *t {
+                Node::Question(w) if longest[w] == 0 => Some(w),
+                _ => None,
+            }));
+            if stack.len() == before {
+                let rest = next[v].iter().map(|t| match *t {
+                    Node::Question(w) => longest[w],
                     Node::Outcome(_) => 0,
-                })
-                .max()
-                .unwrap_or(0);
-            memo[v] = best + 1;
+                });
+                longest[v] = 1 + rest.max().unwrap_or(0);
+                stack.pop();
+            }
         }
-        memo[v]
-    }
-    for v in 0..next.len() {
-        longest_from(v, next, &mut longest);
     }
     longest
 }
