@@ -592,20 +592,201 @@ impl<'a> Checker<'a> {
     /// each one's answers, followed from the start, must lead to its outcome.
     /// A failing example says where the walk went wrong.
     fn examples(&mut self, graph: &Graph) {
-        for (e, example) in self.spec.examples.iter().enumerate() {
-            if let Err(d) = run_example(
-                self.doc,
-                self.spec,
-                &graph.next,
-                graph.start,
-                e,
-                example,
-                &self.known,
-            ) {
+        // Each outcome id, to the first outcome that uses it.
+        let mut outcomes: HashMap<&str, usize> = HashMap::new();
+        for (i, x) in self.spec.outcomes.iter().enumerate() {
+            outcomes.entry(x.id.as_str()).or_insert(i);
+        }
+        for e in 0..self.spec.examples.len() {
+            if let Err(d) = self.run_example(graph, &outcomes, e) {
                 self.errors.push(d);
             }
         }
     }
+
+    /// Follows the answers of example `e` from the start.
+    fn run_example(
+        &self,
+        graph: &Graph,
+        outcomes: &HashMap<&str, usize>,
+        e: usize,
+    ) -> Result<(), Diagnostic> {
+        let spec = self.spec;
+        let example = &spec.examples[e];
+        let mut path: Vec<(Node, Option<usize>)> = vec![(Node::Question(graph.start), None)];
+        for (k, label) in example.answers.iter().enumerate() {
+            let (node, answer) = path.last_mut().expect("non-empty");
+            let qi = match *node {
+                Node::Question(qi) => qi,
+                Node::Outcome(oi) => return Err(self.extra_answers(e, k, oi, &path)),
+            };
+            let answers = &spec.questions[qi].answers;
+            let Some(j) = answers.iter().position(|a| a.label == *label) else {
+                return Err(self.no_such_answer(e, k, qi, &path));
+            };
+            *answer = Some(j);
+            path.push((graph.next[qi][j], None));
+        }
+        match path[path.len() - 1].0 {
+            Node::Question(qi) => Err(self.out_of_answers(e, qi, &path)),
+            Node::Outcome(oi) if spec.outcomes[oi].id == example.outcome => Ok(()),
+            Node::Outcome(oi) => Err(self.wrong_outcome(graph, outcomes, e, oi, &path)),
+        }
+    }
+
+    /// Example `e` reached outcome `oi` before its answer `k`.
+    fn extra_answers(&self, e: usize, k: usize, oi: usize, path: &[Walked]) -> Diagnostic {
+        let example = &self.spec.examples[e];
+        self.doc
+            .error_at(
+                &ex(e, &[Key::Name("answers"), Key::Index(k)]),
+                format!(
+                    "example {} reaches outcome `{}` after {k} answer{}, but has {} more: {}",
+                    e + 1,
+                    self.spec.outcomes[oi].id,
+                    if k == 1 { "" } else { "s" },
+                    example.answers.len() - k,
+                    trail(self.spec, path)
+                ),
+            )
+            .with_help("remove the extra answers, or fix the earlier ones")
+    }
+
+    /// Answer `k` of example `e` is no answer of question `qi`.
+    fn no_such_answer(&self, e: usize, k: usize, qi: usize, path: &[Walked]) -> Diagnostic {
+        let question = &self.spec.questions[qi];
+        let label = &self.spec.examples[e].answers[k];
+        let labels: Vec<&str> = question.answers.iter().map(|a| a.label.as_str()).collect();
+        let d = self.doc.error_at(
+            &ex(e, &[Key::Name("answers"), Key::Index(k)]),
+            format!(
+                "example {}: question `{}` has no answer `{label}` (path so far: {})",
+                e + 1,
+                question.id,
+                trail(self.spec, path)
+            ),
+        );
+        with_closest(
+            d,
+            label,
+            &labels,
+            format!("its answers are {}", list(&labels)),
+        )
+    }
+
+    /// Example `e` ends at question `qi`.
+    fn out_of_answers(&self, e: usize, qi: usize, path: &[Walked]) -> Diagnostic {
+        let question = &self.spec.questions[qi];
+        let labels: Vec<&str> = question.answers.iter().map(|a| a.label.as_str()).collect();
+        self.doc
+            .error_at(
+                &ex(e, &[Key::Name("answers")]),
+                format!(
+                    "example {} runs out of answers at question `{}`: {}",
+                    e + 1,
+                    question.id,
+                    trail(self.spec, path)
+                ),
+            )
+            .with_help(format!(
+                "add an answer to “{}” ({})",
+                question.text,
+                list(&labels)
+            ))
+    }
+
+    /// Example `e` ends at outcome `oi`, not at its own.
+    fn wrong_outcome(
+        &self,
+        graph: &Graph,
+        outcomes: &HashMap<&str, usize>,
+        e: usize,
+        oi: usize,
+        path: &[Walked],
+    ) -> Diagnostic {
+        let example = &self.spec.examples[e];
+        let at = ex(e, &[Key::Name("outcome")]);
+        let Some(&expected) = outcomes.get(example.outcome.as_str()) else {
+            let ids: Vec<&str> = self
+                .known
+                .iter()
+                .copied()
+                .filter(|k| outcomes.contains_key(k))
+                .collect();
+            return with_closest(
+                self.doc.error_at(
+                    &at,
+                    format!("example {}: no outcome has id `{}`", e + 1, example.outcome),
+                ),
+                &example.outcome,
+                &ids,
+                format!("outcomes are {}", list(&ids)),
+            );
+        };
+        // Where did it diverge: the last question from which the expected
+        // outcome could still be reached.
+        let reaching = reaching(&graph.next, Node::Outcome(expected));
+        let diverged = path.iter().rev().find(|(n, _)| reaching.contains(n));
+        let detail = match diverged {
+            Some((Node::Question(qi), Some(j))) => format!(
+                "; it diverged at question `{}`, answering “{}”, after which `{}` cannot be reached",
+                self.spec.questions[*qi].id,
+                self.spec.questions[*qi].answers[*j].label,
+                example.outcome
+            ),
+            _ => format!("; `{}` cannot be reached from the start", example.outcome),
+        };
+        self.doc
+            .error_at(
+                &at,
+                format!(
+                    "example {} leads to `{}`, not `{}`: {}{detail}",
+                    e + 1,
+                    self.spec.outcomes[oi].id,
+                    example.outcome,
+                    trail(self.spec, path)
+                ),
+            )
+            .with_help("fix the tree, or the example's answers or outcome")
+    }
+}
+
+/// A step of an example's walk: the node reached, and the answer taken there
+/// (none yet at the last one).
+type Walked = (Node, Option<usize>);
+
+/// An example's walk as text: `a` —“Yes”→ `b` —“No”→ `c`.
+fn trail(spec: &DecisionSpec, path: &[Walked]) -> String {
+    let mut s = String::new();
+    for (node, answer) in path {
+        s.push_str(&format!("`{}`", node_id(spec, *node)));
+        if let (Node::Question(i), Some(j)) = (node, answer) {
+            s.push_str(&format!(" —“{}”→ ", spec.questions[*i].answers[*j].label));
+        }
+    }
+    s
+}
+
+/// Every node from which `target` can be reached (including it): one walk
+/// back along the answers, where asking [`reach`] from each node of a path
+/// would take time proportional to the path's length times the tree's size.
+fn reaching(next: &[Vec<Node>], target: Node) -> HashSet<Node> {
+    let mut before: HashMap<Node, Vec<usize>> = HashMap::new();
+    for (i, row) in next.iter().enumerate() {
+        for &t in row {
+            before.entry(t).or_default().push(i);
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut todo = vec![target];
+    while let Some(n) = todo.pop() {
+        if seen.insert(n)
+            && let Some(from) = before.get(&n)
+        {
+            todo.extend(from.iter().map(|&i| Node::Question(i)));
+        }
+    }
+    seen
 }
 
 /// Every distinct route from `start` (of an acyclic graph) as a state:
@@ -722,141 +903,6 @@ pub fn reach(next: &[Vec<Node>], from: Node) -> HashSet<Node> {
         }
     }
     seen
-}
-
-fn run_example(
-    doc: &Document,
-    spec: &DecisionSpec,
-    next: &[Vec<Node>],
-    start: usize,
-    e: usize,
-    example: &super::ExampleSpec,
-    known: &[&str],
-) -> Result<(), Diagnostic> {
-    let n = e + 1;
-    let mut node = Node::Question(start);
-    let mut path = vec![(node, None::<usize>)];
-    let trail = |path: &[(Node, Option<usize>)]| -> String {
-        let mut s = String::new();
-        for (node, answer) in path {
-            s.push_str(&format!("`{}`", node_id(spec, *node)));
-            if let (Node::Question(i), Some(j)) = (node, answer) {
-                s.push_str(&format!(" —“{}”→ ", spec.questions[*i].answers[*j].label));
-            }
-        }
-        s
-    };
-    for (k, label) in example.answers.iter().enumerate() {
-        let at = ex(e, &[Key::Name("answers"), Key::Index(k)]);
-        match node {
-            Node::Outcome(oi) => {
-                return Err(doc
-                    .error_at(
-                        &at,
-                        format!(
-                            "example {n} reaches outcome `{}` after {k} answer{}, but has {} more: {}",
-                            spec.outcomes[oi].id,
-                            if k == 1 { "" } else { "s" },
-                            example.answers.len() - k,
-                            trail(&path)
-                        ),
-                    )
-                    .with_help("remove the extra answers, or fix the earlier ones"));
-            }
-            Node::Question(qi) => {
-                let question = &spec.questions[qi];
-                let Some(j) = question.answers.iter().position(|a| a.label == *label) else {
-                    let labels: Vec<&str> =
-                        question.answers.iter().map(|a| a.label.as_str()).collect();
-                    let d = doc.error_at(
-                        &at,
-                        format!(
-                            "example {n}: question `{}` has no answer `{label}` (path so far: {})",
-                            question.id,
-                            trail(&path)
-                        ),
-                    );
-                    return Err(with_closest(
-                        d,
-                        label,
-                        &labels,
-                        format!("its answers are {}", list(&labels)),
-                    ));
-                };
-                path.last_mut().expect("non-empty").1 = Some(j);
-                node = next[qi][j];
-                path.push((node, None));
-            }
-        }
-    }
-    match node {
-        Node::Question(qi) => Err(doc
-            .error_at(
-                &ex(e, &[Key::Name("answers")]),
-                format!(
-                    "example {n} runs out of answers at question `{}`: {}",
-                    spec.questions[qi].id,
-                    trail(&path)
-                ),
-            )
-            .with_help(format!(
-                "add an answer to “{}” ({})",
-                spec.questions[qi].text,
-                list(
-                    &spec.questions[qi]
-                        .answers
-                        .iter()
-                        .map(|a| a.label.as_str())
-                        .collect::<Vec<_>>()
-                )
-            ))),
-        Node::Outcome(oi) if spec.outcomes[oi].id == example.outcome => Ok(()),
-        Node::Outcome(oi) => {
-            let at = ex(e, &[Key::Name("outcome")]);
-            let expected = spec.outcomes.iter().position(|x| x.id == example.outcome);
-            let Some(expected) = expected else {
-                let outcomes: Vec<&str> = known
-                    .iter()
-                    .copied()
-                    .filter(|k| spec.outcomes.iter().any(|x| x.id == *k))
-                    .collect();
-                return Err(with_closest(
-                    doc.error_at(
-                        &at,
-                        format!("example {n}: no outcome has id `{}`", example.outcome),
-                    ),
-                    &example.outcome,
-                    &outcomes,
-                    format!("outcomes are {}", list(&outcomes)),
-                ));
-            };
-            // Where did it diverge: the last question from which the expected
-            // outcome could still be reached.
-            let target = Node::Outcome(expected);
-            let diverged = path
-                .iter()
-                .rev()
-                .find(|(n, _)| reach(next, *n).contains(&target));
-            let detail = match diverged {
-                Some((Node::Question(qi), Some(j))) => format!(
-                    "; it diverged at question `{}`, answering “{}”, after which `{}` cannot be reached",
-                    spec.questions[*qi].id, spec.questions[*qi].answers[*j].label, example.outcome
-                ),
-                _ => format!("; `{}` cannot be reached from the start", example.outcome),
-            };
-            Err(doc
-                .error_at(
-                    &at,
-                    format!(
-                        "example {n} leads to `{}`, not `{}`: {}{detail}",
-                        spec.outcomes[oi].id,
-                        example.outcome,
-                        trail(&path)
-                    ),
-                )
-                .with_help("fix the tree, or the example's answers or outcome"))
-        }
-    }
 }
 
 #[cfg(test)]
