@@ -908,11 +908,13 @@ pub fn reach(next: &[Vec<Node>], from: Node) -> HashSet<Node> {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::time::{Duration, Instant};
 
     use serde_json::{Value, json};
 
+    use super::MAX_ROUTES;
     use crate::config::Config;
-    use crate::decision::{Prepared, prepare};
+    use crate::decision::{Prepared, Tree, prepare};
     use crate::diagnostics::Diagnostic;
     use crate::load::{ContentFiles, SourceFile};
     use crate::model::{ModelOptions, Site, assemble};
@@ -1324,5 +1326,224 @@ mod tests {
         });
         let errs = errors(v);
         assert_eq!(errs.len(), 3, "{errs:#?}");
+    }
+
+    /// Runs `f` on a thread with a 256 KiB stack: recursion as deep as a big
+    /// tree overflows it (aborting the test run) where a loop does not.
+    fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn_scoped(s, f)
+                .unwrap()
+                .join()
+                .unwrap()
+        })
+    }
+
+    /// `check` of the tree of decide.md on a small stack, and how long it took.
+    fn check_on_small_stack(site: &Site) -> (Result<Tree, Vec<Diagnostic>>, Duration) {
+        let doc = site
+            .docs
+            .iter()
+            .find(|d| d.meta.decision.is_some())
+            .unwrap();
+        let spec = doc.meta.decision.as_ref().unwrap();
+        on_small_stack(|| {
+            let t = Instant::now();
+            let r = super::check(site, doc, spec);
+            (r, t.elapsed())
+        })
+    }
+
+    /// Questions `q1` … `q{n}`: every answer of each leads to the next one,
+    /// and those of the last to the outcome `end`.
+    fn chain(n: usize, labels: &[&str]) -> Value {
+        let questions: Vec<Value> = (1..=n)
+            .map(|i| {
+                let next = if i == n {
+                    "end".to_string()
+                } else {
+                    format!("q{}", i + 1)
+                };
+                let answers: Vec<Value> = labels
+                    .iter()
+                    .map(|l| json!({ "label": l, "next": next }))
+                    .collect();
+                json!({ "id": format!("q{i}"), "text": format!("Question {i}?"), "answers": answers })
+            })
+            .collect();
+        json!({
+            "start": "q1",
+            "questions": questions,
+            "outcomes": [ { "id": "end", "title": "End" } ],
+        })
+    }
+
+    /// Asserts that the only error is the one about too many routes.
+    fn only_route_cap(result: Result<Tree, Vec<Diagnostic>>) {
+        let errs = result.expect_err("expected the route cap error");
+        let messages: Vec<&str> = errs.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [format!(
+                "this tree has more than {MAX_ROUTES} distinct routes, one page each"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_20000_question_chain_is_checked_without_recursion() {
+        let mut v = chain(20_000, &["Next"]);
+        v["examples"] = json!([ { "answers": vec!["Next"; 20_000], "outcome": "end" } ]);
+        let site = site(&source(&v, false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("20,000-question chain: checked in {took:?}");
+        // One page per question and the result: 20,001 pages, over the cap.
+        // Everything else (cycles, reachability, longest path, the example
+        // that walks all of it) passes.
+        only_route_cap(result);
+    }
+
+    #[test]
+    fn a_20000_question_cycle_is_reported_without_recursion() {
+        let n = 20_000;
+        let mut v = chain(n, &["Next"]);
+        v["questions"][n - 1]["answers"][0]["next"] = json!("q1");
+        let site = site(&source(&v, false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("20,000-question cycle: checked in {took:?}");
+        let errs = result.expect_err("expected the cycle");
+        let names: Vec<String> = (1..=n).chain([1]).map(|i| format!("`q{i}`")).collect();
+        let messages: Vec<&str> = errs.iter().map(|d| d.message.as_str()).collect();
+        // The walk stops at the cycle: nothing about the unreachable `end`.
+        assert_eq!(messages, [format!("cycle: {}", names.join(" → "))]);
+    }
+
+    #[test]
+    fn a_20000_deep_dag_reports_the_route_cap() {
+        // Two answers per question, both to the next: 2^20000 routes.
+        let site = site(&source(&chain(20_000, &["Yes", "No"]), false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("20,000-deep DAG: checked in {took:?}");
+        only_route_cap(result);
+    }
+
+    #[test]
+    fn route_enumeration_stops_at_the_cap() {
+        // 40 diamonds in a row: `a{i}` leads to `b{i}` or `c{i}`, both of
+        // which lead to `a{i+1}` (the last ones to `end`): 2^40 routes.
+        let next = |i: usize| {
+            if i == 40 {
+                "end".to_string()
+            } else {
+                format!("a{}", i + 1)
+            }
+        };
+        let mut questions = Vec::new();
+        for i in 1..=40 {
+            questions.push(
+                json!({ "id": format!("a{i}"), "text": "Which?", "answers": [
+                { "label": "Left", "next": format!("b{i}") },
+                { "label": "Right", "next": format!("c{i}") },
+            ] }),
+            );
+            for side in ["b", "c"] {
+                questions.push(
+                    json!({ "id": format!("{side}{i}"), "text": "On?", "answers": [
+                    { "label": "On", "next": next(i) },
+                ] }),
+                );
+            }
+        }
+        let v = json!({
+            "start": "a1",
+            "questions": questions,
+            "outcomes": [ { "id": "end", "title": "End" } ],
+        });
+        let (result, took) = check_on_small_stack(&site(&source(&v, false)));
+        eprintln!("2^40-route diamond DAG: checked in {took:?}");
+        only_route_cap(result);
+        assert!(took < Duration::from_secs(1), "took {took:?}");
+    }
+
+    #[test]
+    fn the_deepest_tree_under_the_cap_builds_on_a_small_stack() {
+        // 1,999 questions in a chain and the result: exactly MAX_ROUTES pages.
+        let site = site(&source(&chain(MAX_ROUTES - 1, &["Next"]), false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("{}-question chain: checked in {took:?}", MAX_ROUTES - 1);
+        let tree = result.unwrap_or_else(|e| panic!("{e:#?}"));
+        assert_eq!(tree.states.len(), MAX_ROUTES);
+        assert_eq!(tree.max_questions(), MAX_ROUTES - 1);
+        // The outline (a list nested as deep as the tree) is built here, on
+        // the calling thread; `check` itself runs on rayon's threads.
+        let id = site
+            .docs
+            .iter()
+            .position(|d| d.meta.decision.is_some())
+            .unwrap();
+        let outline = on_small_stack(|| {
+            let prepared = prepare(&site).unwrap_or_else(|e| panic!("{e:#?}"));
+            let value = prepared.value(id).unwrap();
+            value
+                .get_from_path("outline")
+                .and_then(|v| v.as_str())
+                .unwrap()
+                .to_string()
+        });
+        assert_eq!(outline.matches("<ul>\n").count(), MAX_ROUTES - 1);
+        // Each question's list closes inside its parent's answer, then the root.
+        assert!(outline.ends_with(&"</li>\n</ul>\n".repeat(MAX_ROUTES)));
+    }
+
+    #[test]
+    fn the_outline_lists_each_question_once() {
+        // `third` is met twice: in full the first time, as a link after.
+        let v = json!({
+            "start": "first",
+            "questions": [
+                { "id": "first", "text": "First?",
+                  "answers": [ { "label": "Yes", "next": "second" }, { "label": "No", "next": "third" } ] },
+                { "id": "second", "text": "Second <b>&</b>?",
+                  "answers": [ { "label": "Yes", "next": "third" }, { "label": "No", "next": "done" } ] },
+                { "id": "third", "text": "Third?",
+                  "answers": [ { "label": "A", "next": "done" }, { "label": "B", "next": "other" } ] },
+            ],
+            "outcomes": [ { "id": "done", "title": "Done" }, { "id": "other", "title": "Other" } ],
+        });
+        let site = site(&source(&v, false));
+        let id = site
+            .docs
+            .iter()
+            .position(|d| d.meta.decision.is_some())
+            .unwrap();
+        let prepared = prepare(&site).unwrap_or_else(|e| panic!("{e:#?}"));
+        let value = prepared.value(id).unwrap();
+        let outline = value
+            .get_from_path("outline")
+            .and_then(|v| v.as_str())
+            .unwrap();
+        // As the recursive version wrote it.
+        let expected = r#"<ul class="decision-outline">
+<li><span class="decision-outline__question">Question: <a href="/decide/q/first/">First?</a></span>
+<ul>
+<li><span class="decision-outline__answer">Yes</span> → <span class="decision-outline__question">Question: <a href="/decide/q/second/">Second &lt;b&gt;&amp;&lt;/b&gt;?</a></span>
+<ul>
+<li><span class="decision-outline__answer">Yes</span> → <span class="decision-outline__question">Question: <a href="/decide/q/third/yes/yes/">Third?</a></span>
+<ul>
+<li><span class="decision-outline__answer">A</span> → <span class="decision-outline__outcome">Result: <a href="/decide/result/done/yes/yes/a/">Done</a></span></li>
+<li><span class="decision-outline__answer">B</span> → <span class="decision-outline__outcome">Result: <a href="/decide/result/other/yes/yes/b/">Other</a></span></li>
+</ul>
+</li>
+<li><span class="decision-outline__answer">No</span> → <span class="decision-outline__outcome">Result: <a href="/decide/result/done/yes/yes/a/">Done</a></span></li>
+</ul>
+</li>
+<li><span class="decision-outline__answer">No</span> → continue with the question <a href="/decide/q/third/yes/yes/">Third?</a> (listed above)</li>
+</ul>
+</li>
+</ul>
+"#;
+        assert_eq!(outline, expected);
     }
 }
