@@ -94,9 +94,9 @@ const LINK_HELP: &str =
 /// Validates the tree of `doc` and enumerates its routes.
 ///
 /// The passes run in order and each adds its errors to the shared list, so
-/// that all problems are reported together. Graph checks (and the examples,
-/// which follow the graph) need every `next` to name something; they are
-/// skipped while it does not.
+/// that all problems are reported together. Walking the graph (reachability,
+/// routes) and the examples needs a sound graph: a start question, every
+/// `next` naming something, no cycle. Without one they are skipped.
 pub fn check(site: &Site, doc: &Document, spec: &DecisionSpec) -> Result<Tree, Vec<Diagnostic>> {
     let mut c = Checker::new(site, doc, spec);
     c.ids();
@@ -695,6 +695,26 @@ impl<'a> Checker<'a> {
             ))
     }
 
+    /// The outcome of example `e` names no outcome.
+    fn unknown_outcome(&self, e: usize, outcomes: &HashMap<&str, usize>) -> Diagnostic {
+        let example = &self.spec.examples[e];
+        let ids: Vec<&str> = self
+            .known
+            .iter()
+            .copied()
+            .filter(|k| outcomes.contains_key(k))
+            .collect();
+        with_closest(
+            self.doc.error_at(
+                &ex(e, &[Key::Name("outcome")]),
+                format!("example {}: no outcome has id `{}`", e + 1, example.outcome),
+            ),
+            &example.outcome,
+            &ids,
+            format!("outcomes are {}", list(&ids)),
+        )
+    }
+
     /// Example `e` ends at outcome `oi`, not at its own.
     fn wrong_outcome(
         &self,
@@ -707,21 +727,7 @@ impl<'a> Checker<'a> {
         let example = &self.spec.examples[e];
         let at = ex(e, &[Key::Name("outcome")]);
         let Some(&expected) = outcomes.get(example.outcome.as_str()) else {
-            let ids: Vec<&str> = self
-                .known
-                .iter()
-                .copied()
-                .filter(|k| outcomes.contains_key(k))
-                .collect();
-            return with_closest(
-                self.doc.error_at(
-                    &at,
-                    format!("example {}: no outcome has id `{}`", e + 1, example.outcome),
-                ),
-                &example.outcome,
-                &ids,
-                format!("outcomes are {}", list(&ids)),
-            );
+            return self.unknown_outcome(e, outcomes);
         };
         // Where did it diverge: the last question from which the expected
         // outcome could still be reached.
