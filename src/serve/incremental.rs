@@ -432,6 +432,48 @@ pub fn body_differs(a: &OutputBody, b: &OutputBody, touched: &HashSet<PathBuf>) 
     }
 }
 
+/// Brings `output` (the dev server's current site) up to date with a good
+/// rebuild's `update`: a new output replaces it; a patch's files replace or
+/// add entries (the fast path never removes an output).
+pub(crate) fn apply(update: Update, output: &mut SiteOutput) {
+    match update {
+        Update::Replace(new) => *output = new,
+        Update::Patch(files) => output.files.extend(files),
+    }
+}
+
+/// Output paths whose bytes `update` changes in `current` (disk files count
+/// as changed when they were touched), for the reload event.
+pub fn changed_paths(
+    update: &Update,
+    current: &SiteOutput,
+    touched: &HashSet<PathBuf>,
+) -> Vec<String> {
+    match update {
+        Update::Replace(new) => diff_outputs(current, new, touched),
+        Update::Patch(files) => {
+            let mut changed: Vec<String> = current
+                .files
+                .iter()
+                .filter(|(_, b)| matches!(b, OutputBody::Disk(p) if touched.contains(p)))
+                .map(|(k, _)| k.clone())
+                .collect();
+            changed.extend(
+                files
+                    .iter()
+                    .filter(|(k, b)| {
+                        current
+                            .files
+                            .get(k)
+                            .is_none_or(|old| body_differs(old, b, touched))
+                    })
+                    .map(|(k, _)| k.clone()),
+            );
+            changed
+        }
+    }
+}
+
 /// Output paths whose bytes differ between `old` and `new`.
 pub fn diff_outputs(old: &SiteOutput, new: &SiteOutput, touched: &HashSet<PathBuf>) -> Vec<String> {
     let mut changed = Vec::new();
