@@ -998,12 +998,9 @@ impl RenderCache {
                 if let Some(rel) = key.strip_prefix("url:") {
                     same_doc(rel, &|a, b| a.path == b.path)
                 } else if let Some(rel) = key.strip_prefix("card:") {
-                    same_doc(rel, &|a, b| {
-                        a.path == b.path
-                            && a.title == b.title
-                            && a.meta.description == b.meta.description
-                            && a.meta.decision.is_some() == b.meta.decision.is_some()
-                    })
+                    // The card also counts the tree's questions and
+                    // results: compare the card itself.
+                    crate::decision::card_html(old, rel) == crate::decision::card_html(site, rel)
                 } else if let Some(rel) = key.strip_prefix("value:") {
                     matches!(
                         (self.values_by_path.get(rel), values_by_path.get(rel)),
