@@ -310,6 +310,14 @@ impl Project {
             }
         }
         if !errors.is_empty() {
+            if rel_paths.len() > 1 {
+                // Each file was checked against the others' kept versions
+                // (a link to an `#anchor` that another file of the batch
+                // just gained fails): check them together in a new model.
+                return self
+                    .rebuild_reusing(current)
+                    .map(|o| (Update::Replace(o), "new model"));
+            }
             // The kept state is untouched: keep it for the fix.
             self.state_intact = true;
             errors.sort();
