@@ -96,6 +96,9 @@ pub struct Project {
     state: Option<Cached>,
     /// Set when a failed rebuild left the kept state untouched.
     state_intact: bool,
+    /// Edits that failed while the kept state stayed untouched: they are
+    /// re-read with the next batch, so the error stays until they are fixed.
+    retry: BTreeSet<Change>,
 }
 
 impl Project {
@@ -106,6 +109,7 @@ impl Project {
             base_path: String::new(),
             state: None,
             state_intact: false,
+            retry: BTreeSet::new(),
         }
     }
 
@@ -206,6 +210,16 @@ impl Project {
     ) -> Result<Rebuilt, Diagnostics> {
         let started = Instant::now();
         self.state_intact = false;
+        let merged: BTreeSet<Change>;
+        let changes = if self.retry.is_empty() {
+            changes
+        } else {
+            merged = changes
+                .union(&std::mem::take(&mut self.retry))
+                .cloned()
+                .collect();
+            &merged
+        };
         let touched: HashSet<PathBuf> = changes
             .iter()
             .filter_map(|c| match c {
@@ -318,8 +332,14 @@ impl Project {
                     .rebuild_reusing(current)
                     .map(|o| (Update::Replace(o), "new model"));
             }
-            // The kept state is untouched: keep it for the fix.
+            // The kept state is untouched: keep it for the fix, and re-read
+            // the file with the next batch (until it is fixed, the site does
+            // not build, whatever else changes).
             self.state_intact = true;
+            self.retry = rel_paths
+                .iter()
+                .map(|r| Change::Content(r.to_string()))
+                .collect();
             errors.sort();
             return Err(errors);
         }
