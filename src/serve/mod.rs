@@ -14,6 +14,9 @@ pub mod incremental;
 pub mod server;
 pub mod watch;
 
+#[cfg(test)]
+mod oracle_tests;
+
 use std::collections::{BTreeSet, HashSet};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
