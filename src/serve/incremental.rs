@@ -15,11 +15,11 @@
 //! | new or deleted static file | reload the theme, re-render from the kept model |
 //!
 //! An edit "keeps its place" when the document's path, title, dates, weight,
-//! taxonomies, aliases, draft flag, section keys (`sort_by`, `paginate_by`,
-//! `feed`), heading ids (other pages' `#anchor` links) and whether it has a
-//! decision tree are unchanged. Then nothing outside the document's own
-//! dependants can differ, because other outputs only show its title and
-//! path. The dependency map of the fast path (which outputs embed a
+//! taxonomies, aliases, `[extra] nav_title`, draft flag, section keys
+//! (`sort_by`, `paginate_by`, `feed`), heading ids (other pages' `#anchor`
+//! links) and whether it has a decision tree are unchanged. Then nothing
+//! outside the document's own dependants can differ, because other outputs
+//! only show its title (or navigation label) and path. The dependency map of the fast path (which outputs embed a
 //! document) is [`RenderCache::update_docs`]. Templates that call
 //! `get_page`, `get_section` or `comparison` can show any part of any
 //! document anywhere; for such sites the fast path re-parses the one file and
@@ -440,6 +440,8 @@ fn keeps_place(old: &Document, new: &Document) -> bool {
         && o.draft == n.draft
         && o.weight == n.weight
         && o.aliases == n.aliases
+        // The main navigation (on every page) shows it.
+        && o.extra.get("nav_title") == n.extra.get("nav_title")
         && o.taxonomies == n.taxonomies
         && o.sort_by == n.sort_by
         && o.paginate_by == n.paginate_by
