@@ -118,12 +118,51 @@ enum Edit {
     ToggleSection {
         dir: usize,
     },
+    /// Rewrites a section's `_index.md` (if it has one).
     SectionMeta {
         dir: usize,
         title: u8,
+        desc: Option<u8>,
         paginate: Option<u8>,
         feed: bool,
         sort: u8,
+        body: u8,
+    },
+    /// `[extra] nav_title` (the main navigation's label of top-level pages).
+    NavTitle {
+        page: usize,
+        v: Option<u8>,
+    },
+    /// `draft = true`, for a plain page nothing links to (new links never
+    /// point at drafts).
+    Draft {
+        page: usize,
+        on: bool,
+    },
+    /// `slug = "NAME-s"`.
+    Slug {
+        page: usize,
+        on: bool,
+    },
+    /// `template = "role.html"` on a comparison item.
+    PageTemplate {
+        page: usize,
+        on: bool,
+    },
+    /// `NAME.md` becomes the bundle `NAME/index.md` with an asset
+    /// `NAME/pic.txt`, or back.
+    Bundle {
+        page: usize,
+        on: bool,
+    },
+    /// Rewrites every bundle's `pic.txt`.
+    BundleAsset {
+        v: u8,
+    },
+    /// `guidepost.toml`: the site title and whether tags have feeds.
+    Config {
+        title: u8,
+        feed: bool,
     },
     /// Site `templates/page.html`: 0 and 1 use `get_url` and
     /// `decision_card`, 2 uses `get_page`, 3 deletes the override.
@@ -198,6 +237,11 @@ struct PageM {
     body: u8,
     heading: u8,
     alias: bool,
+    nav_title: Option<u8>,
+    draft: bool,
+    slug: bool,
+    role_template: bool,
+    bundle: bool,
     /// Targets (by key) and whether the link names their heading's anchor.
     links: Vec<(usize, bool)>,
 }
@@ -205,9 +249,11 @@ struct PageM {
 #[derive(Debug, Clone)]
 struct SectionM {
     title: u8,
+    desc: Option<u8>,
     paginate: Option<u8>,
     feed: bool,
     sort: u8,
+    body: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -221,13 +267,19 @@ struct SiteM {
     outcome: u8,
     statics: [Option<u8>; 2],
     asset: Option<u8>,
+    /// Text variant of bundles' `pic.txt`.
+    pic: u8,
+    /// `guidepost.toml`: title variant, tag feeds.
+    config: (u8, bool),
     /// Set by `Broken`: (page key, kind, writes left).
     broken: Option<(usize, u8, u8)>,
 }
 
 /// Keys of pages that must stay where they are: `guides/alpha.md` (the site
-/// template links to it) and `decide.md` (its decision card).
+/// template links to it), `compare.md` (the theme's role.html links to it)
+/// and `decide.md` (the site template shows its decision card).
 const ALPHA: usize = 0;
+const COMPARE: usize = 6;
 const DECIDE: usize = 7;
 
 impl SiteM {
@@ -245,6 +297,11 @@ impl SiteM {
             body: (key % 4) as u8,
             heading: 0,
             alias: false,
+            nav_title: None,
+            draft: false,
+            slug: false,
+            role_template: false,
+            bundle: false,
             links: Vec::new(),
         };
         let mut pages = vec![
@@ -272,7 +329,7 @@ impl SiteM {
                 },
             ),
             page(5, 3, "delta", Role::Plain),
-            page(6, 0, "compare", Role::Compare),
+            page(COMPARE, 0, "compare", Role::Compare),
             page(DECIDE, 0, "decide", Role::Decide),
             page(8, 0, "about", Role::Plain),
         ];
@@ -296,28 +353,37 @@ impl SiteM {
         pages[6].links = vec![(3, false)];
         pages[7].weight = Some(3);
         pages[7].desc = Some(1);
+        pages[3].role_template = true;
+        pages[5].bundle = true;
         pages[8].title = None;
+        pages[8].nav_title = Some(0);
         SiteM {
             pages,
             next_key: 9,
             sections: [
                 Some(SectionM {
                     title: 0,
+                    desc: Some(0),
                     paginate: None,
                     feed: false,
                     sort: 1,
+                    body: 0,
                 }),
                 Some(SectionM {
                     title: 1,
-                    paginate: Some(2),
+                    desc: None,
+                    paginate: Some(1),
                     feed: true,
                     sort: 0,
+                    body: 1,
                 }),
                 Some(SectionM {
                     title: 2,
+                    desc: Some(1),
                     paginate: None,
                     feed: false,
                     sort: 1,
+                    body: 0,
                 }),
                 None,
             ],
@@ -327,16 +393,30 @@ impl SiteM {
             outcome: 0,
             statics: [Some(0), None],
             asset: Some(0),
+            pic: 0,
+            config: (0, true),
             broken: None,
         }
     }
 
     fn rel(&self, key: usize) -> String {
         let p = self.page(key);
-        match p.dir {
-            0 => format!("{}.md", p.name),
-            d => format!("{}/{}.md", DIRS[d], p.name),
+        let dir = match p.dir {
+            0 => String::new(),
+            d => format!("{}/", DIRS[d]),
+        };
+        if p.bundle {
+            format!("{dir}{}/index.md", p.name)
+        } else {
+            format!("{dir}{}.md", p.name)
         }
+    }
+
+    /// Whether any other page links to `key`.
+    fn linked(&self, key: usize) -> bool {
+        self.pages
+            .iter()
+            .any(|p| p.key != key && p.links.iter().any(|l| l.0 == key))
     }
 
     fn page(&self, key: usize) -> &PageM {
@@ -416,7 +496,10 @@ impl SiteM {
                 target,
                 anchor,
             } => {
-                let (k, t) = (self.any(*page), self.any(*target));
+                let k = self.any(*page);
+                let Some(t) = self.pick(*target, |p| !p.draft) else {
+                    return "link: no target".into();
+                };
                 let p = self.page_mut(k);
                 p.links.retain(|l| l.0 != t);
                 p.links.push((t, *anchor));
@@ -437,7 +520,8 @@ impl SiteM {
                 };
                 let key = self.next_key;
                 self.next_key += 1;
-                let links = link_to.map(|t| vec![(self.any(t), t.is_multiple_of(2))]);
+                let links = link_to
+                    .and_then(|t| Some(vec![(self.pick(t, |p| !p.draft)?, t.is_multiple_of(2))]));
                 self.pages.push(PageM {
                     key,
                     dir,
@@ -451,6 +535,11 @@ impl SiteM {
                     body: (key % 4) as u8,
                     heading: (key % 4) as u8,
                     alias: false,
+                    nav_title: None,
+                    draft: false,
+                    slug: false,
+                    role_template: false,
+                    bundle: key.is_multiple_of(3),
                     links: links.unwrap_or_default(),
                 });
                 format!("add {}", self.rel(key))
@@ -467,7 +556,8 @@ impl SiteM {
                 format!("delete {rel}")
             }
             Edit::RenamePage { page, dir, name } => {
-                let Some(k) = self.pick(*page, |p| p.key != ALPHA && p.key != DECIDE) else {
+                let Some(k) = self.pick(*page, |p| ![ALPHA, COMPARE, DECIDE].contains(&p.key))
+                else {
                     return "rename: nothing movable".into();
                 };
                 let dir = dir % DIRS.len();
@@ -486,9 +576,11 @@ impl SiteM {
                     Some(_) => None,
                     None => Some(SectionM {
                         title: d as u8,
+                        desc: None,
                         paginate: None,
                         feed: false,
                         sort: 1,
+                        body: 0,
                     }),
                 };
                 format!(
@@ -504,23 +596,67 @@ impl SiteM {
             Edit::SectionMeta {
                 dir,
                 title,
+                desc,
                 paginate,
                 feed,
                 sort,
+                body,
             } => {
                 let d = dir % DIRS.len();
                 match &mut self.sections[d] {
                     Some(s) => {
                         *s = SectionM {
                             title: *title,
+                            desc: *desc,
                             paginate: *paginate,
                             feed: *feed,
                             sort: *sort,
+                            body: *body,
                         };
                         format!("section {:?} = {s:?}", DIRS[d])
                     }
                     None => format!("section {:?}: none", DIRS[d]),
                 }
+            }
+            Edit::NavTitle { page, v } => {
+                let k = self.any(*page);
+                self.page_mut(k).nav_title = *v;
+                format!("nav_title of {} = {v:?}", self.rel(k))
+            }
+            Edit::Draft { page, on } => {
+                let Some(k) = self.pick(*page, |p| {
+                    p.role == Role::Plain && p.key != ALPHA && !self.linked(p.key)
+                }) else {
+                    return "draft: no page nothing links to".into();
+                };
+                self.page_mut(k).draft = *on;
+                format!("draft of {} = {on}", self.rel(k))
+            }
+            Edit::Slug { page, on } => {
+                let k = self.any(*page);
+                self.page_mut(k).slug = *on;
+                format!("slug of {} = {on}", self.rel(k))
+            }
+            Edit::PageTemplate { page, on } => {
+                let k = self
+                    .pick(*page, |p| matches!(p.role, Role::Item { .. }))
+                    .expect("items stay");
+                self.page_mut(k).role_template = *on;
+                format!("template of {} = {on}", self.rel(k))
+            }
+            Edit::Bundle { page, on } => {
+                let k = self.any(*page);
+                let old = self.rel(k);
+                self.page_mut(k).bundle = *on;
+                format!("bundle {old} -> {}", self.rel(k))
+            }
+            Edit::BundleAsset { v } => {
+                self.pic = *v;
+                format!("bundle assets = {v}")
+            }
+            Edit::Config { title, feed } => {
+                self.config = (*title, *feed);
+                format!("config = {:?}", self.config)
             }
             Edit::Template { v } => {
                 self.template = v % 4;
@@ -586,9 +722,12 @@ impl SiteM {
         let mut files = BTreeMap::new();
         files.insert(
             "guidepost.toml".to_string(),
-            "title = \"Oracle & <site>\"\nbase_url = \"https://example.org/docs\"\n\
-             taxonomies = [{ name = \"tags\", feed = true }]\n"
-                .to_string(),
+            format!(
+                "title = \"{}\"\nbase_url = \"https://example.org/docs\"\n\
+                 taxonomies = [{{ name = \"tags\", feed = {} }}]\n",
+                ["Oracle & <site>", "Another title"][self.config.0 as usize % 2],
+                self.config.1
+            ),
         );
         for (d, s) in self.sections.iter().enumerate() {
             if let Some(s) = s {
@@ -601,7 +740,14 @@ impl SiteM {
             }
         }
         for p in &self.pages {
-            files.insert(format!("content/{}", self.rel(p.key)), self.page_text(p));
+            let rel = self.rel(p.key);
+            if let Some(dir) = rel.strip_suffix("index.md") {
+                files.insert(
+                    format!("content/{dir}pic.txt"),
+                    format!("picture {} of {}\n", self.pic, p.name),
+                );
+            }
+            files.insert(format!("content/{rel}"), self.page_text(p));
         }
         let broken_template = self.broken.is_some_and(|(_, k, _)| k == 4);
         if let Some(t) = template(self.template) {
@@ -639,6 +785,12 @@ impl SiteM {
         let mut t = String::from("+++\n");
         let titles = ["Home", "Guides & more", "Roles", "Notes <all>"];
         t.push_str(&format!("title = \"{} {}\"\n", titles[d], s.title % 3));
+        if let Some(v) = s.desc {
+            t.push_str(&format!(
+                "description = {}\n",
+                toml_str(["All of it.", "Some & <more>."][v as usize % 2])
+            ));
+        }
         t.push_str(&format!(
             "sort_by = \"{}\"\n",
             ["date", "weight", "title"][s.sort as usize % 3]
@@ -654,6 +806,11 @@ impl SiteM {
             t.push_str("Welcome. Start with [alpha](@/guides/alpha.md).\n");
         } else {
             t.push_str(&format!("Pages about {}.\n", DIRS[d]));
+        }
+        match s.body % 3 {
+            1 => t.push_str("\n## Overview\n\nMore *words* here.\n"),
+            2 => t.push_str("\nSee [the comparison](@/compare.md).\n"),
+            _ => {}
         }
         t
     }
@@ -692,12 +849,30 @@ impl SiteM {
             t.push_str(&format!("weight = {}\n", v % 4));
         }
         if p.alias {
-            t.push_str(&format!("aliases = [\"/old/{}/\"]\n", p.name));
+            t.push_str(&format!(
+                "aliases = [\"/old/{}-{}/\"]\n",
+                DIRS[p.dir], p.name
+            ));
+        }
+        if p.draft {
+            t.push_str("draft = true\n");
+        }
+        if p.slug {
+            t.push_str(&format!("slug = \"{}-s\"\n", p.name));
+        }
+        if p.role_template {
+            t.push_str("template = \"role.html\"\n");
         }
         let tags = tags(p.tags);
         if !tags.is_empty() {
             let list: Vec<String> = tags.iter().map(|s| toml_str(s)).collect();
             t.push_str(&format!("\n[taxonomies]\ntags = [{}]\n", list.join(", ")));
+        }
+        if let Some(v) = p.nav_title {
+            t.push_str(&format!(
+                "\n[extra]\nnav_title = {}\n",
+                toml_str(["Short", "Nav & <more>", "Third"][v as usize % 3])
+            ));
         }
         match &p.role {
             Role::Plain => {}
@@ -1041,9 +1216,30 @@ fn leaf_edit() -> impl Strategy<Value = Edit> {
         2 => page_sel().prop_map(|page| Edit::DeletePage { page }),
         2 => (page_sel(), 0usize..4, 0usize..8).prop_map(|(page, dir, name)| Edit::RenamePage { page, dir, name }),
         2 => (0usize..3).prop_map(|dir| Edit::ToggleSection { dir }),
-        2 => (0usize..4, 0u8..3, proptest::option::of(0u8..3), any::<bool>(), 0u8..3).prop_map(
-            |(dir, title, paginate, feed, sort)| Edit::SectionMeta { dir, title, paginate, feed, sort }
-        ),
+        2 => (
+            0usize..4,
+            (0u8..3, proptest::option::of(0u8..2)),
+            proptest::option::of(0u8..3),
+            any::<bool>(),
+            0u8..3,
+            0u8..3,
+        )
+            .prop_map(|(dir, (title, desc), paginate, feed, sort, body)| Edit::SectionMeta {
+                dir,
+                title,
+                desc,
+                paginate,
+                feed,
+                sort,
+                body,
+            }),
+        1 => (page_sel(), proptest::option::of(0u8..3)).prop_map(|(page, v)| Edit::NavTitle { page, v }),
+        1 => (page_sel(), any::<bool>()).prop_map(|(page, on)| Edit::Draft { page, on }),
+        1 => (page_sel(), any::<bool>()).prop_map(|(page, on)| Edit::Slug { page, on }),
+        1 => (page_sel(), any::<bool>()).prop_map(|(page, on)| Edit::PageTemplate { page, on }),
+        1 => (page_sel(), any::<bool>()).prop_map(|(page, on)| Edit::Bundle { page, on }),
+        1 => (0u8..3).prop_map(|v| Edit::BundleAsset { v }),
+        1 => (0u8..2, any::<bool>()).prop_map(|(title, feed)| Edit::Config { title, feed }),
         2 => (0u8..4).prop_map(|v| Edit::Template { v }),
         1 => (0u8..3).prop_map(|v| Edit::DecisionShape { v }),
         1 => (0u8..4).prop_map(|v| Edit::DecisionQuestion { v }),
@@ -1138,9 +1334,24 @@ fn every_edit_kind_once() {
         Edit::SectionMeta {
             dir: 1,
             title: 2,
+            desc: Some(1),
             paginate: Some(0),
             feed: false,
             sort: 2,
+            body: 2,
+        },
+        Edit::NavTitle {
+            page: 8,
+            v: Some(1),
+        },
+        Edit::Draft { page: 8, on: true },
+        Edit::Slug { page: 2, on: true },
+        Edit::PageTemplate { page: 1, on: true },
+        Edit::Bundle { page: 2, on: true },
+        Edit::BundleAsset { v: 2 },
+        Edit::Config {
+            title: 1,
+            feed: false,
         },
         Edit::Template { v: 2 },
         Edit::DecisionShape { v: 2 },
@@ -1251,4 +1462,14 @@ fn a_good_edit_in_a_failed_batch_is_not_lost() {
         ]),
         Edit::Body { page: 8, v: 2 },
     ]);
+}
+
+/// `[extra] nav_title` is the label of a top-level page in every page's main
+/// navigation; the fast path re-rendered only the page itself.
+#[test]
+fn nav_title_edit_reaches_every_page() {
+    check(&[Edit::NavTitle {
+        page: 8,
+        v: Some(1),
+    }]);
 }
