@@ -162,11 +162,18 @@ impl Project {
                 continue;
             };
             let rel_s = load::slash_path(rel);
-            // Hidden folders are skipped by the loaders too.
-            if rel_s.split('/').any(|s| s.starts_with('.')) {
+            let segments: Vec<&str> = rel_s.split('/').collect();
+            // Hidden folders are skipped (the content loader skips them too),
+            // except inside the folders the theme loader reads whole:
+            // `static/.well-known/` is copied to the output.
+            let read_whole = matches!(
+                segments.as_slice(),
+                ["templates" | "static", ..] | ["themes", _, "templates" | "static", ..]
+            );
+            if !read_whole && segments.iter().any(|s| s.starts_with('.')) {
                 continue;
             }
-            let first = rel_s.split('/').next().unwrap_or("");
+            let first = segments[0];
             let is_file = p.is_file();
             match first {
                 "guidepost.toml" => {
