@@ -159,6 +159,15 @@ enum Edit {
     BundleAsset {
         v: u8,
     },
+    /// `static/.well-known/security.txt` (a static file in a hidden folder).
+    WellKnown {
+        v: Option<u8>,
+    },
+    /// Editor and hidden files the site must ignore: `beta.md~`, `.#x.md`,
+    /// `content/.drafts/x.md`, `templates/page.html.swp`, `static/.DS_Store`.
+    TempFiles {
+        v: Option<u8>,
+    },
     /// `guidepost.toml`: the site title and whether tags have feeds.
     Config {
         title: u8,
@@ -269,6 +278,8 @@ struct SiteM {
     asset: Option<u8>,
     /// Text variant of bundles' `pic.txt`.
     pic: u8,
+    well_known: Option<u8>,
+    temp_files: Option<u8>,
     /// `guidepost.toml`: title variant, tag feeds.
     config: (u8, bool),
     /// Set by `Broken`: (page key, kind, writes left).
@@ -394,6 +405,8 @@ impl SiteM {
             statics: [Some(0), None],
             asset: Some(0),
             pic: 0,
+            well_known: None,
+            temp_files: None,
             config: (0, true),
             broken: None,
         }
@@ -654,6 +667,14 @@ impl SiteM {
                 self.pic = *v;
                 format!("bundle assets = {v}")
             }
+            Edit::WellKnown { v } => {
+                self.well_known = *v;
+                format!("static/.well-known/security.txt = {v:?}")
+            }
+            Edit::TempFiles { v } => {
+                self.temp_files = *v;
+                format!("editor and hidden files = {v:?}")
+            }
             Edit::Config { title, feed } => {
                 self.config = (*title, *feed);
                 format!("config = {:?}", self.config)
@@ -774,6 +795,26 @@ impl SiteM {
                 "static/css/guidepost.css".into(),
                 format!("body {{ padding: {v}px; }}\n"),
             );
+        }
+        if let Some(v) = self.well_known {
+            files.insert(
+                "static/.well-known/security.txt".into(),
+                format!("Contact: mailto:security{v}@example.org\n"),
+            );
+        }
+        if let Some(v) = self.temp_files {
+            for rel in [
+                "content/guides/beta.md~",
+                "content/guides/.#alpha.md",
+                "content/.drafts/secret.md",
+                "templates/page.html.swp",
+                "static/.DS_Store",
+            ] {
+                files.insert(
+                    rel.into(),
+                    format!("+++\ntitle = \"temp {v}\"\n+++\n{{{{ broken\n"),
+                );
+            }
         }
         if let Some(v) = self.asset {
             files.insert("content/guides/data.txt".into(), format!("data {v}\n"));
@@ -1240,6 +1281,8 @@ fn leaf_edit() -> impl Strategy<Value = Edit> {
         1 => (page_sel(), any::<bool>()).prop_map(|(page, on)| Edit::Bundle { page, on }),
         1 => (0u8..3).prop_map(|v| Edit::BundleAsset { v }),
         1 => (0u8..2, any::<bool>()).prop_map(|(title, feed)| Edit::Config { title, feed }),
+        1 => proptest::option::of(0u8..2).prop_map(|v| Edit::WellKnown { v }),
+        1 => proptest::option::of(0u8..2).prop_map(|v| Edit::TempFiles { v }),
         2 => (0u8..4).prop_map(|v| Edit::Template { v }),
         1 => (0u8..3).prop_map(|v| Edit::DecisionShape { v }),
         1 => (0u8..4).prop_map(|v| Edit::DecisionQuestion { v }),
@@ -1353,6 +1396,7 @@ fn every_edit_kind_once() {
             title: 1,
             feed: false,
         },
+        Edit::TempFiles { v: Some(1) },
         Edit::Template { v: 2 },
         Edit::DecisionShape { v: 2 },
         Edit::DecisionQuestion { v: 3 },
@@ -1472,4 +1516,15 @@ fn nav_title_edit_reaches_every_page() {
         page: 8,
         v: Some(1),
     }]);
+}
+
+/// The theme loader copies static files in hidden folders
+/// (`static/.well-known/`), but the dev server ignored changes there.
+#[test]
+fn static_files_in_hidden_folders_are_served() {
+    check(&[
+        Edit::WellKnown { v: Some(0) },
+        Edit::WellKnown { v: Some(1) },
+        Edit::WellKnown { v: None },
+    ]);
 }
