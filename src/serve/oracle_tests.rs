@@ -28,8 +28,9 @@ use crate::build::BuildOptions;
 use crate::markdown::slugify;
 use crate::render::SiteOutput;
 
-/// Content folders: the home section's, then three that may be sections.
-const DIRS: [&str; 4] = ["", "guides", "roles", "notes"];
+/// Content folders: the home section's, then four that may be sections
+/// (one nested).
+const DIRS: [&str; 5] = ["", "guides", "roles", "notes", "guides/advanced"];
 /// File names for pages (none equals a folder name or a fixed page).
 const NAMES: [&str; 8] = [
     "alpha", "beta", "gamma", "delta", "omega", "kappa", "sigma", "lambda",
@@ -69,6 +70,10 @@ enum Edit {
         v: Option<u8>,
     },
     Date {
+        page: usize,
+        v: Option<u8>,
+    },
+    Updated {
         page: usize,
         v: Option<u8>,
     },
@@ -150,7 +155,7 @@ enum Edit {
         on: bool,
     },
     /// `NAME.md` becomes the bundle `NAME/index.md` with an asset
-    /// `NAME/pic.txt`, or back.
+    /// `NAME/pic.txt`, or back (not for pinned pages).
     Bundle {
         page: usize,
         on: bool,
@@ -176,6 +181,11 @@ enum Edit {
     /// Site `templates/page.html`: 0 and 1 use `get_url` and
     /// `decision_card`, 2 uses `get_page`, 3 deletes the override.
     Template {
+        v: u8,
+    },
+    /// Site `templates/section.html`: 1 calls `comparison(...)` and lists
+    /// summaries, 2 calls `get_section`, 0 deletes the override.
+    SectionTemplate {
         v: u8,
     },
     DecisionShape {
@@ -240,6 +250,7 @@ struct PageM {
     role: Role,
     title: Option<u8>,
     date: Option<u8>,
+    updated: Option<u8>,
     weight: Option<u8>,
     tags: u8,
     desc: Option<u8>,
@@ -269,7 +280,9 @@ struct SectionM {
 struct SiteM {
     pages: Vec<PageM>,
     next_key: usize,
-    sections: [Option<SectionM>; 4],
+    sections: [Option<SectionM>; 5],
+    /// Site `templates/section.html` variant (0: none).
+    section_template: u8,
     template: u8,
     decision_shape: u8,
     question: u8,
@@ -288,10 +301,14 @@ struct SiteM {
 
 /// Keys of pages that must stay where they are: `guides/alpha.md` (the site
 /// template links to it), `compare.md` (the theme's role.html links to it)
-/// and `decide.md` (the site template shows its decision card).
+/// and `decide.md` (the site template shows its decision card); `roles/cio.md`
+/// stays too (a section template variant compares it).
 const ALPHA: usize = 0;
+const CIO: usize = 3;
 const COMPARE: usize = 6;
 const DECIDE: usize = 7;
+/// Pages never renamed, moved or made bundles.
+const PINNED: [usize; 4] = [ALPHA, CIO, COMPARE, DECIDE];
 
 impl SiteM {
     fn initial() -> SiteM {
@@ -302,6 +319,7 @@ impl SiteM {
             role,
             title: Some((key % 4) as u8),
             date: None,
+            updated: None,
             weight: None,
             tags: 0,
             desc: None,
@@ -320,7 +338,7 @@ impl SiteM {
             page(1, 1, "beta", Role::Plain),
             page(2, 1, "gamma", Role::Plain),
             page(
-                3,
+                CIO,
                 2,
                 "cio",
                 Role::Item {
@@ -397,7 +415,16 @@ impl SiteM {
                     body: 0,
                 }),
                 None,
+                Some(SectionM {
+                    title: 0,
+                    desc: None,
+                    paginate: None,
+                    feed: true,
+                    sort: 3,
+                    body: 2,
+                }),
             ],
+            section_template: 0,
             template: 0,
             decision_shape: 0,
             question: 0,
@@ -484,6 +511,11 @@ impl SiteM {
                 self.page_mut(k).date = *v;
                 format!("date of {} = {v:?}", self.rel(k))
             }
+            Edit::Updated { page, v } => {
+                let k = self.any(*page);
+                self.page_mut(k).updated = *v;
+                format!("updated of {} = {v:?}", self.rel(k))
+            }
             Edit::Weight { page, v } => {
                 let k = self.any(*page);
                 self.page_mut(k).weight = *v;
@@ -542,6 +574,7 @@ impl SiteM {
                     role: Role::Plain,
                     title: Some((key % 4) as u8),
                     date: Some((key % 5) as u8),
+                    updated: None,
                     weight: None,
                     tags: (key % 8) as u8,
                     desc: None,
@@ -569,8 +602,7 @@ impl SiteM {
                 format!("delete {rel}")
             }
             Edit::RenamePage { page, dir, name } => {
-                let Some(k) = self.pick(*page, |p| ![ALPHA, COMPARE, DECIDE].contains(&p.key))
-                else {
+                let Some(k) = self.pick(*page, |p| !PINNED.contains(&p.key)) else {
                     return "rename: nothing movable".into();
                 };
                 let dir = dir % DIRS.len();
@@ -584,7 +616,7 @@ impl SiteM {
                 format!("rename {old} -> {}", self.rel(k))
             }
             Edit::ToggleSection { dir } => {
-                let d = 1 + dir % 3;
+                let d = 1 + dir % 4;
                 self.sections[d] = match self.sections[d] {
                     Some(_) => None,
                     None => Some(SectionM {
@@ -658,7 +690,9 @@ impl SiteM {
                 format!("template of {} = {on}", self.rel(k))
             }
             Edit::Bundle { page, on } => {
-                let k = self.any(*page);
+                let Some(k) = self.pick(*page, |p| !PINNED.contains(&p.key)) else {
+                    return "bundle: nothing movable".into();
+                };
                 let old = self.rel(k);
                 self.page_mut(k).bundle = *on;
                 format!("bundle {old} -> {}", self.rel(k))
@@ -678,6 +712,10 @@ impl SiteM {
             Edit::Config { title, feed } => {
                 self.config = (*title, *feed);
                 format!("config = {:?}", self.config)
+            }
+            Edit::SectionTemplate { v } => {
+                self.section_template = v % 3;
+                format!("section template variant {}", self.section_template)
             }
             Edit::Template { v } => {
                 self.template = v % 4;
@@ -784,6 +822,9 @@ impl SiteM {
                 "{% extends \"layouts/page.html\" %}{% block page_body %}{{ page.title | nope( }}{% endblock page_body %}\n".into(),
             );
         }
+        if let Some(t) = section_template(self.section_template) {
+            files.insert("templates/section.html".into(), t);
+        }
         if let Some(v) = self.statics[0] {
             files.insert(
                 "static/extra.css".into(),
@@ -824,7 +865,7 @@ impl SiteM {
 
     fn section_text(&self, d: usize, s: &SectionM) -> String {
         let mut t = String::from("+++\n");
-        let titles = ["Home", "Guides & more", "Roles", "Notes <all>"];
+        let titles = ["Home", "Guides & more", "Roles", "Notes <all>", "Advanced"];
         t.push_str(&format!("title = \"{} {}\"\n", titles[d], s.title % 3));
         if let Some(v) = s.desc {
             t.push_str(&format!(
@@ -834,7 +875,7 @@ impl SiteM {
         }
         t.push_str(&format!(
             "sort_by = \"{}\"\n",
-            ["date", "weight", "title"][s.sort as usize % 3]
+            ["date", "weight", "title", "none"][s.sort as usize % 4]
         ));
         if let Some(n) = s.paginate {
             t.push_str(&format!("paginate_by = {}\n", n % 3 + 1));
@@ -885,6 +926,9 @@ impl SiteM {
             } else {
                 t.push_str(&format!("date = \"2024-01-0{}\"\n", v % 9 + 1));
             }
+        }
+        if let Some(v) = p.updated {
+            t.push_str(&format!("updated = \"2024-03-0{}\"\n", v % 9 + 1));
         }
         if let Some(v) = p.weight {
             t.push_str(&format!("weight = {}\n", v % 4));
@@ -1058,6 +1102,22 @@ fn toml_str(s: &str) -> String {
 
 fn at(rel: &str) -> String {
     format!("@/{rel}")
+}
+
+/// The site's `templates/section.html` for a variant, or none.
+fn section_template(v: u8) -> Option<String> {
+    let listing = "{% if paginator is defined %}{% set listed = paginator.pages %}{% else %}{% set listed = section.pages %}{% endif %}\n\
+        <ul>{% for p in listed %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a> {{ p.reading_time }} {{ p.date }} {% if p.summary %}{{ p.summary | safe }}{% endif %}</li>{% endfor %}</ul>\n";
+    let head = "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ section.title }}</h1>\n";
+    match v % 3 {
+        1 => Some(format!(
+            "{head}{{{{ comparison(items=[\"@/roles/cio.md\"], rows=[{{\"key\": \"focus\", \"label\": \"Focus\"}}], caption=\"CIO focus\") }}}}\n{listing}{{% endblock content %}}\n"
+        )),
+        2 => Some(format!(
+            "{head}{{% set home = get_section(path=\"_index.md\") %}}<p>{{{{ home.title }}}}: {{{{ home.pages | length }}}} pages</p>\n{listing}{{% endblock content %}}\n"
+        )),
+        _ => None,
+    }
 }
 
 /// The site's `templates/page.html` for a variant, or none.
@@ -1247,22 +1307,23 @@ fn leaf_edit() -> impl Strategy<Value = Edit> {
         2 => (page_sel(), small()).prop_map(|(page, v)| Edit::Heading { page, v }),
         3 => (page_sel(), proptest::option::of(small())).prop_map(|(page, v)| Edit::Title { page, v }),
         2 => (page_sel(), proptest::option::of(small())).prop_map(|(page, v)| Edit::Date { page, v }),
+        1 => (page_sel(), proptest::option::of(small())).prop_map(|(page, v)| Edit::Updated { page, v }),
         2 => (page_sel(), proptest::option::of(small())).prop_map(|(page, v)| Edit::Weight { page, v }),
         2 => (page_sel(), small()).prop_map(|(page, v)| Edit::Tags { page, v }),
         2 => (page_sel(), proptest::option::of(small())).prop_map(|(page, v)| Edit::Description { page, v }),
         1 => (page_sel(), any::<bool>()).prop_map(|(page, on)| Edit::Alias { page, on }),
         2 => (page_sel(), page_sel(), any::<bool>()).prop_map(|(page, target, anchor)| Edit::Link { page, target, anchor }),
         1 => page_sel().prop_map(|page| Edit::Unlink { page }),
-        3 => (0usize..4, 0usize..8, proptest::option::of(page_sel())).prop_map(|(dir, name, link_to)| Edit::AddPage { dir, name, link_to }),
+        3 => (0usize..5, 0usize..8, proptest::option::of(page_sel())).prop_map(|(dir, name, link_to)| Edit::AddPage { dir, name, link_to }),
         2 => page_sel().prop_map(|page| Edit::DeletePage { page }),
-        2 => (page_sel(), 0usize..4, 0usize..8).prop_map(|(page, dir, name)| Edit::RenamePage { page, dir, name }),
-        2 => (0usize..3).prop_map(|dir| Edit::ToggleSection { dir }),
+        2 => (page_sel(), 0usize..5, 0usize..8).prop_map(|(page, dir, name)| Edit::RenamePage { page, dir, name }),
+        2 => (0usize..4).prop_map(|dir| Edit::ToggleSection { dir }),
         2 => (
-            0usize..4,
+            0usize..5,
             (0u8..3, proptest::option::of(0u8..2)),
             proptest::option::of(0u8..3),
             any::<bool>(),
-            0u8..3,
+            0u8..4,
             0u8..3,
         )
             .prop_map(|(dir, (title, desc), paginate, feed, sort, body)| Edit::SectionMeta {
@@ -1284,6 +1345,7 @@ fn leaf_edit() -> impl Strategy<Value = Edit> {
         1 => proptest::option::of(0u8..2).prop_map(|v| Edit::WellKnown { v }),
         1 => proptest::option::of(0u8..2).prop_map(|v| Edit::TempFiles { v }),
         2 => (0u8..4).prop_map(|v| Edit::Template { v }),
+        1 => (0u8..3).prop_map(|v| Edit::SectionTemplate { v }),
         1 => (0u8..3).prop_map(|v| Edit::DecisionShape { v }),
         1 => (0u8..4).prop_map(|v| Edit::DecisionQuestion { v }),
         1 => (0u8..4).prop_map(|v| Edit::DecisionOutcome { v }),
@@ -1398,6 +1460,12 @@ fn every_edit_kind_once() {
         },
         Edit::TempFiles { v: Some(1) },
         Edit::Template { v: 2 },
+        Edit::SectionTemplate { v: 1 },
+        Edit::Updated {
+            page: 2,
+            v: Some(1),
+        },
+        Edit::SectionTemplate { v: 2 },
         Edit::DecisionShape { v: 2 },
         Edit::DecisionQuestion { v: 3 },
         Edit::DecisionOutcome { v: 2 },
