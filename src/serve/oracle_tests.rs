@@ -999,7 +999,7 @@ impl SiteM {
             Role::Decide => t.push_str(&self.decision_text(broken == Some(5))),
         }
         t.push_str("+++\n");
-        t.push_str(&match p.body % 4 {
+        t.push_str(&match p.body % 5 {
             0 => format!("Plain text about {}.\n", p.name),
             1 => format!(
                 "Text with *emphasis*, `code` and \"quotes\" about {}...\n\nA second paragraph.\n",
@@ -1009,7 +1009,9 @@ impl SiteM {
                 "A summary of {}.\n\n<!-- more -->\n\nThe rest of it.\n",
                 p.name
             ),
-            _ => format!("{} {}\n", p.name, "word ".repeat(250)),
+            3 => format!("{} {}\n", p.name, "word ".repeat(250)),
+            // The title of a page without `title` comes from its first `#`.
+            _ => format!("# The {} & co\n\nBelow the title.\n", p.name),
         });
         if p.role == Role::Compare && p.body.is_multiple_of(2) {
             t.push_str("\n<!-- comparison -->\n");
@@ -1035,7 +1037,8 @@ impl SiteM {
     }
 
     fn decision_text(&self, broken: bool) -> String {
-        let cio = self.rel(3);
+        // The help and an outcome link to `roles/ciso.md`, which may move.
+        let cio = self.rel(4);
         let q1_no = if broken {
             "nowhere"
         } else if self.decision_shape % 3 == 1 {
