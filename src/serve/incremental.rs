@@ -19,12 +19,13 @@
 //! (`sort_by`, `paginate_by`, `feed`), heading ids (other pages' `#anchor`
 //! links) and whether it has a decision tree are unchanged. Then nothing
 //! outside the document's own dependants can differ, because other outputs
-//! only show its title (or navigation label) and path. The dependency map of the fast path (which outputs embed a
-//! document) is [`RenderCache::update_docs`]. Templates that call
-//! `get_page`, `get_section` or `comparison` can show any part of any
-//! document anywhere; for such sites the fast path re-parses the one file and
-//! then re-renders every output from the kept model. (`get_url` and
-//! `decision_card` only show a path, title and description, which an edit
+//! only show its title (or navigation label) and path. The dependency map
+//! of the fast path (which outputs embed a document) is
+//! [`RenderCache::update_docs`]. Templates that call `get_page`,
+//! `get_section` or `comparison` can show any part of any document anywhere;
+//! for such sites the fast path re-parses the one file and then re-renders
+//! every output from the kept model. (`get_url` and `decision_card` only
+//! show a path, title, description and the size of a tree, which an edit
 //! that keeps its place cannot change.)
 //!
 //! After any failed rebuild the cache is dropped and the next change does a
@@ -45,8 +46,8 @@ use crate::theme::Theme;
 use crate::urls::UrlMode;
 
 /// Template functions that let one output show any part of any document.
-/// (`get_url` and `decision_card` show only a document's path, title and
-/// description, which the fast path never changes.)
+/// (`get_url` and `decision_card` show only a document's path, title,
+/// description and tree size, which the fast path never changes.)
 const LOOKUP_FUNCTIONS: &[&str] = &["get_page", "get_section", "comparison("];
 
 /// One classified file change.
