@@ -206,7 +206,7 @@ pub(crate) fn patch_documents(
     rel_paths: &[&str],
     current: &SiteOutput,
     keeps_place: impl Fn(&Document, &Document) -> bool,
-) -> Result<Option<Vec<(String, OutputBody)>>, PatchError> {
+) -> Result<Option<(Vec<(String, OutputBody)>, Vec<String>)>, PatchError> {
     let site = state.site().clone();
     let claimed = features::claimed_tables();
     let mut changed: Vec<(DocId, Document)> = Vec::new();
@@ -234,7 +234,7 @@ pub(crate) fn patch_documents(
     state
         .cache
         .update_docs(&state.theme, current, changed)
-        .map(|r| Some(r.files))
+        .map(|r| Some((r.files, r.removed)))
         .map_err(|e| PatchError::Render(sorted(e)))
 }
 

@@ -1,6 +1,8 @@
 //! Job planning: which outputs a document, a taxonomy and the site make,
 //! with the template and variables of each. Pure: nothing renders here.
 
+use std::collections::HashSet;
+
 use tera::{Map, Value};
 
 use super::values::page_list;
@@ -201,12 +203,21 @@ impl Planner<'_> {
 
     /// Every job of the site: documents, taxonomies, features' site-wide
     /// outputs, the 404 page.
+    #[cfg(test)]
     pub(super) fn all_jobs(&self) -> Vec<Job> {
+        self.plan().0
+    }
+
+    /// [`Planner::all_jobs`], and the paths of the features' site-wide
+    /// outputs (the dev server drops those a later edit no longer makes).
+    pub(super) fn plan(&self) -> (Vec<Job>, HashSet<String>) {
         let mut jobs: Vec<Job> = (0..self.site.docs.len())
             .flat_map(|id| self.doc_jobs(id))
             .collect();
         jobs.extend(self.taxonomy_jobs());
-        jobs.extend(self.site_jobs());
+        let site_jobs = self.site_jobs();
+        let site_paths = site_jobs.iter().map(|j| j.path.clone()).collect();
+        jobs.extend(site_jobs);
         if (self.has_template)("404.html") {
             jobs.push(Job::template(
                 "/404.html",
@@ -215,7 +226,7 @@ impl Planner<'_> {
                 "404 page",
             ));
         }
-        jobs
+        (jobs, site_paths)
     }
 }
 

@@ -84,14 +84,14 @@ pub(crate) fn render_site(
 
     let tera = &templates.tera;
     let has_template = |name: &str| tera.contains_template(name);
-    let jobs = Planner {
+    let (jobs, site_paths) = Planner {
         site: &site,
         values: &values,
         features: &features,
         previous: previous.map(|(cache, _)| cache.features.as_slice()),
         has_template: &has_template,
     }
-    .all_jobs();
+    .plan();
     let renderer = Renderer {
         site: &site,
         theme,
@@ -145,6 +145,7 @@ pub(crate) fn render_site(
         inputs: records.into_iter().collect(),
         config_global,
         nav_global,
+        site_paths,
     };
     Ok((output, cache))
 }

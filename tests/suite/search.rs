@@ -120,7 +120,10 @@ fn build_writes_index_search_page_and_box() {
         .filter(|i| f.has_output(&format!("search/e-{i}.js")))
         .map(|i| f.output(&format!("search/e-{i}.js")))
         .collect();
-    assert!(entries.contains("[\"/glossary/\",\"Glossary\""), "{entries}");
+    assert!(
+        entries.contains("[\"/glossary/\",\"Glossary\""),
+        "{entries}"
+    );
     assert!(entries.contains("[\"#board\",0,\"Board\""), "{entries}");
     assert!(!entries.contains("Hidden board page"), "{entries}");
     // The search page: A–Z of pages and headings, no-JS target of the box.
