@@ -206,7 +206,7 @@ pub(crate) fn patch_documents(
     rel_paths: &[&str],
     current: &SiteOutput,
     keeps_place: impl Fn(&Document, &Document) -> bool,
-) -> Result<Option<(Vec<(String, OutputBody)>, Vec<String>)>, PatchError> {
+) -> Result<Option<Patched>, PatchError> {
     let site = state.site().clone();
     let claimed = features::claimed_tables();
     let mut changed: Vec<(DocId, Document)> = Vec::new();
@@ -237,6 +237,10 @@ pub(crate) fn patch_documents(
         .map(|r| Some((r.files, r.removed)))
         .map_err(|e| PatchError::Render(sorted(e)))
 }
+
+/// What [`patch_documents`] re-rendered (output path, bytes), and the
+/// output paths the site no longer has.
+pub(crate) type Patched = (Vec<(String, OutputBody)>, Vec<String>);
 
 /// Why [`patch_documents`] failed.
 pub(crate) enum PatchError {
