@@ -202,8 +202,8 @@ mod tests {
         assert_eq!(c.served_path.as_deref(), Some("/kb/"));
         let c = Config::parse("served_path = \"/\"\n", "g.toml".into()).unwrap();
         assert_eq!(c.served_path.as_deref(), Some("/"));
-        let err = Config::parse("title = \"t\"\nserved_path = \"kb/\"\n", "g.toml".into())
-            .unwrap_err();
+        let err =
+            Config::parse("title = \"t\"\nserved_path = \"kb/\"\n", "g.toml".into()).unwrap_err();
         assert!(err.message.contains("served_path `kb/`"), "{}", err.message);
         assert_eq!(err.line_col().unwrap().0, 2);
     }

@@ -485,7 +485,11 @@ mod tests {
             r.html()
         );
         assert!(r.html().contains("<a href=\"/a/\">y</a>"), "{}", r.html());
-        assert!(r.html().contains("<a href=\"/local/\">z</a>"), "{}", r.html());
+        assert!(
+            r.html().contains("<a href=\"/local/\">z</a>"),
+            "{}",
+            r.html()
+        );
     }
 
     #[test]

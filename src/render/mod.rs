@@ -213,7 +213,9 @@ impl Renderer<'_> {
         let html = match &self.site.config.served_path {
             // The 404 page is served at any missing URL: relative links
             // cannot work there, paths under the served path do.
-            Some(served) if job.path == jobs::NOT_FOUND_PATH && self.site.url_mode.is_relative() => {
+            Some(served)
+                if job.path == jobs::NOT_FOUND_PATH && self.site.url_mode.is_relative() =>
+            {
                 under_served_path_html(&html, served)
             }
             _ => self.site.url_mode.finish_html(html, &job.path),
