@@ -384,8 +384,8 @@ async fn screenshots_for_the_readme() {
         return;
     };
     let site = serve_bundled();
-    let c = crate::common::browser(&driver, true, 1100).await;
-    c.set_window_size(1100, 2400).await.unwrap();
+    let c = crate::common::browser(&driver, true, 1280).await;
+    c.set_window_size(1280, 2400).await.unwrap();
     c.goto(&format!(
         "{}/decide/q/sec-it-strategy/no-or-not-sure/no-or-not-sure/no/yes/",
         site.base
