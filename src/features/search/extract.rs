@@ -21,11 +21,37 @@ pub(crate) struct Entry {
     pub boosted: String,
 }
 
-/// HTML elements that do not separate words.
-const INLINE: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q",
-    "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "del", "ins",
-];
+/// Whether HTML element `name` (lowercase) does not separate words.
+fn inline(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "abbr"
+            | "b"
+            | "bdi"
+            | "bdo"
+            | "cite"
+            | "code"
+            | "data"
+            | "dfn"
+            | "em"
+            | "i"
+            | "kbd"
+            | "mark"
+            | "q"
+            | "s"
+            | "samp"
+            | "small"
+            | "span"
+            | "strong"
+            | "sub"
+            | "sup"
+            | "time"
+            | "u"
+            | "var"
+            | "del"
+            | "ins"
+    )
+}
 
 /// Elements whose text is not content.
 const SKIPPED: &[&str] = &["script", "style", "svg", "template", "button"];
@@ -59,26 +85,26 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
             continue;
         }
         let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let after = tag.trim_start_matches('/');
+        let name_len = after.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        let name = lowercase(&after[..name_len]);
+        let name = name.as_ref();
+        // Attributes follow the name (a tag of just a name has none).
+        let has_attrs = after.len() > name_len;
         let self_closing = tag.ends_with('/');
         if !skip.is_empty() {
-            if closing && skip.last() == Some(&name) {
+            if closing && skip.last().is_some_and(|s| s == name) {
                 skip.pop();
-            } else if !closing && !self_closing && skip.last() == Some(&name) {
-                skip.push(name);
+            } else if !closing && !self_closing && skip.last().is_some_and(|s| s == name) {
+                skip.push(name.to_string());
             }
             continue;
         }
         if !closing
             && !self_closing
-            && (SKIPPED.contains(&name.as_str()) || attr(tag, "aria-hidden") == Some("true"))
+            && (SKIPPED.contains(&name) || (has_attrs && attr(tag, "aria-hidden") == Some("true")))
         {
-            skip.push(name);
+            skip.push(name.to_string());
             continue;
         }
         let is_heading = name.len() == 2
@@ -86,7 +112,7 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
             && name.as_bytes()[1].is_ascii_digit()
             && (b'1'..=b'6').contains(&name.as_bytes()[1]);
         if is_heading && !closing {
-            if let Some(id) = attr(tag, "id") {
+            if let Some(id) = attr(tag, "id").filter(|_| has_attrs) {
                 out.push(Entry {
                     url: format!("{path}#{}", decode(id)),
                     title: title.to_string(),
@@ -95,14 +121,14 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
                     boosted: String::new(),
                 });
                 current = out.len() - 1;
-                heading = Some((name.clone(), current));
+                heading = Some((name.to_string(), current));
             }
         } else if is_heading && closing {
             if heading.as_ref().is_some_and(|h| h.0 == name) {
                 heading = None;
             }
         } else if name == "tr" && !closing {
-            if let Some(id) = attr(tag, "id") {
+            if let Some(id) = attr(tag, "id").filter(|_| has_attrs) {
                 out.push(Entry {
                     url: format!("{path}#{}", decode(id)),
                     title: title.to_string(),
@@ -124,19 +150,26 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
                 r.2 = true;
             }
         }
-        if !INLINE.contains(&name.as_str()) {
-            let t = target(&mut out, &heading, row, in_first_cell, current);
-            if !t.ends_with(' ') && !t.is_empty() {
-                t.push(' ');
-            }
+        if !inline(name) {
+            space(target(&mut out, &heading, row, in_first_cell, current));
         }
     }
+    // Text and headings are collapsed as they grow; a space may end them.
     for e in &mut out {
-        e.text = collapse(&e.text);
-        e.heading = collapse(&e.heading);
+        trim_space(&mut e.text);
+        trim_space(&mut e.heading);
     }
     out.retain(|e| !(e.heading.is_empty() && e.text.is_empty() && e.url.contains('#')));
     out
+}
+
+/// `name` in lower case, borrowed when it is already.
+fn lowercase(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        name.to_ascii_lowercase().into()
+    } else {
+        name.into()
+    }
 }
 
 /// Where text goes: an open heading, a row's first cell (its heading), the
@@ -156,14 +189,52 @@ fn target<'a>(
     }
 }
 
-/// Appends HTML text (entities decoded) to `target`.
+/// Appends HTML text (entities decoded) to `target` with whitespace
+/// collapsed as it goes: `target` never starts with a space nor has two in
+/// a row, so once [`trim_space`]d it equals the text's words joined by
+/// single spaces, and is never copied again.
 fn push_text(target: &mut String, text: &str) {
-    target.push_str(&decode(text));
+    let text = decode_cow(text);
+    if text.is_ascii() {
+        // The same by bytes (`char::is_whitespace` of ASCII: space and \t,
+        // \n, \x0b, \x0c, \r).
+        let b = text.as_bytes();
+        let ws = |c: u8| matches!(c, b' ' | b'\t'..=b'\r');
+        let mut i = 0;
+        while i < b.len() {
+            if ws(b[i]) {
+                space(target);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && !ws(b[i]) {
+                i += 1;
+            }
+            target.push_str(&text[start..i]);
+        }
+        return;
+    }
+    for (i, piece) in text.split(char::is_whitespace).enumerate() {
+        if i > 0 {
+            space(target);
+        }
+        target.push_str(piece);
+    }
 }
 
-/// Collapses runs of whitespace to one space and trims.
-fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// A word break in collapsed text: one space, unless at the start or after one.
+fn space(target: &mut String) {
+    if !target.is_empty() && !target.ends_with(' ') {
+        target.push(' ');
+    }
+}
+
+/// Drops the space a collapsed text may end with.
+fn trim_space(s: &mut String) {
+    if s.ends_with(' ') {
+        s.pop();
+    }
 }
 
 /// The value of attribute `name` in a start tag's text (quoted values only,
@@ -188,15 +259,23 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 
 /// Decodes the character references Guidepost's HTML contains.
 pub(crate) fn decode(s: &str) -> String {
+    decode_cow(s).into_owned()
+}
+
+/// [`decode`], borrowing `s` when it has no reference.
+fn decode_cow(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return s.into();
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let end = rest[..rest.len().min(12)].find(';');
+        // By bytes: the 12th byte may fall inside a character.
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';');
         let decoded = end.and_then(|e| {
             let name = &rest[1..e];
             let c = match name {
@@ -228,12 +307,12 @@ pub(crate) fn decode(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    out.into()
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary, adding "…".
 pub(crate) fn snippet(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    if text.len() <= max || text.char_indices().nth(max).is_none() {
         return text.to_string();
     }
     let cut: String = text.chars().take(max).collect();
@@ -260,7 +339,7 @@ mod tests {
 
     #[test]
     fn headings_start_entries_and_skip_hidden_anchors() {
-        let html = "<p>Intro &amp; more.</p>\n<h2 id=\"board\">Board <a class=\"heading-anchor\" href=\"#board\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h2>\n<p>The <em>governing</em> body.</p><h3 id=\"x\">Sub</h3><p>a<br>b</p>";
+        let html = "<p>Intro &amp;\u{a0}more.</p>\n<h2 id=\"board\">Board <a class=\"heading-anchor\" href=\"#board\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h2>\n<p>The <em>governing</em> body.</p><h3 id=\"x\">Sub</h3><p>a<br>b\x0b\tc</p>";
         let e = html_entries(html, "/g/", "Glossary", top());
         assert_eq!(e.len(), 3);
         assert_eq!(e[0].text, "Intro & more.");
@@ -268,7 +347,7 @@ mod tests {
         assert_eq!(e[1].heading, "Board");
         assert_eq!(e[1].text, "The governing body.");
         assert_eq!(e[2].heading, "Sub");
-        assert_eq!(e[2].text, "a b");
+        assert_eq!(e[2].text, "a b c");
     }
 
     #[test]
@@ -286,6 +365,9 @@ mod tests {
     fn snippets_cut_at_words() {
         assert_eq!(snippet("short", 10), "short");
         assert_eq!(snippet("one two three four five", 12), "one two…");
+        assert_eq!(snippet("ééé", 3), "ééé");
+        assert_eq!(snippet("éééé", 3), "ééé…");
         assert_eq!(decode("a&#39;b&#x27;c&lt;"), "a'b'c<");
+        assert_eq!(decode("R&D: ééééé; &amp;"), "R&D: ééééé; &");
     }
 }

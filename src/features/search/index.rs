@@ -23,13 +23,17 @@
 //! the script's sums equal Rust's exactly. A stem keeps its
 //! [`MAX_POSTINGS`] best entries, which bounds what a common word loads.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+#[cfg(test)]
+use std::collections::HashMap;
 
-use rust_stemmers::Stemmer;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::extract::{Entry, snippet};
-use super::tokenize::{stem, words};
+use super::tokenize::{Interner, VocabSnapshot, each_segment, lowercase_into};
+#[cfg(test)]
+use super::tokenize::{Vocab, words};
 
 /// A page title's words count this many times.
 pub(crate) const TITLE_BOOST: u32 = 4;
@@ -53,71 +57,73 @@ const IMPACT_SCALE: f64 = 2.5;
 const DIGITS: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
 
 /// One entry with its words counted: what a document contributes, kept
-/// between builds of the dev server.
+/// between builds of the dev server. Words and stems are ids of the
+/// [`Vocab`] they were counted with.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Counted {
     pub url: String,
     pub title: String,
     pub heading: String,
     pub snippet: String,
-    /// Stem and weighted count, sorted by stem.
-    pub terms: Vec<(String, u32)>,
+    /// Stem id and weighted count.
+    pub terms: Vec<(u32, u32)>,
     /// Weighted length.
     pub len: u32,
-    /// Every word form seen, with its stem.
-    pub forms: Vec<(String, String)>,
     /// The heading (or title) as a whole, words joined by spaces, and its
     /// part before a parenthesis (`cio` for "CIO (chief information officer)").
     pub keys: Vec<String>,
 }
 
-/// Counts an entry's words (`is_top`: the entry carries the page title).
+/// Counts an entry's words (`is_top`: the entry carries the page title);
+/// the word forms it has stay with `interner` for the document
+/// ([`Interner::take_forms`]).
 pub(crate) fn count(
-    entry: &Entry,
+    entry: Entry,
     is_top: bool,
-    stemmer: Option<&Stemmer>,
+    interner: &mut Interner<'_>,
     snippet_length: usize,
 ) -> Counted {
-    let mut terms: BTreeMap<String, u32> = BTreeMap::new();
-    let mut forms: BTreeMap<String, String> = BTreeMap::new();
-    let mut len = 0;
-    let mut add = |text: &str, weight: u32| {
-        for w in words(text) {
-            let s = forms
-                .entry(w.clone())
-                .or_insert_with(|| stem(stemmer, &w))
-                .clone();
-            *terms.entry(s).or_default() += weight;
-            len += weight;
-        }
-    };
     if is_top {
-        add(&entry.title, TITLE_BOOST);
+        interner.add(&entry.title, TITLE_BOOST);
     }
-    add(&entry.heading, HEADING_BOOST);
-    add(&entry.boosted, HEADING_BOOST);
-    add(&entry.text, 1);
+    interner.add(&entry.heading, HEADING_BOOST);
+    interner.add(&entry.boosted, HEADING_BOOST);
+    interner.add(&entry.text, 1);
+    let (terms, len) = interner.take();
     let name = if entry.heading.is_empty() {
         &entry.title
     } else {
         &entry.heading
     };
-    let mut keys = vec![words(name).collect::<Vec<_>>().join(" ")];
+    let mut keys = vec![joined_words(name)];
     if let Some((short, _)) = name.split_once(" (") {
-        keys.push(words(short).collect::<Vec<_>>().join(" "));
+        keys.push(joined_words(short));
     }
     keys.retain(|k| !k.is_empty());
     keys.dedup();
     Counted {
         keys,
-        url: entry.url.clone(),
-        title: entry.title.clone(),
-        heading: entry.heading.clone(),
         snippet: snippet(&entry.text, snippet_length),
-        terms: terms.into_iter().collect(),
+        url: entry.url,
+        title: entry.title,
+        heading: entry.heading,
+        terms,
         len,
-        forms: forms.into_iter().collect(),
     }
+}
+
+/// The words of `text` joined by spaces.
+fn joined_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut buf = String::new();
+    each_segment(text, |w| {
+        lowercase_into(w, &mut buf);
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&buf);
+    });
+    out
 }
 
 /// The shard a word belongs to: its first two characters.
@@ -145,14 +151,14 @@ fn file_key(key: &str) -> String {
 
 /// The built index: word shards, entry shards, and the queries over them.
 #[derive(Debug, Default)]
-pub(crate) struct Index {
-    /// Word form → (stem id).
-    forms: BTreeMap<String, usize>,
-    /// Per stem id: postings (entry, impact), by entry.
+pub(crate) struct Index<'a> {
+    /// Word forms, sorted, each with the index of its stem in `postings`.
+    forms: Vec<(String, usize)>,
+    /// Per stem (sorted by stem): postings (entry, impact), by entry.
     postings: Vec<Vec<(u32, u8)>>,
     /// Whole headings and titles ([`Counted::keys`]) → their entries.
-    keys: BTreeMap<String, Vec<u32>>,
-    entries: Vec<(String, String, String, String)>,
+    keys: BTreeMap<&'a str, Vec<u32>>,
+    entries: Vec<&'a Counted>,
     /// Whether the site uses relative URLs (the script then names `index.html`).
     relative: bool,
 }
@@ -179,25 +185,62 @@ struct WordShard<'a> {
     h: Vec<(&'a str, Vec<u32>)>,
 }
 
-impl Index {
-    /// Scores every entry's words (BM25, impacts) and keeps each stem's best.
-    pub(crate) fn build(docs: &[&[Counted]], relative: bool) -> Index {
-        let entries: Vec<&Counted> = docs.iter().flat_map(|d| d.iter()).collect();
+/// An entry's title in an entry shard, or `0`: the entry before's.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum TitleOrSame<'a> {
+    Same(u8),
+    Title(&'a str),
+}
+
+impl<'a> Index<'a> {
+    /// Scores every entry's words (BM25, impacts) and keeps each stem's
+    /// best. `docs` are each document's entries and word forms, counted
+    /// with `vocab`.
+    pub(crate) fn build(
+        docs: &[(&'a [Counted], &[u32])],
+        vocab: &VocabSnapshot,
+        relative: bool,
+    ) -> Index<'a> {
+        let entries: Vec<&Counted> = docs.iter().flat_map(|d| d.0.iter()).collect();
         let n = entries.len();
-        let mut by_stem: HashMap<&str, Vec<(u32, u32)>> = HashMap::new();
-        for (id, e) in entries.iter().enumerate() {
-            for (s, tf) in &e.terms {
-                by_stem.entry(s).or_default().push((id as u32, *tf));
+        // Postings by stem id in one array (entry, count), each stem's run
+        // in entry order: `start[s]..start[s + 1]`.
+        let mut start = vec![0usize; vocab.stem_count() + 1];
+        for e in &entries {
+            for &(s, _) in &e.terms {
+                start[s as usize + 1] += 1;
             }
         }
-        let mut stems: Vec<&str> = by_stem.keys().copied().collect();
-        stems.sort_unstable();
-        let stem_ids: HashMap<&str, usize> =
-            stems.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+        for s in 1..start.len() {
+            start[s] += start[s - 1];
+        }
+        let mut fill = start.clone();
+        let mut all = vec![(0u32, 0u32); start[start.len() - 1]];
+        for (id, e) in entries.iter().enumerate() {
+            for &(s, tf) in &e.terms {
+                all[fill[s as usize]] = (id as u32, tf);
+                fill[s as usize] += 1;
+            }
+        }
+        let by_stem = |s: u32| &all[start[s as usize]..start[s as usize + 1]];
+        let mut seen = vec![false; vocab.form_count()];
+        for &f in docs.iter().flat_map(|d| d.1.iter()) {
+            seen[f as usize] = true;
+        }
+        // Stems in text order: the order of `postings` and of the shards.
+        let mut stems: Vec<u32> = (0..vocab.stem_count() as u32)
+            .filter(|&s| !by_stem(s).is_empty())
+            .collect();
+        stems.sort_unstable_by(|&a, &b| vocab.stem(a).cmp(vocab.stem(b)));
+        let mut rank = vec![usize::MAX; vocab.stem_count()];
+        for (i, &s) in stems.iter().enumerate() {
+            rank[s as usize] = i;
+        }
         let postings: Vec<Vec<(u32, u8)>> = stems
-            .iter()
-            .map(|s| {
-                let list = &by_stem[s];
+            .par_iter()
+            .map(|&s| {
+                let list = by_stem(s);
                 let df = list.len() as f64;
                 let idf = (1.0 + (n as f64 - df + 0.5) / (df + 0.5)).ln();
                 let mut scored: Vec<(u32, u8)> = list
@@ -210,41 +253,37 @@ impl Index {
                     })
                     .collect();
                 if scored.len() > MAX_POSTINGS {
-                    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                    // The best by impact, then earlier entry (a total order,
+                    // so selecting equals sorting and cutting).
+                    scored.select_nth_unstable_by(MAX_POSTINGS - 1, |a, b| {
+                        b.1.cmp(&a.1).then(a.0.cmp(&b.0))
+                    });
                     scored.truncate(MAX_POSTINGS);
                     scored.sort_unstable();
                 }
                 scored
             })
             .collect();
-        let mut keys: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut keys: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
         for (id, e) in entries.iter().enumerate() {
             for k in &e.keys {
-                keys.entry(k.clone()).or_default().push(id as u32);
+                keys.entry(k).or_default().push(id as u32);
             }
         }
-        let mut forms = BTreeMap::new();
-        for e in &entries {
-            for (w, s) in &e.forms {
-                forms.insert(w.clone(), stem_ids[s.as_str()]);
-            }
-        }
+        let mut forms: Vec<(String, usize)> = (0..seen.len() as u32)
+            .filter(|&f| seen[f as usize])
+            .map(|f| {
+                let (form, s) = vocab.form(f);
+                (form.to_string(), rank[s as usize])
+            })
+            .collect();
+        forms.sort_unstable();
         Index {
             relative,
             keys,
             forms,
             postings,
-            entries: entries
-                .iter()
-                .map(|e| {
-                    (
-                        e.url.clone(),
-                        e.title.clone(),
-                        e.heading.clone(),
-                        e.snippet.clone(),
-                    )
-                })
-                .collect(),
+            entries,
         }
     }
 
@@ -261,15 +300,18 @@ impl Index {
         let mut totals: HashMap<u32, (u32, u32)> = HashMap::new();
         for (i, t) in tokens.iter().enumerate() {
             let prefix = typing && i + 1 == tokens.len() && t.chars().count() >= 2;
-            let mut stems: Vec<usize> = if prefix {
-                self.forms
-                    .range(t.clone()..)
-                    .take_while(|(w, _)| w.starts_with(t.as_str()))
-                    .map(|(_, &s)| s)
-                    .collect()
-            } else {
-                self.forms.get(t).into_iter().copied().collect()
-            };
+            let from = self.forms.partition_point(|(w, _)| w < t);
+            let mut stems: Vec<usize> = self.forms[from..]
+                .iter()
+                .take_while(|(w, _)| {
+                    if prefix {
+                        w.starts_with(t.as_str())
+                    } else {
+                        w == t
+                    }
+                })
+                .map(|&(_, s)| s)
+                .collect();
             stems.sort_unstable();
             stems.dedup();
             let mut best: HashMap<u32, u32> = HashMap::new();
@@ -286,7 +328,7 @@ impl Index {
             }
         }
         // A query that is a whole heading puts that heading first.
-        if let Some(entries) = self.keys.get(&tokens.join(" ")) {
+        if let Some(entries) = self.keys.get(tokens.join(" ").as_str()) {
             for &e in entries {
                 let t = totals.entry(e).or_default();
                 *t = (tokens.len() as u32, t.1 + HEADING_MATCH);
@@ -300,15 +342,15 @@ impl Index {
     /// The URL of entry `id`.
     #[cfg(test)]
     pub(crate) fn url(&self, id: usize) -> &str {
-        &self.entries[id].0
+        &self.entries[id].url
     }
 
     /// The index's files (name under the index folder, bytes): the
     /// manifest, the word shards and the entry shards.
     pub(crate) fn files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut by_key: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        for w in self.forms.keys() {
-            by_key.entry(shard_key(w)).or_default().push(w);
+        let mut by_key: BTreeMap<String, Vec<(&str, usize)>> = BTreeMap::new();
+        for (w, s) in &self.forms {
+            by_key.entry(shard_key(w)).or_default().push((w, *s));
         }
         let mut headings: BTreeMap<String, Vec<(&str, Vec<u32>)>> = BTreeMap::new();
         for (k, list) in &self.keys {
@@ -326,7 +368,6 @@ impl Index {
             headings.entry(key.clone()).or_default().push((k, deltas));
             by_key.entry(key).or_default();
         }
-        let mut files = Vec::new();
         let mut manifest = Manifest {
             v: 1,
             rel: self.relative,
@@ -335,54 +376,75 @@ impl Index {
             words: BTreeMap::new(),
             entries: Vec::new(),
         };
-        let keys: Vec<(String, String)> = by_key.keys().map(|k| (k.clone(), file_key(k))).collect();
-        for ((key, fkey), words) in keys.iter().zip(by_key.values()) {
-            let mut local: BTreeMap<usize, usize> = BTreeMap::new();
-            let mut shard = WordShard {
-                w: Vec::new(),
-                p: Vec::new(),
-                h: headings.remove(key).unwrap_or_default(),
-            };
-            for w in words {
-                let s = self.forms[*w];
-                let next = local.len();
-                let l = *local.entry(s).or_insert(next);
-                if l == shard.p.len() {
-                    shard.p.push(encode_postings(&self.postings[s]));
+        let shards: Vec<(&String, Vec<(&str, usize)>, Vec<(&str, Vec<u32>)>)> = by_key
+            .iter_mut()
+            .map(|(key, words)| {
+                let h = headings.remove(key).unwrap_or_default();
+                (key, std::mem::take(words), h)
+            })
+            .collect();
+        // Shards are independent: built in parallel, kept in key order.
+        let word_files: Vec<(&String, String, Vec<u8>)> = shards
+            .into_par_iter()
+            .map(|(key, words, h)| {
+                let mut local: BTreeMap<usize, usize> = BTreeMap::new();
+                let mut shard = WordShard {
+                    w: Vec::new(),
+                    p: Vec::new(),
+                    h,
+                };
+                for (w, s) in words {
+                    let next = local.len();
+                    let l = *local.entry(s).or_insert(next);
+                    if l == shard.p.len() {
+                        shard.p.push(encode_postings(&self.postings[s]));
+                    }
+                    shard.w.push((w, l));
                 }
-                shard.w.push((w, l));
-            }
-            let name = format!("w-{fkey}.js");
-            let bytes = script(&name, &serde_json::to_string(&shard).expect("serialisable"));
+                let name = format!("w-{}.js", file_key(key));
+                let bytes = script(&name, &serde_json::to_string(&shard).expect("serialisable"));
+                (key, name, bytes)
+            })
+            .collect();
+        let entry_files: Vec<(String, Vec<u8>)> = self
+            .entries
+            .par_chunks(ENTRIES_PER_SHARD)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let name = format!("e-{i}.js");
+                // Within a shard, an entry of the same page as the one before
+                // has just its `#anchor` as URL and 0 for the title.
+                let mut page = "";
+                let mut title = "";
+                let list: Vec<(String, TitleOrSame, &str, &str)> = chunk
+                    .iter()
+                    .map(|e| {
+                        let (path, anchor) = e.url.split_once('#').unwrap_or((&e.url, ""));
+                        let url = if path == page && !anchor.is_empty() {
+                            format!("#{anchor}")
+                        } else {
+                            e.url.clone()
+                        };
+                        let same_title = e.title == title && !title.is_empty();
+                        (page, title) = (path, e.title.as_str());
+                        let t = if same_title {
+                            TitleOrSame::Same(0)
+                        } else {
+                            TitleOrSame::Title(&e.title)
+                        };
+                        (url, t, e.heading.as_str(), e.snippet.as_str())
+                    })
+                    .collect();
+                let bytes = script(&name, &serde_json::to_string(&list).expect("serialisable"));
+                (name, bytes)
+            })
+            .collect();
+        let mut files = Vec::with_capacity(word_files.len() + entry_files.len() + 1);
+        for (key, name, bytes) in word_files {
             manifest.words.insert(key.as_str(), hash_hex(&bytes));
             files.push((name, bytes));
         }
-        for (i, chunk) in self.entries.chunks(ENTRIES_PER_SHARD).enumerate() {
-            let name = format!("e-{i}.js");
-            // Within a shard, an entry of the same page as the one before
-            // has just its `#anchor` as URL and 0 for the title.
-            let mut page = "";
-            let mut title = "";
-            let list: Vec<serde_json::Value> = chunk
-                .iter()
-                .map(|(url, t, heading, snippet)| {
-                    let (path, anchor) = url.split_once('#').unwrap_or((url, ""));
-                    let url = if path == page && !anchor.is_empty() {
-                        serde_json::json!(format!("#{anchor}"))
-                    } else {
-                        serde_json::json!(url)
-                    };
-                    let same_title = t == title && !title.is_empty();
-                    (page, title) = (path, t.as_str());
-                    let t = if same_title {
-                        serde_json::json!(0)
-                    } else {
-                        serde_json::json!(t)
-                    };
-                    serde_json::json!([url, t, heading, snippet])
-                })
-                .collect();
-            let bytes = script(&name, &serde_json::to_string(&list).expect("serialisable"));
+        for (name, bytes) in entry_files {
             manifest.entries.push(hash_hex(&bytes));
             files.push((name, bytes));
         }
@@ -445,7 +507,6 @@ pub(crate) fn hash_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::search::tokenize::stemmer;
 
     fn entry(url: &str, title: &str, heading: &str, text: &str) -> Entry {
         Entry {
@@ -457,13 +518,18 @@ mod tests {
         }
     }
 
-    fn index(entries: &[(Entry, bool)]) -> Index {
-        let en = stemmer("en");
+    /// Counts `entries` and builds their index (the counted entries leak:
+    /// an index borrows them, and these are tests).
+    fn index(entries: &[(Entry, bool)]) -> Index<'static> {
+        let vocab = Vocab::new("en");
+        let mut interner = Interner::new(&vocab);
         let counted: Vec<Counted> = entries
             .iter()
-            .map(|(e, top)| count(e, *top, en.as_ref(), 100))
+            .map(|(e, top)| count(e.clone(), *top, &mut interner, 100))
             .collect();
-        Index::build(&[&counted], true)
+        let counted: &'static [Counted] = Vec::leak(counted);
+        let forms = interner.take_forms();
+        Index::build(&[(counted, &forms)], &vocab.snapshot(), true)
     }
 
     fn urls(ix: &Index, q: &str) -> Vec<String> {

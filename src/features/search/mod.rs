@@ -34,6 +34,7 @@ use crate::plan::{Job, JobKind};
 use crate::text::escape_attr;
 use extract::{Entry, html_entries};
 use index::{Counted, Index, count};
+use tokenize::{Interner, Vocab};
 
 /// Where the search page and the index live.
 pub(crate) const SEARCH_PATH: &str = "/search/";
@@ -47,11 +48,10 @@ impl Feature for Search {
     }
 
     fn prepare(&self, site: &Site) -> Result<Box<dyn Prepared>, Vec<Diagnostic>> {
-        Ok(Box::new(SearchState {
-            config: site.config.search.clone(),
-            language: site.config.language.clone(),
-            counted: Mutex::new(HashMap::new()),
-        }))
+        Ok(Box::new(SearchState::new(
+            site.config.search.clone(),
+            site.config.language.clone(),
+        )))
     }
 }
 
@@ -65,21 +65,43 @@ struct DocKey {
     decision: Value,
 }
 
-/// One document's counted entries and what they were counted from.
+/// One document's counted entries, the ids of its word forms, and what
+/// they were counted from.
 struct DocCounted {
     key: DocKey,
-    entries: Arc<Vec<Counted>>,
+    entries: Vec<Counted>,
+    forms: Vec<u32>,
 }
 
 /// The feature's state for one render: the configuration, and each
-/// document's counted entries (kept for the next render of the dev server).
+/// document's counted entries with the vocabulary their ids refer to (kept
+/// for the next render of the dev server).
 struct SearchState {
     config: SearchConfig,
     language: String,
-    counted: Mutex<HashMap<String, Arc<DocCounted>>>,
+    counted: Mutex<Kept>,
+}
+
+/// Counted documents by path, and the vocabulary they were counted with.
+#[derive(Clone)]
+struct Kept {
+    vocab: Arc<Vocab>,
+    docs: HashMap<String, Arc<DocCounted>>,
 }
 
 impl SearchState {
+    fn new(config: SearchConfig, language: String) -> SearchState {
+        let vocab = Arc::new(Vocab::new(&language));
+        SearchState {
+            config,
+            language,
+            counted: Mutex::new(Kept {
+                vocab,
+                docs: HashMap::new(),
+            }),
+        }
+    }
+
     /// Whether document `d` goes into the index.
     fn indexed(&self, d: &Document) -> bool {
         let under = |list: &[String]| {
@@ -94,50 +116,61 @@ impl SearchState {
             && !under(&self.config.exclude)
     }
 
-    /// The counted entries of every indexed document, in site order, reusing
-    /// `previous`'s where a document's rendered text is unchanged.
+    /// The counted entries of every indexed document, in site order, and
+    /// the vocabulary they were counted with, reusing `previous`'s where a
+    /// document's rendered text is unchanged (and then its vocabulary too).
     fn count_all(
         &self,
         site: &Site,
         values: &[Value],
         previous: Option<&SearchState>,
-    ) -> Vec<Arc<DocCounted>> {
+    ) -> (Arc<Vocab>, Vec<Arc<DocCounted>>) {
         let previous = previous
             .filter(|p| p.config == self.config && p.language == self.language)
-            .map(|p| p.counted.lock().expect("not poisoned"));
-        let stemmer = tokenize::stemmer(&self.language);
+            .map(|p| p.counted.lock().expect("not poisoned").clone());
+        let vocab = match &previous {
+            Some(p) => p.vocab.clone(),
+            None => self.counted.lock().expect("not poisoned").vocab.clone(),
+        };
         let ids: Vec<DocId> = (0..site.docs.len())
             .filter(|&id| self.indexed(&site.docs[id]))
             .collect();
         let counted: Vec<Arc<DocCounted>> = ids
             .par_iter()
-            .map(|&id| {
-                let d = &site.docs[id];
-                let key = doc_key(site, id, values.get(id));
-                if let Some(old) = previous.as_ref().and_then(|p| p.get(&d.rel_path))
-                    && old.key == key
-                {
-                    return old.clone();
-                }
-                let entries = doc_entries(site, id, &key)
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| count(e, i == 0, stemmer.as_ref(), self.config.snippet_length))
-                    .collect();
-                Arc::new(DocCounted {
-                    key,
-                    entries: Arc::new(entries),
-                })
-            })
+            .map_init(
+                || Interner::new(&vocab),
+                |interner, &id| {
+                    let d = &site.docs[id];
+                    let key = doc_key(site, id, values.get(id));
+                    if let Some(old) = previous.as_ref().and_then(|p| p.docs.get(&d.rel_path))
+                        && old.key == key
+                    {
+                        return old.clone();
+                    }
+                    let entries = doc_entries(site, id, &key)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, e)| count(e, i == 0, interner, self.config.snippet_length))
+                        .collect();
+                    Arc::new(DocCounted {
+                        key,
+                        entries,
+                        forms: interner.take_forms(),
+                    })
+                },
+            )
             .collect();
         drop(previous);
         let mut mine = self.counted.lock().expect("not poisoned");
-        *mine = ids
-            .iter()
-            .zip(&counted)
-            .map(|(&id, c)| (site.docs[id].rel_path.clone(), c.clone()))
-            .collect();
-        counted
+        *mine = Kept {
+            vocab: vocab.clone(),
+            docs: ids
+                .iter()
+                .zip(&counted)
+                .map(|(&id, c)| (site.docs[id].rel_path.clone(), c.clone()))
+                .collect(),
+        };
+        (vocab, counted)
     }
 }
 
@@ -235,10 +268,14 @@ impl Prepared for SearchState {
             .and_then(|p| p.as_any())
             .and_then(|a| a.downcast_ref::<SearchState>());
         let t = std::time::Instant::now();
-        let counted = self.count_all(site, values, previous);
+        let (vocab, counted) = self.count_all(site, values, previous);
         let t_count = t.elapsed();
-        let lists: Vec<&[Counted]> = counted.iter().map(|c| c.entries.as_slice()).collect();
-        let index = Index::build(&lists, site.url_mode.is_relative());
+        let docs: Vec<(&[Counted], &[u32])> = counted
+            .iter()
+            .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+            .collect();
+        let index = Index::build(&docs, &vocab.snapshot(), site.url_mode.is_relative());
+        let lists: Vec<&[Counted]> = docs.iter().map(|d| d.0).collect();
         let t_build = t.elapsed();
         let files = index.files();
         tracing::debug!(
@@ -298,7 +335,8 @@ impl Prepared for SearchState {
 
 /// The search page's A–Z index: every page and heading, grouped by first letter.
 fn a_to_z(site: &Site, lists: &[&[Counted]]) -> Value {
-    let mut items: Vec<(String, String, String)> = lists
+    // (sort key, name, page title, URL)
+    let mut items: Vec<(String, &str, &str, String)> = lists
         .iter()
         .flat_map(|l| l.iter())
         .filter(|c| !c.heading.is_empty() || !c.url.contains('#'))
@@ -308,14 +346,18 @@ fn a_to_z(site: &Site, lists: &[&[Counted]]) -> Value {
             } else {
                 &c.heading
             };
-            (name.clone(), c.title.clone(), site.permalink(&c.url))
+            (
+                name.to_lowercase(),
+                name.as_str(),
+                c.title.as_str(),
+                site.permalink(&c.url),
+            )
         })
-        .filter(|(name, _, _)| !name.is_empty())
+        .filter(|(_, name, _, _)| !name.is_empty())
         .collect();
-    items
-        .sort_by_cached_key(|(name, title, url)| (name.to_lowercase(), title.clone(), url.clone()));
+    items.sort_by(|a, b| (&a.0, a.2, &a.3).cmp(&(&b.0, b.2, &b.3)));
     let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
-    for (name, title, url) in items {
+    for (_, name, title, url) in items {
         let first = name.chars().next().unwrap_or('#');
         let letter = if first.is_alphabetic() {
             first.to_uppercase().collect::<String>()
@@ -323,7 +365,7 @@ fn a_to_z(site: &Site, lists: &[&[Counted]]) -> Value {
             "#".to_string()
         };
         let mut m = Map::new();
-        m.insert("title".into(), Value::from(name.clone()));
+        m.insert("title".into(), Value::from(name));
         m.insert(
             "page".into(),
             if title == name {
@@ -388,15 +430,17 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e:?}"))
     }
 
-    fn index_of(site: &Site) -> Index {
-        let state = SearchState {
-            config: site.config.search.clone(),
-            language: site.config.language.clone(),
-            counted: Mutex::new(HashMap::new()),
-        };
-        let counted = state.count_all(site, &[], None);
-        let lists: Vec<&[Counted]> = counted.iter().map(|c| c.entries.as_slice()).collect();
-        Index::build(&lists, true)
+    /// The index of `site` (its counted entries leak: an index borrows
+    /// them, and these are tests).
+    fn index_of(site: &Site) -> Index<'static> {
+        let state = SearchState::new(site.config.search.clone(), site.config.language.clone());
+        let (vocab, counted) = state.count_all(site, &[], None);
+        let counted: &'static [Arc<DocCounted>] = Vec::leak(counted);
+        let docs: Vec<(&[Counted], &[u32])> = counted
+            .iter()
+            .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+            .collect();
+        Index::build(&docs, &vocab.snapshot(), true)
     }
 
     #[test]
@@ -488,7 +532,7 @@ mod tests {
         let jobs2 = second.site_jobs(&s2, &[], Some(first.as_ref()), &|_| false);
         let state = |p: &dyn Prepared| {
             let s = p.as_any().unwrap().downcast_ref::<SearchState>().unwrap();
-            s.counted.lock().unwrap().clone()
+            s.counted.lock().unwrap().docs.clone()
         };
         let (old, new) = (state(first.as_ref()), state(second.as_ref()));
         assert!(Arc::ptr_eq(&old["a.md"], &new["a.md"]), "a.md reused");
