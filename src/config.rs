@@ -47,6 +47,9 @@ pub struct Config {
     /// Free table for themes.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The site root the config was loaded from (`load_data`, data files).
+    #[serde(skip)]
+    pub root: PathBuf,
 }
 
 /// One taxonomy (`[[taxonomies]]` / `taxonomies = [{ name = "tags" }]`).
@@ -65,10 +68,44 @@ pub struct TaxonomyConfig {
 pub struct MarkdownConfig {
     /// Curly quotes, en and em dashes, ellipses.
     pub smart_punctuation: bool,
-    /// Open external links in a new tab is left to themes; this marks them `rel="noopener"`.
+    /// `rel="noreferrer"` on links to other sites.
     pub external_links_no_referrer: bool,
     /// Words per minute used for `reading_time`.
     pub words_per_minute: usize,
+    /// `target="_blank"` (with `rel="noopener"`) on links to other sites.
+    pub external_links_target_blank: bool,
+    /// `rel="nofollow"` on links to other sites.
+    pub external_links_no_follow: bool,
+    /// A class on links to other sites.
+    pub external_links_class: Option<String>,
+    /// GitHub-style alerts (`> [!NOTE]`), rendered like the callout shortcode.
+    pub github_alerts: bool,
+    /// Definition lists (`Term` then `: definition`).
+    pub definition_lists: bool,
+    /// Where headings get a self-link: `none`, `left`, `right`, `heading`.
+    pub insert_anchor_links: AnchorLinks,
+    /// `:warning:` and other emoji shortcodes become emoji.
+    pub render_emoji: bool,
+    /// Footnotes gathered at the end of the page instead of where defined.
+    pub bottom_footnotes: bool,
+    /// Highlight fenced code blocks (CSS classes, no inline style).
+    pub highlight_code: bool,
+    /// Theme of the light code stylesheet (`css/syntax-light.css`).
+    pub highlight_theme: String,
+    /// Theme of the dark code stylesheet (`css/syntax-dark.css`).
+    pub highlight_theme_dark: String,
+}
+
+/// `insert_anchor_links`: where a heading's self-link goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnchorLinks {
+    None,
+    Left,
+    #[default]
+    Right,
+    /// The whole heading text is the link.
+    Heading,
 }
 
 impl Default for MarkdownConfig {
@@ -77,6 +114,17 @@ impl Default for MarkdownConfig {
             smart_punctuation: true,
             external_links_no_referrer: false,
             words_per_minute: 200,
+            external_links_target_blank: false,
+            external_links_no_follow: false,
+            external_links_class: None,
+            github_alerts: true,
+            definition_lists: true,
+            insert_anchor_links: AnchorLinks::Right,
+            render_emoji: false,
+            bottom_footnotes: false,
+            highlight_code: true,
+            highlight_theme: "Coldark-Cold".into(),
+            highlight_theme_dark: "Coldark-Dark".into(),
         }
     }
 }
@@ -119,7 +167,9 @@ impl Config {
             Diagnostic::in_file(CONFIG_FILE, format!("cannot read {}: {e}", path.display()))
                 .with_help("run Guidepost in a site folder (one with guidepost.toml), pass --root DIR, or create one with `guidepost init DIR`")
         })?;
-        Config::parse(&text, PathBuf::from(CONFIG_FILE))
+        let mut config = Config::parse(&text, PathBuf::from(CONFIG_FILE))?;
+        config.root = root.to_path_buf();
+        Ok(config)
     }
 
     /// Parses configuration text; `file` is used in error messages.

@@ -135,6 +135,7 @@ pub(crate) fn render_site(
     output.files.extend(files);
     generated::add_generated_files(&site, &mut output);
     add_copied_files(&site, theme, &mut output);
+    generated::add_code_stylesheets(&site, &mut output).map_err(|e| vec![e])?;
     let cache = RenderCache {
         site,
         templates,
