@@ -107,6 +107,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("typescript", "ts"),
     ("javascript", "js"),
     ("yml", "yaml"),
+    ("csharp", "cs"),
+    ("c#", "cs"),
     ("text", "txt"),
     ("plain", "txt"),
 ];
@@ -242,8 +244,7 @@ mod tests {
 
     #[test]
     fn fence_options_parse() {
-        let (f, problems) =
-            Fence::parse("rust,linenos,linenostart=5,hl_lines=3-4 7,hide_lines=1");
+        let (f, problems) = Fence::parse("rust,linenos,linenostart=5,hl_lines=3-4 7,hide_lines=1");
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(f.lang, "rust");
         assert!(f.linenos);

@@ -288,7 +288,11 @@ fn render_with(
                     } else {
                         format!(" class=\"{}\"", escape_attr(&classes.join(" ")))
                     };
-                    let link = || opts.markup.anchor_link.replace(ANCHOR_ID, &escape_attr(&id));
+                    let link = || {
+                        opts.markup
+                            .anchor_link
+                            .replace(ANCHOR_ID, &escape_attr(&id))
+                    };
                     let inner_html = match opts.anchor_links {
                         AnchorLinks::None => inner_html,
                         AnchorLinks::Right => format!("{inner_html} {}", link()),
@@ -333,7 +337,9 @@ fn render_with(
                         Some(id) => format!("<dt id=\"{}\">", escape_attr(id)),
                         None => "<dt>".to_string(),
                     };
-                    pending.push(Event::Html(CowStr::from(format!("{open}{inner_html}</dt>\n"))));
+                    pending.push(Event::Html(CowStr::from(format!(
+                        "{open}{inner_html}</dt>\n"
+                    ))));
                     if let Some(id) = id {
                         out.heading_ids.insert(id);
                     }
@@ -627,7 +633,11 @@ fn term_id(events: &mut Vec<Event>) -> Option<String> {
     let trimmed = last.trim_end();
     let open = trimmed.rfind("{#")?;
     let id = trimmed[open + 2..].strip_suffix('}')?;
-    if id.is_empty() || !id.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    {
         return None;
     }
     let id = id.to_string();
@@ -691,7 +701,11 @@ fn emojify(text: &str) -> String {
 /// The footnote definitions at the end of the page, in the order they are
 /// first referenced, each with a link back to its first reference.
 fn bottom_footnotes(mut defs: Vec<(String, String)>, refs: &[(String, usize)]) -> String {
-    let order = |name: &str| refs.iter().position(|(n, _)| n == name).unwrap_or(usize::MAX);
+    let order = |name: &str| {
+        refs.iter()
+            .position(|(n, _)| n == name)
+            .unwrap_or(usize::MAX)
+    };
     defs.sort_by_key(|(name, _)| order(name));
     let mut html = String::from(
         "<section class=\"footnotes\" role=\"doc-endnotes\" aria-label=\"Footnotes\">\n<ol class=\"footnotes-list\">\n",
@@ -709,7 +723,10 @@ fn bottom_footnotes(mut defs: Vec<(String, String)>, refs: &[(String, usize)]) -
         // The definition's own wrapper (`<div class="footnote-definition">`
         // with its label) is replaced by the list item.
         let inner = strip_definition_wrapper(&body);
-        html.push_str(&format!("<li id=\"fn-{id}\">{}{back}</li>\n", inner.trim_end()));
+        html.push_str(&format!(
+            "<li id=\"fn-{id}\">{}{back}</li>\n",
+            inner.trim_end()
+        ));
     }
     html.push_str("</ol>\n</section>\n");
     html

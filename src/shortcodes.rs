@@ -101,7 +101,8 @@ impl Expanded {
         if self.html.is_empty() {
             return html.to_string();
         }
-        let mut out = String::with_capacity(html.len() + self.html.iter().map(String::len).sum::<usize>());
+        let mut out =
+            String::with_capacity(html.len() + self.html.iter().map(String::len).sum::<usize>());
         let mut rest = html;
         while let Some(at) = rest.find(PLACEHOLDER) {
             out.push_str(&rest[..at]);
@@ -110,7 +111,11 @@ impl Expanded {
                 out.push_str(&rest[at..]);
                 return out;
             };
-            match after[..end].parse::<usize>().ok().and_then(|n| self.html.get(n)) {
+            match after[..end]
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| self.html.get(n))
+            {
                 Some(h) => out.push_str(h),
                 None => out.push_str(&rest[at..at + PLACEHOLDER.len() + end + 3]),
             }
@@ -156,7 +161,9 @@ pub fn expand(body: &str, expander: &dyn Expander) -> (Expanded, Vec<ShortcodeEr
         run.errors.push(ShortcodeError {
             span: at..at + end_len(&body[at..]),
             message: "`{% end %}` without a shortcode to close".into(),
-            help: Some("remove it, or open a body shortcode such as {% callout(kind=\"note\") %}".into()),
+            help: Some(
+                "remove it, or open a body shortcode such as {% callout(kind=\"note\") %}".into(),
+            ),
         });
     }
     (run.out, run.errors)
@@ -281,7 +288,9 @@ impl Run<'_> {
         let Some(t) = self.expander.template(&call.name) else {
             let names = self.expander.names();
             let help = match closest(&call.name, &names) {
-                Some(n) => format!("did you mean `{n}`? Shortcodes are templates in templates/shortcodes/"),
+                Some(n) => {
+                    format!("did you mean `{n}`? Shortcodes are templates in templates/shortcodes/")
+                }
                 None => format!(
                     "add templates/shortcodes/{}.html (or .md); known shortcodes: {}",
                     call.name,
@@ -305,7 +314,11 @@ impl Run<'_> {
                     message: format!("shortcode `{}` has no argument `{arg}`", call.name),
                     help: Some(format!(
                         "its template ({}) never uses `{arg}`",
-                        if t.markdown { "a .md template" } else { "an .html template" }
+                        if t.markdown {
+                            "a .md template"
+                        } else {
+                            "an .html template"
+                        }
                     )),
                 });
             }
@@ -373,7 +386,10 @@ impl Run<'_> {
             // The body is expanded first, then handed to the template.
             self.errors.extend(probe.errors);
             let body = probe.out.restore_markdown();
-            match self.expander.render(&call.name, &call.args, Some(&body), nth) {
+            match self
+                .expander
+                .render(&call.name, &call.args, Some(&body), nth)
+            {
                 Ok(text) => {
                     self.out.push_generated(&text, start);
                     self.out.used.extend(probe.out.used);
@@ -382,7 +398,10 @@ impl Run<'_> {
             }
             return after;
         }
-        match self.expander.render(&call.name, &call.args, Some(BODY_MARKER), nth) {
+        match self
+            .expander
+            .render(&call.name, &call.args, Some(BODY_MARKER), nth)
+        {
             Ok(html) if html.matches(BODY_MARKER).count() == 1 => {
                 // The body stays Markdown of the page, between the two halves.
                 let (open, close) = html.split_once(BODY_MARKER).expect("counted");
@@ -397,7 +416,10 @@ impl Run<'_> {
             Ok(_) => {
                 // The template uses the body some other way: give it the text.
                 let body = &src[call.end..end_at];
-                match self.expander.render(&call.name, &call.args, Some(body), nth) {
+                match self
+                    .expander
+                    .render(&call.name, &call.args, Some(body), nth)
+                {
                     Ok(html) => self.out.push_html(html, start),
                     Err(m) => self.errors.push(fail(m)),
                 }
@@ -420,7 +442,9 @@ impl Expanded {
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// If a fenced code block opens at `at` (a line start), where it ends
@@ -483,7 +507,12 @@ fn is_ident(c: u8) -> bool {
 /// Parses a call at `at` (`{{ name(...) }}`, or `{% name(...) %}` when
 /// `block`). `None` when the text there is not a call at all (`{{ x }}` in
 /// prose stays text); an error when it is a call with bad syntax.
-fn parse_call(src: &str, at: usize, to: usize, block: bool) -> Option<Result<Call, ShortcodeError>> {
+fn parse_call(
+    src: &str,
+    at: usize,
+    to: usize,
+    block: bool,
+) -> Option<Result<Call, ShortcodeError>> {
     let b = src.as_bytes();
     let mut i = at + 2;
     while i < to && (b[i] == b' ' || b[i] == b'\t') {
@@ -532,7 +561,10 @@ fn parse_call(src: &str, at: usize, to: usize, block: bool) -> Option<Result<Cal
         if key_start == i {
             return err(
                 i..i + 1,
-                format!("expected an argument name in shortcode `{}`", &src[name_span.clone()]),
+                format!(
+                    "expected an argument name in shortcode `{}`",
+                    &src[name_span.clone()]
+                ),
                 arg_help,
             );
         }
@@ -551,14 +583,22 @@ fn parse_call(src: &str, at: usize, to: usize, block: bool) -> Option<Result<Cal
             Err((span, m)) => return err(span, format!("argument `{key}`: {m}"), arg_help),
         };
         if args.insert(key.clone(), value).is_some() {
-            return err(key_start..next, format!("argument `{key}` given twice"), arg_help);
+            return err(
+                key_start..next,
+                format!("argument `{key}` given twice"),
+                arg_help,
+            );
         }
         arg_spans.push((key, key_start..next));
         i = skip_ws(b, next, to);
         if i < to && b[i] == b',' {
             i += 1;
         } else if i < to && b[i] != b')' {
-            return err(i..i + 1, "expected `,` or `)` after an argument".into(), arg_help);
+            return err(
+                i..i + 1,
+                "expected `,` or `)` after an argument".into(),
+                arg_help,
+            );
         }
     }
     i = skip_ws(b, i, to);
@@ -650,7 +690,11 @@ fn parse_value(
                     } else if let Ok(f) = word.parse::<f64>() {
                         serde_json::Value::from(f)
                     } else {
-                        let shown = if word.is_empty() { &src[i..(i + 1).min(to)] } else { word };
+                        let shown = if word.is_empty() {
+                            &src[i..(i + 1).min(to)]
+                        } else {
+                            word
+                        };
                         return Err((
                             i..j.max(i + 1),
                             format!("`{shown}` is not a value (quote text: \"{shown}\")"),
@@ -674,12 +718,7 @@ fn mentions(text: &str, word: &str) -> bool {
 }
 
 fn closest<'a>(name: &str, names: &'a [String]) -> Option<&'a str> {
-    names
-        .iter()
-        .map(|n| (strsim::jaro_winkler(name, n), n))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| n.as_str())
+    crate::diagnostics::closest(name, names.iter().map(String::as_str))
 }
 
 #[cfg(test)]
@@ -724,11 +763,26 @@ mod tests {
         fn names(&self) -> Vec<String> {
             self.0.keys().cloned().collect()
         }
-        fn render(&self, name: &str, args: &Args, body: Option<&str>, nth: usize) -> Result<String, String> {
-            let arg = |k: &str| args.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        fn render(
+            &self,
+            name: &str,
+            args: &Args,
+            body: Option<&str>,
+            nth: usize,
+        ) -> Result<String, String> {
+            let arg = |k: &str| {
+                args.get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
             Ok(match name {
                 "kbd" => format!("<kbd data-n=\"{nth}\">{}</kbd>", arg("key")),
-                "box" => format!("<div class=\"{}\">\n{}\n</div>", arg("kind"), body.unwrap_or("")),
+                "box" => format!(
+                    "<div class=\"{}\">\n{}\n</div>",
+                    arg("kind"),
+                    body.unwrap_or("")
+                ),
                 "shout" => format!("**{}**", body.unwrap_or("").trim()),
                 _ => return Err("no".into()),
             })
@@ -742,22 +796,30 @@ mod tests {
 
     #[test]
     fn inline_and_body_calls_expand() {
-        let (out, errors) = run("Press {{ kbd(key=\"Ctrl\") }} now.\n\n{% box(kind=\"note\") %}\nIt's *here*.\n{% end %}\n");
+        let (out, errors) = run(
+            "Press {{ kbd(key=\"Ctrl\") }} now.\n\n{% box(kind=\"note\") %}\nIt's *here*.\n{% end %}\n",
+        );
         assert!(errors.is_empty(), "{errors:?}");
         assert!(out.contains("<kbd data-n=\"1\">Ctrl</kbd>"), "{out}");
-        assert!(out.contains("<div class=\"note\">\n\n\nIt's *here*.\n\n\n</div>"), "{out}");
+        assert!(
+            out.contains("<div class=\"note\">\n\n\nIt's *here*.\n\n\n</div>"),
+            "{out}"
+        );
     }
 
     #[test]
     fn nested_and_markdown_shortcodes() {
-        let (out, errors) = run("{% box(kind=\"a\") %}\n{% shout() %}\nhi {{ kbd(key=\"K\") }}\n{% end %}\n{% end %}");
+        let (out, errors) = run(
+            "{% box(kind=\"a\") %}\n{% shout() %}\nhi {{ kbd(key=\"K\") }}\n{% end %}\n{% end %}",
+        );
         assert!(errors.is_empty(), "{errors:?}");
         assert!(out.contains("**hi <kbd data-n=\"1\">K</kbd>**"), "{out}");
     }
 
     #[test]
     fn code_and_escapes_stay_literal() {
-        let text = "`{{ kbd(key=\"x\") }}` and {{/* kbd(key=\"y\") */}}\n\n```\n{{ nope() }}\n```\n";
+        let text =
+            "`{{ kbd(key=\"x\") }}` and {{/* kbd(key=\"y\") */}}\n\n```\n{{ nope() }}\n```\n";
         let (out, errors) = run(text);
         assert!(errors.is_empty(), "{errors:?}");
         assert!(out.contains("`{{ kbd(key=\"x\") }}`"), "{out}");
@@ -772,9 +834,16 @@ mod tests {
         let text = "ok\n{{ kdb(key=\"x\") }}\n{{ kbd(kee=\"x\") }}\n{{ kbd(key=x) }}\n{% box(kind=\"a\") %}\nno end";
         let (_, errors) = run(text);
         let msgs: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
-        assert_eq!(errors.len(), 4, "{msgs:?}");
+        assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(msgs[0].contains("unknown shortcode `kdb`"));
-        assert_eq!(errors[0].help.as_deref().map(|h| h.starts_with("did you mean `kbd`")), Some(true));
+        assert_eq!(
+            errors[0]
+                .help
+                .as_deref()
+                .map(|h| h.starts_with("did you mean `kbd`")),
+            Some(true),
+            "{errors:?}"
+        );
         assert_eq!(&text[errors[0].span.clone()], "kdb");
         assert!(msgs[1].contains("no argument `kee`"));
         assert_eq!(&text[errors[1].span.clone()], "kee=\"x\"");

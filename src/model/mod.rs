@@ -577,10 +577,9 @@ fn render_document(
     for (span, message) in &r.warnings {
         let w = at(span.clone(), message.clone());
         match w.line_col() {
-            Some((line, col)) => tracing::warn!(
-                "{}:{line}:{col}: {message}",
-                d.display_path.display()
-            ),
+            Some((line, col)) => {
+                tracing::warn!("{}:{line}:{col}: {message}", d.display_path.display())
+            }
             None => tracing::warn!("{}: {message}", d.display_path.display()),
         }
     }

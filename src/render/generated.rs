@@ -180,8 +180,16 @@ pub(super) fn add_code_stylesheets(site: &Site, output: &mut SiteOutput) -> Resu
         return Ok(());
     }
     for (file, key, theme) in [
-        ("css/syntax-light.css", "highlight_theme", &md.highlight_theme),
-        ("css/syntax-dark.css", "highlight_theme_dark", &md.highlight_theme_dark),
+        (
+            "css/syntax-light.css",
+            "highlight_theme",
+            &md.highlight_theme,
+        ),
+        (
+            "css/syntax-dark.css",
+            "highlight_theme_dark",
+            &md.highlight_theme_dark,
+        ),
     ] {
         let css = crate::highlight::stylesheet(theme).ok_or_else(|| {
             Diagnostic::in_file(

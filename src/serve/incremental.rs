@@ -254,8 +254,8 @@ impl Project {
             if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
                 self.full_build()
                     .map(|o| (Update::Replace(o), Strategy::FullBuild))
-            } else if let Some(names) = markdown_templates {
-                self.reexpand(names, current)
+            } else if let Some((names, only)) = markdown_templates {
+                self.reexpand(names, only.then_some(current))
                     .map(|o| (Update::Replace(o), Strategy::Shortcodes))
             } else if theme {
                 self.rerender(true)
@@ -322,7 +322,7 @@ impl Project {
     fn reexpand(
         &mut self,
         names: Vec<String>,
-        current: &SiteOutput,
+        current: Option<&SiteOutput>,
     ) -> Result<SiteOutput, Diagnostics> {
         let Cached { state } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
@@ -332,7 +332,8 @@ impl Project {
             site.config.clone(),
             theme,
             Model::ReusingExcept(&site, names),
-            Some((&state.cache, current)),
+            // Other templates changed too: no output can be reused.
+            current.map(|c| (&state.cache, c)),
             None,
         )?;
         self.state = Some(Cached::new(built.state));
@@ -390,30 +391,36 @@ impl Project {
     }
 }
 
-/// When every change is a template the Markdown stage uses (a shortcode
-/// template, `anchor-link.html`), the shortcodes whose documents must be
-/// rendered again (`*`: every document).
-fn markdown_templates(changes: &BTreeSet<Change>) -> Option<Vec<String>> {
+/// When the changes are templates only and some are templates the Markdown
+/// stage uses (a shortcode template, `anchor-link.html`): the shortcodes
+/// whose documents must be rendered again (`*`: every document), and
+/// whether those were the only templates that changed.
+fn markdown_templates(changes: &BTreeSet<Change>) -> Option<(Vec<String>, bool)> {
     let mut names = Vec::new();
+    let mut only = true;
     for c in changes {
         let Change::Theme(path) = c else {
             return None;
         };
         // `templates/X` or `themes/NAME/templates/X`.
         let rel = match path.strip_prefix("templates/") {
-            Some(r) => r,
-            None => path.splitn(4, '/').nth(3).filter(|_| path.split('/').nth(2) == Some("templates"))?,
+            Some(r) => Some(r),
+            None => path
+                .splitn(4, '/')
+                .nth(3)
+                .filter(|_| path.split('/').nth(2) == Some("templates")),
         };
-        if rel == "anchor-link.html" {
-            names.push("*".to_string());
-        } else if let Some(file) = rel.strip_prefix("shortcodes/") {
-            let name = file.rsplit_once('.').map_or(file, |(n, _)| n);
-            names.push(name.to_string());
-        } else {
-            return None;
+        match rel {
+            Some("anchor-link.html") => names.push("*".to_string()),
+            Some(r) if r.starts_with("shortcodes/") => {
+                let file = &r["shortcodes/".len()..];
+                let name = file.rsplit_once('.').map_or(file, |(n, _)| n);
+                names.push(name.to_string());
+            }
+            _ => only = false,
         }
     }
-    (!names.is_empty()).then_some(names)
+    (!names.is_empty()).then_some((names, only))
 }
 
 /// True when `new` (a re-parse of `old`) sits where `old` did: nothing that

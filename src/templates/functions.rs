@@ -176,7 +176,11 @@ fn taxonomy<'a>(
         .taxonomies
         .iter()
         .find(|t| t.name == kind)
-        .ok_or_else(|| err(format!("no taxonomy `{kind}` (declare it in guidepost.toml)")))?;
+        .ok_or_else(|| {
+            err(format!(
+                "no taxonomy `{kind}` (declare it in guidepost.toml)"
+            ))
+        })?;
     let items = t
         .terms
         .iter()
@@ -225,16 +229,22 @@ fn static_bytes(site: &Site, path: &str) -> Result<Vec<u8>, String> {
 /// A file named relative to the site root, refusing anything outside it.
 fn site_file(root: &Path, path: &str) -> Result<PathBuf, String> {
     let rel = Path::new(path.trim_start_matches('/'));
-    if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+    if rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
         return Err(format!(
             "`{path}` is outside the site: name a file inside the site root, such as \"data/roles.csv\""
         ));
     }
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let full = root.join(rel);
-    let real = full
-        .canonicalize()
-        .map_err(|_| format!("no file `{path}` in the site (looked for {})", full.display()))?;
+    let real = full.canonicalize().map_err(|_| {
+        format!(
+            "no file `{path}` in the site (looked for {})",
+            full.display()
+        )
+    })?;
     if !real.starts_with(&root) {
         return Err(format!("`{path}` leads outside the site root (a link?)"));
     }
@@ -243,7 +253,11 @@ fn site_file(root: &Path, path: &str) -> Result<PathBuf, String> {
 
 /// The data format a file name implies.
 pub(crate) fn format_of(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
+    match path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .as_deref()
+    {
         Some("json") => "json",
         Some("toml") => "toml",
         Some("yaml" | "yml") => "yaml",
@@ -336,7 +350,11 @@ fn filter(v: Vec<Value>, kwargs: Kwargs, _: &State) -> TeraResult<Vec<Value>> {
 fn map(v: Vec<Value>, kwargs: Kwargs, _: &State) -> TeraResult<Vec<Value>> {
     let attribute: String = kwargs.must_get("attribute")?;
     Ok(v.iter()
-        .map(|item| item.get_from_path(&attribute).cloned().unwrap_or_else(Value::none))
+        .map(|item| {
+            item.get_from_path(&attribute)
+                .cloned()
+                .unwrap_or_else(Value::none)
+        })
         .collect())
 }
 
@@ -350,12 +368,22 @@ mod tests {
         assert_eq!(v.get_from_path("a.1").unwrap(), &Value::from(2));
         let v = parse_data("a = \"x\"\n", "toml").unwrap();
         assert_eq!(v.get_from_path("a").and_then(Value::as_str), Some("x"));
-        let v = parse_data("a:\n  - y\n", "yaml").unwrap();
-        assert_eq!(v.get_from_path("a.0").and_then(Value::as_str), Some("y"));
+        let v = parse_data("a:\n  - lead\n", "yaml").unwrap();
+        assert_eq!(v.get_from_path("a.0").and_then(Value::as_str), Some("lead"));
         let v = parse_data("role,focus\nvCIO,IT\nvCISO,security\n", "csv").unwrap();
-        assert_eq!(v.get_from_path("headers.1").and_then(Value::as_str), Some("focus"));
-        assert_eq!(v.get_from_path("records.1.0").and_then(Value::as_str), Some("vCISO"));
-        assert!(parse_data("{", "json").unwrap_err().contains("invalid JSON"));
+        assert_eq!(
+            v.get_from_path("headers.1").and_then(Value::as_str),
+            Some("focus")
+        );
+        assert_eq!(
+            v.get_from_path("records.1.0").and_then(Value::as_str),
+            Some("vCISO")
+        );
+        assert!(
+            parse_data("{", "json")
+                .unwrap_err()
+                .contains("invalid JSON")
+        );
         assert!(parse_data("x", "xml").is_err());
     }
 
@@ -364,8 +392,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "x").unwrap();
         assert!(site_file(dir.path(), "a.txt").is_ok());
-        assert!(site_file(dir.path(), "../a.txt").unwrap_err().contains("outside"));
+        assert!(
+            site_file(dir.path(), "../a.txt")
+                .unwrap_err()
+                .contains("outside")
+        );
         assert!(site_file(dir.path(), "/etc/passwd").is_err());
-        assert!(site_file(dir.path(), "b.txt").unwrap_err().contains("no file"));
+        assert!(
+            site_file(dir.path(), "b.txt")
+                .unwrap_err()
+                .contains("no file")
+        );
     }
 }

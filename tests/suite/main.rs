@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod authoring;
 mod build;
 mod comparison;
 mod decision;
