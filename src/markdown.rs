@@ -47,12 +47,6 @@ pub struct ExternalLinks {
     pub class: Option<String>,
 }
 
-impl ExternalLinks {
-    fn any(&self) -> bool {
-        self.target_blank || self.no_follow || self.no_referrer || self.class.is_some()
-    }
-}
-
 /// Where in the text `Markup::anchor_link` has the heading's id.
 pub const ANCHOR_ID: &str = "GUIDEPOSTANCHORID";
 
@@ -556,20 +550,15 @@ fn resolve_link<'a>(
     external: &ExternalLinks,
 ) -> Event<'a> {
     match event {
+        // Links that leave the site are marked `rel="external"` (the print
+        // stylesheet writes out their address, and only theirs: in absolute
+        // mode internal links start with `https://` too), plus what the
+        // `external_links_*` switches ask for.
         Event::Start(Tag::Link {
             dest_url, title, ..
-        }) if external.any() && is_external(&dest_url) => {
-            let mut attrs = format!("<a href=\"{}\"", escape_attr(&dest_url));
-            if !title.is_empty() {
-                attrs.push_str(&format!(" title=\"{}\"", escape_attr(&title)));
-            }
-            if let Some(class) = &external.class {
-                attrs.push_str(&format!(" class=\"{}\"", escape_attr(class)));
-            }
-            if external.target_blank {
-                attrs.push_str(" target=\"_blank\"");
-            }
+        }) if is_external(&dest_url) => {
             let rel: Vec<&str> = [
+                (true, "external"),
                 (external.target_blank, "noopener"),
                 (external.no_follow, "nofollow"),
                 (external.no_referrer, "noreferrer"),
@@ -578,8 +567,19 @@ fn resolve_link<'a>(
             .filter(|(on, _)| *on)
             .map(|(_, r)| *r)
             .collect();
-            if !rel.is_empty() {
-                attrs.push_str(&format!(" rel=\"{}\"", rel.join(" ")));
+            let mut attrs = format!(
+                "<a href=\"{}\" rel=\"{}\"",
+                escape_attr(&dest_url),
+                rel.join(" ")
+            );
+            if !title.is_empty() {
+                attrs.push_str(&format!(" title=\"{}\"", escape_attr(&title)));
+            }
+            if let Some(class) = &external.class {
+                attrs.push_str(&format!(" class=\"{}\"", escape_attr(class)));
+            }
+            if external.target_blank {
+                attrs.push_str(" target=\"_blank\"");
             }
             attrs.push('>');
             Event::InlineHtml(CowStr::from(attrs))
@@ -841,6 +841,31 @@ mod tests {
         assert_eq!(r.anchor_links[0].anchor, "top");
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0.start, 10 + 16);
+    }
+
+    #[test]
+    fn external_links_are_marked_for_print_and_internal_ones_are_not() {
+        let resolve = |_: &str| Ok("/a/".to_string());
+        let (r, _) = render(
+            "[x](https://example.org/?a=1&b=\"2\" \"T\") [y](@/a.md) [z](/local/)",
+            0,
+            false,
+            &opts(),
+            &resolve,
+        );
+        assert!(
+            r.html().contains(
+                "<a href=\"https://example.org/?a=1&amp;b=&quot;2&quot;\" rel=\"external\" title=\"T\">x</a>"
+            ),
+            "{}",
+            r.html()
+        );
+        assert!(r.html().contains("<a href=\"/a/\">y</a>"), "{}", r.html());
+        assert!(
+            r.html().contains("<a href=\"/local/\">z</a>"),
+            "{}",
+            r.html()
+        );
     }
 
     #[test]

@@ -292,17 +292,16 @@ fn external_link_switches() {
     let f = site("");
     f.write("content/a.md", page);
     f.build_ok(&[]);
-    assert!(
-        f.output("a/index.html")
-            .contains("<a href=\"https://example.org/x?a=1&amp;b=2\" title=\"T\">out</a>")
-    );
+    assert!(f.output("a/index.html").contains(
+        "<a href=\"https://example.org/x?a=1&amp;b=2\" rel=\"external\" title=\"T\">out</a>"
+    ));
     let f = site(
         "[markdown]\nexternal_links_target_blank = true\nexternal_links_no_follow = true\nexternal_links_no_referrer = true\nexternal_links_class = \"external\"\n",
     );
     f.write("content/a.md", page);
     f.build_ok(&[]);
     let body = f.output("a/index.html");
-    assert!(body.contains("<a href=\"https://example.org/x?a=1&amp;b=2\" title=\"T\" class=\"external\" target=\"_blank\" rel=\"noopener nofollow noreferrer\">out</a>"), "{body}");
+    assert!(body.contains("<a href=\"https://example.org/x?a=1&amp;b=2\" rel=\"external noopener nofollow noreferrer\" title=\"T\" class=\"external\" target=\"_blank\">out</a>"), "{body}");
     assert!(
         body.contains("<a href=\"../index.html\">in</a>"),
         "internal links unchanged: {body}"
