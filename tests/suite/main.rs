@@ -9,6 +9,8 @@ mod build;
 mod comparison;
 mod decision;
 mod decision_browser;
+mod embed;
+mod embed_browser;
 mod serve;
 mod serve_browser;
 mod site_quality;

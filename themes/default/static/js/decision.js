@@ -10,6 +10,12 @@
  *   aria-live region;
  * - everything is a plain link, so the keyboard works as usual.
  * If anything fails (offline, file://), the link is simply followed.
+ *
+ * In another site's frame (an embedded guide) each step replaces the
+ * current history entry instead of adding one, so the host page's Back
+ * button is left alone; where fetch cannot work (file://, a frame sandboxed
+ * without allow-same-origin) nothing is enhanced and links navigate
+ * normally, without console errors.
  */
 (function () {
   "use strict";
@@ -17,6 +23,12 @@
   if (!root || !window.fetch || !window.DOMParser || !window.history || !history.pushState) {
     return;
   }
+  if (!fetchCanWork()) {
+    replaceInFrame(root);
+    return;
+  }
+  var framed = inFrame();
+  var pinned = false;
   var live = root.querySelector("[data-decision-live]");
   var cache = {};
   var current = 0;
@@ -39,12 +51,72 @@
   }
 
   function absolutize(view, base) {
-    var links = view.querySelectorAll("[href]");
-    for (var i = 0; i < links.length; i++) {
-      var v = links[i].getAttribute("href");
-      if (v && v.charAt(0) !== "#") {
-        links[i].setAttribute("href", new URL(v, base).href);
+    ["href", "src"].forEach(function (attr) {
+      var links = view.querySelectorAll("[" + attr + "]");
+      for (var i = 0; i < links.length; i++) {
+        var v = links[i].getAttribute(attr);
+        if (v && v.charAt(0) !== "#") {
+          links[i].setAttribute(attr, new URL(v, base).href);
+        }
       }
+    });
+  }
+
+  /* Framing and URLs (see the header): kept apart from the in-place logic. */
+
+  // True inside a frame (a cross-origin parent may even refuse the check).
+  function inFrame() {
+    try {
+      return window.self !== window.top;
+    } catch (e) {
+      return true;
+    }
+  }
+
+  // fetch of the step pages needs a real origin: not file://, and not a
+  // sandboxed frame without allow-same-origin (whose origin is "null").
+  function fetchCanWork() {
+    return window.location.protocol !== "file:" && window.origin !== "null";
+  }
+
+  // Where steps cannot be fetched, a step in a frame still must not add to
+  // the host page's history: the link's page replaces the current entry.
+  function replaceInFrame(container) {
+    if (!inFrame()) {
+      return;
+    }
+    container.addEventListener("click", function (event) {
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+        return;
+      }
+      var link = event.target.closest ? event.target.closest("a[data-decision-link]") : null;
+      if (link) {
+        event.preventDefault();
+        window.location.replace(link.href);
+      }
+    });
+  }
+
+  // Changing the address with the History API changes the base of every
+  // relative URL on the page, so before the first change every relative
+  // href and src outside the swapped view (header, footer, stylesheet,
+  // favicon) is pinned to the absolute URL it means now.
+  function pinUrls() {
+    if (pinned) {
+      return;
+    }
+    pinned = true;
+    absolutize(document, window.location.href);
+  }
+
+  // Records a step in the history: a new entry on the site itself; in a
+  // frame the current entry is replaced (the host's Back button stays its own).
+  function record(url) {
+    pinUrls();
+    if (framed) {
+      history.replaceState({ decision: true }, "", url);
+    } else {
+      history.pushState({ decision: true }, "", url);
     }
   }
 
@@ -71,7 +143,7 @@
     now.parentNode.replaceChild(view, now);
     document.title = doc.title;
     if (push) {
-      history.pushState({ decision: true }, "", url);
+      record(url);
     }
     var heading = view.querySelector("[data-decision-heading]");
     if (heading) {
