@@ -73,6 +73,22 @@ pub struct MarkdownConfig {
     pub external_links_no_referrer: bool,
     /// Words per minute used for `reading_time`.
     pub words_per_minute: usize,
+    /// Raw HTML in page bodies: kept, sanitized or shown as text.
+    pub raw_html: RawHtml,
+}
+
+/// `[markdown] raw_html`: what happens to raw HTML in Markdown bodies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtml {
+    /// Written as it is (the author is trusted).
+    #[default]
+    Allow,
+    /// Cleaned to an allow-list (no script, style, iframe, event handlers or
+    /// `javascript:` URLs): the setting for intranet builds.
+    Sanitize,
+    /// Shown as text.
+    Escape,
 }
 
 impl Default for MarkdownConfig {
@@ -81,6 +97,7 @@ impl Default for MarkdownConfig {
             smart_punctuation: true,
             external_links_no_referrer: false,
             words_per_minute: 200,
+            raw_html: RawHtml::Allow,
         }
     }
 }

@@ -351,3 +351,65 @@ fn serve_sends_the_framing_headers() {
         "{head}"
     );
 }
+
+/// The same hostile body under each `[markdown] raw_html` mode.
+#[test]
+fn raw_html_allow_sanitize_and_escape() {
+    const HOSTILE: &str = "+++\ntitle = \"Hostile\"\n+++\nIntro.\n\n<script>alert(1)</script>\n\n<p style=\"color:red\" onclick=\"steal()\">Kept <b>bold</b> <a href=\"javascript:alert(2)\">js</a> <a href=\"https://example.org/\">ok</a></p>\n\n<img src=\"pic.png\" onerror=\"alert(3)\" alt=\"A picture\">\n\n<iframe src=\"https://evil.example/\"></iframe>\n\n<style>body { display: none }</style>\n\n- [x] done\n\n## Heading\n";
+    let build = |mode: &str| {
+        let f = site(&format!("[markdown]\nraw_html = \"{mode}\"\n"));
+        f.write("content/hostile.md", HOSTILE);
+        f.build_ok(&[]);
+        let html = f.output("hostile/index.html");
+        let start = html.find("Intro.").unwrap();
+        let end = html.find("</article>").unwrap_or(html.len());
+        html[start..end].to_string()
+    };
+    let allow = build("allow");
+    assert!(allow.contains("<script>alert(1)</script>"), "{allow}");
+    assert!(allow.contains("onclick=\"steal()\""));
+    assert!(allow.contains("<iframe src=\"https://evil.example/\"></iframe>"));
+
+    let escape = build("escape");
+    assert!(
+        escape.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{escape}"
+    );
+    assert!(!escape.contains("<script") && !escape.contains("<iframe"));
+    assert!(!escape.contains("<b>"), "escape shows every tag as text");
+
+    let clean = build("sanitize");
+    for gone in [
+        "<script",
+        "alert(1)",
+        "onclick",
+        "onerror",
+        "javascript:",
+        "<iframe",
+        "<style",
+        "style=",
+        "display: none",
+    ] {
+        assert!(!clean.contains(gone), "sanitize left {gone:?}:\n{clean}");
+    }
+    assert!(
+        clean.contains("<p>Kept <b>bold</b> <a>js</a> <a href=\"https://example.org/\">ok</a></p>"),
+        "{clean}"
+    );
+    assert!(
+        clean.contains("<img src=\"pic.png\" alt=\"A picture\">"),
+        "{clean}"
+    );
+    assert!(
+        clean.contains("<input disabled=\"\" type=\"checkbox\" checked=\"\">")
+            || clean.contains("type=\"checkbox\""),
+        "{clean}"
+    );
+    assert!(
+        clean.contains("<h2 id=\"heading\""),
+        "heading ids survive: {clean}"
+    );
+    let bad = site("[markdown]\nraw_html = \"strip\"\n");
+    let err = bad.build_err(&[]);
+    assert!(err.contains("guidepost.toml:3:12"), "{err}");
+}
