@@ -10,6 +10,8 @@ mod comparison;
 mod decision;
 mod decision_browser;
 mod default_theme;
+mod embed;
+mod embed_browser;
 mod serve;
 mod serve_browser;
 mod site_quality;
