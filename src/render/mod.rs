@@ -164,13 +164,14 @@ pub(crate) fn render_site(
 /// Feeds, robots.txt and the sitemap, each claimed like any output file.
 fn add_generated(site: &Site, output: &mut SiteOutput, claims: &mut claims::Claims) {
     // The sitemap lists every page written, so it sees the pages.
-    let mut generated = SiteOutput::default();
-    generated.files = output
-        .files
-        .iter()
-        .filter(|(k, _)| k.ends_with("index.html"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut generated = SiteOutput {
+        files: output
+            .files
+            .iter()
+            .filter(|(k, _)| k.ends_with("index.html"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
     let pages = generated.files.len();
     generated::add_generated_files(site, &mut generated);
     debug_assert!(generated.files.len() >= pages);

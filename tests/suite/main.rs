@@ -5,10 +5,14 @@
 mod common;
 
 mod architecture;
+mod bad_input;
 mod build;
 mod comparison;
 mod decision;
 mod decision_browser;
+mod faults;
+mod properties;
 mod serve;
 mod serve_browser;
+mod serve_limits;
 mod site_quality;
