@@ -3,6 +3,7 @@
 
 use tera::{Map, Value};
 
+use super::values::page_list;
 use crate::features::Prepared;
 use crate::model::{DocId, DocKind, Site};
 use crate::plan::{Job, JobKind};
@@ -109,15 +110,7 @@ impl Planner<'_> {
             .enumerate()
             .map(|(i, chunk)| {
                 let mut p = Map::new();
-                p.insert(
-                    "pages".into(),
-                    Value::from(
-                        chunk
-                            .iter()
-                            .map(|&c| self.values[c].clone())
-                            .collect::<Vec<_>>(),
-                    ),
-                );
+                p.insert("pages".into(), page_list(self.values, chunk));
                 p.insert("current_index".into(), Value::from(i + 1));
                 p.insert("number_pagers".into(), Value::from(n));
                 p.insert("first".into(), permalink(0));
@@ -163,15 +156,7 @@ impl Planner<'_> {
                         "permalink".into(),
                         Value::from(site.permalink(&format!("{tax_path}{}/", term.slug))),
                     );
-                    m.insert(
-                        "pages".into(),
-                        Value::from(
-                            term.pages
-                                .iter()
-                                .map(|&p| self.values[p].clone())
-                                .collect::<Vec<_>>(),
-                        ),
-                    );
+                    m.insert("pages".into(), page_list(self.values, &term.pages));
                     Value::from(m)
                 })
                 .collect();
