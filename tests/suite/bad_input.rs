@@ -1337,10 +1337,10 @@ fn bad_inputs_fail_cleanly_and_keep_the_output() {
     );
 }
 
-/// Issue #10 item 11. FAILS UNTIL BRANCH `validate` IS MERGED: the recursive
-/// walk in `decision/validate.rs` overflows the stack on this chain (the
-/// process aborts with SIGABRT). After the merge it must end with exit 0, or
-/// exit 1 with an error naming the file, never with a signal.
+/// Issue #10 item 11: the recursive walk in `decision/validate.rs` overflowed
+/// the stack on this chain and the process aborted (SIGABRT); since branch
+/// `validate` (iterative walks) it ends with exit 0, or exit 1 with an error
+/// naming the file, never with a signal.
 #[test]
 fn a_20000_question_chain_does_not_overflow_the_stack() {
     let f = good_site();
