@@ -127,7 +127,13 @@ pub(crate) fn tera_error(
     };
     if let Some((tpl, chain, tag, verb)) = cycle {
         let mut names: Vec<&String> = chain.iter().collect();
-        names.push(tpl);
+        if names.last() != Some(&tpl) {
+            names.push(tpl);
+        }
+        // Show the loop closed: a → b → a.
+        if names.len() > 1 && names.first() != names.last() {
+            names.push(names[0]);
+        }
         // The template whose tag names the next one in the loop.
         let found = names.windows(2).find_map(|w| {
             let t = theme.templates.get(w[0].as_str())?;
