@@ -10,6 +10,7 @@ mod build;
 mod comparison;
 mod decision;
 mod decision_browser;
+mod default_theme;
 mod faults;
 mod properties;
 mod serve;
