@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::output::Staging;
 use crate::pipeline::{self, BuildOptions, load_config, output_dir};
 
@@ -162,12 +162,13 @@ pub fn main() -> ExitCode {
             csp,
         } => {
             // The flag wins; else the config's value (a broken config is reported by serve itself).
-            let debounce = debounce.unwrap_or_else(|| {
-                crate::config::Config::load(&root)
-                    .map_or(crate::config::ServeConfig::default().debounce_ms, |c| {
-                        c.serve.debounce_ms
-                    })
-            });
+            let serve_config = crate::config::Config::load(&root)
+                .map_or_else(|_| crate::config::ServeConfig::default(), |c| c.serve);
+            let debounce = debounce.unwrap_or(serve_config.debounce_ms);
+            let limits = crate::serve::server::Limits {
+                request_timeout: Duration::from_millis(serve_config.request_timeout_ms.max(1)),
+                max_connections: serve_config.max_connections.max(1),
+            };
             crate::serve::run(crate::serve::ServeOptions {
                 root,
                 port,
@@ -177,6 +178,7 @@ pub fn main() -> ExitCode {
                 poll,
                 debounce: Duration::from_millis(debounce),
                 csp,
+                limits,
             })
         }
         Command::Init { dir } => match crate::init::init_site(&dir) {
@@ -193,17 +195,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Prints every diagnostic with its snippet and returns the failure exit code.
+/// Prints the diagnostics with their snippets (the first 50 of each kind in
+/// full, then a count per file, through one buffer) and returns the
+/// failure exit code.
 fn report(diagnostics: Diagnostics, root: &Path) -> ExitCode {
+    use std::io::Write;
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     let count = diagnostics.0.len();
-    for d in diagnostics.0 {
-        let d: Diagnostic = d.relative_to(root);
-        eprintln!("{:?}", miette::Report::new(d));
-    }
-    eprintln!(
+    let _ = crate::diagnostics::write_report(&diagnostics, root, &mut err);
+    let _ = writeln!(
+        err,
         "error: build failed with {count} error{}",
         if count == 1 { "" } else { "s" }
     );
+    let _ = err.flush();
     ExitCode::from(1)
 }
 

@@ -56,6 +56,26 @@ pub struct Config {
     /// Free table for themes.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Safety limits.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// `[limits]` table: bounds that turn a runaway template into an error
+/// instead of an out-of-memory abort.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest output file a template may produce, in megabytes.
+    pub max_output_file_mb: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_output_file_mb: 256,
+        }
+    }
 }
 
 /// One taxonomy (`[[taxonomies]]` / `taxonomies = [{ name = "tags" }]`).
@@ -113,11 +133,20 @@ impl Default for MarkdownConfig {
 pub struct ServeConfig {
     /// How long file events are gathered before a rebuild, in milliseconds.
     pub debounce_ms: u64,
+    /// A connection that has not sent a whole request head this long after
+    /// opening (or after its last response) is closed: slow and idle clients.
+    pub request_timeout_ms: u64,
+    /// Connections served at once; more wait until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        ServeConfig { debounce_ms: 20 }
+        ServeConfig {
+            debounce_ms: 20,
+            request_timeout_ms: 10_000,
+            max_connections: 256,
+        }
     }
 }
 
@@ -334,9 +363,6 @@ impl Config {
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         config.embed.check(text, &file, &source)?;
-        let looks_absolute = ["http://", "https://", "/"]
-            .iter()
-            .any(|p| config.base_url.starts_with(p));
         if let Some(path) = &config.served_path {
             if !path.starts_with('/') {
                 let at = text.find("served_path").unwrap_or(0);
@@ -350,17 +376,32 @@ impl Config {
             }
             config.served_path = Some(format!("{}/", path.trim_end_matches('/')));
         }
-        if !config.base_url.is_empty() && !looks_absolute {
+        if let Err(why) = check_base_url(&config.base_url) {
             let at = text.find("base_url").unwrap_or(0);
+            return Err(
+                Diagnostic::at(file, source, at..at + 8, format!("base_url {why}"))
+                    .with_help(BASE_URL_HELP),
+            );
+        }
+        // A theme is a folder under themes/: a path could read outside the site.
+        let t = &config.theme;
+        if t.is_empty() || t == "." || t == ".." || t.contains(['/', '\\', '\0']) || t.contains(':')
+        {
+            let at = text.find("theme").unwrap_or(0);
             return Err(Diagnostic::at(
                 file,
                 source,
-                at..at + 8,
-                format!("base_url `{}` is not an absolute URL", config.base_url),
+                at..at + 5,
+                format!("theme `{t}` is not a folder name"),
             )
-            .with_help(
-                "use a full URL such as \"https://example.org/docs\", or \"\" for relative URLs",
-            ));
+            .with_help("name a folder under themes/ (such as \"default\"); themes are read only from inside the site"));
+        }
+        if config.output_dir.trim().is_empty() {
+            let at = text.find("output_dir").unwrap_or(0);
+            return Err(
+                Diagnostic::at(file, source, at..at + 10, "output_dir is empty")
+                    .with_help("use a folder name such as \"output\""),
+            );
         }
         Ok(config)
     }
@@ -369,6 +410,43 @@ impl Config {
     pub fn is_relative(&self) -> bool {
         self.relative_urls || self.base_url.is_empty()
     }
+}
+
+/// What a valid `base_url` looks like (config and `--base-url`).
+pub(crate) const BASE_URL_HELP: &str =
+    "use a full http(s) URL such as \"https://example.org/docs\", or \"\" for relative URLs";
+
+/// `base_url` ends up in every link and feed, so it must be "" or an
+/// http(s) URL with a host and nothing that could leave an attribute
+/// (spaces, quotes, angle brackets, backslashes, control characters).
+pub(crate) fn check_base_url(url: &str) -> Result<(), String> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return Err(format!("`{url}` is not an http(s) URL"));
+    };
+    if let Some(bad) = url
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`{}|^".contains(*c))
+    {
+        return Err(format!("`{url}` contains {bad:?}, which a URL cannot"));
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_only = host.rsplit('@').next().unwrap_or("");
+    if host_only.is_empty() || host_only.starts_with(':') {
+        return Err(format!("`{url}` has no host"));
+    }
+    if rest.contains(['?', '#']) {
+        return Err(format!(
+            "`{url}` has a query or fragment; links are built by appending paths"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -382,6 +460,37 @@ mod tests {
         assert!(err.message.contains("titel"), "{}", err.message);
         assert_eq!(err.line_col().unwrap().0, 2);
         assert_eq!(err.help.as_deref(), Some("did you mean `title`?"));
+    }
+
+    #[test]
+    fn base_url_must_be_http_or_empty() {
+        for good in [
+            "",
+            "http://a",
+            "https://example.org/docs",
+            "http://localhost:8080/x/",
+        ] {
+            assert!(check_base_url(good.trim_end_matches('/')).is_ok(), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)//",
+            "http://a b",
+            "/docs",
+            "example.org",
+            "https://",
+            "https://x\"onload=\"y",
+            "http://a/<b>",
+            "ftp://a",
+            "https://a?x=1",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+        let e = Config::parse(
+            "title = \"x\"\nbase_url = \"http://a b\"\n",
+            "g.toml".into(),
+        )
+        .unwrap_err();
+        assert_eq!(e.line_col().unwrap().0, 2);
     }
 
     #[test]

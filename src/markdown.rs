@@ -5,7 +5,7 @@
 //! table wrappers, and `@/path.md#anchor` internal links resolved to URLs.
 //! Anchors are checked after every page is rendered (see `model`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
@@ -175,6 +175,7 @@ fn render_with(
     let mut out = Rendered::default();
     let mut errors = Vec::new();
     let mut used_ids: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     let mut flat_toc: Vec<(u32, String, String)> = Vec::new();
     let mut html = String::with_capacity(body.len() * 3 / 2);
     let mut first_paragraph_start: Option<usize> = None;
@@ -194,6 +195,28 @@ fn render_with(
     for (event, range) in Parser::new_ext(body, parser_options(opts)).into_offset_iter() {
         let event = match event {
             Event::Html(h) | Event::InlineHtml(h) if !raw_html => Event::Text(h),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !raw_html && is_script_url(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from("#"),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !raw_html && is_script_url(&dest_url) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from("#"),
+                title,
+                id,
+            }),
             other => other,
         };
         if let Some((level, id, classes, inner)) = heading.as_mut() {
@@ -207,7 +230,9 @@ fn render_with(
                         continue;
                     }
                     let base = id.clone().unwrap_or_else(|| slugify(&text));
-                    let id = unique_id(base, &mut used_ids);
+                    let id = unique_id(base, &mut used_ids, &mut next_suffix);
+                    // `{#id}` is the writer's text: escaped like every attribute.
+                    let id_attr = escape_attr(&id);
                     let n = *level as u32;
                     flush(&mut pending, &mut html);
                     let mut inner_html = String::new();
@@ -218,7 +243,7 @@ fn render_with(
                         format!(" class=\"{}\"", escape_attr(&classes.join(" ")))
                     };
                     html.push_str(&format!(
-                        "<h{n} id=\"{id}\"{class_attr}>{inner_html} <a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{n}>\n"
+                        "<h{n} id=\"{id_attr}\"{class_attr}>{inner_html} <a class=\"heading-anchor\" href=\"#{id_attr}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{n}>\n"
                     ));
                     if n >= 2 {
                         flat_toc.push((n, id.clone(), text.clone()));
@@ -398,15 +423,36 @@ fn resolve_link<'a>(
     }
 }
 
-fn unique_id(base: String, used: &mut HashSet<String>) -> String {
-    let mut id = base.clone();
-    let mut n = 1;
-    while used.contains(&id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// `base`, or `base-N` with the first free N. `next` remembers where each
+/// base's search stopped, so 20,000 equal headings stay linear.
+fn unique_id(
+    base: String,
+    used: &mut HashSet<String>,
+    next: &mut HashMap<String, usize>,
+) -> String {
+    if used.insert(base.clone()) {
+        return base;
     }
-    used.insert(id.clone());
-    id
+    let n = next.entry(base.clone()).or_insert(1);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.insert(id.clone()) {
+            return id;
+        }
+    }
+}
+
+/// A URL that runs code when followed (`javascript:`, `vbscript:`, `data:`):
+/// fragments from front matter promise no active content, so these become `#`.
+fn is_script_url(url: &str) -> bool {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .take_while(|&c| c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    url.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
 }
 
 fn plain_text(events: &[Event]) -> String {
@@ -537,6 +583,47 @@ mod tests {
         );
         assert_eq!(r.summary.as_deref(), Some("<p>one</p>\n<p>two</p>\n"));
         assert!(r.html().contains("<div class=\"table-scroll\""));
+    }
+
+    #[test]
+    fn heading_attributes_are_escaped() {
+        let (r, _) = render(
+            "## H {#x\"onmouseover=\"alert(1) .a\"b}\n",
+            0,
+            false,
+            &OPTS,
+            &no_links,
+        );
+        assert!(!r.html().contains("\"onmouseover"), "{}", r.html());
+        assert!(
+            r.html()
+                .contains("id=\"x&quot;onmouseover=&quot;alert(1)\""),
+            "{}",
+            r.html()
+        );
+        let frag = render_fragment(
+            "## H {#a\"b}\n\n<b>x</b> [l](javascript:alert(1))",
+            true,
+            &OPTS,
+            &no_links,
+        )
+        .unwrap();
+        assert!(frag.contains("id=\"a&quot;b\""), "{frag}");
+        assert!(frag.contains("&lt;b&gt;x&lt;/b&gt;"), "{frag}");
+        assert!(frag.contains("href=\"#\""), "{frag}");
+    }
+
+    #[test]
+    fn many_equal_headings_stay_linear() {
+        let body = "## x\n\n".repeat(20_000);
+        let t = std::time::Instant::now();
+        let (r, _) = render(&body, 0, false, &OPTS, &no_links);
+        assert!(r.html().contains("id=\"x-19999\""));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub(crate) fn load_config(options: &BuildOptions) -> Result<Config, Diagnostics>
     let mut config = Config::load(&options.root)?;
     if let Some(base) = &options.base_url {
         config.base_url = base.trim_end_matches('/').to_string();
+        crate::config::check_base_url(&config.base_url).map_err(|why| {
+            Diagnostic::general(format!("--base-url {why}")).with_help(crate::config::BASE_URL_HELP)
+        })?;
     }
     Ok(config)
 }

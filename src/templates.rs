@@ -114,6 +114,55 @@ pub(crate) fn tera_error(
         )
         .with_help("add the parent template, or fix the name in {% extends %}");
     }
+    // A cycle: point at the `extends`/`include` that closes it.
+    let cycle = match e.kind() {
+        tera::ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => Some((tpl, inheritance_chain, "extends", "extend")),
+        tera::ErrorKind::CircularInclude { tpl, include_chain } => {
+            Some((tpl, include_chain, "include", "include"))
+        }
+        _ => None,
+    };
+    if let Some((tpl, chain, tag, verb)) = cycle {
+        let mut names: Vec<&String> = chain.iter().collect();
+        if names.last() != Some(&tpl) {
+            names.push(tpl);
+        }
+        // Show the loop closed: a → b → a.
+        if names.len() > 1 && names.first() != names.last() {
+            names.push(names[0]);
+        }
+        // The template whose tag names the next one in the loop.
+        let found = names.windows(2).find_map(|w| {
+            let t = theme.templates.get(w[0].as_str())?;
+            let at = t
+                .text
+                .find(tag)
+                .filter(|&i| t.text[i..].contains(w[1].as_str()))?;
+            Some((t, at, w[1]))
+        });
+        let message = format!(
+            "template error: templates {verb} each other in a loop: {}{context}",
+            names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ")
+        );
+        let help = format!("break the loop: one of these templates must not {verb} the next");
+        return match found {
+            Some((t, at, _)) => Diagnostic::at(
+                t.display_path.clone(),
+                t.text.clone(),
+                at..at + tag.len(),
+                message,
+            ),
+            None => Diagnostic::general(message),
+        }
+        .with_help(help);
+    }
     let report = match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
         _ => None,

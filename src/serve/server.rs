@@ -55,10 +55,18 @@ pub struct Shared {
     pub events: broadcast::Sender<Message>,
     /// Adds `Content-Security-Policy: default-src 'self'` to every response.
     pub csp: bool,
+    /// The site root (canonical): a file served from disk must still resolve
+    /// inside it when it is read, even if it became a symlink since the build.
+    pub root: std::path::PathBuf,
 }
 
 impl Shared {
-    pub fn new(output: SiteOutput, base: String, csp: bool) -> Arc<Shared> {
+    pub fn new(
+        output: SiteOutput,
+        base: String,
+        csp: bool,
+        root: std::path::PathBuf,
+    ) -> Arc<Shared> {
         Arc::new(Shared {
             served: RwLock::new(Served {
                 output,
@@ -68,7 +76,55 @@ impl Shared {
             error: RwLock::new(None),
             events: broadcast::channel(64).0,
             csp,
+            root,
         })
+    }
+}
+
+/// Connection limits of the dev server (`[serve]` in guidepost.toml).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time a connection has to send a whole request head, from opening or
+    /// from its last response: slow-loris and idle keep-alive connections
+    /// are closed after it.
+    pub request_timeout: std::time::Duration,
+    /// Connections served at once; further ones wait in the listen queue.
+    pub max_connections: usize,
+}
+
+/// Accepts and serves connections until the future is dropped. hyper's
+/// header-read timer runs from a connection's opening and again after each
+/// response, so one timeout closes both slow and idle connections, while a
+/// response being streamed (the event stream) is never cut. A semaphore caps
+/// open connections, so idle clients cannot use up file descriptors.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router, limits: Limits) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors or similar: wait rather than spin.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.request_timeout);
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
     }
 }
 
@@ -171,7 +227,7 @@ async fn respond(
         return redirect(&format!("{path}/"), query);
     }
     match body {
-        Some(body) => file_response(StatusCode::OK, &key, body, &base).await,
+        Some(body) => file_response(StatusCode::OK, &key, body, &base, &shared.root).await,
         None => not_found(shared, &base),
     }
 }
@@ -256,11 +312,26 @@ fn not_found(shared: &Arc<Shared>, base: &str) -> Response {
         .into_response()
 }
 
-async fn file_response(status: StatusCode, key: &str, body: OutputBody, base: &str) -> Response {
+async fn file_response(
+    status: StatusCode,
+    key: &str,
+    body: OutputBody,
+    base: &str,
+    root: &std::path::Path,
+) -> Response {
     let bytes: Vec<u8> = match &body {
         OutputBody::Disk(p) => {
-            let p = p.clone();
-            match tokio::task::spawn_blocking(move || std::fs::read(p)).await {
+            let (p, root) = (p.clone(), root.to_path_buf());
+            // Checked again at read time: the file may have become a symlink
+            // out of the site since the last good build.
+            let read = move || {
+                let real = std::fs::canonicalize(&p)?;
+                if !real.starts_with(&root) {
+                    return Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+                }
+                std::fs::read(real)
+            };
+            match tokio::task::spawn_blocking(read).await {
                 Ok(Ok(b)) => b,
                 _ => return (StatusCode::NOT_FOUND, "file not readable\n").into_response(),
             }

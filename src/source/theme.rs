@@ -8,11 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use include_dir::{Dir, include_dir};
-use walkdir::WalkDir;
-
-use super::content::{is_editor_temp_file, slash_path};
+use super::content::{check_inside, is_editor_temp_file, site_root, slash_path, walk_inside};
 use crate::diagnostics::Diagnostic;
+use include_dir::{Dir, include_dir};
 
 /// The default theme, as shipped in `themes/default/`.
 pub static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
@@ -44,10 +42,15 @@ pub struct Theme {
 
 impl Theme {
     /// Loads the theme named in the config and the site's overrides.
+    /// Nothing outside the site root is read: the theme name is a plain
+    /// folder name (checked with the config) and every folder and file is
+    /// checked after resolving symlinks.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
         let mut theme = Theme::default();
+        let root = &site_root(root)?;
         let theme_dir = root.join("themes").join(name);
-        if theme_dir.is_dir() {
+        if theme_dir.is_symlink() || theme_dir.is_dir() {
+            check_inside(root, &theme_dir)?;
             theme.add_dir(&theme_dir.join("templates"), root, true)?;
             theme.add_dir(&theme_dir.join("static"), root, false)?;
         } else if name == "default" {
@@ -99,23 +102,21 @@ impl Theme {
     }
 
     fn add_dir(&mut self, dir: &Path, root: &Path, templates: bool) -> Result<(), Diagnostic> {
-        if !dir.is_dir() {
+        if !dir.is_dir() && !dir.is_symlink() {
             return Ok(());
         }
-        for entry in WalkDir::new(dir).sort_by_file_name() {
-            let entry = entry
-                .map_err(|e| Diagnostic::general(format!("cannot read {}: {e}", dir.display())))?;
-            if !entry.file_type().is_file() || is_editor_temp_file(entry.path()) {
+        let (paths, mut errors) = walk_inside(root, dir, false);
+        if !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
+        for path in paths {
+            if is_editor_temp_file(&path) {
                 continue;
             }
-            let rel = slash_path(entry.path().strip_prefix(dir).unwrap_or(entry.path()));
-            let display_path = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .to_path_buf();
+            let rel = slash_path(path.strip_prefix(dir).unwrap_or(&path));
+            let display_path = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             if templates {
-                let text = std::fs::read_to_string(entry.path()).map_err(|e| {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
                     Diagnostic::in_file(&display_path, format!("cannot read template: {e}"))
                 })?;
                 self.templates.insert(
@@ -127,8 +128,7 @@ impl Theme {
                     },
                 );
             } else {
-                self.statics
-                    .insert(rel, StaticSource::Disk(entry.into_path()));
+                self.statics.insert(rel, StaticSource::Disk(path));
             }
         }
         Ok(())

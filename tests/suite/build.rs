@@ -424,7 +424,7 @@ fn a_failed_build_leaves_the_previous_output_byte_identical() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.contains("guidepost-"))
+        .filter(|n| n.contains("guidepost-new-") || n.contains("guidepost-old-"))
         .collect();
     assert!(
         leftovers.is_empty(),

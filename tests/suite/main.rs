@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod bad_input;
 mod build;
 mod comparison;
 mod decision;
@@ -12,6 +13,9 @@ mod decision_browser;
 mod default_theme;
 mod embed;
 mod embed_browser;
+mod faults;
+mod properties;
 mod serve;
 mod serve_browser;
+mod serve_limits;
 mod site_quality;

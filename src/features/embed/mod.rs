@@ -88,6 +88,8 @@ fn select(site: &Site) -> Result<Embeds, Vec<Diagnostic>> {
             None => errors.push(missing(s, "section", &known)),
         }
     }
+    // The home page's copy would be `/embed/`, where the embed index lives.
+    selected[site.root_section] = false;
     if errors.is_empty() {
         Ok(Embeds { selected })
     } else {
