@@ -20,6 +20,7 @@ const PAGE: &str = "## Overview\n\nA paragraph with *emphasis*, `code` and a [li
 const OPTIONS: MarkdownOptions = MarkdownOptions {
     smart_punctuation: true,
     words_per_minute: 200,
+    keep_anchor_text: false,
 };
 
 #[divan::bench]

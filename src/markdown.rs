@@ -12,13 +12,16 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, 
 use serde::Serialize;
 
 use crate::config::MarkdownConfig;
-use crate::text::{escape_attr, slugify};
+use crate::text::{SlugStrategy, escape_attr, slugify_anchor};
 
 /// Rendering switches from `[markdown]` in the config.
 #[derive(Debug, Clone, Copy)]
 pub struct MarkdownOptions {
     pub smart_punctuation: bool,
     pub words_per_minute: usize,
+    /// Heading ids keep their text (Zola's `anchors = "safe"`/`"off"`)
+    /// instead of becoming ASCII slugs.
+    pub keep_anchor_text: bool,
 }
 
 impl From<&MarkdownConfig> for MarkdownOptions {
@@ -27,6 +30,7 @@ impl From<&MarkdownConfig> for MarkdownOptions {
         MarkdownOptions {
             smart_punctuation: c.smart_punctuation,
             words_per_minute: c.words_per_minute,
+            keep_anchor_text: false,
         }
     }
 }
@@ -173,7 +177,12 @@ fn render_with(
                         heading = None;
                         continue;
                     }
-                    let base = id.clone().unwrap_or_else(|| slugify(&text));
+                    let strategy = if opts.keep_anchor_text {
+                        SlugStrategy::Safe
+                    } else {
+                        SlugStrategy::On
+                    };
+                    let base = id.clone().unwrap_or_else(|| slugify_anchor(&text, strategy));
                     let id = unique_id(base, &mut used_ids);
                     let n = *level as u32;
                     flush(&mut pending, &mut html);
@@ -412,6 +421,7 @@ mod tests {
     const OPTS: MarkdownOptions = MarkdownOptions {
         smart_punctuation: true,
         words_per_minute: 200,
+        keep_anchor_text: false,
     };
 
     fn no_links(_: &str) -> Result<String, String> {
