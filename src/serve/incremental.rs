@@ -181,7 +181,7 @@ impl Project {
             let first = rel_s.split('/').next().unwrap_or("");
             let is_file = p.is_file();
             match first {
-                "guidepost.toml" => {
+                "guidepost.toml" | "config.toml" | "zola.toml" => {
                     changes.insert(Change::Structure(rel_s));
                 }
                 "content" => {
@@ -198,7 +198,7 @@ impl Project {
                         changes.insert(Change::Structure(rel_s));
                     }
                 }
-                "templates" | "themes" | "static" => {
+                "templates" | "themes" | "static" | "sass" => {
                     let is_static = first == "static"
                         || (first == "themes" && rel_s.split('/').nth(2) == Some("static"));
                     if is_static && is_file && disk.contains(p.as_path()) {
@@ -240,7 +240,7 @@ impl Project {
             .collect();
         let config = changes
             .iter()
-            .any(|c| matches!(c, Change::Structure(p) if p == "guidepost.toml"));
+            .any(|c| matches!(c, Change::Structure(p) if p.ends_with(".toml") && !p.contains('/')));
         let result =
             if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
                 self.full_build()
@@ -285,7 +285,7 @@ impl Project {
         let Cached { state, .. } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
         let theme = if reload_theme {
-            Theme::load(&self.options.root, &site.config.theme)?
+            Theme::load(&self.options.root, &site.config.theme, site.config.compile_sass)?
         } else {
             state.theme
         };
@@ -317,7 +317,6 @@ impl Project {
             &mut cached.state,
             &self.options.root,
             rel_paths,
-            current,
             keeps,
         );
         match patch {
