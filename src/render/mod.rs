@@ -6,7 +6,7 @@
 //!
 //! - [`values`]: template objects, built once and shared;
 //! - [`jobs`]: which jobs the site has;
-//! - [`generated`]: sitemap, robots.txt, feeds, alias pages;
+//! - [`generated`]: jobs of the sitemap, robots.txt and feeds (built-in templates);
 //! - [`cache`]: incremental re-rendering.
 
 mod cache;
@@ -65,6 +65,7 @@ pub(crate) fn render_site(
         site: site.clone(),
         values: values_by_path.clone(),
         features: features.clone(),
+        statics: Arc::new(theme.statics.clone()),
     }));
     let globals = templates.tera.global_context();
     let config_global = values::config_value(&site);
@@ -84,13 +85,20 @@ pub(crate) fn render_site(
 
     let tera = &templates.tera;
     let has_template = |name: &str| tera.contains_template(name);
-    let jobs = Planner {
+    let mut jobs = Planner {
         site: &site,
         values: &values,
         features: &features,
         has_template: &has_template,
     }
     .all_jobs();
+    // Generated files last: the sitemap lists what the others write.
+    let generated = generated::jobs(
+        &site,
+        &values,
+        jobs.iter().map(|j| (j.path.as_str(), &j.kind)),
+    );
+    jobs.extend(generated);
     let renderer = Renderer {
         site: &site,
         theme,
@@ -129,11 +137,10 @@ pub(crate) fn render_site(
     let mut errors = Vec::new();
     let (files, records) = collect_results(jobs, rendered, &mut errors);
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(once_per_place(errors));
     }
     let mut output = SiteOutput::default();
     output.files.extend(files);
-    generated::add_generated_files(&site, &mut output);
     add_copied_files(&site, theme, &mut output);
     let cache = RenderCache {
         site,
@@ -154,6 +161,7 @@ fn add_copied_files(site: &Site, theme: &Theme, output: &mut SiteOutput) {
         let body = match source {
             StaticSource::Disk(p) => OutputBody::Disk(p.clone()),
             StaticSource::Embedded(b) => OutputBody::Embedded(b),
+            StaticSource::Generated(b) => OutputBody::Generated(b.clone()),
         };
         output.files.entry(path.clone()).or_insert(body);
     }
@@ -188,7 +196,14 @@ impl Renderer<'_> {
             JobKind::Raw(bytes) => {
                 return Ok((output_file(&job.path), OutputBody::Generated(bytes.clone())));
             }
-            JobKind::Redirect(target) => generated::redirect_html(target),
+            JobKind::Redirect(target) => {
+                let mut ctx = Context::new();
+                ctx.insert("lang", &self.site.config.language);
+                ctx.insert("url", target);
+                self.tera
+                    .render("internal/alias.html", &ctx)
+                    .map_err(|e| tera_error(&e, self.theme, Some(&job.source)))?
+            }
             JobKind::Template(template) => {
                 if !self.tera.contains_template(template) {
                     return Err(Diagnostic::general(format!(
@@ -200,6 +215,7 @@ impl Renderer<'_> {
                     ));
                 }
                 let mut ctx = Context::new();
+                ctx.insert("lang", &self.site.config.language);
                 ctx.insert("current_path", &job.path);
                 ctx.insert("current_url", &self.site.permalink(&job.path));
                 for (k, v) in &job.vars {
@@ -210,11 +226,57 @@ impl Renderer<'_> {
                     .map_err(|e| tera_error(&e, self.theme, Some(&job.source)))?
             }
         };
-        Ok((
-            output_file(&job.path),
-            OutputBody::text(self.site.url_mode.finish_html(html, &job.path)),
-        ))
+        let file = output_file(&job.path);
+        // Links in HTML follow the URL mode; feeds and text files are
+        // written with the links their jobs computed.
+        let body = if file.ends_with(".html") || file.ends_with(".htm") {
+            self.site.url_mode.finish_html(html, &job.path)
+        } else {
+            html
+        };
+        Ok((file, OutputBody::text(body)))
     }
+}
+
+/// One error per template place: a mistake in a template many pages use
+/// is reported once, naming how many outputs hit it, and a message that
+/// dumps a whole object is cut short.
+fn once_per_place(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    const MAX: usize = 400;
+    let mut seen: Vec<(Diagnostic, String, usize)> = Vec::new();
+    for mut e in errors {
+        let key = e
+            .message
+            .split(" (while rendering ")
+            .next()
+            .unwrap_or(&e.message)
+            .to_string();
+        match seen
+            .iter_mut()
+            .find(|(d, k, _)| d.file == e.file && d.span == e.span && *k == key)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => {
+                if e.message.len() > MAX {
+                    let mut cut = MAX;
+                    while !e.message.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    e.message.truncate(cut);
+                    e.message.push_str(" …");
+                }
+                seen.push((e, key, 1));
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(mut d, _, n)| {
+            if n > 1 {
+                d.message.push_str(&format!(" (and {} more outputs)", n - 1));
+            }
+            d
+        })
+        .collect()
 }
 
 /// One rendered output file, or why it failed.
