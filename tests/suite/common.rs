@@ -356,3 +356,14 @@ pub fn wait_until_serving(port: u16) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+impl Fixture {
+    /// Runs `guidepost <args>` with the site root as the working directory.
+    pub fn run_in_root(&self, args: &[&str]) -> Output {
+        Command::new(binary())
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .expect("run guidepost")
+    }
+}

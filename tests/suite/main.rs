@@ -12,3 +12,4 @@ mod decision_browser;
 mod serve;
 mod serve_browser;
 mod site_quality;
+mod zola;
