@@ -221,7 +221,12 @@ pub fn main() -> ExitCode {
             Err(e) => report(e.into(), &root),
         },
         Command::Import {
-            from: ImportFrom::Zola { dir, in_place, into },
+            from:
+                ImportFrom::Zola {
+                    dir,
+                    in_place,
+                    into,
+                },
         } => {
             let target = match (in_place, into) {
                 (true, _) => crate::import::Target::InPlace,

@@ -193,15 +193,21 @@ impl Config {
         })?;
         let path = root.join(name);
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![Diagnostic::in_file(name, format!("cannot read {}: {e}", path.display()))]
+            vec![Diagnostic::in_file(
+                name,
+                format!("cannot read {}: {e}", path.display()),
+            )]
         })?;
         let mut config = Config::parse_all(&text, PathBuf::from(name))?;
         if name != CONFIG_FILE {
             config.warnings.insert(
                 0,
-                Diagnostic::in_file(name, format!("reading Zola's {name}: there is no {CONFIG_FILE}"))
-                    .with_help("`guidepost import zola` renames it and converts the templates")
-                    .warning(),
+                Diagnostic::in_file(
+                    name,
+                    format!("reading Zola's {name}: there is no {CONFIG_FILE}"),
+                )
+                .with_help("`guidepost import zola` renames it and converts the templates")
+                .warning(),
             );
         }
         Ok(config)
@@ -241,7 +247,8 @@ impl Config {
                 None => d,
             }
         };
-        let (mut errors, warnings) = keys::check(text, &file, &source).map_err(|e| vec![syntax(e)])?;
+        let (mut errors, warnings) =
+            keys::check(text, &file, &source).map_err(|e| vec![syntax(e)])?;
         errors.extend(keys::type_errors::<Config>(text).into_iter().map(syntax));
         errors.sort_by_key(|d| d.span.start);
         if !errors.is_empty() {
@@ -250,7 +257,9 @@ impl Config {
         let mut config: Config = toml::from_str(text).map_err(|e| vec![syntax(e)])?;
         config.warnings = warnings;
         config.file = file.display().to_string();
-        if ZOLA_CONFIG_FILES.iter().any(|z| file.ends_with(z)) && !keys::has_key(text, &["markdown", "smart_punctuation"]) {
+        if ZOLA_CONFIG_FILES.iter().any(|z| file.ends_with(z))
+            && !keys::has_key(text, &["markdown", "smart_punctuation"])
+        {
             // Zola's default; ours is on.
             config.markdown.smart_punctuation = false;
         }

@@ -140,7 +140,11 @@ impl Diagnostic {
 
     /// The diagnostic as plain text with a source snippet and a caret.
     pub fn render_plain(&self) -> String {
-        let level = if self.is_warning() { "warning" } else { "error" };
+        let level = if self.is_warning() {
+            "warning"
+        } else {
+            "error"
+        };
         let mut out = format!("{level}: {}\n  --> {}\n", self.message, self.location());
         if let (Some(source), Some((line, col))) = (self.source.as_deref(), self.line_col()) {
             let width = line.to_string().len();

@@ -91,11 +91,16 @@ pub(crate) fn new_content(root: &Path, rel: &str) -> Result<PathBuf, Diagnostic>
     };
     let rel = rel.trim_start_matches("content/").trim_start_matches('/');
     if rel.split('/').any(|p| p == "..") {
-        return Err(Diagnostic::general(format!("`{rel}` leaves the content folder")));
+        return Err(Diagnostic::general(format!(
+            "`{rel}` leaves the content folder"
+        )));
     }
     let target = root.join("content").join(rel);
     if target.exists() {
-        return Err(Diagnostic::general(format!("{} already exists", target.display())));
+        return Err(Diagnostic::general(format!(
+            "{} already exists",
+            target.display()
+        )));
     }
     let section = rel.split('/').next().filter(|_| rel.contains('/'));
     let archetype = section

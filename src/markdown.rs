@@ -182,7 +182,9 @@ fn render_with(
                     } else {
                         SlugStrategy::On
                     };
-                    let base = id.clone().unwrap_or_else(|| slugify_anchor(&text, strategy));
+                    let base = id
+                        .clone()
+                        .unwrap_or_else(|| slugify_anchor(&text, strategy));
                     let id = unique_id(base, &mut used_ids);
                     let n = *level as u32;
                     flush(&mut pending, &mut html);

@@ -131,7 +131,10 @@ pub(crate) fn build(options: &BuildOptions, sink: Option<PageSink>) -> Result<Bu
 /// A Zola theme's `[extra]` under the site's: the site's keys win, tables
 /// merge key by key.
 pub(crate) fn merge_theme_extra(config: &mut Config, theme: &Theme) {
-    fn merge(into: &mut serde_json::Map<String, serde_json::Value>, from: &serde_json::Map<String, serde_json::Value>) {
+    fn merge(
+        into: &mut serde_json::Map<String, serde_json::Value>,
+        from: &serde_json::Map<String, serde_json::Value>,
+    ) {
         for (k, v) in from {
             match (into.get_mut(k), v) {
                 (Some(serde_json::Value::Object(a)), serde_json::Value::Object(b)) => merge(a, b),

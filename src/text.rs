@@ -95,7 +95,9 @@ pub(crate) fn slugify_anchor(text: &str, strategy: SlugStrategy) -> String {
             let s = ascii_slug(text);
             if s.is_empty() { "section".into() } else { s }
         }
-        SlugStrategy::Safe | SlugStrategy::Off => text.replace(|c: char| c.is_ascii_whitespace(), "_"),
+        SlugStrategy::Safe | SlugStrategy::Off => {
+            text.replace(|c: char| c.is_ascii_whitespace(), "_")
+        }
     }
 }
 
@@ -148,6 +150,9 @@ mod tests {
             assert_eq!(slugify_path(input, SlugStrategy::Off), off);
         }
         assert_eq!(slugify_anchor("tes t", SlugStrategy::Safe), "tes_t");
-        assert_eq!(slugify_anchor("Éclair au café", SlugStrategy::On), "eclair-au-cafe");
+        assert_eq!(
+            slugify_anchor("Éclair au café", SlugStrategy::On),
+            "eclair-au-cafe"
+        );
     }
 }

@@ -46,19 +46,45 @@ const MARKDOWN: &[(&str, Key)] = &[
     ("highlighting", Warn("code is not syntax-highlighted")),
     ("render_emoji", Warn("emoji shortcodes are not rendered")),
     ("external_links_class", Warn("external links get no class")),
-    ("external_links_target_blank", Warn("external links do not open a new tab")),
-    ("external_links_no_follow", Warn("external links get no rel=\"nofollow\"")),
-    ("external_links_external", Warn("external links get no rel=\"external\"")),
+    (
+        "external_links_target_blank",
+        Warn("external links do not open a new tab"),
+    ),
+    (
+        "external_links_no_follow",
+        Warn("external links get no rel=\"nofollow\""),
+    ),
+    (
+        "external_links_external",
+        Warn("external links get no rel=\"external\""),
+    ),
     ("definition_list", Warn("definition lists are not rendered")),
-    ("bottom_footnotes", Warn("footnotes stay where Markdown puts them")),
+    (
+        "bottom_footnotes",
+        Warn("footnotes stay where Markdown puts them"),
+    ),
     ("lazy_async_image", Warn("images are not marked lazy/async")),
-    ("insert_anchor_links", Warn("the `insert_anchor_links` config key is not implemented: every heading already gets a self-link")),
-    ("github_alerts", Warn("GitHub alerts are rendered as plain block quotes")),
+    (
+        "insert_anchor_links",
+        Warn(
+            "the `insert_anchor_links` config key is not implemented: every heading already gets a self-link",
+        ),
+    ),
+    (
+        "github_alerts",
+        Warn("GitHub alerts are rendered as plain block quotes"),
+    ),
     // Zola before 0.22 (themes still ship them).
     ("highlight_code", Warn("code is not syntax-highlighted")),
     ("highlight_theme", Warn("code is not syntax-highlighted")),
-    ("highlight_themes_css", Warn("code is not syntax-highlighted")),
-    ("extra_syntaxes_and_themes", Warn("code is not syntax-highlighted")),
+    (
+        "highlight_themes_css",
+        Warn("code is not syntax-highlighted"),
+    ),
+    (
+        "extra_syntaxes_and_themes",
+        Warn("code is not syntax-highlighted"),
+    ),
 ];
 
 const SLUGIFY: &[(&str, Key)] = &[
@@ -93,17 +119,35 @@ pub(super) const TOP: &[(&str, Key)] = &[
     ("generate_robots_txt", Done),
     ("slugify", Table(SLUGIFY)),
     ("languages", Warn("multilingual sites are not supported")),
-    ("translations", Warn("`trans()` and translations are not supported")),
-    ("hard_link_static", Warn("static files are copied, not hard-linked")),
-    ("taxonomy_root", Warn("taxonomies are always written at the site root")),
+    (
+        "translations",
+        Warn("`trans()` and translations are not supported"),
+    ),
+    (
+        "hard_link_static",
+        Warn("static files are copied, not hard-linked"),
+    ),
+    (
+        "taxonomy_root",
+        Warn("taxonomies are always written at the site root"),
+    ),
     ("minify_html", Warn("HTML is not minified")),
     ("build_search_index", Warn("no search index is built")),
     ("ignored_content", Warn("every file under content/ is read")),
     ("ignored_static", Warn("every file under static/ is copied")),
-    ("preserve_dotfiles_in_output", Warn("the output folder is always replaced")),
-    ("link_checker", Warn("external links are not checked (internal `@/` links always are)")),
+    (
+        "preserve_dotfiles_in_output",
+        Warn("the output folder is always replaced"),
+    ),
+    (
+        "link_checker",
+        Warn("external links are not checked (internal `@/` links always are)"),
+    ),
     ("search", Warn("no search index is built")),
-    ("exclude_paginated_pages_in_sitemap", Warn("paginated pages stay in the sitemap")),
+    (
+        "exclude_paginated_pages_in_sitemap",
+        Warn("paginated pages stay in the sitemap"),
+    ),
 ];
 
 /// Unknown keys (errors) and accepted-but-unimplemented keys (warnings), in
@@ -153,7 +197,11 @@ fn walk_table(
                     Some(c) => format!("did you mean `{prefix}{c}`?"),
                     None => format!(
                         "known keys here: {}",
-                        schema.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        schema
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 };
                 found.errors.push((
@@ -258,12 +306,19 @@ mod tests {
 
     #[test]
     fn unknown_keys_all_reported_in_file_order_with_hints() {
-        let (errors, _) = run("titel = 1\n[markdown]\nsmart_punctuaton = true\n[slugify]\npath = \"on\"\n");
+        let (errors, _) =
+            run("titel = 1\n[markdown]\nsmart_punctuaton = true\n[slugify]\npath = \"on\"\n");
         let msgs: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errors.len(), 3, "{msgs:?}");
-        assert!(msgs[0].contains("config.toml:1:1") && msgs[0].contains("`titel`"), "{msgs:?}");
+        assert!(
+            msgs[0].contains("config.toml:1:1") && msgs[0].contains("`titel`"),
+            "{msgs:?}"
+        );
         assert!(msgs[1].contains("markdown.smart_punctuaton"), "{msgs:?}");
-        assert_eq!(errors[2].help.as_deref(), Some("did you mean `slugify.paths`?"));
+        assert_eq!(
+            errors[2].help.as_deref(),
+            Some("did you mean `slugify.paths`?")
+        );
     }
 
     #[test]
@@ -274,7 +329,10 @@ mod tests {
         assert!(errors.is_empty());
         let msgs: Vec<String> = warnings.iter().map(|e| e.to_string()).collect();
         assert_eq!(msgs.len(), 2, "{msgs:?}");
-        assert!(msgs[0].contains("`build_search_index` is accepted but not implemented"), "{msgs:?}");
+        assert!(
+            msgs[0].contains("`build_search_index` is accepted but not implemented"),
+            "{msgs:?}"
+        );
         assert!(msgs[1].contains("`markdown.highlighting`"), "{msgs:?}");
         assert!(warnings.iter().all(Diagnostic::is_warning));
     }

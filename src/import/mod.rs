@@ -86,7 +86,11 @@ pub(crate) fn import_zola(source: &Path, target: Target) -> Result<Report, Diagn
         Target::DryRun => None,
         Target::InPlace => Some(source.to_path_buf()),
         Target::Into(dir) => {
-            if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+            if dir.exists()
+                && std::fs::read_dir(dir)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+            {
                 return Err(Diagnostic::general(format!(
                     "{} exists and is not empty",
                     dir.display()
@@ -111,17 +115,24 @@ pub(crate) fn import_zola(source: &Path, target: Target) -> Result<Report, Diagn
         .take_while(|l| !l.trim_start().starts_with('['))
         .any(|l| l.trim_start().starts_with("theme"));
     if !has_theme {
-        new_config.insert_str(0, "# A Zola site without a theme: only its own templates.\ntheme = \"\"\n");
+        new_config.insert_str(
+            0,
+            "# A Zola site without a theme: only its own templates.\ntheme = \"\"\n",
+        );
         report.changed.push(Entry {
             file: CONFIG_FILE.into(),
             line: 1,
             what: "added `theme = \"\"` (no theme: the site's templates only, as in Zola)".into(),
         });
     }
-    let sets_smart = config_text.lines().any(|l| l.trim_start().starts_with("smart_punctuation"));
+    let sets_smart = config_text
+        .lines()
+        .any(|l| l.trim_start().starts_with("smart_punctuation"));
     if !sets_smart {
         match new_config.find("\n[markdown]") {
-            Some(at) => new_config.insert_str(at + "\n[markdown]".len(), "\nsmart_punctuation = false"),
+            Some(at) => {
+                new_config.insert_str(at + "\n[markdown]".len(), "\nsmart_punctuation = false")
+            }
             None => new_config.push_str("\n[markdown]\nsmart_punctuation = false\n"),
         }
         report.changed.push(Entry {
@@ -160,7 +171,8 @@ pub(crate) fn import_zola(source: &Path, target: Target) -> Result<Report, Diagn
         }
         let mut files: Vec<(String, String)> = Vec::new();
         for entry in WalkDir::new(&abs).sort_by_file_name() {
-            let entry = entry.map_err(|e| Diagnostic::general(format!("{}: {e}", abs.display())))?;
+            let entry =
+                entry.map_err(|e| Diagnostic::general(format!("{}: {e}", abs.display())))?;
             if !entry.file_type().is_file() {
                 continue;
             }

@@ -46,8 +46,10 @@ impl Catalog {
                         c.imports.entry(words[3].to_string()).or_insert(file);
                     }
                     Some("extends") if words.len() > 1 => {
-                        c.parents
-                            .insert(name.to_string(), words[1].trim_matches(['"', '\'']).to_string());
+                        c.parents.insert(
+                            name.to_string(),
+                            words[1].trim_matches(['"', '\'']).to_string(),
+                        );
                     }
                     _ => {}
                 }
@@ -74,6 +76,38 @@ impl Catalog {
         }
         Some(all)
     }
+}
+
+/// Variables every Zola template may see that a macro may use without
+/// being passed them.
+const GLOBALS: &[&str] = &[
+    "config",
+    "page",
+    "section",
+    "current_path",
+    "current_url",
+    "lang",
+    "paginator",
+    "term",
+    "taxonomy",
+    "terms",
+];
+
+/// Whether `name` is used as a variable (not a field or part of a longer
+/// name) somewhere in template text.
+fn uses_name(text: &str, name: &str) -> bool {
+    let mut from = 0;
+    while let Some(rel) = text[from..].find(name) {
+        let at = from + rel;
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        if !before.is_some_and(|c| ident(c) || c == '.') && !after.is_some_and(ident) {
+            return true;
+        }
+        from = at + name.len();
+    }
+    false
 }
 
 /// Component namespace of a macro file: its file stem (`partials/macros.html` → `macros`).
@@ -127,8 +161,11 @@ fn tags(text: &str) -> Vec<Tag<'_>> {
         };
         let inner_start = start + 2;
         let inner_end = inner_start + e;
-        let inner = text[inner_start..inner_end].trim_start_matches('-').trim_end_matches('-');
-        let lead = text[inner_start..inner_end].len() - text[inner_start..inner_end].trim_start_matches('-').len();
+        let inner = text[inner_start..inner_end]
+            .trim_start_matches('-')
+            .trim_end_matches('-');
+        let lead = text[inner_start..inner_end].len()
+            - text[inner_start..inner_end].trim_start_matches('-').len();
         out.push(Tag {
             start,
             end: inner_end + 2,
@@ -244,11 +281,17 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
                     edits.push((
                         tag.start,
                         tag.end,
-                        format!("{{# {} — Tera 2 components need no import #}}", tag.inner.trim()),
+                        format!(
+                            "{{# {} — Tera 2 components need no import #}}",
+                            tag.inner.trim()
+                        ),
                     ));
                     changes.push(Note {
                         line,
-                        what: format!("removed `{}` (macros became components, which need no import)", tag.inner.trim()),
+                        what: format!(
+                            "removed `{}` (macros became components, which need no import)",
+                            tag.inner.trim()
+                        ),
                     });
                     continue;
                 }
@@ -260,15 +303,56 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
                         .unwrap_or_else(|| namespace(name));
                     let sig = tag.inner.trim().trim_start_matches("macro").trim();
                     let mname = sig.split('(').next().unwrap_or("").trim().to_string();
-                    let rest = &sig[mname.len()..];
+                    let params_text = sig[mname.len()..]
+                        .trim()
+                        .trim_start_matches('(')
+                        .trim_end_matches(')')
+                        .to_string();
+                    let mut params = split_args(&params_text);
+                    let names: Vec<String> = params
+                        .iter()
+                        .map(|p| p.split('=').next().unwrap_or("").trim().to_string())
+                        .collect();
+                    // Tera 1 macros saw the page's globals; a component sees
+                    // only its arguments, so the globals it uses come from the
+                    // caller as implicit (`@`) parameters.
+                    let body_end = text[tag.end..]
+                        .find("endmacro")
+                        .map_or(text.len(), |e| tag.end + e);
+                    let body = &text[tag.end..body_end];
+                    let mut implicit = Vec::new();
+                    for global in GLOBALS {
+                        if !names.iter().any(|n| n == global) && uses_name(body, global) {
+                            implicit.push(*global);
+                            params.push(if *global == "config" {
+                                "@config".to_string()
+                            } else {
+                                format!("@{global}=none")
+                            });
+                        }
+                    }
                     edits.push((
                         tag.inner_start,
                         tag.inner_start + tag.inner.len(),
-                        format!(" component {ns}.{mname}{rest} "),
+                        format!(" component {ns}.{mname}({}) ", params.join(", ")),
                     ));
+                    let from_caller = if implicit.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ", taking {} from the caller",
+                            implicit
+                                .iter()
+                                .map(|g| format!("`{g}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    };
                     changes.push(Note {
                         line,
-                        what: format!("macro `{mname}` became component `{ns}.{mname}`"),
+                        what: format!(
+                            "macro `{mname}` became component `{ns}.{mname}`{from_caller}"
+                        ),
                     });
                     open_macro = Some(format!("{ns}.{mname}"));
                     continue;
@@ -303,10 +387,21 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
             let trim_left = if open.ends_with('-') { "{%-" } else { "{%" };
             let trim_right = if close.starts_with('-') { "-%}" } else { "%}" };
             let replacement = match whole {
-                Whole::Set { target, component, rest } if target.0 == "set" && rest.trim().is_empty() => {
-                    format!("{trim_left} set {} %}}{{{{ {component} }}}}{{% endset {trim_right}", target.1)
+                Whole::Set {
+                    target,
+                    component,
+                    rest,
+                } if target.0 == "set" && rest.trim().is_empty() => {
+                    format!(
+                        "{trim_left} set {} %}}{{{{ {component} }}}}{{% endset {trim_right}",
+                        target.1
+                    )
                 }
-                Whole::Set { target, component, rest } => format!(
+                Whole::Set {
+                    target,
+                    component,
+                    rest,
+                } => format!(
                     "{trim_left} set __component %}}{{{{ {component} }}}}{{% endset %}}{{% {} {} = __component {rest} {trim_right}",
                     target.0, target.1
                 ),
@@ -316,7 +411,11 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
             };
             edits.push((tag.start, tag.end, replacement));
         } else if new_inner != tag.inner {
-            edits.push((tag.inner_start, tag.inner_start + tag.inner.len(), new_inner));
+            edits.push((
+                tag.inner_start,
+                tag.inner_start + tag.inner.len(),
+                new_inner,
+            ));
         }
     }
     edits.sort_by_key(|e| e.0);
@@ -373,7 +472,11 @@ fn rewrite_expression(
                 .unwrap_or(s.len() - name_start);
             let mname = s[name_start..name_start + name_len].to_string();
             let open = name_start + name_len;
-            let Some(close) = s[open..].starts_with('(').then(|| matching_paren(&s, open)).flatten() else {
+            let Some(close) = s[open..]
+                .starts_with('(')
+                .then(|| matching_paren(&s, open))
+                .flatten()
+            else {
                 left.push(format!("`{alias}::{mname}` is not a call"));
                 break;
             };
@@ -386,7 +489,10 @@ fn rewrite_expression(
                 .and_then(|b| b.split_once(char::is_whitespace))
                 .filter(|(kw, name)| {
                     (*kw == "set" || *kw == "set_global")
-                        && name.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && name
+                            .trim()
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_')
                 })
                 .map(|(kw, name)| (kw.to_string(), name.trim().to_string()));
             let filters_only = after.is_empty() || after.starts_with('|');
@@ -398,8 +504,12 @@ fn rewrite_expression(
                 match a.split_once('=') {
                     Some((k, v)) if !k.trim().is_empty() && !v.starts_with('=') => {
                         let v = v.trim();
-                        let simple_str = (v.starts_with('"') && v.ends_with('"') && !v[1..v.len() - 1].contains('"'))
-                            || (v.starts_with('\'') && v.ends_with('\'') && !v[1..v.len() - 1].contains('\''));
+                        let simple_str = (v.starts_with('"')
+                            && v.ends_with('"')
+                            && !v[1..v.len() - 1].contains('"'))
+                            || (v.starts_with('\'')
+                                && v.ends_with('\'')
+                                && !v[1..v.len() - 1].contains('\''));
                         if simple_str {
                             attrs.push_str(&format!(" {}=\"{}\"", k.trim(), &v[1..v.len() - 1]));
                         } else {
@@ -419,13 +529,23 @@ fn rewrite_expression(
                 continue;
             }
             let component = format!("<{ns}.{mname}{attrs} />");
-            notes.push(format!("macro call `{alias}::{mname}(...)` became `<{ns}.{mname} ... />`"));
+            notes.push(format!(
+                "macro call `{alias}::{mname}(...)` became `<{ns}.{mname} ... />`"
+            ));
             // Component output is never escaped: `| safe` has nothing left to do.
             let filters = after.trim_start_matches('|').trim();
             let filters = if filters == "safe" { "" } else { filters };
             if let Some(target) = set_target {
-                let rest = if filters.is_empty() { String::new() } else { format!("| {filters}") };
-                whole = Some(Whole::Set { target, component, rest });
+                let rest = if filters.is_empty() {
+                    String::new()
+                } else {
+                    format!("| {filters}")
+                };
+                whole = Some(Whole::Set {
+                    target,
+                    component,
+                    rest,
+                });
             } else if !filters.is_empty() {
                 whole = Some(Whole::Filtered {
                     component,
@@ -459,13 +579,17 @@ fn rewrite_expression(
             if !(before.ends_with(" is") || before.ends_with(" not") || before == "is") {
                 continue;
             }
-            let Some(close) = matching_paren(&s, open) else { break };
+            let Some(close) = matching_paren(&s, open) else {
+                break;
+            };
             let arg = s[open + 1..close].trim().to_string();
             if arg.is_empty() || split_args(&arg).iter().any(|a| top_level_eq(a)) {
                 continue;
             }
             s.replace_range(open + 1..close, &format!("{kw}={arg}"));
-            notes.push(format!("test `{test}({arg})` became `{test}({kw}={arg})` (Tera 2 takes keyword arguments)"));
+            notes.push(format!(
+                "test `{test}({arg})` became `{test}({kw}={arg})` (Tera 2 takes keyword arguments)"
+            ));
         }
     }
 
@@ -494,11 +618,15 @@ fn rewrite_expression(
         if c == '.' && i + 1 < b.len() && b[i + 1].is_ascii_digit() && i > 0 {
             // The token before must be a name (not a number like 1.5).
             let mut j = i;
-            while j > 0 && (b[j - 1].is_ascii_alphanumeric() || b[j - 1] == '_' || b[j - 1] == '.') {
+            while j > 0 && (b[j - 1].is_ascii_alphanumeric() || b[j - 1] == '_' || b[j - 1] == '.')
+            {
                 j -= 1;
             }
             let token: String = b[j..i].iter().collect();
-            let is_name = token.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            let is_name = token
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 || matches!(b[i - 1], ']' | ')');
             if is_name {
                 let mut k = i + 1;
@@ -576,8 +704,11 @@ fn guard_conditions(s: &str, keyword: &str) -> (String, usize) {
     for (k, &i) in significant.iter().enumerate() {
         let t = &tokens[i];
         let is_path = t.contains('.')
-            && t.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-            && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+            && t.split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            && t.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
         if !is_path {
             continue;
         }
@@ -586,7 +717,15 @@ fn guard_conditions(s: &str, keyword: &str) -> (String, usize) {
         let prev_ok = matches!(prev, None | Some("and" | "or" | "not" | "("));
         let next_ok = matches!(next, None | Some("and" | "or" | ")"));
         if prev_ok && next_ok {
-            out[i] = format!("({t} is defined and {t})");
+            // Each step may be missing: `a.b.c is defined` fails when `a.b` is.
+            let parts: Vec<&str> = t.split('.').collect();
+            let mut checks: Vec<String> = (1..=parts.len())
+                .map(|n| format!("{} is defined", parts[..n].join(".")))
+                .collect();
+            if parts[0] == "config" {
+                checks.remove(0);
+            }
+            out[i] = format!("({} and {t})", checks.join(" and "));
             count += 1;
         }
     }
@@ -720,15 +859,36 @@ mod tests {
     #[test]
     fn macros_become_components_and_calls_follow() {
         let files = [
-            ("macros.html", "{% macro link(url, label=\"x\") %}<a href=\"{{ url }}\">{{ label }}</a>{{ self::dot() }}{% endmacro link %}\n{% macro dot() %}.{% endmacro %}"),
-            ("page.html", "{% import \"macros.html\" as m %}\n{{ m::link(url=page.permalink, label=\"Go\") }}"),
+            (
+                "macros.html",
+                "{% macro link(url, label=\"x\") %}<a href=\"{{ url }}\">{{ label }}</a>{{ self::dot() }}{% endmacro link %}\n{% macro dot() %}.{% endmacro %}",
+            ),
+            (
+                "page.html",
+                "{% import \"macros.html\" as m %}\n{{ m::link(url=page.permalink, label=\"Go\") }}",
+            ),
         ];
         let (m, _, _) = convert(&files, "macros.html");
-        assert!(m.contains("{% component macros.link(url, label=\"x\") %}"), "{m}");
+        assert!(
+            m.contains("{% component macros.link(url, label=\"x\") %}"),
+            "{m}"
+        );
+        let with_globals = [(
+            "g.html",
+            "{% macro t(a) %}{{ config.title }}{{ page.title }}{{ a.page }}{% endmacro %}",
+        )];
+        let (g, _, _) = convert(&with_globals, "g.html");
+        assert!(
+            g.contains("{% component g.t(a, @config, @page=none) %}"),
+            "{g}"
+        );
         assert!(m.contains("{% endcomponent macros.link %}"), "{m}");
         assert!(m.contains("{{ <macros.dot /> }}"), "{m}");
         let (p, changes, left) = convert(&files, "page.html");
-        assert!(p.contains("{{ <macros.link url={page.permalink} label=\"Go\" /> }}"), "{p}");
+        assert!(
+            p.contains("{{ <macros.link url={page.permalink} label=\"Go\" /> }}"),
+            "{p}"
+        );
         assert!(!p.contains("{% import"), "{p}");
         assert_eq!(changes[0].line, 1);
         assert_eq!(changes[1].line, 2);
@@ -739,14 +899,28 @@ mod tests {
     fn calls_in_set_and_with_filters_go_through_set_blocks() {
         let files = [
             ("macros.html", "{% macro t(a) %}{{ a }}{% endmacro %}"),
-            ("base.html", "{% import \"macros.html\" as m %}{% block b %}{% endblock %}"),
-            ("child.html", "{% extends \"base.html\" %}{% block b %}{%- set x = m::t(a=1) %}{{ m::t(a=2) | safe }}{{ m::t(a=3) | upper }}{% set_global y = m::t(a=4) | trim %}{% endblock %}"),
+            (
+                "base.html",
+                "{% import \"macros.html\" as m %}{% block b %}{% endblock %}",
+            ),
+            (
+                "child.html",
+                "{% extends \"base.html\" %}{% block b %}{%- set x = m::t(a=1) %}{{ m::t(a=2) | safe }}{{ m::t(a=3) | upper }}{% set_global y = m::t(a=4) | trim %}{% endblock %}",
+            ),
         ];
         let (c, _, left) = convert(&files, "child.html");
         assert!(left.is_empty(), "{left:?}");
-        assert!(c.contains("{%- set x %}{{ <macros.t a={1} /> }}{% endset %}"), "{c}");
+        assert!(
+            c.contains("{%- set x %}{{ <macros.t a={1} /> }}{% endset %}"),
+            "{c}"
+        );
         assert!(c.contains("{{ <macros.t a={2} /> }}"), "{c}");
-        assert!(c.contains("{% set __component %}{{ <macros.t a={3} /> }}{% endset %}{{ __component | upper }}"), "{c}");
+        assert!(
+            c.contains(
+                "{% set __component %}{{ <macros.t a={3} /> }}{% endset %}{{ __component | upper }}"
+            ),
+            "{c}"
+        );
         assert!(c.contains("{% set __component %}{{ <macros.t a={4} /> }}{% endset %}{% set_global y = __component | trim %}"), "{c}");
     }
 
@@ -754,16 +928,27 @@ mod tests {
     fn tests_indexing_guards_and_blocks() {
         let files = [
             ("base.html", "{% block content %}{% endblock %}"),
-            ("page.html", "{% extends \"base.html\" %}{% block content %}{% if page.extra.x and not config.extra.y %}{{ a.0.b }}{% endif %}{% if p.path is starting_with(\"/a\") %}{% endif %}{% endblock %}\n{% block gone %}x{% endblock gone %}"),
+            (
+                "page.html",
+                "{% extends \"base.html\" %}{% block content %}{% if page.extra.x and not config.extra.y %}{{ a.0.b }}{% endif %}{% if p.path is starting_with(\"/a\") %}{% endif %}{% endblock %}\n{% block gone %}x{% endblock gone %}",
+            ),
         ];
         let (p, changes, _) = convert(&files, "page.html");
-        assert!(p.contains("{% if (page.extra.x is defined and page.extra.x) and not (config.extra.y is defined and config.extra.y) %}"), "{p}");
+        assert!(p.contains("{% if (page is defined and page.extra is defined and page.extra.x is defined and page.extra.x) and not (config.extra is defined and config.extra.y is defined and config.extra.y) %}"), "{p}");
         assert!(p.contains("{{ a[0].b }}"), "{p}");
         assert!(p.contains("is starting_with(pat=\"/a\")"), "{p}");
         assert!(!p.contains("gone"), "{p}");
-        assert!(changes.iter().any(|c| c.line == 2 && c.what.contains("`gone`")), "{changes:?}");
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.line == 2 && c.what.contains("`gone`")),
+            "{changes:?}"
+        );
         // Numbers and comparisons are left alone.
-        let (q, _, _) = convert(&[("q.html", "{{ 1.5 }}{% if a.b == 1 %}{% endif %}")], "q.html");
+        let (q, _, _) = convert(
+            &[("q.html", "{{ 1.5 }}{% if a.b == 1 %}{% endif %}")],
+            "q.html",
+        );
         assert_eq!(q, "{{ 1.5 }}{% if a.b == 1 %}{% endif %}");
     }
 }

@@ -648,8 +648,14 @@ fn markdown_options(config: &Config) -> MarkdownOptions {
 /// followed by `-` or `_`: the date and the rest, as Zola reads them.
 fn date_prefix(name: &str) -> Option<(frontmatter::Date, &str)> {
     let b = name.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    if !(digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10)) {
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10))
+    {
         return None;
     }
     let (date, rest) = if b.get(10) == Some(&b'T') && name.len() >= 19 {
@@ -678,7 +684,14 @@ fn site_path_zola(
         && let Some(path) = &meta.path
     {
         let p = path.trim_matches('/');
-        return (if p.is_empty() { "/".into() } else { format!("/{p}/") }, None);
+        return (
+            if p.is_empty() {
+                "/".into()
+            } else {
+                format!("/{p}/")
+            },
+            None,
+        );
     }
     let strategy = config.slugify.paths;
     let stem = rel_path.trim_end_matches(".md");
@@ -839,8 +852,7 @@ pub(crate) fn reparse_document(
     let mut d = prepare_document(file, &site.config, claimed)?;
     d.take_place_of(&site.docs[id]);
     let links = site.links();
-    let (r, mut errors) =
-        render_document(&d, &links, &markdown_options(&site.config));
+    let (r, mut errors) = render_document(&d, &links, &markdown_options(&site.config));
     d.rendered = r;
     d.title = document_title(&d);
     errors.extend(links.anchor_errors(&d));
@@ -856,10 +868,8 @@ mod tests {
     use super::*;
 
     fn site_path(rel: &str, kind: DocKind, slug: Option<&str>) -> String {
-        let meta = FrontMatter {
-            slug: slug.map(str::to_string),
-            ..FrontMatter::default()
-        };
+        let mut meta = FrontMatter::default();
+        meta.slug = slug.map(str::to_string);
         site_path_zola(rel, kind, &meta, &Config::default()).0
     }
 
@@ -890,14 +900,16 @@ mod tests {
         assert_eq!(d, Some(frontmatter::Date("2023-03-04".into())));
         let (p, d) = site_path_zola("blog/2023-03-04_trip/index.md", DocKind::Page, &meta, &c);
         assert_eq!((p.as_str(), d.is_some()), ("/blog/trip/", true));
-        let keep: Config = toml::from_str("[slugify]\npaths_keep_dates = true\npaths = \"safe\"").unwrap();
+        let keep: Config =
+            toml::from_str("[slugify]\npaths_keep_dates = true\npaths = \"safe\"").unwrap();
         let (p, _) = site_path_zola("blog/2023-03-04-Café.md", DocKind::Page, &meta, &keep);
         assert_eq!(p, "/blog/2023-03-04-Café/");
-        let path = FrontMatter {
-            path: Some("/elsewhere/x".into()),
-            ..FrontMatter::default()
-        };
-        assert_eq!(site_path_zola("a/b.md", DocKind::Page, &path, &c).0, "/elsewhere/x/");
+        let mut path = FrontMatter::default();
+        path.path = Some("/elsewhere/x".into());
+        assert_eq!(
+            site_path_zola("a/b.md", DocKind::Page, &path, &c).0,
+            "/elsewhere/x/"
+        );
         assert_eq!(date_prefix("2023-03-04"), None);
     }
 }

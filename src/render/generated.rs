@@ -77,7 +77,10 @@ pub(super) fn jobs<'a>(
         feeds.push(("/".into(), config.title.clone(), pages, None));
     }
     for (id, d) in site.docs.iter().enumerate() {
-        if d.kind == DocKind::Section && d.meta.feed == Some(true) && !(d.path == "/" && config.generate_feeds) {
+        if d.kind == DocKind::Section
+            && d.meta.feed == Some(true)
+            && !(d.path == "/" && config.generate_feeds)
+        {
             feeds.push((
                 d.path.clone(),
                 d.title.clone(),
@@ -165,7 +168,10 @@ fn feed_vars(
                 d.meta.authors.clone()
             };
             m.insert("authors".into(), Value::from(authors));
-            m.insert("description".into(), Value::from(d.meta.description.clone()));
+            m.insert(
+                "description".into(),
+                Value::from(d.meta.description.clone()),
+            );
             let content = d.rendered.summary.as_deref().unwrap_or(d.rendered.html());
             let content = if site.url_mode.is_relative() {
                 relativize_html(content, feed_path)
@@ -193,17 +199,26 @@ fn feed_vars(
 
 /// RFC 2822 form of an RFC 3339 date-time, for RSS (`Tue, 02 Jan 2024 00:00:00 +0000`).
 fn rfc2822(rfc3339: &str) -> String {
-    let num = |r: std::ops::Range<usize>| rfc3339.get(r).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let num = |r: std::ops::Range<usize>| {
+        rfc3339
+            .get(r)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let (y, m, d) = (num(0..4), num(5..7), num(8..10));
     let time = rfc3339.get(11..19).unwrap_or("00:00:00");
-    let offset = match rfc3339.get(19..).map(|s| s.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit())) {
+    let offset = match rfc3339
+        .get(19..)
+        .map(|s| s.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit()))
+    {
         Some(o) if o.len() == 6 => o.replace(':', ""),
         _ => "+0000".to_string(),
     };
     // Sakamoto's weekday.
     const T: [i64; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
     let yy = if m < 3 { y - 1 } else { y };
-    let wd = (yy + yy / 4 - yy / 100 + yy / 400 + T[((m - 1).clamp(0, 11)) as usize] + d).rem_euclid(7);
+    let wd =
+        (yy + yy / 4 - yy / 100 + yy / 400 + T[((m - 1).clamp(0, 11)) as usize] + d).rem_euclid(7);
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -221,7 +236,13 @@ mod tests {
 
     #[test]
     fn rfc2822_dates() {
-        assert_eq!(rfc2822("2024-01-02T00:00:00Z"), "Tue, 02 Jan 2024 00:00:00 +0000");
-        assert_eq!(rfc2822("2026-11-27T13:05:00+01:00"), "Fri, 27 Nov 2026 13:05:00 +0100");
+        assert_eq!(
+            rfc2822("2024-01-02T00:00:00Z"),
+            "Tue, 02 Jan 2024 00:00:00 +0000"
+        );
+        assert_eq!(
+            rfc2822("2026-11-27T13:05:00+01:00"),
+            "Fri, 27 Nov 2026 13:05:00 +0100"
+        );
     }
 }

@@ -239,7 +239,10 @@ impl Planner<'_> {
             tax.insert("slug".into(), Value::from(t.slug.clone()));
             tax.insert("permalink".into(), Value::from(site.permalink(&tax_path)));
             tax.insert("paginate_by".into(), Value::from(conf.paginate_by));
-            tax.insert("paginate_path".into(), Value::from(conf.paginate_path.clone()));
+            tax.insert(
+                "paginate_path".into(),
+                Value::from(conf.paginate_path.clone()),
+            );
             tax.insert("feed".into(), Value::from(conf.feed));
             tax.insert("lang".into(), Value::from(site.config.language.clone()));
             let tax = Value::from(tax);
@@ -426,7 +429,11 @@ mod tests {
         };
         let id = s.by_rel_path["s/_index.md"];
         let jobs = planner.doc_jobs(id);
-        assert_eq!(jobs.len(), 4, "three listing pages and Zola's /s/page/1/ redirect");
+        assert_eq!(
+            jobs.len(),
+            4,
+            "three listing pages and Zola's /s/page/1/ redirect"
+        );
         let pager = |j: &Job, key: &str| {
             j.vars[1]
                 .1

@@ -272,7 +272,8 @@ fn once_per_place(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
     seen.into_iter()
         .map(|(mut d, _, n)| {
             if n > 1 {
-                d.message.push_str(&format!(" (and {} more outputs)", n - 1));
+                d.message
+                    .push_str(&format!(" (and {} more outputs)", n - 1));
             }
             d
         })

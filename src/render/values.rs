@@ -170,7 +170,17 @@ pub(super) fn doc_map(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) ->
         Value::from(d.meta.insert_anchor_links.clone()),
     );
     m.insert("transparent".into(), Value::from(d.meta.transparent));
-    m.insert("slug".into(), Value::from(d.path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()));
+    m.insert(
+        "slug".into(),
+        Value::from(
+            d.path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        ),
+    );
     m.insert("lang".into(), Value::from(site.config.language.clone()));
     m.insert("taxonomies".into(), table_value(&d.meta.taxonomies));
     m.insert("attributes".into(), table_value(&d.meta.attributes));

@@ -285,7 +285,11 @@ impl Project {
         let Cached { state, .. } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
         let theme = if reload_theme {
-            Theme::load(&self.options.root, &site.config.theme, site.config.compile_sass)?
+            Theme::load(
+                &self.options.root,
+                &site.config.theme,
+                site.config.compile_sass,
+            )?
         } else {
             state.theme
         };
@@ -313,12 +317,8 @@ impl Project {
         let cached = self.state.as_mut().expect("checked by the caller");
         let shaping = features::shaping_tables();
         let keeps = |old: &Document, new: &Document| keeps_place(old, new, &shaping);
-        let patch = pipeline::patch_documents(
-            &mut cached.state,
-            &self.options.root,
-            rel_paths,
-            keeps,
-        );
+        let patch =
+            pipeline::patch_documents(&mut cached.state, &self.options.root, rel_paths, keeps);
         match patch {
             Ok(None) => self
                 .rebuild_reusing(current)

@@ -21,13 +21,11 @@ pub(crate) fn compile_dir(dir: &Path, root: &Path) -> Result<Vec<(String, String
         return Ok(out);
     }
     for entry in WalkDir::new(dir).sort_by_file_name() {
-        let entry =
-            entry.map_err(|e| Diagnostic::general(format!("cannot read {}: {e}", dir.display())))?;
+        let entry = entry
+            .map_err(|e| Diagnostic::general(format!("cannot read {}: {e}", dir.display())))?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy();
-        let is_sass = path
-            .extension()
-            .is_some_and(|e| e == "scss" || e == "sass");
+        let is_sass = path.extension().is_some_and(|e| e == "scss" || e == "sass");
         if !entry.file_type().is_file()
             || !is_sass
             || name.starts_with('_')
@@ -38,7 +36,10 @@ pub(crate) fn compile_dir(dir: &Path, root: &Path) -> Result<Vec<(String, String
         let options = grass::Options::default().load_path(dir);
         let css = grass::from_path(path, &options).map_err(|e| sass_error(&e, path, root))?;
         let rel = slash_path(path.strip_prefix(dir).unwrap_or(path));
-        let css_path = format!("{}.css", rel.rsplit_once('.').map_or(rel.as_str(), |(s, _)| s));
+        let css_path = format!(
+            "{}.css",
+            rel.rsplit_once('.').map_or(rel.as_str(), |(s, _)| s)
+        );
         out.push((css_path, css));
     }
     Ok(out)
@@ -55,7 +56,12 @@ fn sass_error(e: &grass::Error, entry: &Path, root: &Path) -> Diagnostic {
                 Ok(text) => {
                     let start = offset_of(&text, loc.begin.line + 1, loc.begin.column + 1);
                     let end = offset_of(&text, loc.end.line + 1, loc.end.column + 1).max(start + 1);
-                    Diagnostic::at(rel(file), Arc::from(text), start..end, format!("Sass error: {message}"))
+                    Diagnostic::at(
+                        rel(file),
+                        Arc::from(text),
+                        start..end,
+                        format!("Sass error: {message}"),
+                    )
                 }
                 Err(_) => Diagnostic::in_file(rel(entry), format!("Sass error: {message}")),
             }

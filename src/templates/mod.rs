@@ -233,9 +233,15 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
             }
             if kwargs.get::<bool>("cachebust")?.unwrap_or(false) {
                 let key = path.trim_start_matches('/');
-                let hash = data.statics.get(key).and_then(content_hash).ok_or_else(|| {
-                    tera::Error::message(format!("get_url: no static file `{key}` to cachebust"))
-                })?;
+                let hash = data
+                    .statics
+                    .get(key)
+                    .and_then(content_hash)
+                    .ok_or_else(|| {
+                        tera::Error::message(format!(
+                            "get_url: no static file `{key}` to cachebust"
+                        ))
+                    })?;
                 url.push_str(&format!("?h={hash}"));
             }
             Ok(url)

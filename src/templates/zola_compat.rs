@@ -40,7 +40,9 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
                 },
             };
             format_date(&text, &format).ok_or_else(|| {
-                tera::Error::message(format!("date: `{text}` is not a date (YYYY-MM-DD or RFC 3339)"))
+                tera::Error::message(format!(
+                    "date: `{text}` is not a date (YYYY-MM-DD or RFC 3339)"
+                ))
             })
         },
     );
@@ -87,18 +89,46 @@ fn format_date(text: &str, format: &str) -> Option<String> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    let (hh, mm, ss) = (num(11..13).unwrap_or(0), num(14..16).unwrap_or(0), num(17..19).unwrap_or(0));
+    let (hh, mm, ss) = (
+        num(11..13).unwrap_or(0),
+        num(14..16).unwrap_or(0),
+        num(17..19).unwrap_or(0),
+    );
     let offset = text
         .get(19..)
         .map(|o| o.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit()))
         .filter(|o| !o.is_empty())
-        .map(|o| if o == "Z" { "+00:00".to_string() } else { o.to_string() })
+        .map(|o| {
+            if o == "Z" {
+                "+00:00".to_string()
+            } else {
+                o.to_string()
+            }
+        })
         .unwrap_or_else(|| "+00:00".to_string());
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
-    const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+    const DAYS: [&str; 7] = [
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ];
     const T: [i64; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
     let yy = if m < 3 { y - 1 } else { y };
     let wd = (yy + yy / 4 - yy / 100 + yy / 400 + T[(m - 1) as usize] + d).rem_euclid(7) as usize;
@@ -114,7 +144,13 @@ fn format_date(text: &str, format: &str) -> Option<String> {
         if no_pad {
             chars.next();
         }
-        let pad2 = |n: i64| if no_pad { n.to_string() } else { format!("{n:02}") };
+        let pad2 = |n: i64| {
+            if no_pad {
+                n.to_string()
+            } else {
+                format!("{n:02}")
+            }
+        };
         match chars.next()? {
             'Y' => out.push_str(&format!("{y:04}")),
             'y' => out.push_str(&format!("{:02}", y % 100)),
@@ -130,7 +166,9 @@ fn format_date(text: &str, format: &str) -> Option<String> {
             'S' => out.push_str(&pad2(ss)),
             'F' => out.push_str(&format!("{y:04}-{m:02}-{d:02}")),
             'T' => out.push_str(&format!("{hh:02}:{mm:02}:{ss:02}")),
-            '+' => out.push_str(&format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}{offset}")),
+            '+' => out.push_str(&format!(
+                "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}{offset}"
+            )),
             'z' => out.push_str(&offset.replace(':', "")),
             '%' => out.push('%'),
             other => {
@@ -149,9 +187,15 @@ mod tests {
     #[test]
     fn dates_format_like_zola() {
         assert_eq!(format_date("2024-01-02", "%Y-%m-%d").unwrap(), "2024-01-02");
-        assert_eq!(format_date("2024-01-02", "%B %-d, %Y").unwrap(), "January 2, 2024");
+        assert_eq!(
+            format_date("2024-01-02", "%B %-d, %Y").unwrap(),
+            "January 2, 2024"
+        );
         assert_eq!(format_date("2024-01-02", "%a %d %b").unwrap(), "Tue 02 Jan");
-        assert_eq!(format_date("2024-01-02T10:20:30Z", "%+").unwrap(), "2024-01-02T10:20:30+00:00");
+        assert_eq!(
+            format_date("2024-01-02T10:20:30Z", "%+").unwrap(),
+            "2024-01-02T10:20:30+00:00"
+        );
         assert_eq!(from_timestamp(0), "1970-01-01T00:00:00Z");
         assert!(format_date("soon", "%Y").is_none());
     }
