@@ -345,3 +345,104 @@ impl Reuse<'_> {
         Some(((file, body), rec.lookups.clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use crate::pipeline::{self, BuildOptions};
+    use crate::urls::UrlMode;
+
+    fn write(root: &std::path::Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// Re-renders after editing `edit`'s body; returns the output paths rendered again.
+    fn rerendered_after_editing(edit: &str, templates: &[(&str, &str)]) -> BTreeSet<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "guidepost.toml",
+            "title = \"T\"\ntaxonomies = [{ name = \"tags\" }]\n",
+        );
+        write(root, "content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+        write(root, "content/s/_index.md", "+++\ntitle = \"S\"\n+++\n");
+        write(
+            root,
+            "content/s/a.md",
+            "+++\ntitle = \"A\"\n[taxonomies]\ntags = [\"x\"]\n[attributes]\nk = \"one\"\n+++\nA body.\n",
+        );
+        write(
+            root,
+            "content/s/b.md",
+            "+++\ntitle = \"B\"\n[attributes]\nk = \"two\"\n+++\nB body.\n",
+        );
+        write(
+            root,
+            "content/cmp.md",
+            "+++\ntitle = \"Cmp\"\n[comparison]\nitems = [\"@/s/a.md\", \"@/s/b.md\"]\nrows = [{ key = \"k\", label = \"K\" }]\n+++\n",
+        );
+        write(
+            root,
+            "content/other.md",
+            "+++\ntitle = \"Other\"\n+++\nOther.\n",
+        );
+        for (name, text) in templates {
+            write(root, &format!("templates/{name}"), text);
+        }
+        let options = BuildOptions {
+            root: root.to_path_buf(),
+            url_mode: Some(UrlMode::Absolute {
+                base: String::new(),
+            }),
+            ..Default::default()
+        };
+        let mut built = pipeline::build(&options, None).unwrap_or_else(|e| panic!("{e}"));
+        let path = root.join("content").join(edit);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}\nMore text.\n")).unwrap();
+        let files =
+            pipeline::patch_documents(&mut built.state, root, &[edit], &built.output, |_, _| true)
+                .unwrap_or_else(|_| panic!("patch failed"))
+                .expect("the edit keeps its place");
+        files.into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn an_edit_re_renders_exactly_its_dependants() {
+        let got = rerendered_after_editing("s/a.md", &[]);
+        for expected in [
+            "s/a/index.html",    // its page
+            "s/index.html",      // its section lists it
+            "index.html",        // the grandparent lists it through subsections
+            "cmp/index.html",    // a comparison cites it
+            "tags/x/index.html", // its taxonomy term
+            "tags/index.html",
+            "robots.txt",
+        ] {
+            assert!(got.contains(expected), "{expected} missing from {got:?}");
+        }
+        for unrelated in ["s/b/index.html", "other/index.html"] {
+            assert!(!got.contains(unrelated), "{unrelated} re-rendered: {got:?}");
+        }
+    }
+
+    #[test]
+    fn outputs_that_looked_a_page_up_are_re_rendered_too() {
+        let looker = "{% set a = get_page(path=\"s/a.md\") %}<!DOCTYPE html><html lang=\"en\"><head><title>{{ page.title }}</title></head><body>{{ a.content | safe }}</body></html>";
+        let got = rerendered_after_editing("s/a.md", &[("other.html", looker)]);
+        assert!(
+            !got.contains("other/index.html"),
+            "other.md does not use other.html"
+        );
+        // The page that uses the template that looks `a` up.
+        let dir_got = rerendered_after_editing("s/a.md", &[("page.html", looker)]);
+        assert!(
+            dir_got.contains("other/index.html"),
+            "a page whose template called get_page(a) is re-rendered: {dir_got:?}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 use tera::{Map, Value};
 
+use super::values::page_list;
 use crate::features::Prepared;
 use crate::model::{DocId, DocKind, Site};
 use crate::plan::{Job, JobKind};
@@ -180,15 +181,7 @@ impl Planner<'_> {
             .enumerate()
             .map(|(i, chunk)| {
                 let mut p = Map::new();
-                p.insert(
-                    "pages".into(),
-                    Value::from(
-                        chunk
-                            .iter()
-                            .map(|&c| self.values[c].clone())
-                            .collect::<Vec<_>>(),
-                    ),
-                );
+                p.insert("pages".into(), page_list(self.values, chunk));
                 p.insert("current_index".into(), Value::from(i + 1));
                 p.insert("number_pagers".into(), Value::from(n));
                 p.insert("paginate_by".into(), Value::from(per_page));
@@ -257,15 +250,7 @@ impl Planner<'_> {
                     m.insert("permalink".into(), Value::from(site.permalink(&path)));
                     m.insert("path".into(), Value::from(path));
                     m.insert("page_count".into(), Value::from(term.pages.len()));
-                    m.insert(
-                        "pages".into(),
-                        Value::from(
-                            term.pages
-                                .iter()
-                                .map(|&p| self.values[p].clone())
-                                .collect::<Vec<_>>(),
-                        ),
-                    );
+                    m.insert("pages".into(), page_list(self.values, &term.pages));
                     Value::from(m)
                 })
                 .collect();

@@ -92,6 +92,11 @@ impl TableLike for serde_json::Map<String, serde_json::Value> {
     }
 }
 
+/// A listing: the shared template objects of `ids`, in order.
+pub(super) fn page_list(values: &[Value], ids: &[DocId]) -> Value {
+    Value::from(ids.iter().map(|&p| values[p].clone()).collect::<Vec<_>>())
+}
+
 /// `{ title, permalink, path }` of a document.
 pub(super) fn link_value(site: &Site, d: &Document) -> Value {
     let mut m = Map::new();
@@ -227,14 +232,7 @@ pub(super) fn doc_map(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) ->
 /// (sharing the pages' objects).
 pub(super) fn section_value(site: &Site, id: DocId, mut m: Map, values: &[Value]) -> Value {
     let d = &site.docs[id];
-    let pages_of = |doc: &Document| {
-        Value::from(
-            doc.pages
-                .iter()
-                .map(|&p| values[p].clone())
-                .collect::<Vec<_>>(),
-        )
-    };
+    let pages_of = |doc: &Document| page_list(values, &doc.pages);
     m.insert("pages".into(), pages_of(d));
     let subs: Vec<Value> = d
         .subsections
