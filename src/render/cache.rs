@@ -405,7 +405,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{text}\nMore text.\n")).unwrap();
         let files =
-            pipeline::patch_documents(&mut built.state, root, &[edit], &built.output, |_, _| true)
+            pipeline::patch_documents(&mut built.state, root, &[edit], |_, _| true)
                 .unwrap_or_else(|_| panic!("patch failed"))
                 .expect("the edit keeps its place");
         files.into_iter().map(|(k, _)| k).collect()
