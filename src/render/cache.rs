@@ -404,10 +404,9 @@ mod tests {
         let path = root.join("content").join(edit);
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{text}\nMore text.\n")).unwrap();
-        let files =
-            pipeline::patch_documents(&mut built.state, root, &[edit], |_, _| true)
-                .unwrap_or_else(|_| panic!("patch failed"))
-                .expect("the edit keeps its place");
+        let files = pipeline::patch_documents(&mut built.state, root, &[edit], |_, _| true)
+            .unwrap_or_else(|_| panic!("patch failed"))
+            .expect("the edit keeps its place");
         files.into_iter().map(|(k, _)| k).collect()
     }
 

@@ -489,3 +489,42 @@ fn new_creates_a_page_from_the_sections_archetype_or_a_default() {
     let again = f.run(&["new", "notes/idea.md"]);
     assert_eq!(again.status.code(), Some(1), "never overwrites");
 }
+
+#[test]
+fn section_pagination_keys_and_stored_keys() {
+    let f = zola_site(
+        "title = \"t\"\n[markdown]\nexternal_links_target_blank = true\n[slugify]\npaths = \"off\"\n",
+    );
+    zola_templates(&f);
+    f.write(
+        "templates/section.html",
+        "{{ section.insert_anchor_links }}|{{ section.in_search_index }}|{% for p in paginator.pages %}<i>{{ p.title }}</i>{% endfor %}|{{ paginator.base_url }}|{{ paginator.total_pages }}",
+    );
+    f.write(
+        "content/list/_index.md",
+        "+++\ntitle = \"L\"\nsort_by = \"title\"\npaginate_by = 2\npaginate_path = \"p\"\npaginate_reversed = true\ninsert_anchor_links = \"left\"\nin_search_index = false\n+++\n",
+    );
+    for t in ["A", "B", "C"] {
+        f.write(
+            &format!("content/list/{t}.md"),
+            &format!("+++\ntitle = \"{t}\"\n+++\n"),
+        );
+    }
+    let err = f.build_ok(&[]);
+    assert!(
+        err.contains("`markdown.external_links_target_blank` is accepted but not implemented"),
+        "{err}"
+    );
+    let first = f.output("list/index.html");
+    assert!(
+        first.starts_with("left|false|<i>C</i><i>B</i>|/list/p/|3"),
+        "{first}"
+    );
+    assert!(f.output("list/p/2/index.html").contains("<i>A</i>"));
+    assert!(
+        f.has_output("list/p/1/index.html"),
+        "Zola's redirect of page 1"
+    );
+    // `paths = "off"`: the file name as it is.
+    assert!(f.has_output("list/A/index.html"));
+}
