@@ -64,8 +64,7 @@ pub(super) fn jobs<'a>(
         ));
     }
 
-    // Feeds: (html path, title, pages, template variable naming what it is).
-    let mut feeds: Vec<(String, String, Vec<DocId>, Option<(&'static str, Value)>)> = Vec::new();
+    let mut feeds: Vec<Feed> = Vec::new();
     if config.generate_feeds {
         let mut pages: Vec<DocId> = (0..site.docs.len())
             .filter(|&i| {
@@ -74,19 +73,24 @@ pub(super) fn jobs<'a>(
             })
             .collect();
         pages.sort_by_key(|&i| i);
-        feeds.push(("/".into(), config.title.clone(), pages, None));
+        feeds.push(Feed {
+            html_path: "/".into(),
+            title: config.title.clone(),
+            pages,
+            what: None,
+        });
     }
     for (id, d) in site.docs.iter().enumerate() {
         if d.kind == DocKind::Section
             && d.meta.feed == Some(true)
             && !(d.path == "/" && config.generate_feeds)
         {
-            feeds.push((
-                d.path.clone(),
-                d.title.clone(),
-                d.pages.clone(),
-                Some(("section", values[id].clone())),
-            ));
+            feeds.push(Feed {
+                html_path: d.path.clone(),
+                title: d.title.clone(),
+                pages: d.pages.clone(),
+                what: Some(("section", values[id].clone())),
+            });
         }
     }
     for t in site.taxonomies.iter().filter(|t| t.feed) {
@@ -94,15 +98,21 @@ pub(super) fn jobs<'a>(
             let mut m = Map::new();
             m.insert("name".into(), Value::from(term.name.clone()));
             m.insert("slug".into(), Value::from(term.slug.clone()));
-            feeds.push((
-                format!("/{}/{}/", t.slug, term.slug),
-                format!("{} — {}", config.title, term.name),
-                term.pages.clone(),
-                Some(("term", Value::from(m))),
-            ));
+            feeds.push(Feed {
+                html_path: format!("/{}/{}/", t.slug, term.slug),
+                title: format!("{} — {}", config.title, term.name),
+                pages: term.pages.clone(),
+                what: Some(("term", Value::from(m))),
+            });
         }
     }
-    for (html_path, title, pages, what) in feeds {
+    for Feed {
+        html_path,
+        title,
+        pages,
+        what,
+    } in feeds
+    {
         for name in &config.feed_filenames {
             let feed_path = format!("{html_path}{name}");
             let mut vars = feed_vars(site, values, &title, &html_path, &feed_path, &pages);
@@ -116,6 +126,16 @@ pub(super) fn jobs<'a>(
         }
     }
     jobs
+}
+
+/// One feed to write (in every `feed_filenames` format).
+struct Feed {
+    /// The page the feed belongs to (`/`, `/blog/`, `/tags/rust/`).
+    html_path: String,
+    title: String,
+    pages: Vec<DocId>,
+    /// The template variable naming what it is (`section`, `term`).
+    what: Option<(&'static str, Value)>,
 }
 
 /// Variables of one feed: our `entries` (dates, links and content ready for
