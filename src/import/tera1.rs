@@ -277,6 +277,29 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
                 continue;
             }
             match first {
+                "include" if tag.inner.trim_end().ends_with("ignore missing") => {
+                    // Tera 2 has no `ignore missing`: keep the include when
+                    // the template exists, else drop the tag.
+                    let target = words.get(1).map_or("", |w| w.trim_matches(['"', '\'']));
+                    let (replacement, what) = if catalog.blocks.contains_key(target) {
+                        (
+                            format!("{{% include \"{target}\" %}}"),
+                            format!(
+                                "`include \"{target}\" ignore missing` became a plain include (Tera 2 has no `ignore missing`)"
+                            ),
+                        )
+                    } else {
+                        (
+                            String::new(),
+                            format!(
+                                "removed `include \"{target}\" ignore missing`: there is no such template (Tera 2 has no `ignore missing`)"
+                            ),
+                        )
+                    };
+                    edits.push((tag.start, tag.end, replacement));
+                    changes.push(Note { line, what });
+                    continue;
+                }
                 "import" => {
                     edits.push((
                         tag.start,
@@ -408,6 +431,16 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
                 Whole::Filtered { component, filters } => format!(
                     "{trim_left} set __component %}}{{{{ {component} }}}}{{% endset %}}{open} __component {filters} {close}"
                 ),
+                Whole::Hoisted { sets } => {
+                    let mut out = String::new();
+                    for (i, (var, component)) in sets.iter().enumerate() {
+                        let lead = if i == 0 { trim_left } else { "{%" };
+                        out.push_str(&format!(
+                            "{lead} set {var} %}}{{{{ {component} }}}}{{% endset %}}"
+                        ));
+                    }
+                    format!("{out}{open}{new_inner}{close}")
+                }
             };
             edits.push((tag.start, tag.end, replacement));
         } else if new_inner != tag.inner {
@@ -445,6 +478,9 @@ enum Whole {
     },
     /// `{{ m::f() | filters }}`.
     Filtered { component: String, filters: String },
+    /// Calls inside a larger expression, each rendered into a variable
+    /// (name, component) before the tag, whose text now uses the variables.
+    Hoisted { sets: Vec<(String, String)> },
 }
 
 type Rewritten = (String, Vec<String>, Vec<String>, Option<Whole>);
@@ -460,6 +496,7 @@ fn rewrite_expression(
     let mut notes = Vec::new();
     let mut left = Vec::new();
     let mut whole = None;
+    let mut hoisted: Vec<(String, String)> = Vec::new();
     let mut s = inner.to_string();
 
     // Macro calls: `alias::name(k=v, ...)`.
@@ -519,6 +556,17 @@ fn rewrite_expression(
                     _ => ok = false,
                 }
             }
+            if ok && !whole_expression && keyword != "elif" {
+                // Inside a larger expression: render the component into a
+                // variable first, in a set block before the tag.
+                let var = format!("__component{}", hoisted.len() + 1);
+                hoisted.push((var.clone(), format!("<{ns}.{mname}{attrs} />")));
+                s.replace_range(at..close + 1, &var);
+                notes.push(format!(
+                    "macro call `{alias}::{mname}(...)` inside an expression became `<{ns}.{mname} ... />` rendered into `{var}` just before the tag"
+                ));
+                continue;
+            }
             if !ok || !whole_expression {
                 left.push(format!(
                     "macro call `{alias}::{mname}(...)` {}: call the component `{ns}.{mname}` by hand (`{{{{ <{ns}.{mname} arg={{value}} /> }}}}`)",
@@ -559,6 +607,9 @@ fn rewrite_expression(
             }
         }
         s = s.replace(&format!("{alias}__UNCONVERTED__"), &needle);
+    }
+    if !hoisted.is_empty() && whole.is_none() {
+        whole = Some(Whole::Hoisted { sets: hoisted });
     }
 
     // Positional test arguments: `is containing("x")` → `is containing(pat="x")`.
@@ -922,6 +973,24 @@ mod tests {
             "{c}"
         );
         assert!(c.contains("{% set __component %}{{ <macros.t a={4} /> }}{% endset %}{% set_global y = __component | trim %}"), "{c}");
+        let inside = [
+            ("macros.html", "{% macro t(a) %}{{ a }}{% endmacro %}"),
+            (
+                "x.html",
+                "{% import \"macros.html\" as m %}{% if m::t(a=1) == \"1\" and m::t(a=2) %}y{% endif %}",
+            ),
+        ];
+        let (x, _, left) = convert(&inside, "x.html");
+        let inc = [
+            (
+                "a.html",
+                "{% include \"b.html\" ignore missing %}{% include \"nope.html\" ignore missing %}",
+            ),
+            ("b.html", ""),
+        ];
+        assert_eq!(convert(&inc, "a.html").0, "{% include \"b.html\" %}");
+        assert!(left.is_empty(), "{left:?}");
+        assert!(x.contains("{% set __component1 %}{{ <macros.t a={1} /> }}{% endset %}{% set __component2 %}{{ <macros.t a={2} /> }}{% endset %}{% if __component1 == \"1\" and __component2 %}"), "{x}");
     }
 
     #[test]

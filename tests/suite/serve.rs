@@ -495,7 +495,10 @@ fn sass_is_recompiled_on_change() {
     let f = Fixture::new("title = \"Sass\"\ncompile_sass = true\n");
     f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
     f.write("sass/_colors.scss", "$c: red;\n");
-    f.write("sass/site.scss", "@use \"colors\";\nbody { color: colors.$c; }\n");
+    f.write(
+        "sass/site.scss",
+        "@use \"colors\";\nbody { color: colors.$c; }\n",
+    );
     let server = f.serve(&[]);
     let port = server.port;
     assert!(get(port, "/site.css").2.contains("red"));
