@@ -336,7 +336,7 @@ fn tera1_site() -> Fixture {
     );
     f.write(
         "templates/macros.html",
-        "{% macro tag_link(name, label=\"tag\") %}<a class=\"{{ label }}\" href=\"{{ get_taxonomy_url(kind='tags', name=name) }}\">{{ name }}</a>{{ self::dot() }}{% endmacro tag_link %}\n{% macro dot() %}&middot;{% endmacro dot %}\n",
+        "{% macro tag_link(name, label=\"tag\") %}<a class=\"{{ label }}\" href=\"{{ get_taxonomy_url(kind='tags', name=name) }}\">{{ name }}</a>{{ self::dot() }}{% endmacro tag_link %}\n{% macro dot() %}&middot;{% endmacro dot %}\n{% macro site_name() %}{{ config.title }}{% endmacro site_name %}\n",
     );
     f.write(
         "templates/base.html",
@@ -348,7 +348,7 @@ fn tera1_site() -> Fixture {
     );
     f.write(
         "templates/page.html",
-        "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block title %}{{ page.title }}{% endblock %}{% block content %}<h1>{{ page.title }}</h1>{% if page.extra.subtitle %}<p>{{ page.extra.subtitle }}</p>{% endif %}{% if config.extra.show_dates %}<time>{{ page.date }}</time>{% endif %}{% for t in page.taxonomies.tags %}{{ m::tag_link(name=t, label=\"chip\") }}{% endfor %}{% if page.path is starting_with(\"/blog\") %}<p>blog post</p>{% endif %}<p class=\"first\">{{ page.taxonomies.tags.0 }}</p>{% endblock content %}",
+        "{% extends \"base.html\" %}{% import \"macros.html\" as m %}{% block title %}{{ page.title }}{% endblock %}{% block content %}<h1>{{ page.title }}</h1>{% if page.extra.subtitle %}<p>{{ page.extra.subtitle }}</p>{% endif %}{% if config.extra.show_dates %}<time>{{ page.date }}</time>{% endif %}{% for t in page.taxonomies.tags %}{{ m::tag_link(name=t, label=\"chip\") }}{% endfor %}{% if page.path is starting_with(\"/blog\") %}<p>blog post</p>{% endif %}<p class=\"first\">{{ page.taxonomies.tags.0 }}</p>{% set sn = m::site_name() %}<p class=\"sn\">{{ sn }}</p>{% if m::site_name() == \"Imported\" %}<p class=\"hoisted\">yes</p>{% endif %}<p class=\"up\">{{ m::site_name() | upper }}</p>{% include \"missing.html\" ignore missing %}{% endblock content %}",
     );
     f.write("templates/tags/list.html", "{% extends \"base.html\" %}{% block content %}{% for t in terms %}<li>{{ t.name }}</li>{% endfor %}{% endblock %}");
     f.write(
@@ -386,6 +386,9 @@ fn import_dry_run_reports_every_change_with_file_line_and_writes_nothing() {
         "templates/page.html:1: `.N` indexing became `[N]`",
         "templates/page.html:1: guarded 1 condition",
         "templates/index.html:2: removed block `sidebar`",
+        "templates/macros.html:3: macro `site_name` became component `macros.site_name`, taking `config` from the caller",
+        "inside an expression became `<macros.site_name ... />` rendered into `__component1`",
+        "removed `include \"missing.html\" ignore missing`",
         "nothing written (dry run",
     ] {
         assert!(stdout.contains(needle), "`{needle}` in:\n{stdout}");
@@ -430,6 +433,13 @@ fn imported_site_builds_with_the_same_pages() {
         "{page}"
     );
     assert!(page.contains("<time>2024-02-03</time>"), "{page}");
+    // A macro using `config` without being passed it; calls in set, if and filters.
+    assert!(
+        page.contains("<p class=\"sn\">Imported</p>")
+            && page.contains("<p class=\"hoisted\">yes</p>")
+            && page.contains("<p class=\"up\">IMPORTED</p>"),
+        "{page}"
+    );
     assert!(read("tags/index.html").contains("<li>Rust</li>"));
     assert!(read("tags/rust/index.html").contains("<h1>Rust</h1>"));
     let home = read("index.html");
