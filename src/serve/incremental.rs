@@ -19,13 +19,14 @@
 //! [`pipeline::patch_documents`].
 //!
 //! An edit "keeps its place" when the document's path, title, dates, weight,
-//! taxonomies, aliases, draft flag, section keys (`sort_by`, `paginate_by`,
-//! `feed`), heading ids (other pages' `#anchor` links) and its feature
-//! tables' names are unchanged, and it has no table whose feature shapes
-//! outputs (a decision tree). Then nothing outside the document's own
-//! dependants can differ, because other outputs only show its title and
-//! path, or recorded that they looked it up (`get_page`, `comparison()`...).
-//! The dependency map of the fast path is in `render::cache`.
+//! taxonomies, aliases, `[extra] nav_title`, draft flag, section keys
+//! (`sort_by`, `paginate_by`, `feed`), heading ids (other pages' `#anchor`
+//! links) and its feature tables' names are unchanged, and it has no table
+//! whose feature shapes outputs (a decision tree). Then nothing outside the
+//! document's own dependants can differ, because other outputs only show
+//! its title (or navigation label) and path, or recorded that they looked
+//! it up (`get_page`, `comparison()`, `decision_card`...). The dependency
+//! map of the fast path is in `render::cache`.
 //!
 //! After any failed rebuild the cache is dropped and the next change does a
 //! full build, so a half-applied update is never reused.
@@ -116,6 +117,9 @@ pub(crate) struct Project {
     state: Option<Cached>,
     /// Set when a failed rebuild left the kept state untouched.
     state_intact: bool,
+    /// Edits that failed while the kept state stayed untouched: they are
+    /// re-read with the next batch, so the error stays until they are fixed.
+    retry: BTreeSet<Change>,
 }
 
 impl Project {
@@ -126,6 +130,7 @@ impl Project {
             base_path: String::new(),
             state: None,
             state_intact: false,
+            retry: BTreeSet::new(),
         }
     }
 
@@ -174,11 +179,18 @@ impl Project {
                 continue;
             };
             let rel_s = load::slash_path(rel);
-            // Hidden folders are skipped by the loaders too.
-            if rel_s.split('/').any(|s| s.starts_with('.')) {
+            let segments: Vec<&str> = rel_s.split('/').collect();
+            // Hidden folders are skipped (the content loader skips them too),
+            // except inside the folders the theme loader reads whole:
+            // `static/.well-known/` is copied to the output.
+            let read_whole = matches!(
+                segments.as_slice(),
+                ["templates" | "static", ..] | ["themes", _, "templates" | "static", ..]
+            );
+            if !read_whole && segments.iter().any(|s| s.starts_with('.')) {
                 continue;
             }
-            let first = rel_s.split('/').next().unwrap_or("");
+            let first = segments[0];
             let is_file = p.is_file();
             match first {
                 "guidepost.toml" | "config.toml" | "zola.toml" => {
@@ -222,6 +234,16 @@ impl Project {
     ) -> Result<Rebuilt, Diagnostics> {
         let started = Instant::now();
         self.state_intact = false;
+        let merged: BTreeSet<Change>;
+        let changes = if self.retry.is_empty() {
+            changes
+        } else {
+            merged = changes
+                .union(&std::mem::take(&mut self.retry))
+                .cloned()
+                .collect();
+            &merged
+        };
         let touched: HashSet<PathBuf> = changes
             .iter()
             .filter_map(|c| match c {
@@ -324,9 +346,22 @@ impl Project {
                 .rebuild_reusing(current)
                 .map(|o| (Update::Replace(o), Strategy::NewModel)),
             Ok(Some(files)) => Ok((Update::Patch(files), Strategy::FastPath)),
+            Err(PatchError::Parse(_)) if rel_paths.len() > 1 => {
+                // Each file was checked against the others' kept versions
+                // (a link to an `#anchor` that another file of the batch
+                // just gained fails): check them together in a new model.
+                self.rebuild_reusing(current)
+                    .map(|o| (Update::Replace(o), Strategy::NewModel))
+            }
             Err(PatchError::Parse(e)) => {
-                // The kept state is untouched: keep it for the fix.
+                // The kept state is untouched: keep it for the fix, and re-read
+                // the file with the next batch (until it is fixed, the site does
+                // not build, whatever else changes).
                 self.state_intact = true;
+                self.retry = rel_paths
+                    .iter()
+                    .map(|r| Change::Content(r.to_string()))
+                    .collect();
                 Err(e)
             }
             Err(PatchError::Render(e)) => Err(e),
@@ -366,6 +401,8 @@ fn keeps_place(old: &Document, new: &Document, shaping_tables: &[&str]) -> bool 
         && o.draft == n.draft
         && o.weight == n.weight
         && o.aliases == n.aliases
+        // The main navigation (on every page) shows it.
+        && o.extra.get("nav_title") == n.extra.get("nav_title")
         && o.taxonomies == n.taxonomies
         && o.sort_by == n.sort_by
         && o.paginate_by == n.paginate_by
@@ -383,6 +420,48 @@ pub(crate) fn body_differs(a: &OutputBody, b: &OutputBody, touched: &HashSet<Pat
         (OutputBody::Embedded(x), OutputBody::Embedded(y)) => x != y,
         (OutputBody::Disk(x), OutputBody::Disk(y)) => x != y || touched.contains(x),
         _ => true,
+    }
+}
+
+/// Brings `output` (the dev server's current site) up to date with a good
+/// rebuild's `update`: a new output replaces it; a patch's files replace or
+/// add entries (the fast path never removes an output).
+pub(crate) fn apply(update: Update, output: &mut SiteOutput) {
+    match update {
+        Update::Replace(new) => *output = new,
+        Update::Patch(files) => output.files.extend(files),
+    }
+}
+
+/// Output paths whose bytes `update` changes in `current` (disk files count
+/// as changed when they were touched), for the reload event.
+pub(crate) fn changed_paths(
+    update: &Update,
+    current: &SiteOutput,
+    touched: &HashSet<PathBuf>,
+) -> Vec<String> {
+    match update {
+        Update::Replace(new) => diff_outputs(current, new, touched),
+        Update::Patch(files) => {
+            let mut changed: Vec<String> = current
+                .files
+                .iter()
+                .filter(|(_, b)| matches!(b, OutputBody::Disk(p) if touched.contains(p)))
+                .map(|(k, _)| k.clone())
+                .collect();
+            changed.extend(
+                files
+                    .iter()
+                    .filter(|(k, b)| {
+                        current
+                            .files
+                            .get(k)
+                            .is_none_or(|old| body_differs(old, b, touched))
+                    })
+                    .map(|(k, _)| k.clone()),
+            );
+            changed
+        }
     }
 }
 

@@ -14,6 +14,9 @@ pub(crate) mod incremental;
 pub(crate) mod server;
 pub(crate) mod watch;
 
+#[cfg(test)]
+mod oracle_tests;
+
 use std::collections::{BTreeSet, HashSet};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -23,8 +26,8 @@ use std::time::Duration;
 
 use crate::diagnostics::Diagnostics;
 use crate::pipeline::BuildOptions;
-use crate::plan::{OutputBody, SiteOutput};
-use incremental::{Change, Project, Update, diff_outputs};
+use crate::plan::SiteOutput;
+use incremental::{Change, Project, Update};
 use server::{Message, Shared};
 
 /// Command-line options of `guidepost serve`.
@@ -236,42 +239,15 @@ fn rebuild_loop(
         match result {
             Ok(rebuilt) => {
                 let patched = matches!(rebuilt.update, Update::Patch(_));
-                let (changed, new_output) = match rebuilt.update {
-                    Update::Replace(new) => {
-                        let changed = diff_outputs(&served.output, &new, &rebuilt.touched);
-                        drop(served);
-                        (changed, Some(new))
-                    }
-                    Update::Patch(files) => {
-                        let mut changed: Vec<String> = served
-                            .output
-                            .files
-                            .iter()
-                            .filter(|(_, b)| {
-                                !rebuilt.touched.is_empty()
-                                    && matches!(b, OutputBody::Disk(p) if rebuilt.touched.contains(p))
-                            })
-                            .map(|(k, _)| k.clone())
-                            .collect();
-                        let files: Vec<(String, OutputBody)> = files
-                            .into_iter()
-                            .filter(|(k, b)| match served.output.files.get(k) {
-                                Some(old) => incremental::body_differs(old, b, &rebuilt.touched),
-                                None => true,
-                            })
-                            .collect();
-                        changed.extend(files.iter().map(|(k, _)| k.clone()));
-                        drop(served);
-                        let mut w = shared.served.write().unwrap_or_else(|e| e.into_inner());
-                        w.output.files.extend(files);
-                        drop(w);
-                        (changed, None)
-                    }
-                };
-                if let Some(new) = new_output {
+                let changed =
+                    incremental::changed_paths(&rebuilt.update, &served.output, &rebuilt.touched);
+                drop(served);
+                {
                     let mut w = shared.served.write().unwrap_or_else(|e| e.into_inner());
-                    w.output = new;
-                    w.base = project.base_path.clone();
+                    incremental::apply(rebuilt.update, &mut w.output);
+                    if !patched {
+                        w.base = project.base_path.clone();
+                    }
                 }
                 let base = project.base_path.clone();
                 let mut urls: BTreeSet<String> =

@@ -403,3 +403,305 @@ fn lookup(data: &FunctionData, path: &str, kind: DocKind) -> tera::TeraResult<Va
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::model::{ModelOptions, assemble};
+    use crate::source::content::{ContentFiles, SourceFile};
+    use crate::source::theme::TemplateSource;
+    use crate::urls::UrlMode;
+
+    const PICK: &str = r#"+++
+title = "Pick <one> & go"
+description = "Two \"quick\" questions."
+
+[decision]
+start = "a"
+
+[[decision.questions]]
+id = "a"
+text = "Big?"
+answers = [{ label = "Yes", next = "b" }, { label = "No", next = "small" }]
+
+[[decision.questions]]
+id = "b"
+text = "Red?"
+answers = [{ label = "Yes", next = "red" }, { label = "No", next = "plain" }]
+
+[[decision.outcomes]]
+id = "small"
+title = "Small"
+
+[[decision.outcomes]]
+id = "red"
+title = "Red"
+
+[[decision.outcomes]]
+id = "plain"
+title = "Plain"
++++
+"#;
+
+    const ONE: &str = r#"+++
+[decision]
+start = "a"
+
+[[decision.questions]]
+id = "a"
+text = "Yes?"
+answers = [{ label = "Yes", next = "y" }, { label = "No", next = "n" }]
+
+[[decision.outcomes]]
+id = "y"
+title = "Yes"
+
+[[decision.outcomes]]
+id = "n"
+title = "No"
++++
+"#;
+
+    /// A small site in `mode`: sections, a page with headings, tags, trees.
+    fn site_in(mode: UrlMode) -> Arc<Site> {
+        let config: Config =
+            toml::from_str("title = \"T\"\ntaxonomies = [{ name = \"tags\" }]").expect("config");
+        let files: &[(&str, &str)] = &[
+            ("roles/_index.md", "+++\ntitle = \"Roles\"\n+++\n"),
+            (
+                "roles/a.md",
+                "+++\ntitle = \"A\"\n[taxonomies]\ntags = [\"Static Sites\", \"rust\"]\n+++\n## Usage\n",
+            ),
+            ("pick.md", PICK),
+            ("one.md", ONE),
+        ];
+        let markdown = files
+            .iter()
+            .map(|(rel, text)| SourceFile {
+                rel_path: rel.to_string(),
+                display_path: PathBuf::from("content").join(rel),
+                text: Arc::from(*text),
+            })
+            .collect();
+        let files = ContentFiles {
+            markdown,
+            assets: Vec::new(),
+        };
+        Arc::new(
+            assemble(
+                Arc::new(config),
+                mode,
+                files,
+                &ModelOptions {
+                    claimed: crate::features::claimed_tables(),
+                    ..Default::default()
+                },
+            )
+            .unwrap_or_else(|e| panic!("fixture site: {e:?}")),
+        )
+    }
+
+    fn site() -> Arc<Site> {
+        site_in(UrlMode::Absolute {
+            base: "/docs".into(),
+        })
+    }
+
+    /// Templates holding one template, `t.html`.
+    fn templates(text: &str) -> Templates {
+        let mut theme = Theme::default();
+        theme.templates.insert(
+            "t.html".into(),
+            TemplateSource {
+                name: "t.html".into(),
+                display_path: PathBuf::from("templates/t.html"),
+                text: Arc::from(text),
+            },
+        );
+        parse_templates(&theme).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// Renders `text` against the fixture site; an error's whole message
+    /// (with its causes) on failure.
+    fn render(text: &str) -> Result<String, String> {
+        let t = templates(text);
+        let mut values = HashMap::new();
+        let mut a = tera::Map::new();
+        a.insert("title".into(), Value::from("Object of A"));
+        values.insert("roles/a.md".to_string(), Value::from(a));
+        t.set_site(Arc::new(FunctionData {
+            site: site(),
+            values: Arc::new(values),
+            features: Arc::new(crate::features::prepare_all(&site()).unwrap()),
+        }));
+        t.tera.render("t.html", &tera::Context::new()).map_err(|e| {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            message
+        })
+    }
+
+    fn render_err(text: &str) -> String {
+        match render(text) {
+            Ok(html) => panic!("expected an error, got {html}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn get_url_resolves_pages_sections_anchors_and_static_paths() {
+        let site = site();
+        let url = |p: &str| get_url(&site, p).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(url("@/roles/a.md"), "/docs/roles/a/");
+        assert_eq!(url("@/roles/a.md#usage"), "/docs/roles/a/#usage");
+        assert_eq!(url("@/roles/_index.md"), "/docs/roles/");
+        assert_eq!(url("@/_index.md"), "/docs/");
+        assert_eq!(url("css/site.css"), "/docs/css/site.css");
+        assert_eq!(url("/css/site.css"), "/docs/css/site.css");
+        assert_eq!(url("https://example.org/x"), "https://example.org/x");
+        // Relative builds keep site paths; pages are relativized later.
+        let relative = site_in(UrlMode::Relative);
+        assert_eq!(
+            get_url(&relative, "@/roles/a.md").as_deref(),
+            Ok("/roles/a/")
+        );
+    }
+
+    #[test]
+    fn get_url_of_an_unknown_page_is_an_error() {
+        let site = site();
+        assert_eq!(
+            get_url(&site, "@/roles/nope.md"),
+            Err(
+                "get_url: link to missing page `@/roles/nope.md` (did you mean `@/roles/_index.md`?)"
+                    .to_string()
+            )
+        );
+        let e = get_url(&site, "@/nope.md#usage").unwrap_err();
+        assert!(
+            e.starts_with("get_url: link to missing page `@/nope.md`"),
+            "{e}"
+        );
+        let e = render_err("{{ get_url(path=\"@/nope.md\") }}");
+        assert!(
+            e.contains("get_url: link to missing page `@/nope.md`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn get_url_in_a_template() {
+        assert_eq!(
+            render("<a href=\"{{ get_url(path='@/roles/a.md#usage') }}\">").as_deref(),
+            Ok("<a href=\"/docs/roles/a/#usage\">")
+        );
+    }
+
+    #[test]
+    fn decision_card_links_the_tree_with_escaped_text_and_counts() {
+        let html = render("{{ decision_card(path=\"@/pick.md\") }}").expect("card");
+        assert_eq!(
+            html,
+            "<a class=\"decision-card\" href=\"/docs/pick/\"><span class=\"decision-card__title\">Pick &lt;one&gt; &amp; go</span><span class=\"decision-card__text\">Two &quot;quick&quot; questions.</span><span class=\"decision-card__meta\">2 questions, 3 possible results</span></a>"
+        );
+        // Without a description, a default text; one question, singular.
+        let one = render("{{ decision_card(path=\"one.md\") }}").expect("card");
+        assert!(one.contains("Answer a few questions to find out."), "{one}");
+        assert!(one.contains("1 question, 2 possible results"), "{one}");
+    }
+
+    #[test]
+    fn decision_card_errors() {
+        let e = render_err("{{ decision_card(path=\"@/nope.md\") }}");
+        assert!(e.contains("decision_card: no page `@/nope.md`"), "{e}");
+        let e = render_err("{{ decision_card(path=\"@/roles/a.md\") }}");
+        assert!(
+            e.contains("decision_card: `@/roles/a.md` has no [decision] tree"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn get_taxonomy_url_slugifies_known_terms() {
+        assert_eq!(
+            render("{{ get_taxonomy_url(kind=\"tags\", name=\"Static Sites\") }}").as_deref(),
+            Ok("/docs/tags/static-sites/")
+        );
+        assert_eq!(
+            render("{{ get_taxonomy_url(kind=\"tags\", name=\"rust\") }}").as_deref(),
+            Ok("/docs/tags/rust/")
+        );
+        let e = render_err("{{ get_taxonomy_url(kind=\"cats\", name=\"rust\") }}");
+        assert!(e.contains("get_taxonomy_url: no taxonomy `cats`"), "{e}");
+        let e = render_err("{{ get_taxonomy_url(kind=\"tags\", name=\"go\") }}");
+        assert!(
+            e.contains("get_taxonomy_url: no term `go` in `tags`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn get_page_and_get_section_check_the_kind() {
+        assert_eq!(
+            render("{% set p = get_page(path=\"@/roles/a.md\") %}{{ p.title }}").as_deref(),
+            Ok("Object of A")
+        );
+        let e = render_err("{{ get_section(path=\"roles/a.md\") }}");
+        assert!(e.contains("get_section: no section `roles/a.md`"), "{e}");
+        let e = render_err("{{ get_page(path=\"roles/nope.md\") }}");
+        assert!(e.contains("get_page: no page `roles/nope.md`"), "{e}");
+    }
+
+    #[test]
+    fn lookups_are_recorded_for_the_dev_server() {
+        let t = templates(
+            "{{ get_url(path='@/roles/a.md#usage') }}{{ get_url(path='css/x.css') }}\
+             {{ decision_card(path='@/pick.md') }}{{ get_taxonomy_url(kind='tags', name='rust') }}",
+        );
+        t.set_site(Arc::new(FunctionData {
+            site: site(),
+            values: Arc::new(HashMap::new()),
+            features: Arc::new(crate::features::prepare_all(&site()).unwrap()),
+        }));
+        let (result, lookups) =
+            recording_lookups(|| t.tera.render("t.html", &tera::Context::new()));
+        result.expect("renders");
+        // Sorted; static paths are not recorded (they do not depend on the model).
+        assert_eq!(
+            lookups,
+            vec![
+                Lookup::Url("roles/a.md".to_string()),
+                Lookup::Card("pick.md".to_string()),
+                Lookup::Untracked,
+            ]
+        );
+    }
+
+    #[test]
+    fn functions_need_a_site() {
+        let t = templates("{{ get_url(path='@/roles/a.md') }}");
+        let e = t
+            .tera
+            .render("t.html", &tera::Context::new())
+            .expect_err("no site set");
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        assert!(
+            message.contains("template functions used before a site was loaded"),
+            "{message}"
+        );
+    }
+}

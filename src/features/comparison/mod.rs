@@ -390,3 +390,313 @@ fn cell_html(
         Value::Object(_) => Err("a table cannot be shown in a cell".into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::model::{ModelOptions, assemble};
+    use crate::source::content::{ContentFiles, SourceFile};
+    use crate::urls::UrlMode;
+
+    /// A site of `(content-relative path, text)` files, served under `/docs`.
+    fn site(files: &[(&str, &str)]) -> Site {
+        let config: Config = toml::from_str("title = \"T\"").expect("config");
+        let markdown = files
+            .iter()
+            .map(|(rel, text)| SourceFile {
+                rel_path: rel.to_string(),
+                display_path: PathBuf::from("content").join(rel),
+                text: Arc::from(*text),
+            })
+            .collect();
+        let files = ContentFiles {
+            markdown,
+            assets: Vec::new(),
+        };
+        let mode = UrlMode::Absolute {
+            base: "/docs".into(),
+        };
+        assemble(
+            Arc::new(config),
+            mode,
+            files,
+            &ModelOptions {
+                claimed: crate::features::claimed_tables(),
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("fixture site: {e:?}"))
+    }
+
+    const A: &str = r#"+++
+title = "Role <A> & co"
+
+[attributes]
+focus = "<b>raw</b> and *em* and [b](@/roles/b.md)"
+outputs = ["One <1>", "*Two*"]
+count = 3
+remote = true
+table = { x = 1 }
+mixed = ["ok", true]
+broken = "see [nothing](@/nope.md)"
++++
+"#;
+
+    const B: &str = r#"+++
+title = "Role B"
+
+[attributes]
+short_name = "B<sub>"
+focus = "Plain"
+outputs = []
+count = 4
+remote = false
++++
+"#;
+
+    fn roles() -> Site {
+        site(&[("roles/a.md", A), ("roles/b.md", B)])
+    }
+
+    fn spec(items: &[&str], rows: &[(&str, &str)]) -> ComparisonSpec {
+        ComparisonSpec {
+            caption: None,
+            dimension_label: None,
+            items: items.iter().map(|s| s.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|(key, label)| ComparisonRow {
+                    key: key.to_string(),
+                    label: label.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    fn both(rows: &[(&str, &str)]) -> ComparisonSpec {
+        spec(&["@/roles/a.md", "@/roles/b.md"], rows)
+    }
+
+    fn table(spec: &ComparisonSpec) -> String {
+        render_table(&roles(), spec).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn errors(spec: &ComparisonSpec) -> Vec<ComparisonError> {
+        match render_table(&roles(), spec) {
+            Ok(html) => panic!("expected errors, got {html}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn caption_labels_and_names_are_text_not_markup() {
+        let mut s = both(&[("focus", "<b>Focus</b> & \"aim\"")]);
+        s.caption = Some("<script>alert(1)</script> & 'co'".into());
+        s.dimension_label = Some("<i>Aspect</i>".into());
+        let html = table(&s);
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<i>"), "{html}");
+        assert!(!html.contains("<b>Focus"), "{html}");
+        assert!(!html.contains("<sub>"), "{html}");
+        assert!(html.contains(
+            "<caption id=\"comparison-script-alert-1-script-co\">&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#39;co&#39;</caption>"
+        ), "{html}");
+        assert!(
+            html.contains("aria-labelledby=\"comparison-script-alert-1-script-co\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("<th scope=\"col\">&lt;i&gt;Aspect&lt;/i&gt;</th>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<th scope=\"row\">&lt;b&gt;Focus&lt;/b&gt; &amp; &quot;aim&quot;</th>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn headers_link_items_by_short_name_or_title() {
+        let html = table(&both(&[("count", "Count")]));
+        assert!(
+            html.contains(
+                "<th scope=\"col\"><a href=\"/docs/roles/a/\">Role &lt;A&gt; &amp; co</a></th>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<th scope=\"col\"><a href=\"/docs/roles/b/\">B&lt;sub&gt;</a></th>"),
+            "{html}"
+        );
+        // Cells name their column for the stacked (narrow screen) layout.
+        assert!(
+            html.contains("<td data-label=\"Role &lt;A&gt; &amp; co\">3</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td data-label=\"B&lt;sub&gt;\">4</td>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn default_caption_and_dimension_label() {
+        let html = table(&both(&[("count", "Count")]));
+        assert!(
+            html.contains("<caption id=\"comparison-comparison-of-role-a-co-b-sub\">Comparison of Role &lt;A&gt; &amp; co, B&lt;sub&gt;</caption>"),
+            "{html}"
+        );
+        assert!(html.contains("<th scope=\"col\">Dimension</th>"), "{html}");
+    }
+
+    #[test]
+    fn string_cells_are_inline_markdown_with_html_shown_as_text() {
+        let html = table(&both(&[("focus", "Focus")]));
+        let cell = html
+            .split("<td data-label=\"Role &lt;A&gt; &amp; co\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</td>").next())
+            .expect("a cell for A");
+        assert!(cell.contains("&lt;b&gt;raw&lt;/b&gt;"), "{cell}");
+        assert!(!cell.contains("<b>"), "{cell}");
+        assert!(cell.contains("<em>em</em>"), "{cell}");
+        assert!(cell.contains("href=\"/docs/roles/b/\""), "{cell}");
+        assert!(!cell.contains("<p>"), "inline, not a paragraph: {cell}");
+        assert!(
+            html.contains("<td data-label=\"B&lt;sub&gt;\">Plain</td>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn list_cells_are_bullet_lists_and_scalars_are_text() {
+        let html = table(&both(&[("outputs", "Outputs"), ("remote", "Remote")]));
+        assert!(
+            html.contains("<ul><li>One &lt;1&gt;</li><li><em>Two</em></li></ul>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td data-label=\"B&lt;sub&gt;\"><ul></ul></td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(">Yes</td>") && html.contains(">No</td>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn missing_item_is_an_error_naming_it() {
+        let errs = errors(&spec(
+            &["@/roles/a.md", "@/roles/nope.md"],
+            &[("count", "Count")],
+        ));
+        assert!(
+            matches!(
+                errs.as_slice(),
+                [ComparisonError::MissingItem { item: 1, target }] if target == "@/roles/nope.md"
+            ),
+            "{errs:?}"
+        );
+        assert_eq!(
+            errs[0].message(),
+            "comparison item `@/roles/nope.md` is not a page of this site"
+        );
+    }
+
+    #[test]
+    fn missing_attribute_is_an_error_naming_item_and_key() {
+        // `short_name` is set on b only.
+        let errs = errors(&both(&[("count", "Count"), ("short_name", "Short")]));
+        assert!(
+            matches!(
+                errs.as_slice(),
+                [ComparisonError::MissingAttribute { row: 1, item, key }]
+                    if item == "roles/a.md" && key == "short_name"
+            ),
+            "{errs:?}"
+        );
+        assert_eq!(
+            errs[0].message(),
+            "comparison item roles/a.md has no attribute `short_name`"
+        );
+    }
+
+    #[test]
+    fn values_a_cell_cannot_show_are_errors() {
+        let only_a = |key: &str| errors(&spec(&["@/roles/a.md"], &[(key, "X")]));
+        let reason = |errs: Vec<ComparisonError>| match errs.as_slice() {
+            [ComparisonError::BadValue { reason, .. }] => reason.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason(only_a("table")), "a table cannot be shown in a cell");
+        assert!(
+            reason(only_a("mixed")).starts_with("a list may hold only strings"),
+            "mixed list"
+        );
+        assert!(
+            reason(only_a("broken")).contains("link to missing page"),
+            "broken link"
+        );
+    }
+
+    #[test]
+    fn an_empty_spec_is_an_error() {
+        assert!(matches!(
+            errors(&spec(&[], &[("count", "Count")])).as_slice(),
+            [ComparisonError::Empty]
+        ));
+        assert!(matches!(
+            errors(&spec(&["@/roles/a.md"], &[])).as_slice(),
+            [ComparisonError::Empty]
+        ));
+    }
+
+    #[test]
+    fn diagnostics_point_at_the_responsible_entry() {
+        let compare = r#"+++
+title = "Compare"
+
+[comparison]
+items = ["@/roles/a.md", "@/roles/gone.md"]
+rows = [
+  { key = "count", label = "Count" },
+  { key = "short_name", label = "Short" },
+]
++++
+"#;
+        let site = site(&[
+            ("roles/a.md", A),
+            ("roles/b.md", B),
+            ("compare.md", compare),
+        ]);
+        let doc = site.get("compare.md").expect("compare.md");
+        let spec = doc.read_table::<Table>().unwrap().comparison.expect("spec");
+        let errs = render_table(&site, &spec).expect_err("a missing item and a missing attribute");
+        let pointed: Vec<(String, String)> = errs
+            .iter()
+            .map(|e| {
+                let d = e.to_diagnostic(doc);
+                let source = d.source.expect("the page's text");
+                (source[d.span].to_string(), d.message)
+            })
+            .collect();
+        assert!(
+            pointed
+                .iter()
+                .any(|(at, msg)| at.contains("@/roles/gone.md")
+                    && msg.contains("(in content/compare.md)")),
+            "{pointed:?}"
+        );
+        assert!(
+            pointed
+                .iter()
+                .any(|(at, msg)| at.contains("short_name") && msg.contains("no attribute")),
+            "{pointed:?}"
+        );
+    }
+}

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 /// What the feature reads of a file's front matter.
 #[derive(Debug, Default, Deserialize)]
-struct Table {
-    decision: Option<DecisionSpec>,
+pub(crate) struct Table {
+    pub(crate) decision: Option<DecisionSpec>,
 }
 
 /// `[decision]` in front matter.
@@ -290,6 +290,14 @@ pub(crate) struct Trees {
     trees: HashMap<DocId, Tree>,
 }
 
+#[cfg(test)]
+impl Trees {
+    /// Template object of the tree on document `id`.
+    pub(crate) fn value(&self, id: DocId) -> Value {
+        self.values[&id].clone()
+    }
+}
+
 /// Validates every tree of the site; reports every problem of every tree.
 pub(crate) fn prepare(site: &Site) -> Result<Trees, Vec<Diagnostic>> {
     let checked: Vec<(DocId, Result<Tree, Vec<Diagnostic>>)> = site
@@ -422,40 +430,61 @@ fn diagram_svg(site: &Site, doc: &Document, tree: &Tree) -> String {
 
 /// The whole tree as a nested list: each question once, in full where it is
 /// first met; later meetings link back to it.
+///
+/// Built with an explicit stack of (question, next answer) rather than by
+/// recursion, so that a deep tree cannot overflow the thread's stack.
 fn outline_html(site: &Site, tree: &Tree) -> String {
-    fn question(site: &Site, tree: &Tree, qi: usize, seen: &mut Vec<bool>, out: &mut String) {
-        seen[qi] = true;
-        let q = &tree.spec.questions[qi];
+    fn open(site: &Site, tree: &Tree, qi: usize, out: &mut String) {
         out.push_str(&format!(
             "<span class=\"decision-outline__question\">Question: <a href=\"{}\">{}</a></span>\n<ul>\n",
             esc(&site.permalink(tree.node_path(Node::Question(qi)))),
-            esc(&q.text)
+            esc(&tree.spec.questions[qi].text)
         ));
-        for (j, a) in q.answers.iter().enumerate() {
-            out.push_str(&format!(
-                "<li><span class=\"decision-outline__answer\">{}</span> → ",
-                esc(&a.label)
-            ));
-            match tree.next[qi][j] {
-                Node::Outcome(oi) => out.push_str(&format!(
-                    "<span class=\"decision-outline__outcome\">Result: <a href=\"{}\">{}</a></span>",
-                    esc(&site.permalink(tree.node_path(Node::Outcome(oi)))),
-                    esc(&tree.spec.outcomes[oi].title)
-                )),
-                Node::Question(next) if seen[next] => out.push_str(&format!(
-                    "continue with the question <a href=\"{}\">{}</a> (listed above)",
-                    esc(&site.permalink(tree.node_path(Node::Question(next)))),
-                    esc(&tree.spec.questions[next].text)
-                )),
-                Node::Question(next) => question(site, tree, next, seen, out),
-            }
-            out.push_str("</li>\n");
-        }
-        out.push_str("</ul>\n");
     }
     let mut out = String::from("<ul class=\"decision-outline\">\n<li>");
     let mut seen = vec![false; tree.spec.questions.len()];
-    question(site, tree, tree.start, &mut seen, &mut out);
+    seen[tree.start] = true;
+    open(site, tree, tree.start, &mut out);
+    let mut stack = vec![(tree.start, 0)];
+    while let Some((qi, j)) = stack.last_mut() {
+        let qi = *qi;
+        let Some(a) = tree.spec.questions[qi].answers.get(*j) else {
+            // The question's list is done, and with it the answer (of the
+            // question below on the stack) that led to it.
+            out.push_str("</ul>\n");
+            stack.pop();
+            if !stack.is_empty() {
+                out.push_str("</li>\n");
+            }
+            continue;
+        };
+        let next = tree.next[qi][*j];
+        *j += 1;
+        out.push_str(&format!(
+            "<li><span class=\"decision-outline__answer\">{}</span> → ",
+            esc(&a.label)
+        ));
+        match next {
+            Node::Outcome(oi) => out.push_str(&format!(
+                "<span class=\"decision-outline__outcome\">Result: <a href=\"{}\">{}</a></span>",
+                esc(&site.permalink(tree.node_path(Node::Outcome(oi)))),
+                esc(&tree.spec.outcomes[oi].title)
+            )),
+            Node::Question(next) if seen[next] => out.push_str(&format!(
+                "continue with the question <a href=\"{}\">{}</a> (listed above)",
+                esc(&site.permalink(tree.node_path(Node::Question(next)))),
+                esc(&tree.spec.questions[next].text)
+            )),
+            Node::Question(next) => {
+                // Its `</li>` follows its list, when it comes off the stack.
+                seen[next] = true;
+                open(site, tree, next, &mut out);
+                stack.push((next, 0));
+                continue;
+            }
+        }
+        out.push_str("</li>\n");
+    }
     out.push_str("</li>\n</ul>\n");
     out
 }

@@ -71,128 +71,208 @@ pub(crate) fn render_markdown(site: &Site, text: &str, block: bool) -> Result<St
     markdown::render_fragment(text, block, &opts, &resolve)
 }
 
+const ID_HELP: &str = "ids are lower-case letters, digits and `-`, starting with a letter or digit (`[a-z0-9][a-z0-9-]*`)";
+
+const LINK_HELP: &str =
+    "internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id)";
+
 /// Validates the tree of `doc` and enumerates its routes.
+///
+/// The passes run in order and each adds its errors to the shared list, so
+/// that all problems are reported together. Walking the graph (reachability,
+/// routes) and the examples needs a sound graph: a start question, every
+/// `next` naming something, no cycle. Without one they are skipped.
 pub(crate) fn check(
     site: &Site,
     doc: &Document,
     spec: &DecisionSpec,
 ) -> Result<Tree, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    const ID_HELP: &str = "ids are lower-case letters, digits and `-`, starting with a letter or digit (`[a-z0-9][a-z0-9-]*`)";
+    let mut c = Checker::new(site, doc, spec);
+    c.ids();
+    let answers = c.answers();
+    let pages = c.outcomes();
+    let graph = c.graph(&answers.next);
+    if let Some(graph) = &graph {
+        c.examples(graph);
+    }
+    match graph {
+        Some(g) if c.errors.is_empty() => Ok(Tree::new(
+            spec.clone(),
+            g.start,
+            g.next,
+            g.states,
+            g.longest,
+            pages.help_html,
+            pages.body_html,
+            pages.links,
+            answers.slugs,
+        )),
+        _ => Err(c.errors),
+    }
+}
 
-    // Ids: valid and unique across questions and outcomes.
-    let mut ids: HashMap<&str, Node> = HashMap::new();
-    let entries = spec
-        .questions
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (Node::Question(i), x.id.as_str()))
-        .chain(
-            spec.outcomes
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (Node::Outcome(i), x.id.as_str())),
-        );
-    for (node, id) in entries {
-        let at = match node {
-            Node::Question(i) => q(i, &[Key::Name("id")]),
-            Node::Outcome(i) => o(i, &[Key::Name("id")]),
-        };
-        if !is_valid_id(id) {
-            errors.push(
-                doc.error_at(&at, format!("invalid id `{id}`"))
-                    .with_help(ID_HELP),
-            );
+/// What the passes share: the tree being checked, the errors found so far
+/// and the ids.
+struct Checker<'a> {
+    site: &'a Site,
+    doc: &'a Document,
+    spec: &'a DecisionSpec,
+    errors: Vec<Diagnostic>,
+    /// Each id, to the first question or outcome that uses it.
+    ids: HashMap<&'a str, Node>,
+    /// Every id, sorted: for "did you mean" and lists in help texts.
+    known: Vec<&'a str>,
+}
+
+/// Output of the answers pass.
+struct Answers {
+    /// Per question and answer: where `next` leads, `None` if it names nothing.
+    next: Vec<Vec<Option<Node>>>,
+    /// Per question and answer: the answer's URL segment.
+    slugs: Vec<Vec<String>>,
+}
+
+/// Output of the outcomes pass: what the pages show besides the spec's text.
+struct Pages {
+    links: Vec<Vec<(String, String)>>,
+    body_html: Vec<Option<String>>,
+    help_html: Vec<Option<String>>,
+}
+
+/// Output of the graph pass, for a tree whose answers all lead somewhere.
+struct Graph {
+    start: usize,
+    next: Vec<Vec<Node>>,
+    states: Vec<State>,
+    longest: Vec<usize>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(site: &'a Site, doc: &'a Document, spec: &'a DecisionSpec) -> Self {
+        Checker {
+            site,
+            doc,
+            spec,
+            errors: Vec::new(),
+            ids: HashMap::new(),
+            known: Vec::new(),
         }
-        match ids.get(id) {
-            Some(first) => errors.push(
-                doc.error_at(
-                    &at,
-                    format!(
-                        "duplicate id `{id}`: {} already uses it",
-                        describe(spec, *first)
-                    ),
-                )
-                .with_help("ids are unique across questions and outcomes; rename one of them"),
-            ),
-            None => {
-                ids.insert(id, node);
+    }
+
+    /// Ids pass. Answers, `start` and examples refer to questions and outcomes
+    /// by id, and ids become URL segments: each must be a valid segment and
+    /// name exactly one question or outcome. Builds the id map later passes
+    /// use.
+    fn ids(&mut self) {
+        let spec = self.spec;
+        let questions = spec.questions.iter().enumerate();
+        let outcomes = spec.outcomes.iter().enumerate();
+        let entries = questions
+            .map(|(i, x)| (Node::Question(i), x.id.as_str()))
+            .chain(outcomes.map(|(i, x)| (Node::Outcome(i), x.id.as_str())));
+        for (node, id) in entries {
+            let at = match node {
+                Node::Question(i) => q(i, &[Key::Name("id")]),
+                Node::Outcome(i) => o(i, &[Key::Name("id")]),
+            };
+            if !is_valid_id(id) {
+                self.errors.push(
+                    self.doc
+                        .error_at(&at, format!("invalid id `{id}`"))
+                        .with_help(ID_HELP),
+                );
+            }
+            match self.ids.get(id) {
+                Some(first) => self.errors.push(
+                    self.doc
+                        .error_at(
+                            &at,
+                            format!(
+                                "duplicate id `{id}`: {} already uses it",
+                                describe(spec, *first)
+                            ),
+                        )
+                        .with_help(
+                            "ids are unique across questions and outcomes; rename one of them",
+                        ),
+                ),
+                None => {
+                    self.ids.insert(id, node);
+                }
             }
         }
-    }
-    let known: Vec<&str> = {
-        let mut k: Vec<&str> = ids.keys().copied().collect();
-        k.sort_unstable();
-        k
-    };
-
-    // Start.
-    let mut start = None;
-    match &spec.start {
-        None => errors.push(
-            doc.error_at(&[Key::Name("decision")], "decision tree has no `start`")
-                .with_help(match spec.questions.first() {
-                    Some(first) => format!("add `start = \"{}\"` (the first question's id)", first.id),
-                    None => "add `start = \"<id of the first question>\"` and at least one [[decision.questions]]".into(),
-                }),
-        ),
-        Some(s) => match ids.get(s.as_str()) {
-            Some(Node::Question(i)) => start = Some(*i),
-            Some(Node::Outcome(_)) => errors.push(
-                doc.error_at(
-                    &[Key::Name("decision"), Key::Name("start")],
-                    format!("`start` names outcome `{s}`, not a question"),
-                )
-                .with_help("a tree starts with a question"),
-            ),
-            None => errors.push(with_closest(
-                doc.error_at(
-                    &[Key::Name("decision"), Key::Name("start")],
-                    format!("unknown `start`: no question has id `{s}`"),
-                ),
-                s,
-                &known,
-                "set `start` to the id of the first question".into(),
-            )),
-        },
+        self.known = self.ids.keys().copied().collect();
+        self.known.sort_unstable();
     }
 
-    // Questions: text, answers, labels, next.
-    let mut next: Vec<Vec<Option<Node>>> = Vec::with_capacity(spec.questions.len());
-    let mut answer_slugs: Vec<Vec<String>> = Vec::with_capacity(spec.questions.len());
-    let mut next_ok = true;
-    for (i, question) in spec.questions.iter().enumerate() {
+    /// Answers pass. Every question is a page with text and answer buttons,
+    /// and every answer becomes a URL segment and an edge of the graph: so a
+    /// question needs text and answers, each answer a label whose segment
+    /// differs from its siblings', and a `next` that names a question or an
+    /// outcome.
+    fn answers(&mut self) -> Answers {
+        let n = self.spec.questions.len();
+        let mut out = Answers {
+            next: Vec::with_capacity(n),
+            slugs: Vec::with_capacity(n),
+        };
+        for i in 0..n {
+            self.question_text(i);
+            let question = &self.spec.questions[i];
+            // Answer index by URL segment, to catch two answers sharing one.
+            let mut by_slug: HashMap<String, usize> = HashMap::new();
+            let mut next = Vec::with_capacity(question.answers.len());
+            let mut slugs = Vec::with_capacity(question.answers.len());
+            for j in 0..question.answers.len() {
+                slugs.push(self.label(i, j, &mut by_slug));
+                next.push(self.next_of(i, j));
+            }
+            out.next.push(next);
+            out.slugs.push(slugs);
+        }
+        out
+    }
+
+    /// A question must have text and answers.
+    fn question_text(&mut self, i: usize) {
+        let question = &self.spec.questions[i];
         if question.text.trim().is_empty() {
-            errors.push(
-                doc.error_at(
-                    &q(i, &[Key::Name("text")]),
-                    format!("question `{}` has empty text", question.id),
-                )
-                .with_help(
-                    "write the question as readers should see it; it becomes the page's heading",
-                ),
+            self.errors.push(
+                self.doc
+                    .error_at(
+                        &q(i, &[Key::Name("text")]),
+                        format!("question `{}` has empty text", question.id),
+                    )
+                    .with_help(
+                        "write the question as readers should see it; it becomes the page's heading",
+                    ),
             );
         }
         if question.answers.is_empty() {
-            errors.push(
-                doc.error_at(
-                    &q(i, &[Key::Name("answers")]),
-                    format!("question `{}` has no answers", question.id),
-                )
-                .with_help("add answers = [ { label = \"Yes\", next = \"...\" }, { label = \"No\", next = \"...\" } ]"),
+            self.errors.push(
+                self.doc
+                    .error_at(
+                        &q(i, &[Key::Name("answers")]),
+                        format!("question `{}` has no answers", question.id),
+                    )
+                    .with_help("add answers = [ { label = \"Yes\", next = \"...\" }, { label = \"No\", next = \"...\" } ]"),
             );
         }
-        let mut labels: HashMap<String, usize> = HashMap::new();
-        let mut row = Vec::new();
-        let mut slugs = Vec::new();
-        for (j, answer) in question.answers.iter().enumerate() {
-            let label_at = q(
-                i,
-                &[Key::Name("answers"), Key::Index(j), Key::Name("label")],
-            );
-            if answer.label.trim().is_empty() {
-                errors.push(
-                    doc.error_at(
+    }
+
+    /// Checks the label of answer `j` of question `i` and returns its URL
+    /// segment; `by_slug` holds the segments of the answers before it.
+    fn label(&mut self, i: usize, j: usize, by_slug: &mut HashMap<String, usize>) -> String {
+        let question = &self.spec.questions[i];
+        let answer = &question.answers[j];
+        let label_at = q(
+            i,
+            &[Key::Name("answers"), Key::Index(j), Key::Name("label")],
+        );
+        if answer.label.trim().is_empty() {
+            self.errors.push(
+                self.doc
+                    .error_at(
                         &label_at,
                         format!(
                             "answer {} of question `{}` has an empty label",
@@ -201,290 +281,583 @@ pub(crate) fn check(
                         ),
                     )
                     .with_help("give every answer a label such as \"Yes\""),
-                );
-            }
-            let slug = slugify(&answer.label);
-            if let Some(&first) = labels.get(&slug) {
-                let other = &question.answers[first].label;
-                let message = if other.trim() == answer.label.trim() {
-                    format!(
-                        "question `{}` has two answers labelled `{}`",
-                        question.id, answer.label
-                    )
-                } else {
-                    format!(
-                        "answers `{other}` and `{}` of question `{}` would share the URL segment `{slug}`",
-                        answer.label, question.id
-                    )
-                };
-                errors.push(
-                    doc.error_at(&label_at, message)
-                        .with_help("give each answer of a question a different label"),
-                );
-            } else {
-                labels.insert(slug.clone(), j);
-            }
-            slugs.push(slug);
-            let target = ids.get(answer.next.as_str()).copied();
-            if target.is_none() {
-                next_ok = false;
-                errors.push(with_closest(
-                    doc.error_at(
-                        &q(i, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
-                        format!("`next = \"{}\"` names no question or outcome", answer.next),
-                    ),
-                    &answer.next,
-                    &known,
-                    format!(
-                        "`next` is the id of a question or an outcome: {}",
-                        list(&known)
-                    ),
-                ));
-            }
-            row.push(target);
-        }
-        next.push(row);
-        answer_slugs.push(slugs);
-    }
-
-    // Outcomes: title, links, body.
-    let mut links: Vec<Vec<(String, String)>> = Vec::with_capacity(spec.outcomes.len());
-    let mut body_html = Vec::with_capacity(spec.outcomes.len());
-    for (i, outcome) in spec.outcomes.iter().enumerate() {
-        if outcome.title.trim().is_empty() {
-            errors.push(
-                doc.error_at(
-                    &o(i, &[Key::Name("title")]),
-                    format!("outcome `{}` has an empty title", outcome.id),
-                )
-                .with_help("give the outcome a title; it becomes the result page's heading"),
             );
         }
+        let slug = slugify(&answer.label);
+        let Some(&first) = by_slug.get(&slug) else {
+            by_slug.insert(slug.clone(), j);
+            return slug;
+        };
+        let other = &question.answers[first].label;
+        let message = if other.trim() == answer.label.trim() {
+            format!(
+                "question `{}` has two answers labelled `{}`",
+                question.id, answer.label
+            )
+        } else {
+            format!(
+                "answers `{other}` and `{}` of question `{}` would share the URL segment `{slug}`",
+                answer.label, question.id
+            )
+        };
+        self.errors.push(
+            self.doc
+                .error_at(&label_at, message)
+                .with_help("give each answer of a question a different label"),
+        );
+        slug
+    }
+
+    /// Where answer `j` of question `i` leads, if its `next` names something.
+    fn next_of(&mut self, i: usize, j: usize) -> Option<Node> {
+        let answer = &self.spec.questions[i].answers[j];
+        let target = self.ids.get(answer.next.as_str()).copied();
+        if target.is_none() {
+            self.errors.push(with_closest(
+                self.doc.error_at(
+                    &q(i, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
+                    format!("`next = \"{}\"` names no question or outcome", answer.next),
+                ),
+                &answer.next,
+                &self.known,
+                format!(
+                    "`next` is the id of a question or an outcome: {}",
+                    list(&self.known)
+                ),
+            ));
+        }
+        target
+    }
+
+    /// Outcomes pass. Result pages show an outcome's title, body and links,
+    /// and question pages their help: titles must not be empty, links must
+    /// name pages, and Markdown must render with its `@/` links and anchors
+    /// resolved. Returns what the pages show.
+    fn outcomes(&mut self) -> Pages {
+        let spec = self.spec;
+        let mut pages = Pages {
+            links: Vec::with_capacity(spec.outcomes.len()),
+            body_html: Vec::with_capacity(spec.outcomes.len()),
+            help_html: Vec::with_capacity(spec.questions.len()),
+        };
+        for (i, outcome) in spec.outcomes.iter().enumerate() {
+            if outcome.title.trim().is_empty() {
+                self.errors.push(
+                    self.doc
+                        .error_at(
+                            &o(i, &[Key::Name("title")]),
+                            format!("outcome `{}` has an empty title", outcome.id),
+                        )
+                        .with_help(
+                            "give the outcome a title; it becomes the result page's heading",
+                        ),
+                );
+            }
+            let links = self.outcome_links(i);
+            pages.links.push(links);
+            let body = outcome.body.as_deref();
+            let html = self.markdown(body, o(i, &[Key::Name("body")]));
+            pages.body_html.push(html);
+        }
+        for (i, question) in spec.questions.iter().enumerate() {
+            let help = question.help.as_deref();
+            let html = self.markdown(help, q(i, &[Key::Name("help")]));
+            pages.help_html.push(html);
+        }
+        pages
+    }
+
+    /// The links of outcome `i` as (title, site path), each checked to name a
+    /// page.
+    fn outcome_links(&mut self, i: usize) -> Vec<(String, String)> {
         let mut row = Vec::new();
-        for (k, link) in outcome.links.iter().enumerate() {
+        for (k, link) in self.spec.outcomes[i].links.iter().enumerate() {
             let key = link.trim_start_matches("@/").trim_start_matches('/');
             let key = key.split('#').next().unwrap_or(key);
-            match site.links().doc(key) {
+            match self.site.links().doc(key) {
                 Ok(target) => row.push((target.title.clone(), target.path.clone())),
-                Err(message) => errors.push(
-                    doc.error_at(&o(i, &[Key::Name("links"), Key::Index(k)]), message)
+                Err(message) => self.errors.push(
+                    self.doc
+                        .error_at(&o(i, &[Key::Name("links"), Key::Index(k)]), message)
                         .with_help(
                             "links name pages relative to content/, such as \"@/roles/vcio.md\"",
                         ),
                 ),
             }
         }
-        links.push(row);
-        body_html.push(outcome.body.as_deref().and_then(|b| {
-            render_markdown(site, b, true)
-                .map_err(|m| {
-                    errors.push(
-                        doc.error_at(&o(i, &[Key::Name("body")]), m)
-                            .with_help("internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id)"),
-                    )
-                })
-                .ok()
-        }));
-    }
-    let mut help_html = Vec::with_capacity(spec.questions.len());
-    for (i, question) in spec.questions.iter().enumerate() {
-        help_html.push(question.help.as_deref().and_then(|h| {
-            render_markdown(site, h, true)
-                .map_err(|m| {
-                    errors.push(
-                        doc.error_at(&q(i, &[Key::Name("help")]), m)
-                            .with_help("internal links look like [text](@/section/page.md) or [text](@/page.md#heading-id)"),
-                    )
-                })
-                .ok()
-        }));
+        row
     }
 
-    // Cycles (over every question, reachable or not).
-    let mut cycle_free = true;
-    {
-        let n = spec.questions.len();
-        let mut color = vec![0u8; n]; // 0 new, 1 on stack, 2 done
-        let mut seen_cycles: HashSet<Vec<usize>> = HashSet::new();
-        fn visit(
-            v: usize,
-            next: &[Vec<Option<Node>>],
-            color: &mut [u8],
-            stack: &mut Vec<usize>,
-            found: &mut Vec<(Vec<usize>, usize)>,
-        ) {
-            color[v] = 1;
-            stack.push(v);
-            for (j, t) in next[v].iter().enumerate() {
-                if let Some(Node::Question(w)) = t {
-                    match color[*w] {
-                        0 => visit(*w, next, color, stack, found),
-                        1 => {
-                            let from = stack.iter().position(|&s| s == *w).unwrap_or(0);
-                            let mut cycle = stack[from..].to_vec();
-                            cycle.push(*w);
-                            // Remember the answer that closes the cycle: question v, answer j.
-                            found.push((cycle, j));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            stack.pop();
-            color[v] = 2;
-        }
-        let mut found = Vec::new();
-        for v in 0..n {
-            if color[v] == 0 {
-                visit(v, &next, &mut color, &mut Vec::new(), &mut found);
+    /// HTML of an optional Markdown field at `at`, or an error there.
+    fn markdown(&mut self, text: Option<&str>, at: Vec<Key>) -> Option<String> {
+        match render_markdown(self.site, text?, true) {
+            Ok(html) => Some(html),
+            Err(m) => {
+                self.errors
+                    .push(self.doc.error_at(&at, m).with_help(LINK_HELP));
+                None
             }
         }
-        for (cycle, j) in found {
-            cycle_free = false;
-            let mut key: Vec<usize> = cycle[..cycle.len() - 1].to_vec();
-            key.sort_unstable();
-            if !seen_cycles.insert(key) {
+    }
+
+    /// Graph pass. Readers walk from `start` along answers, one page per
+    /// route: the start must be a question, the walk must always move
+    /// forward (no cycles), every question and outcome must be reachable, and
+    /// the routes must stay few enough to write a page each. Needs every
+    /// `next` resolved; returns `None` (after reporting cycles and the start)
+    /// when the graph is not sound enough to walk.
+    fn graph(&mut self, next: &[Vec<Option<Node>>]) -> Option<Graph> {
+        let start = self.start();
+        let acyclic = self.cycles(next);
+        let next: Vec<Vec<Node>> = next
+            .iter()
+            .map(|row| row.iter().copied().collect::<Option<Vec<Node>>>())
+            .collect::<Option<_>>()?;
+        let start = start.filter(|_| acyclic)?;
+        self.reachability(&next, start);
+        let states = self.routes(&next, start);
+        let longest = longest_paths(&next);
+        Some(Graph {
+            start,
+            next,
+            states,
+            longest,
+        })
+    }
+
+    /// The start question: `start` must name a question.
+    fn start(&mut self) -> Option<usize> {
+        let Some(s) = &self.spec.start else {
+            self.errors.push(
+                self.doc.error_at(&[Key::Name("decision")], "decision tree has no `start`")
+                    .with_help(match self.spec.questions.first() {
+                        Some(first) => format!("add `start = \"{}\"` (the first question's id)", first.id),
+                        None => "add `start = \"<id of the first question>\"` and at least one [[decision.questions]]".into(),
+                    }),
+            );
+            return None;
+        };
+        let at = [Key::Name("decision"), Key::Name("start")];
+        match self.ids.get(s.as_str()) {
+            Some(Node::Question(i)) => return Some(*i),
+            Some(Node::Outcome(_)) => self.errors.push(
+                self.doc
+                    .error_at(&at, format!("`start` names outcome `{s}`, not a question"))
+                    .with_help("a tree starts with a question"),
+            ),
+            None => self.errors.push(with_closest(
+                self.doc
+                    .error_at(&at, format!("unknown `start`: no question has id `{s}`")),
+                s,
+                &self.known,
+                "set `start` to the id of the first question".into(),
+            )),
+        }
+        None
+    }
+
+    /// Reports every cycle among the questions (reachable or not) once, at
+    /// the answer that closes it. Returns whether there was none.
+    ///
+    /// A depth-first search with an explicit stack of (question, answers
+    /// looked at so far): trees can be deeper than the thread's stack.
+    fn cycles(&mut self, next: &[Vec<Option<Node>>]) -> bool {
+        #[derive(Clone, Copy)]
+        enum Mark {
+            New,
+            /// On the search stack, at this index.
+            OnStack(usize),
+            Done,
+        }
+        let mut mark = vec![Mark::New; next.len()];
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        // A cycle is only found again through another answer from the same
+        // question to the same question: one report per such pair.
+        let mut reported: HashSet<(usize, usize)> = HashSet::new();
+        let mut acyclic = true;
+        for root in 0..next.len() {
+            if !matches!(mark[root], Mark::New) {
                 continue;
             }
-            let closing = cycle[cycle.len() - 2];
-            let names: Vec<String> = cycle
-                .iter()
-                .map(|&c| format!("`{}`", spec.questions[c].id))
-                .collect();
-            errors.push(
-                doc.error_at(
-                    &q(closing, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
-                    format!("cycle: {}", names.join(" → ")),
-                )
-                .with_help("a guide must always move forward; point this answer at a later question or an outcome"),
-            );
+            mark[root] = Mark::OnStack(0);
+            stack.push((root, 0));
+            while let Some(top) = stack.last_mut() {
+                let (v, j) = *top;
+                let Some(&target) = next[v].get(j) else {
+                    mark[v] = Mark::Done;
+                    stack.pop();
+                    continue;
+                };
+                top.1 += 1;
+                let Some(Node::Question(w)) = target else {
+                    continue;
+                };
+                match mark[w] {
+                    Mark::New => {
+                        mark[w] = Mark::OnStack(stack.len());
+                        stack.push((w, 0));
+                    }
+                    Mark::OnStack(at) => {
+                        acyclic = false;
+                        if reported.insert((v, w)) {
+                            self.cycle(&stack[at..], j);
+                        }
+                    }
+                    Mark::Done => {}
+                }
+            }
+        }
+        acyclic
+    }
+
+    /// Reports the cycle through the questions of `path` (search stack
+    /// entries), closed by answer `j` of the last one leading to the first.
+    fn cycle(&mut self, path: &[(usize, usize)], j: usize) {
+        let questions = &self.spec.questions;
+        let closing = path[path.len() - 1].0;
+        let names: Vec<String> = path
+            .iter()
+            .chain(&path[..1])
+            .map(|&(c, _)| format!("`{}`", questions[c].id))
+            .collect();
+        self.errors.push(
+            self.doc.error_at(
+                &q(closing, &[Key::Name("answers"), Key::Index(j), Key::Name("next")]),
+                format!("cycle: {}", names.join(" → ")),
+            )
+            .with_help("a guide must always move forward; point this answer at a later question or an outcome"),
+        );
+    }
+
+    /// Every question and outcome must be reachable from the start.
+    fn reachability(&mut self, next: &[Vec<Node>], start: usize) {
+        let spec = self.spec;
+        let reachable = reach(next, Node::Question(start));
+        let start_id = &spec.questions[start].id;
+        let unreachable = |kind: &str, id: &str| {
+            format!("{kind} `{id}` cannot be reached from `start` (`{start_id}`)")
+        };
+        const HELP: &str = "point an answer's `next` at it, or remove it";
+        for (i, x) in spec.questions.iter().enumerate() {
+            if !reachable.contains(&Node::Question(i)) {
+                let at = q(i, &[Key::Name("id")]);
+                let message = unreachable("question", &x.id);
+                self.errors
+                    .push(self.doc.error_at(&at, message).with_help(HELP));
+            }
+        }
+        for (i, x) in spec.outcomes.iter().enumerate() {
+            if !reachable.contains(&Node::Outcome(i)) {
+                let at = o(i, &[Key::Name("id")]);
+                let message = unreachable("outcome", &x.id);
+                self.errors
+                    .push(self.doc.error_at(&at, message).with_help(HELP));
+            }
         }
     }
 
-    let structural = start.is_some() && next_ok && cycle_free;
-    let Some(start) = start.filter(|_| structural) else {
-        return Err(errors);
-    };
-    let next: Vec<Vec<Node>> = next
-        .into_iter()
-        .map(|row| row.into_iter().map(|t| t.expect("checked")).collect())
-        .collect();
-
-    // Reachability.
-    let reachable = reach(&next, Node::Question(start));
-    for (i, x) in spec.questions.iter().enumerate() {
-        if !reachable.contains(&Node::Question(i)) {
-            errors.push(
-                doc.error_at(
-                    &q(i, &[Key::Name("id")]),
-                    format!(
-                        "question `{}` cannot be reached from `start` (`{}`)",
-                        x.id, spec.questions[start].id
-                    ),
-                )
-                .with_help("point an answer's `next` at it, or remove it"),
-            );
-        }
-    }
-    for (i, x) in spec.outcomes.iter().enumerate() {
-        if !reachable.contains(&Node::Outcome(i)) {
-            errors.push(
-                doc.error_at(
-                    &o(i, &[Key::Name("id")]),
-                    format!(
-                        "outcome `{}` cannot be reached from `start` (`{}`)",
-                        x.id, spec.questions[start].id
-                    ),
-                )
-                .with_help("point an answer's `next` at it, or remove it"),
-            );
+    /// Every distinct route from the start, one page each; an error when
+    /// there are more than [`MAX_ROUTES`].
+    fn routes(&mut self, next: &[Vec<Node>], start: usize) -> Vec<State> {
+        match enumerate_routes(next, start) {
+            Some(states) => states,
+            None => {
+                self.errors.push(
+                    self.doc.error_at(
+                        &[Key::Name("decision"), Key::Name("start")],
+                        format!("this tree has more than {MAX_ROUTES} distinct routes, one page each"),
+                    )
+                    .with_help("split it into several trees, or let fewer questions lead to shared follow-up questions"),
+                );
+                Vec::new()
+            }
         }
     }
 
-    // Examples.
-    for (e, example) in spec.examples.iter().enumerate() {
-        if let Err(d) = run_example(doc, spec, &next, start, e, example, &known) {
-            errors.push(d);
+    /// Examples pass. Examples are regression cases the author writes down:
+    /// each one's answers, followed from the start, must lead to its outcome.
+    /// A failing example says where the walk went wrong.
+    fn examples(&mut self, graph: &Graph) {
+        // Each outcome id, to the first outcome that uses it.
+        let mut outcomes: HashMap<&str, usize> = HashMap::new();
+        for (i, x) in self.spec.outcomes.iter().enumerate() {
+            outcomes.entry(x.id.as_str()).or_insert(i);
+        }
+        for e in 0..self.spec.examples.len() {
+            if let Err(d) = self.run_example(graph, &outcomes, e) {
+                self.errors.push(d);
+            }
         }
     }
 
-    // Routes: one page per distinct route from the start.
+    /// Follows the answers of example `e` from the start.
+    fn run_example(
+        &self,
+        graph: &Graph,
+        outcomes: &HashMap<&str, usize>,
+        e: usize,
+    ) -> Result<(), Diagnostic> {
+        let spec = self.spec;
+        let example = &spec.examples[e];
+        let mut path: Vec<(Node, Option<usize>)> = vec![(Node::Question(graph.start), None)];
+        for (k, label) in example.answers.iter().enumerate() {
+            let (node, answer) = path.last_mut().expect("non-empty");
+            let qi = match *node {
+                Node::Question(qi) => qi,
+                Node::Outcome(oi) => return Err(self.extra_answers(e, k, oi, &path)),
+            };
+            let answers = &spec.questions[qi].answers;
+            let Some(j) = answers.iter().position(|a| a.label == *label) else {
+                return Err(self.no_such_answer(e, k, qi, &path));
+            };
+            *answer = Some(j);
+            path.push((graph.next[qi][j], None));
+        }
+        match path[path.len() - 1].0 {
+            Node::Question(qi) => Err(self.out_of_answers(e, qi, &path)),
+            Node::Outcome(oi) if spec.outcomes[oi].id == example.outcome => Ok(()),
+            Node::Outcome(oi) => Err(self.wrong_outcome(graph, outcomes, e, oi, &path)),
+        }
+    }
+
+    /// Example `e` reached outcome `oi` before its answer `k`.
+    fn extra_answers(&self, e: usize, k: usize, oi: usize, path: &[Walked]) -> Diagnostic {
+        let example = &self.spec.examples[e];
+        self.doc
+            .error_at(
+                &ex(e, &[Key::Name("answers"), Key::Index(k)]),
+                format!(
+                    "example {} reaches outcome `{}` after {k} answer{}, but has {} more: {}",
+                    e + 1,
+                    self.spec.outcomes[oi].id,
+                    if k == 1 { "" } else { "s" },
+                    example.answers.len() - k,
+                    trail(self.spec, path)
+                ),
+            )
+            .with_help("remove the extra answers, or fix the earlier ones")
+    }
+
+    /// Answer `k` of example `e` is no answer of question `qi`.
+    fn no_such_answer(&self, e: usize, k: usize, qi: usize, path: &[Walked]) -> Diagnostic {
+        let question = &self.spec.questions[qi];
+        let label = &self.spec.examples[e].answers[k];
+        let labels: Vec<&str> = question.answers.iter().map(|a| a.label.as_str()).collect();
+        let d = self.doc.error_at(
+            &ex(e, &[Key::Name("answers"), Key::Index(k)]),
+            format!(
+                "example {}: question `{}` has no answer `{label}` (path so far: {})",
+                e + 1,
+                question.id,
+                trail(self.spec, path)
+            ),
+        );
+        with_closest(
+            d,
+            label,
+            &labels,
+            format!("its answers are {}", list(&labels)),
+        )
+    }
+
+    /// Example `e` ends at question `qi`.
+    fn out_of_answers(&self, e: usize, qi: usize, path: &[Walked]) -> Diagnostic {
+        let question = &self.spec.questions[qi];
+        let labels: Vec<&str> = question.answers.iter().map(|a| a.label.as_str()).collect();
+        self.doc
+            .error_at(
+                &ex(e, &[Key::Name("answers")]),
+                format!(
+                    "example {} runs out of answers at question `{}`: {}",
+                    e + 1,
+                    question.id,
+                    trail(self.spec, path)
+                ),
+            )
+            .with_help(format!(
+                "add an answer to “{}” ({})",
+                question.text,
+                list(&labels)
+            ))
+    }
+
+    /// The outcome of example `e` names no outcome.
+    fn unknown_outcome(&self, e: usize, outcomes: &HashMap<&str, usize>) -> Diagnostic {
+        let example = &self.spec.examples[e];
+        let ids: Vec<&str> = self
+            .known
+            .iter()
+            .copied()
+            .filter(|k| outcomes.contains_key(k))
+            .collect();
+        with_closest(
+            self.doc.error_at(
+                &ex(e, &[Key::Name("outcome")]),
+                format!("example {}: no outcome has id `{}`", e + 1, example.outcome),
+            ),
+            &example.outcome,
+            &ids,
+            format!("outcomes are {}", list(&ids)),
+        )
+    }
+
+    /// Example `e` ends at outcome `oi`, not at its own.
+    fn wrong_outcome(
+        &self,
+        graph: &Graph,
+        outcomes: &HashMap<&str, usize>,
+        e: usize,
+        oi: usize,
+        path: &[Walked],
+    ) -> Diagnostic {
+        let example = &self.spec.examples[e];
+        let at = ex(e, &[Key::Name("outcome")]);
+        let Some(&expected) = outcomes.get(example.outcome.as_str()) else {
+            return self.unknown_outcome(e, outcomes);
+        };
+        // Where did it diverge: the last question from which the expected
+        // outcome could still be reached.
+        let reaching = reaching(&graph.next, Node::Outcome(expected));
+        let diverged = path.iter().rev().find(|(n, _)| reaching.contains(n));
+        let detail = match diverged {
+            Some((Node::Question(qi), Some(j))) => format!(
+                "; it diverged at question `{}`, answering “{}”, after which `{}` cannot be reached",
+                self.spec.questions[*qi].id,
+                self.spec.questions[*qi].answers[*j].label,
+                example.outcome
+            ),
+            _ => format!("; `{}` cannot be reached from the start", example.outcome),
+        };
+        self.doc
+            .error_at(
+                &at,
+                format!(
+                    "example {} leads to `{}`, not `{}`: {}{detail}",
+                    e + 1,
+                    self.spec.outcomes[oi].id,
+                    example.outcome,
+                    trail(self.spec, path)
+                ),
+            )
+            .with_help("fix the tree, or the example's answers or outcome")
+    }
+}
+
+/// A step of an example's walk: the node reached, and the answer taken there
+/// (none yet at the last one).
+type Walked = (Node, Option<usize>);
+
+/// An example's walk as text: `a` —“Yes”→ `b` —“No”→ `c`.
+fn trail(spec: &DecisionSpec, path: &[Walked]) -> String {
+    let mut s = String::new();
+    for (node, answer) in path {
+        s.push_str(&format!("`{}`", node_id(spec, *node)));
+        if let (Node::Question(i), Some(j)) = (node, answer) {
+            s.push_str(&format!(" —“{}”→ ", spec.questions[*i].answers[*j].label));
+        }
+    }
+    s
+}
+
+/// Every node from which `target` can be reached (including it): one walk
+/// back along the answers, where asking [`reach`] from each node of a path
+/// would take time proportional to the path's length times the tree's size.
+fn reaching(next: &[Vec<Node>], target: Node) -> HashSet<Node> {
+    let mut before: HashMap<Node, Vec<usize>> = HashMap::new();
+    for (i, row) in next.iter().enumerate() {
+        for &t in row {
+            before.entry(t).or_default().push(i);
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut todo = vec![target];
+    while let Some(n) = todo.pop() {
+        if seen.insert(n)
+            && let Some(from) = before.get(&n)
+        {
+            todo.extend(from.iter().map(|&i| Node::Question(i)));
+        }
+    }
+    seen
+}
+
+/// Every distinct route from `start` (of an acyclic graph) as a state:
+/// depth first, answers in order, each node after the route to it. `None` as
+/// soon as there are more than [`MAX_ROUTES`], so that a graph with very many
+/// routes costs no more than one with `MAX_ROUTES`.
+fn enumerate_routes(next: &[Vec<Node>], start: usize) -> Option<Vec<State>> {
     let mut states: Vec<State> = Vec::new();
-    let mut overflow = false;
-    fn walk(
-        node: Node,
-        route: &mut Vec<Step>,
-        next: &[Vec<Node>],
-        states: &mut Vec<State>,
-        overflow: &mut bool,
-    ) {
-        if states.len() >= MAX_ROUTES {
-            *overflow = true;
-            return;
+    let mut route: Vec<Step> = Vec::new();
+    // Questions whose answers are being walked, with the next answer to take.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let mut arrived = Some(Node::Question(start));
+    loop {
+        if let Some(node) = arrived.take() {
+            if states.len() >= MAX_ROUTES {
+                return None;
+            }
+            states.push(State {
+                node,
+                route: route.clone(),
+                path: String::new(),
+            });
+            match node {
+                Node::Question(qi) => stack.push((qi, 0)),
+                Node::Outcome(_) => {
+                    route.pop();
+                }
+            }
         }
-        states.push(State {
-            node,
-            route: route.clone(),
-            path: String::new(),
-        });
-        if let Node::Question(qi) = node {
-            for (j, &t) in next[qi].iter().enumerate() {
-                route.push((qi, j));
-                walk(t, route, next, states, overflow);
+        let Some((qi, j)) = stack.last_mut() else {
+            return Some(states);
+        };
+        match next[*qi].get(*j) {
+            Some(&target) => {
+                route.push((*qi, *j));
+                *j += 1;
+                arrived = Some(target);
+            }
+            None => {
+                stack.pop();
                 route.pop();
             }
         }
     }
-    walk(
-        Node::Question(start),
-        &mut Vec::new(),
-        &next,
-        &mut states,
-        &mut overflow,
-    );
-    if overflow {
-        errors.push(
-            doc.error_at(
-                &[Key::Name("decision"), Key::Name("start")],
-                format!("this tree has more than {MAX_ROUTES} distinct routes, one page each"),
-            )
-            .with_help("split it into several trees, or let fewer questions lead to shared follow-up questions"),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+}
 
-    let mut longest = vec![0usize; spec.questions.len()];
-    fn longest_from(v: usize, next: &[Vec<Node>], memo: &mut [usize]) -> usize {
-        if memo[v] == 0 {
-            let best = next[v]
-                .iter()
-                .map(|t| match t {
-                    Node::Question(w) => longest_from(*w, next, memo),
+/// Per question: the most questions on any route from it, counting itself.
+/// The graph must be acyclic.
+///
+/// Worked out children first with an explicit stack: a question is looked
+/// at once to push the questions it needs, and once more to take their
+/// maximum. Pushes are bounded by questions plus answers.
+fn longest_paths(next: &[Vec<Node>]) -> Vec<usize> {
+    // 0: not worked out yet (every question counts itself, so never 0 after).
+    let mut longest = vec![0usize; next.len()];
+    let mut stack = Vec::new();
+    for root in 0..next.len() {
+        stack.push(root);
+        while let Some(&v) = stack.last() {
+            if longest[v] != 0 {
+                stack.pop();
+                continue;
+            }
+            let before = stack.len();
+            stack.extend(next[v].iter().filter_map(|t| match *t {
+                Node::Question(w) if longest[w] == 0 => Some(w),
+                _ => None,
+            }));
+            if stack.len() == before {
+                let rest = next[v].iter().map(|t| match *t {
+                    Node::Question(w) => longest[w],
                     Node::Outcome(_) => 0,
-                })
-                .max()
-                .unwrap_or(0);
-            memo[v] = best + 1;
+                });
+                longest[v] = 1 + rest.max().unwrap_or(0);
+                stack.pop();
+            }
         }
-        memo[v]
     }
-    for v in 0..spec.questions.len() {
-        longest_from(v, &next, &mut longest);
-    }
-
-    Ok(Tree::new(
-        spec.clone(),
-        start,
-        next,
-        states,
-        longest,
-        help_html,
-        body_html,
-        links,
-        answer_slugs,
-    ))
+    longest
 }
 
 fn list(known: &[&str]) -> String {
@@ -524,150 +897,17 @@ pub(crate) fn reach(next: &[Vec<Node>], from: Node) -> HashSet<Node> {
     seen
 }
 
-fn run_example(
-    doc: &Document,
-    spec: &DecisionSpec,
-    next: &[Vec<Node>],
-    start: usize,
-    e: usize,
-    example: &super::ExampleSpec,
-    known: &[&str],
-) -> Result<(), Diagnostic> {
-    let n = e + 1;
-    let mut node = Node::Question(start);
-    let mut path = vec![(node, None::<usize>)];
-    let trail = |path: &[(Node, Option<usize>)]| -> String {
-        let mut s = String::new();
-        for (node, answer) in path {
-            s.push_str(&format!("`{}`", node_id(spec, *node)));
-            if let (Node::Question(i), Some(j)) = (node, answer) {
-                s.push_str(&format!(" —“{}”→ ", spec.questions[*i].answers[*j].label));
-            }
-        }
-        s
-    };
-    for (k, label) in example.answers.iter().enumerate() {
-        let at = ex(e, &[Key::Name("answers"), Key::Index(k)]);
-        match node {
-            Node::Outcome(oi) => {
-                return Err(doc
-                    .error_at(
-                        &at,
-                        format!(
-                            "example {n} reaches outcome `{}` after {k} answer{}, but has {} more: {}",
-                            spec.outcomes[oi].id,
-                            if k == 1 { "" } else { "s" },
-                            example.answers.len() - k,
-                            trail(&path)
-                        ),
-                    )
-                    .with_help("remove the extra answers, or fix the earlier ones"));
-            }
-            Node::Question(qi) => {
-                let question = &spec.questions[qi];
-                let Some(j) = question.answers.iter().position(|a| a.label == *label) else {
-                    let labels: Vec<&str> =
-                        question.answers.iter().map(|a| a.label.as_str()).collect();
-                    let d = doc.error_at(
-                        &at,
-                        format!(
-                            "example {n}: question `{}` has no answer `{label}` (path so far: {})",
-                            question.id,
-                            trail(&path)
-                        ),
-                    );
-                    return Err(with_closest(
-                        d,
-                        label,
-                        &labels,
-                        format!("its answers are {}", list(&labels)),
-                    ));
-                };
-                path.last_mut().expect("non-empty").1 = Some(j);
-                node = next[qi][j];
-                path.push((node, None));
-            }
-        }
-    }
-    match node {
-        Node::Question(qi) => Err(doc
-            .error_at(
-                &ex(e, &[Key::Name("answers")]),
-                format!(
-                    "example {n} runs out of answers at question `{}`: {}",
-                    spec.questions[qi].id,
-                    trail(&path)
-                ),
-            )
-            .with_help(format!(
-                "add an answer to “{}” ({})",
-                spec.questions[qi].text,
-                list(
-                    &spec.questions[qi]
-                        .answers
-                        .iter()
-                        .map(|a| a.label.as_str())
-                        .collect::<Vec<_>>()
-                )
-            ))),
-        Node::Outcome(oi) if spec.outcomes[oi].id == example.outcome => Ok(()),
-        Node::Outcome(oi) => {
-            let at = ex(e, &[Key::Name("outcome")]);
-            let expected = spec.outcomes.iter().position(|x| x.id == example.outcome);
-            let Some(expected) = expected else {
-                let outcomes: Vec<&str> = known
-                    .iter()
-                    .copied()
-                    .filter(|k| spec.outcomes.iter().any(|x| x.id == *k))
-                    .collect();
-                return Err(with_closest(
-                    doc.error_at(
-                        &at,
-                        format!("example {n}: no outcome has id `{}`", example.outcome),
-                    ),
-                    &example.outcome,
-                    &outcomes,
-                    format!("outcomes are {}", list(&outcomes)),
-                ));
-            };
-            // Where did it diverge: the last question from which the expected
-            // outcome could still be reached.
-            let target = Node::Outcome(expected);
-            let diverged = path
-                .iter()
-                .rev()
-                .find(|(n, _)| reach(next, *n).contains(&target));
-            let detail = match diverged {
-                Some((Node::Question(qi), Some(j))) => format!(
-                    "; it diverged at question `{}`, answering “{}”, after which `{}` cannot be reached",
-                    spec.questions[*qi].id, spec.questions[*qi].answers[*j].label, example.outcome
-                ),
-                _ => format!("; `{}` cannot be reached from the start", example.outcome),
-            };
-            Err(doc
-                .error_at(
-                    &at,
-                    format!(
-                        "example {n} leads to `{}`, not `{}`: {}{detail}",
-                        spec.outcomes[oi].id,
-                        example.outcome,
-                        trail(&path)
-                    ),
-                )
-                .with_help("fix the tree, or the example's answers or outcome"))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::time::{Duration, Instant};
 
     use serde_json::{Value, json};
 
+    use super::MAX_ROUTES;
     use crate::config::Config;
     use crate::diagnostics::Diagnostic;
-    use crate::features::decision::{Trees as Prepared, prepare};
+    use crate::features::decision::{Tree, Trees as Prepared, prepare};
     use crate::model::{ModelOptions, Site, assemble};
     use crate::source::content::{ContentFiles, SourceFile};
     use crate::urls::UrlMode;
@@ -1081,5 +1321,225 @@ mod tests {
         });
         let errs = errors(v);
         assert_eq!(errs.len(), 3, "{errs:#?}");
+    }
+
+    /// Runs `f` on a thread with a 256 KiB stack: recursion as deep as a big
+    /// tree overflows it (aborting the test run) where a loop does not.
+    fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn_scoped(s, f)
+                .unwrap()
+                .join()
+                .unwrap()
+        })
+    }
+
+    /// `check` of the tree of decide.md on a small stack, and how long it took.
+    fn check_on_small_stack(site: &Site) -> (Result<Tree, Vec<Diagnostic>>, Duration) {
+        let doc = site.docs.iter().find(|d| d.has_table("decision")).unwrap();
+        let spec = doc
+            .read_table::<super::super::Table>()
+            .unwrap()
+            .decision
+            .unwrap();
+        let spec = &spec;
+        on_small_stack(|| {
+            let t = Instant::now();
+            let r = super::check(site, doc, spec);
+            (r, t.elapsed())
+        })
+    }
+
+    /// Questions `q1` … `q{n}`: every answer of each leads to the next one,
+    /// and those of the last to the outcome `end`.
+    fn chain(n: usize, labels: &[&str]) -> Value {
+        let questions: Vec<Value> = (1..=n)
+            .map(|i| {
+                let next = if i == n {
+                    "end".to_string()
+                } else {
+                    format!("q{}", i + 1)
+                };
+                let answers: Vec<Value> = labels
+                    .iter()
+                    .map(|l| json!({ "label": l, "next": next }))
+                    .collect();
+                json!({ "id": format!("q{i}"), "text": format!("Question {i}?"), "answers": answers })
+            })
+            .collect();
+        json!({
+            "start": "q1",
+            "questions": questions,
+            "outcomes": [ { "id": "end", "title": "End" } ],
+        })
+    }
+
+    /// Asserts that the only error is the one about too many routes.
+    fn only_route_cap(result: Result<Tree, Vec<Diagnostic>>) {
+        let errs = result.expect_err("expected the route cap error");
+        let messages: Vec<&str> = errs.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [format!(
+                "this tree has more than {MAX_ROUTES} distinct routes, one page each"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_20000_question_chain_is_checked_without_recursion() {
+        let mut v = chain(20_000, &["Next"]);
+        v["examples"] = json!([ { "answers": vec!["Next"; 20_000], "outcome": "end" } ]);
+        let site = site(&source(&v, false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("20,000-question chain: checked in {took:?}");
+        // One page per question and the result: 20,001 pages, over the cap.
+        // Everything else (cycles, reachability, longest path, the example
+        // that walks all of it) passes.
+        only_route_cap(result);
+    }
+
+    #[test]
+    fn a_20000_question_cycle_is_reported_without_recursion() {
+        let n = 20_000;
+        let mut v = chain(n, &["Next"]);
+        v["questions"][n - 1]["answers"][0]["next"] = json!("q1");
+        let site = site(&source(&v, false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("20,000-question cycle: checked in {took:?}");
+        let errs = result.expect_err("expected the cycle");
+        let names: Vec<String> = (1..=n).chain([1]).map(|i| format!("`q{i}`")).collect();
+        let messages: Vec<&str> = errs.iter().map(|d| d.message.as_str()).collect();
+        // The walk stops at the cycle: nothing about the unreachable `end`.
+        assert_eq!(messages, [format!("cycle: {}", names.join(" → "))]);
+    }
+
+    #[test]
+    fn a_20000_deep_dag_reports_the_route_cap() {
+        // Two answers per question, both to the next: 2^20000 routes.
+        let site = site(&source(&chain(20_000, &["Yes", "No"]), false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("20,000-deep DAG: checked in {took:?}");
+        only_route_cap(result);
+    }
+
+    #[test]
+    fn route_enumeration_stops_at_the_cap() {
+        // 40 diamonds in a row: `a{i}` leads to `b{i}` or `c{i}`, both of
+        // which lead to `a{i+1}` (the last ones to `end`): 2^40 routes.
+        let next = |i: usize| {
+            if i == 40 {
+                "end".to_string()
+            } else {
+                format!("a{}", i + 1)
+            }
+        };
+        let mut questions = Vec::new();
+        for i in 1..=40 {
+            questions.push(
+                json!({ "id": format!("a{i}"), "text": "Which?", "answers": [
+                { "label": "Left", "next": format!("b{i}") },
+                { "label": "Right", "next": format!("c{i}") },
+            ] }),
+            );
+            for side in ["b", "c"] {
+                questions.push(
+                    json!({ "id": format!("{side}{i}"), "text": "On?", "answers": [
+                    { "label": "On", "next": next(i) },
+                ] }),
+                );
+            }
+        }
+        let v = json!({
+            "start": "a1",
+            "questions": questions,
+            "outcomes": [ { "id": "end", "title": "End" } ],
+        });
+        let (result, took) = check_on_small_stack(&site(&source(&v, false)));
+        eprintln!("2^40-route diamond DAG: checked in {took:?}");
+        only_route_cap(result);
+        assert!(took < Duration::from_secs(1), "took {took:?}");
+    }
+
+    #[test]
+    fn the_deepest_tree_under_the_cap_builds_on_a_small_stack() {
+        // 1,999 questions in a chain and the result: exactly MAX_ROUTES pages.
+        let site = site(&source(&chain(MAX_ROUTES - 1, &["Next"]), false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("{}-question chain: checked in {took:?}", MAX_ROUTES - 1);
+        let tree = result.unwrap_or_else(|e| panic!("{e:#?}"));
+        assert_eq!(tree.states.len(), MAX_ROUTES);
+        assert_eq!(tree.max_questions(), MAX_ROUTES - 1);
+        // The outline (a list nested as deep as the tree) is built here, on
+        // the calling thread; `check` itself runs on rayon's threads.
+        let id = site
+            .docs
+            .iter()
+            .position(|d| d.has_table("decision"))
+            .unwrap();
+        let outline = on_small_stack(|| {
+            let prepared = prepare(&site).unwrap_or_else(|e| panic!("{e:#?}"));
+            let value = prepared.value(id);
+            value
+                .get_from_path("outline")
+                .and_then(|v| v.as_str())
+                .unwrap()
+                .to_string()
+        });
+        assert_eq!(outline.matches("<ul>\n").count(), MAX_ROUTES - 1);
+        // Each question's list closes inside its parent's answer, then the root.
+        assert!(outline.ends_with(&"</li>\n</ul>\n".repeat(MAX_ROUTES)));
+    }
+
+    #[test]
+    fn the_outline_lists_each_question_once() {
+        // `third` is met twice: in full the first time, as a link after.
+        let v = json!({
+            "start": "first",
+            "questions": [
+                { "id": "first", "text": "First?",
+                  "answers": [ { "label": "Yes", "next": "second" }, { "label": "No", "next": "third" } ] },
+                { "id": "second", "text": "Second <b>&</b>?",
+                  "answers": [ { "label": "Yes", "next": "third" }, { "label": "No", "next": "done" } ] },
+                { "id": "third", "text": "Third?",
+                  "answers": [ { "label": "A", "next": "done" }, { "label": "B", "next": "other" } ] },
+            ],
+            "outcomes": [ { "id": "done", "title": "Done" }, { "id": "other", "title": "Other" } ],
+        });
+        let site = site(&source(&v, false));
+        let id = site
+            .docs
+            .iter()
+            .position(|d| d.has_table("decision"))
+            .unwrap();
+        let prepared = prepare(&site).unwrap_or_else(|e| panic!("{e:#?}"));
+        let value = prepared.value(id);
+        let outline = value
+            .get_from_path("outline")
+            .and_then(|v| v.as_str())
+            .unwrap();
+        // As the recursive version wrote it.
+        let expected = r#"<ul class="decision-outline">
+<li><span class="decision-outline__question">Question: <a href="/decide/q/first/">First?</a></span>
+<ul>
+<li><span class="decision-outline__answer">Yes</span> → <span class="decision-outline__question">Question: <a href="/decide/q/second/">Second &lt;b&gt;&amp;&lt;/b&gt;?</a></span>
+<ul>
+<li><span class="decision-outline__answer">Yes</span> → <span class="decision-outline__question">Question: <a href="/decide/q/third/yes/yes/">Third?</a></span>
+<ul>
+<li><span class="decision-outline__answer">A</span> → <span class="decision-outline__outcome">Result: <a href="/decide/result/done/yes/yes/a/">Done</a></span></li>
+<li><span class="decision-outline__answer">B</span> → <span class="decision-outline__outcome">Result: <a href="/decide/result/other/yes/yes/b/">Other</a></span></li>
+</ul>
+</li>
+<li><span class="decision-outline__answer">No</span> → <span class="decision-outline__outcome">Result: <a href="/decide/result/done/yes/yes/a/">Done</a></span></li>
+</ul>
+</li>
+<li><span class="decision-outline__answer">No</span> → continue with the question <a href="/decide/q/third/yes/yes/">Third?</a> (listed above)</li>
+</ul>
+</li>
+</ul>
+"#;
+        assert_eq!(outline, expected);
     }
 }
