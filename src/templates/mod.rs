@@ -538,6 +538,7 @@ title = "No"
             site: site(),
             values: Arc::new(values),
             features: Arc::new(crate::features::prepare_all(&site()).unwrap()),
+            statics: Arc::new(BTreeMap::new()),
         }));
         t.tera.render("t.html", &tera::Context::new()).map_err(|e| {
             let mut message = e.to_string();
@@ -671,6 +672,7 @@ title = "No"
             site: site(),
             values: Arc::new(HashMap::new()),
             features: Arc::new(crate::features::prepare_all(&site()).unwrap()),
+            statics: Arc::new(BTreeMap::new()),
         }));
         let (result, lookups) =
             recording_lookups(|| t.tera.render("t.html", &tera::Context::new()));
