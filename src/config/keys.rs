@@ -102,6 +102,7 @@ pub(super) const TOP: &[(&str, Key)] = &[
     ("description", Done),
     ("base_url", Done),
     ("relative_urls", Done),
+    ("served_path", Done),
     ("theme", Done),
     ("output_dir", Done),
     ("language", Done),

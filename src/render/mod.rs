@@ -31,7 +31,7 @@ use crate::model::Site;
 use crate::plan::{Job, JobKind, Lookup, OutputBody, PageSink, SiteOutput};
 use crate::source::theme::{StaticSource, Theme};
 use crate::templates::{FunctionData, Templates, recording_lookups, tera_error};
-use crate::urls::output_file;
+use crate::urls::{output_file, under_served_path_html};
 
 /// The previous render, for a render that may reuse its outputs.
 pub(crate) type Previous<'a> = Option<(&'a RenderCache, &'a SiteOutput)>;
@@ -229,10 +229,19 @@ impl Renderer<'_> {
         let file = output_file(&job.path);
         // Links in HTML follow the URL mode; feeds and text files are
         // written with the links their jobs computed.
-        let body = if file.ends_with(".html") || file.ends_with(".htm") {
-            self.site.url_mode.finish_html(html, &job.path)
-        } else {
+        let body = if !(file.ends_with(".html") || file.ends_with(".htm")) {
             html
+        } else {
+            match &self.site.config.served_path {
+                // The 404 page is served at any missing URL: relative links
+                // cannot work there, paths under the served path do.
+                Some(served)
+                    if job.path == jobs::NOT_FOUND_PATH && self.site.url_mode.is_relative() =>
+                {
+                    under_served_path_html(&html, served)
+                }
+                _ => self.site.url_mode.finish_html(html, &job.path),
+            }
         };
         Ok((file, OutputBody::text(body)))
     }

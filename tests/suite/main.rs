@@ -9,6 +9,7 @@ mod build;
 mod comparison;
 mod decision;
 mod decision_browser;
+mod default_theme;
 mod serve;
 mod serve_browser;
 mod site_quality;
