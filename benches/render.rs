@@ -21,6 +21,7 @@ const OPTIONS: MarkdownOptions = MarkdownOptions {
     raw_html: guidepost::markdown::RawHtml::Allow,
     smart_punctuation: true,
     words_per_minute: 200,
+    keep_anchor_text: false,
 };
 
 #[divan::bench]

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::output::Staging;
 use crate::pipeline::{self, BuildOptions, load_config, output_dir};
 
@@ -81,10 +81,42 @@ enum Command {
         #[arg(long, hide = true)]
         csp: bool,
     },
+    /// Create a content file from the site's archetype (`archetypes/SECTION.md`,
+    /// `archetypes/default.md`) or a default draft: `guidepost new blog/post.md`.
+    New {
+        /// Path under content/ (`blog/my-post.md`).
+        path: String,
+        /// Site root.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Convert a site from another generator (`guidepost import zola DIR`).
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
     /// Create a new site that builds at once with the built-in theme.
     Init {
         /// Folder to create (must not exist or be empty).
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportFrom {
+    /// A Zola site: rename its config, rewrite Tera 1 templates into Tera 2,
+    /// and report every change with file:line. Writes nothing unless
+    /// --in-place or --into is given.
+    Zola {
+        /// The Zola site's folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Convert the site in its own folder.
+        #[arg(long, conflicts_with = "into")]
+        in_place: bool,
+        /// Write the converted site into this new folder.
+        #[arg(long)]
+        into: Option<PathBuf>,
     },
 }
 
@@ -129,6 +161,7 @@ pub fn main() -> ExitCode {
                 Ok(b) => b,
                 Err(e) => return report(e, &root),
             };
+            print_warnings(&built.warnings, &root);
             match staging.finish(&built.output) {
                 Ok(_) => {
                     eprintln!("Built {} into {}", built.stats.summary(), out.display());
@@ -145,6 +178,7 @@ pub fn main() -> ExitCode {
             };
             match pipeline::build(&options, None) {
                 Ok(b) => {
+                    print_warnings(&b.warnings, &root);
                     eprintln!("Checked {}: no problems found", b.stats.summary());
                     ExitCode::SUCCESS
                 }
@@ -181,6 +215,34 @@ pub fn main() -> ExitCode {
                 limits,
             })
         }
+        Command::New { path, root } => match crate::init::new_content(&root, &path) {
+            Ok(file) => {
+                eprintln!("Created {}", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(e.into(), &root),
+        },
+        Command::Import {
+            from:
+                ImportFrom::Zola {
+                    dir,
+                    in_place,
+                    into,
+                },
+        } => {
+            let target = match (in_place, into) {
+                (true, _) => crate::import::Target::InPlace,
+                (false, Some(d)) => crate::import::Target::Into(d),
+                (false, None) => crate::import::Target::DryRun,
+            };
+            match crate::import::import_zola(&dir, target) {
+                Ok(r) => {
+                    print!("{}", r.render());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(e.into(), Path::new(".")),
+            }
+        }
         Command::Init { dir } => match crate::init::init_site(&dir) {
             Ok(()) => {
                 eprintln!(
@@ -192,6 +254,13 @@ pub fn main() -> ExitCode {
             }
             Err(e) => report(e.into(), Path::new(".")),
         },
+    }
+}
+
+/// Prints warnings (with their snippets); they never change the exit code.
+fn print_warnings(warnings: &[Diagnostic], root: &Path) {
+    for d in warnings {
+        eprintln!("{:?}", miette::Report::new(d.clone().relative_to(root)));
     }
 }
 

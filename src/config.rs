@@ -1,4 +1,9 @@
-//! Load stage: the site's `guidepost.toml`.
+//! Load stage: the site's `guidepost.toml` — or, for a site moved from Zola,
+//! its `config.toml`/`zola.toml`. Every key Zola 0.22 knows is accepted:
+//! [`keys`] lists which ones Guidepost implements and which it only accepts
+//! with a warning, so no setting is lost silently.
+
+mod keys;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -6,13 +11,16 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostic, unknown_field_help};
+use crate::text::SlugStrategy;
 
 /// The file name of a site's configuration.
 pub const CONFIG_FILE: &str = "guidepost.toml";
 
+/// Zola's configuration file names, read when there is no `guidepost.toml`.
+pub const ZOLA_CONFIG_FILES: &[&str] = &["config.toml", "zola.toml"];
+
 /// Site-wide settings. Keys that Zola also has mean the same thing here.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct Config {
     /// Site title, shown in every page's `<title>` by the default theme.
     #[serde(default)]
@@ -59,6 +67,39 @@ pub struct Config {
     /// Safety limits.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Write the site-wide feeds (`feed_filenames`) at the root.
+    #[serde(default)]
+    pub generate_feeds: bool,
+    /// Feeds to write: `atom.xml` and/or `rss.xml` (or any template name).
+    #[serde(default = "default_feed_filenames")]
+    pub feed_filenames: Vec<String>,
+    /// Most entries in one feed (all when unset).
+    #[serde(default)]
+    pub feed_limit: Option<usize>,
+    /// Default author of pages that name none (feeds).
+    #[serde(default)]
+    pub author: Option<String>,
+    /// Compile `sass/` (and the theme's) into CSS.
+    #[serde(default)]
+    pub compile_sass: bool,
+    /// Write `sitemap.xml` (absolute URL mode only: a sitemap needs absolute URLs).
+    #[serde(default = "yes")]
+    pub generate_sitemap: bool,
+    /// Write `robots.txt`.
+    #[serde(default = "yes")]
+    pub generate_robots_txt: bool,
+    /// How paths, taxonomy terms and heading ids become slugs.
+    #[serde(default)]
+    pub slugify: SlugifyConfig,
+    /// Zola's other languages (not built: their `NAME.LANG.md` files are left out).
+    #[serde(default, skip_serializing)]
+    pub languages: serde_json::Map<String, serde_json::Value>,
+    /// Accepted-but-unimplemented keys and the like: printed, never fatal.
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
+    /// The file this was read from (`guidepost.toml`, `config.toml`...).
+    #[serde(skip)]
+    pub file: String,
 }
 
 /// `[limits]` table: bounds that turn a runaway template into an error
@@ -78,19 +119,50 @@ impl Default for LimitsConfig {
     }
 }
 
+/// `[slugify]` table (Zola's).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SlugifyConfig {
+    pub paths: SlugStrategy,
+    /// Keep a file name's date prefix (`2024-01-02-post` → `2024-01-02-post`).
+    pub paths_keep_dates: bool,
+    pub taxonomies: SlugStrategy,
+    pub anchors: SlugStrategy,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_feed_filenames() -> Vec<String> {
+    vec!["atom.xml".into()]
+}
+
+fn default_paginate_path() -> String {
+    "page".into()
+}
+
 /// One taxonomy (`[[taxonomies]]` / `taxonomies = [{ name = "tags" }]`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct TaxonomyConfig {
     pub name: String,
-    /// Write an Atom feed per term.
+    /// Write a feed per term (`feed_filenames`).
     #[serde(default)]
     pub feed: bool,
+    /// Terms per page of a term's listing (`/tags/rust/page/2/`).
+    #[serde(default)]
+    pub paginate_by: Option<usize>,
+    /// The folder name of later listing pages.
+    #[serde(default = "default_paginate_path")]
+    pub paginate_path: String,
+    /// `false`: no taxonomy pages are written (terms still reach templates).
+    #[serde(default = "yes")]
+    pub render: bool,
 }
 
 /// `[markdown]` table.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct MarkdownConfig {
     /// Curly quotes, en and em dashes, ellipses.
     pub smart_punctuation: bool,
@@ -129,7 +201,7 @@ impl Default for MarkdownConfig {
 
 /// `[serve]` table.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct ServeConfig {
     /// How long file events are gathered before a rebuild, in milliseconds.
     pub debounce_ms: u64,
@@ -333,20 +405,55 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Reads and validates `root/guidepost.toml`.
-    pub fn load(root: &Path) -> Result<Config, Diagnostic> {
-        let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Diagnostic::in_file(CONFIG_FILE, format!("cannot read {}: {e}", path.display()))
-                .with_help("run Guidepost in a site folder (one with guidepost.toml), pass --root DIR, or create one with `guidepost init DIR`")
+    /// Reads and validates `root/guidepost.toml`, else Zola's `config.toml`
+    /// or `zola.toml` (saying so once, as a warning).
+    pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let name = Config::file_name(root).ok_or_else(|| {
+            vec![Diagnostic::in_file(CONFIG_FILE, format!("cannot read {}: no such file", root.join(CONFIG_FILE).display()))
+                .with_help("run Guidepost in a site folder (one with guidepost.toml, or a Zola site's config.toml), pass --root DIR, or create one with `guidepost init DIR`")]
         })?;
-        Config::parse(&text, PathBuf::from(CONFIG_FILE))
+        let path = root.join(name);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            vec![Diagnostic::in_file(
+                name,
+                format!("cannot read {}: {e}", path.display()),
+            )]
+        })?;
+        let mut config = Config::parse_all(&text, PathBuf::from(name))?;
+        if name != CONFIG_FILE {
+            config.warnings.insert(
+                0,
+                Diagnostic::in_file(
+                    name,
+                    format!("reading Zola's {name}: there is no {CONFIG_FILE}"),
+                )
+                .with_help("`guidepost import zola` renames it and converts the templates")
+                .warning(),
+            );
+        }
+        Ok(config)
     }
 
-    /// Parses configuration text; `file` is used in error messages.
+    /// The config file a site folder has: `guidepost.toml`, else Zola's.
+    pub fn file_name(root: &Path) -> Option<&'static str> {
+        std::iter::once(CONFIG_FILE)
+            .chain(ZOLA_CONFIG_FILES.iter().copied())
+            .find(|n| root.join(n).is_file())
+    }
+
+    /// Parses configuration text; `file` is used in error messages. The
+    /// first error only (see [`Config::parse_all`]).
+    #[cfg(test)]
     pub fn parse(text: &str, file: PathBuf) -> Result<Config, Diagnostic> {
+        Config::parse_all(text, file).map_err(|mut e| e.remove(0))
+    }
+
+    /// Parses configuration text, reporting every unknown key and every
+    /// mistyped value in file order; keys Zola has that Guidepost does not
+    /// implement become warnings in [`Config::warnings`].
+    pub fn parse_all(text: &str, file: PathBuf) -> Result<Config, Vec<Diagnostic>> {
         let source: Arc<str> = Arc::from(text);
-        let mut config: Config = toml::from_str(text).map_err(|e| {
+        let syntax = |e: toml::de::Error| {
             let span = e.span().unwrap_or(0..0);
             let message = e.message().trim().to_string();
             let help = unknown_field_help(&message);
@@ -360,48 +467,73 @@ impl Config {
                 Some(h) => d.with_help(h),
                 None => d,
             }
-        })?;
+        };
+        let (mut errors, warnings) =
+            keys::check(text, &file, &source).map_err(|e| vec![syntax(e)])?;
+        errors.extend(keys::type_errors::<Config>(text).into_iter().map(syntax));
+        errors.sort_by_key(|d| d.span.start);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut config: Config = toml::from_str(text).map_err(|e| vec![syntax(e)])?;
+        config.warnings = warnings;
+        config.file = file.display().to_string();
+        if ZOLA_CONFIG_FILES.iter().any(|z| file.ends_with(z))
+            && !keys::has_key(text, &["markdown", "smart_punctuation"])
+        {
+            // Zola's default; ours is on.
+            config.markdown.smart_punctuation = false;
+        }
+        if ZOLA_CONFIG_FILES.iter().any(|z| file.ends_with(z)) && !keys::has_key(text, &["theme"]) {
+            // A Zola site without a theme uses only its own templates.
+            config.theme = String::new();
+        }
         config.base_url = config.base_url.trim_end_matches('/').to_string();
-        config.embed.check(text, &file, &source)?;
+        config
+            .embed
+            .check(text, &file, &source)
+            .map_err(|e| vec![e])?;
         if let Some(path) = &config.served_path {
             if !path.starts_with('/') {
                 let at = text.find("served_path").unwrap_or(0);
-                return Err(Diagnostic::at(
-                    file,
-                    source,
-                    at..at + 11,
-                    format!("served_path `{path}` is not a path from the host's root"),
-                )
-                .with_help("write the path the site is served from, such as \"/\" or \"/kb/\""));
+                return Err(vec![
+                    Diagnostic::at(
+                        file,
+                        source,
+                        at..at + 11,
+                        format!("served_path `{path}` is not a path from the host's root"),
+                    )
+                    .with_help("write the path the site is served from, such as \"/\" or \"/kb/\""),
+                ]);
             }
             config.served_path = Some(format!("{}/", path.trim_end_matches('/')));
         }
         if let Err(why) = check_base_url(&config.base_url) {
             let at = text.find("base_url").unwrap_or(0);
-            return Err(
+            return Err(vec![
                 Diagnostic::at(file, source, at..at + 8, format!("base_url {why}"))
                     .with_help(BASE_URL_HELP),
-            );
+            ]);
         }
-        // A theme is a folder under themes/: a path could read outside the site.
+        // A theme is a folder under themes/ ("" for none, as in a Zola site
+        // without `theme`): a path could read outside the site.
         let t = &config.theme;
-        if t.is_empty() || t == "." || t == ".." || t.contains(['/', '\\', '\0']) || t.contains(':')
-        {
+        if t == "." || t == ".." || t.contains(['/', '\\', '\0']) || t.contains(':') {
             let at = text.find("theme").unwrap_or(0);
-            return Err(Diagnostic::at(
+            return Err(vec![Diagnostic::at(
                 file,
                 source,
                 at..at + 5,
                 format!("theme `{t}` is not a folder name"),
             )
-            .with_help("name a folder under themes/ (such as \"default\"); themes are read only from inside the site"));
+            .with_help("name a folder under themes/ (such as \"default\"); themes are read only from inside the site")]);
         }
         if config.output_dir.trim().is_empty() {
             let at = text.find("output_dir").unwrap_or(0);
-            return Err(
+            return Err(vec![
                 Diagnostic::at(file, source, at..at + 10, "output_dir is empty")
                     .with_help("use a folder name such as \"output\""),
-            );
+            ]);
         }
         Ok(config)
     }

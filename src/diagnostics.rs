@@ -24,6 +24,18 @@ pub struct Diagnostic {
     pub message: String,
     /// What was expected instead, or how to fix it.
     pub help: Option<String>,
+    /// An error fails the build; a warning is printed and the build goes on.
+    pub severity: Severity,
+}
+
+/// Whether a [`Diagnostic`] fails the build.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Severity {
+    #[default]
+    Error,
+    /// Printed, never fails the build: something accepted but not (yet) done,
+    /// so a site moved from another tool never loses a setting silently.
+    Warning,
 }
 
 impl Diagnostic {
@@ -43,6 +55,7 @@ impl Diagnostic {
             span: start..end,
             message: message.into(),
             help: None,
+            severity: Severity::Error,
         }
     }
 
@@ -54,6 +67,7 @@ impl Diagnostic {
             span: 0..0,
             message: message.into(),
             help: None,
+            severity: Severity::Error,
         }
     }
 
@@ -65,7 +79,19 @@ impl Diagnostic {
             span: 0..0,
             message: message.into(),
             help: None,
+            severity: Severity::Error,
         }
+    }
+
+    /// The same problem as a warning: printed, but the build goes on.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// True for a warning.
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     /// Adds a hint saying what was expected.
@@ -114,7 +140,12 @@ impl Diagnostic {
 
     /// The diagnostic as plain text with a source snippet and a caret.
     pub fn render_plain(&self) -> String {
-        let mut out = format!("error: {}\n  --> {}\n", self.message, self.location());
+        let level = if self.is_warning() {
+            "warning"
+        } else {
+            "error"
+        };
+        let mut out = format!("{level}: {}\n  --> {}\n", self.message, self.location());
         if let (Some(source), Some((line, col))) = (self.source.as_deref(), self.line_col()) {
             let width = line.to_string().len();
             if let Some(text) = source.lines().nth(line - 1) {
@@ -195,6 +226,13 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 impl miette::Diagnostic for Diagnostic {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()

@@ -46,6 +46,14 @@ pub enum SortBy {
     #[default]
     Weight,
     None,
+    /// Zola's: `updated` (else `date`), newest first.
+    #[serde(rename = "update_date")]
+    UpdateDate,
+    /// Zola's: title by bytes (case-sensitive).
+    #[serde(rename = "title_bytes")]
+    TitleBytes,
+    /// Zola's: by slug.
+    Slug,
 }
 
 /// Every key a page or section may set in its front matter, besides the
@@ -75,6 +83,32 @@ pub(crate) struct FrontMatter {
     pub sort_by: Option<SortBy>,
     pub paginate_by: Option<usize>,
     pub feed: Option<bool>,
+    // Zola's keys.
+    /// Page: the whole site path instead of the one from the file's place.
+    pub path: Option<String>,
+    /// Page: authors (feeds; `page.authors`).
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// `false`: no output file, but listed and reachable by `get_page`.
+    pub render: Option<bool>,
+    /// Section: its pages are listed (and sorted) in the parent section too.
+    #[serde(default)]
+    pub transparent: bool,
+    /// Section: writes a redirect to this URL instead of rendering.
+    pub redirect_to: Option<String>,
+    /// Section: default template of the pages below it.
+    pub page_template: Option<String>,
+    /// Zola's anchor links (`none`, `left`, `right`, `heading`); stored for templates.
+    pub insert_anchor_links: Option<String>,
+    /// Whether the document goes into a search index (stored for templates).
+    pub in_search_index: Option<bool>,
+    /// Section: Zola's name for `feed`.
+    pub generate_feeds: Option<bool>,
+    /// Section: later listing pages live under `/section/PATH/2/` (default `page`).
+    pub paginate_path: Option<String>,
+    /// Section: list pages in reverse order.
+    #[serde(default)]
+    pub paginate_reversed: bool,
     /// Names of the feature tables this file has (`decision`, `comparison`).
     #[serde(skip)]
     pub tables: BTreeSet<String>,
@@ -100,6 +134,17 @@ const KEYS: &[&str] = &[
     "sort_by",
     "paginate_by",
     "feed",
+    "path",
+    "authors",
+    "render",
+    "transparent",
+    "redirect_to",
+    "page_template",
+    "insert_anchor_links",
+    "in_search_index",
+    "generate_feeds",
+    "paginate_path",
+    "paginate_reversed",
 ];
 
 /// A date or date-time, kept as its ISO 8601 text (which sorts correctly).

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::config::MarkdownConfig;
 /// `[markdown] raw_html`, re-exported for the benchmarks.
 pub use crate::config::RawHtml;
-use crate::text::{escape_attr, slugify};
+use crate::text::{SlugStrategy, escape_attr, slugify_anchor};
 
 /// Rendering switches from `[markdown]` in the config.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +22,9 @@ pub struct MarkdownOptions {
     pub smart_punctuation: bool,
     pub words_per_minute: usize,
     pub raw_html: RawHtml,
+    /// Heading ids keep their text (Zola's `anchors = "safe"`/`"off"`)
+    /// instead of becoming ASCII slugs.
+    pub keep_anchor_text: bool,
 }
 
 impl From<&MarkdownConfig> for MarkdownOptions {
@@ -31,6 +34,7 @@ impl From<&MarkdownConfig> for MarkdownOptions {
             smart_punctuation: c.smart_punctuation,
             words_per_minute: c.words_per_minute,
             raw_html: c.raw_html,
+            keep_anchor_text: false,
         }
     }
 }
@@ -229,7 +233,14 @@ fn render_with(
                         heading = None;
                         continue;
                     }
-                    let base = id.clone().unwrap_or_else(|| slugify(&text));
+                    let strategy = if opts.keep_anchor_text {
+                        SlugStrategy::Safe
+                    } else {
+                        SlugStrategy::On
+                    };
+                    let base = id
+                        .clone()
+                        .unwrap_or_else(|| slugify_anchor(&text, strategy));
                     let id = unique_id(base, &mut used_ids, &mut next_suffix);
                     // `{#id}` is the writer's text: escaped like every attribute.
                     let id_attr = escape_attr(&id);
@@ -508,6 +519,7 @@ mod tests {
         raw_html: RawHtml::Allow,
         smart_punctuation: true,
         words_per_minute: 200,
+        keep_anchor_text: false,
     };
 
     fn no_links(_: &str) -> Result<String, String> {

@@ -23,8 +23,6 @@ pub(super) enum Owner {
         redirect: bool,
         source: String,
     },
-    /// A generated file (`robots.txt`, a feed, the sitemap).
-    Generated,
     /// A copied file, by where it comes from (`static/x`, `content/b/x.png`).
     Copied(String),
 }
@@ -38,7 +36,7 @@ impl Owner {
         }
     }
 
-    fn describe(&self, file: &str) -> String {
+    fn describe(&self) -> String {
         match self {
             Owner::Job {
                 path,
@@ -47,7 +45,6 @@ impl Owner {
             } => format!("the alias `{path}` in {source}"),
             Owner::Job { source, .. } if source.ends_with(".md") => format!("the page {source}"),
             Owner::Job { source, .. } => format!("the {source}"),
-            Owner::Generated => format!("the generated {file}"),
             Owner::Copied(from) => format!("the file {from}"),
         }
     }
@@ -98,8 +95,8 @@ impl Claims {
 fn collision(site: &Site, file: &str, first: &Owner, second: &Owner) -> Diagnostic {
     let message = format!(
         "output file {file} is written twice: by {} and by {}",
-        first.describe(file),
-        second.describe(file)
+        first.describe(),
+        second.describe()
     );
     let help = "two sources claim one output path; rename or remove one of them (an alias may not repeat a page's URL)";
     // Point at the alias line where an alias is involved.

@@ -6,7 +6,7 @@
 //!
 //! - [`values`]: template objects, built once and shared;
 //! - [`jobs`]: which jobs the site has;
-//! - [`generated`]: sitemap, robots.txt, feeds, alias pages;
+//! - [`generated`]: jobs of the sitemap, robots.txt and feeds (built-in templates);
 //! - [`cache`]: incremental re-rendering;
 //! - [`claims`]: one source per output file (collisions are errors).
 
@@ -68,6 +68,7 @@ pub(crate) fn render_site(
         site: site.clone(),
         values: values_by_path.clone(),
         features: features.clone(),
+        statics: Arc::new(theme.statics.clone()),
     }));
     let globals = templates.tera.global_context();
     let config_global = values::config_value(&site);
@@ -87,13 +88,20 @@ pub(crate) fn render_site(
 
     let tera = &templates.tera;
     let has_template = |name: &str| tera.contains_template(name);
-    let jobs = Planner {
+    let mut jobs = Planner {
         site: &site,
         values: &values,
         features: &features,
         has_template: &has_template,
     }
     .all_jobs();
+    // Generated files last: the sitemap lists what the others write.
+    let generated = generated::jobs(
+        &site,
+        &values,
+        jobs.iter().map(|j| (j.path.as_str(), &j.kind)),
+    );
+    jobs.extend(generated);
     // Two jobs writing one file is an error found before anything renders.
     let mut claims = claims::Claims::default();
     claims.claim_jobs(&site, &jobs);
@@ -138,11 +146,10 @@ pub(crate) fn render_site(
     let mut errors = Vec::new();
     let (files, records) = collect_results(jobs, rendered, &mut errors);
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(once_per_place(errors));
     }
     let mut output = SiteOutput::default();
     output.files.extend(files);
-    add_generated(&site, &mut output, &mut claims);
     add_copied_files(&site, theme, &mut output, &mut claims);
     let errors = claims.into_errors();
     if !errors.is_empty() {
@@ -161,30 +168,6 @@ pub(crate) fn render_site(
     Ok((output, cache))
 }
 
-/// Feeds, robots.txt and the sitemap, each claimed like any output file.
-fn add_generated(site: &Site, output: &mut SiteOutput, claims: &mut claims::Claims) {
-    // The sitemap lists every page written, so it sees the pages.
-    let mut generated = SiteOutput {
-        files: output
-            .files
-            .iter()
-            .filter(|(k, _)| k.ends_with("index.html"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    };
-    let pages = generated.files.len();
-    generated::add_generated_files(site, &mut generated);
-    debug_assert!(generated.files.len() >= pages);
-    for (path, body) in generated.files {
-        if output.files.contains_key(&path) && path.ends_with("index.html") {
-            continue;
-        }
-        if claims.claim(site, &path, claims::Owner::Generated) {
-            output.files.insert(path, body);
-        }
-    }
-}
-
 /// Theme static files, loose content files and page bundles' assets, each
 /// claimed: a file that would replace a page or another file is an error.
 fn add_copied_files(
@@ -199,6 +182,10 @@ fn add_copied_files(
             StaticSource::Embedded(b) => (
                 format!("static/{path} (built-in default theme)"),
                 OutputBody::Embedded(b),
+            ),
+            StaticSource::Generated(b) => (
+                format!("{path} (compiled from sass/)"),
+                OutputBody::Generated(b.clone()),
             ),
         };
         if claims.claim(site, path, claims::Owner::Copied(from)) {
@@ -252,7 +239,14 @@ impl Renderer<'_> {
             JobKind::Raw(bytes) => {
                 return Ok((output_file(&job.path), OutputBody::Generated(bytes.clone())));
             }
-            JobKind::Redirect(target) => generated::redirect_html(target),
+            JobKind::Redirect(target) => {
+                let mut ctx = Context::new();
+                ctx.insert("lang", &self.site.config.language);
+                ctx.insert("url", target);
+                self.tera
+                    .render("internal/alias.html", &ctx)
+                    .map_err(|e| tera_error(&e, self.theme, Some(&job.source)))?
+            }
             JobKind::Template(template) => {
                 if !self.tera.contains_template(template) {
                     let message = format!(
@@ -272,6 +266,7 @@ impl Renderer<'_> {
                     .with_help(help));
                 }
                 let mut ctx = Context::new();
+                ctx.insert("lang", &self.site.config.language);
                 ctx.insert("current_path", &job.path);
                 ctx.insert("current_url", &self.site.permalink(&job.path));
                 for (k, v) in &job.vars {
@@ -304,17 +299,24 @@ impl Renderer<'_> {
                 })?
             }
         };
-        let html = match &self.site.config.served_path {
-            // The 404 page is served at any missing URL: relative links
-            // cannot work there, paths under the served path do.
-            Some(served)
-                if job.path == jobs::NOT_FOUND_PATH && self.site.url_mode.is_relative() =>
-            {
-                under_served_path_html(&html, served)
+        let file = output_file(&job.path);
+        // Links in HTML follow the URL mode; feeds and text files are
+        // written with the links their jobs computed.
+        let body = if !(file.ends_with(".html") || file.ends_with(".htm")) {
+            html
+        } else {
+            match &self.site.config.served_path {
+                // The 404 page is served at any missing URL: relative links
+                // cannot work there, paths under the served path do.
+                Some(served)
+                    if job.path == jobs::NOT_FOUND_PATH && self.site.url_mode.is_relative() =>
+                {
+                    under_served_path_html(&html, served)
+                }
+                _ => self.site.url_mode.finish_html(html, &job.path),
             }
-            _ => self.site.url_mode.finish_html(html, &job.path),
         };
-        Ok((output_file(&job.path), OutputBody::text(html)))
+        Ok((file, OutputBody::text(body)))
     }
 }
 
@@ -340,6 +342,48 @@ impl std::io::Write for CappedWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// One error per template place: a mistake in a template many pages use
+/// is reported once, naming how many outputs hit it, and a message that
+/// dumps a whole object is cut short.
+fn once_per_place(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    const MAX: usize = 400;
+    let mut seen: Vec<(Diagnostic, String, usize)> = Vec::new();
+    for mut e in errors {
+        let key = e
+            .message
+            .split(" (while rendering ")
+            .next()
+            .unwrap_or(&e.message)
+            .to_string();
+        match seen
+            .iter_mut()
+            .find(|(d, k, _)| d.file == e.file && d.span == e.span && *k == key)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => {
+                if e.message.len() > MAX {
+                    let mut cut = MAX;
+                    while !e.message.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    e.message.truncate(cut);
+                    e.message.push_str(" …");
+                }
+                seen.push((e, key, 1));
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(mut d, _, n)| {
+            if n > 1 {
+                d.message
+                    .push_str(&format!(" (and {} more outputs)", n - 1));
+            }
+            d
+        })
+        .collect()
 }
 
 /// One rendered output file, or why it failed.

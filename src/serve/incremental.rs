@@ -197,7 +197,7 @@ impl Project {
             let first = segments[0];
             let is_file = p.is_file();
             match first {
-                "guidepost.toml" => {
+                "guidepost.toml" | "config.toml" | "zola.toml" => {
                     changes.insert(Change::Structure(rel_s));
                 }
                 "content" => {
@@ -214,7 +214,7 @@ impl Project {
                         changes.insert(Change::Structure(rel_s));
                     }
                 }
-                "templates" | "themes" | "static" => {
+                "templates" | "themes" | "static" | "sass" => {
                     let is_static = first == "static"
                         || (first == "themes" && rel_s.split('/').nth(2) == Some("static"));
                     if is_static && is_file && disk.contains(p.as_path()) {
@@ -266,7 +266,7 @@ impl Project {
             .collect();
         let config = changes
             .iter()
-            .any(|c| matches!(c, Change::Structure(p) if p == "guidepost.toml"));
+            .any(|c| matches!(c, Change::Structure(p) if p.ends_with(".toml") && !p.contains('/')));
         let result =
             if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
                 self.full_build()
@@ -311,7 +311,11 @@ impl Project {
         let Cached { state, .. } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
         let theme = if reload_theme {
-            Theme::load(&self.options.root, &site.config.theme)?
+            Theme::load(
+                &self.options.root,
+                &site.config.theme,
+                site.config.compile_sass,
+            )?
         } else {
             state.theme
         };
@@ -339,13 +343,8 @@ impl Project {
         let cached = self.state.as_mut().expect("checked by the caller");
         let shaping = features::shaping_tables();
         let keeps = |old: &Document, new: &Document| keeps_place(old, new, &shaping);
-        let patch = pipeline::patch_documents(
-            &mut cached.state,
-            &self.options.root,
-            rel_paths,
-            current,
-            keeps,
-        );
+        let patch =
+            pipeline::patch_documents(&mut cached.state, &self.options.root, rel_paths, keeps);
         match patch {
             Ok(None) => self
                 .rebuild_reusing(current)

@@ -17,7 +17,7 @@ use notify_debouncer_full::{
 };
 
 /// Folders of a site root that are watched recursively.
-pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static"];
+pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static", "sass"];
 
 /// A running watcher (stops when dropped).
 pub enum Watcher {

@@ -30,6 +30,8 @@ pub struct TemplateSource {
 pub enum StaticSource {
     Disk(PathBuf),
     Embedded(&'static [u8]),
+    /// Made while loading (CSS compiled from Sass).
+    Generated(Arc<Vec<u8>>),
 }
 
 /// All templates and static files of the active theme plus site overrides.
@@ -38,14 +40,17 @@ pub struct Theme {
     pub templates: BTreeMap<String, TemplateSource>,
     /// Output-relative path (`css/guidepost.css`) → source.
     pub statics: BTreeMap<String, StaticSource>,
+    /// A Zola theme's `theme.toml` `[extra]`, under the site's `config.extra`.
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Theme {
-    /// Loads the theme named in the config and the site's overrides.
+    /// Loads the theme named in the config and the site's overrides; with
+    /// `compile_sass`, the theme's and the site's `sass/` become CSS files.
     /// Nothing outside the site root is read: the theme name is a plain
     /// folder name (checked with the config) and every folder and file is
     /// checked after resolving symlinks.
-    pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
+    pub fn load(root: &Path, name: &str, compile_sass: bool) -> Result<Theme, Diagnostic> {
         let mut theme = Theme::default();
         let root = &site_root(root)?;
         let theme_dir = root.join("themes").join(name);
@@ -53,8 +58,14 @@ impl Theme {
             check_inside(root, &theme_dir)?;
             theme.add_dir(&theme_dir.join("templates"), root, true)?;
             theme.add_dir(&theme_dir.join("static"), root, false)?;
+            theme.read_theme_toml(&theme_dir.join("theme.toml"), root)?;
+            if compile_sass {
+                theme.add_sass(&theme_dir.join("sass"), root)?;
+            }
         } else if name == "default" {
             theme.add_embedded();
+        } else if name.is_empty() {
+            // `theme = ""`: the site's own templates only (a Zola site without a theme).
         } else {
             return Err(Diagnostic::in_file(
                 "guidepost.toml",
@@ -69,7 +80,43 @@ impl Theme {
         }
         theme.add_dir(&root.join("templates"), root, true)?;
         theme.add_dir(&root.join("static"), root, false)?;
+        if compile_sass {
+            theme.add_sass(&root.join("sass"), root)?;
+        }
         Ok(theme)
+    }
+
+    /// Compiled Sass, replacing a static file of the same path.
+    fn add_sass(&mut self, dir: &Path, root: &Path) -> Result<(), Diagnostic> {
+        for (path, css) in super::sass::compile_dir(dir, root)? {
+            self.statics
+                .insert(path, StaticSource::Generated(Arc::new(css.into_bytes())));
+        }
+        Ok(())
+    }
+
+    /// The `[extra]` table of a Zola theme's `theme.toml` (its other keys
+    /// describe the theme for Zola's theme list).
+    fn read_theme_toml(&mut self, file: &Path, root: &Path) -> Result<(), Diagnostic> {
+        #[derive(serde::Deserialize)]
+        struct ThemeToml {
+            #[serde(default)]
+            extra: serde_json::Map<String, serde_json::Value>,
+        }
+        let Ok(text) = std::fs::read_to_string(file) else {
+            return Ok(());
+        };
+        let display = file.strip_prefix(root).unwrap_or(file).to_path_buf();
+        let parsed: ThemeToml = toml::from_str(&text).map_err(|e| {
+            Diagnostic::at(
+                display,
+                Arc::from(text.as_str()),
+                e.span().unwrap_or(0..0),
+                format!("invalid theme.toml: {}", e.message().trim()),
+            )
+        })?;
+        self.extra = parsed.extra;
+        Ok(())
     }
 
     fn add_embedded(&mut self) {

@@ -19,3 +19,4 @@ mod serve;
 mod serve_browser;
 mod serve_limits;
 mod site_quality;
+mod zola;

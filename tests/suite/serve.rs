@@ -489,3 +489,24 @@ fn an_edit_that_moves_a_page_updates_listings_and_neighbours() {
         "neighbour link retitled"
     );
 }
+
+#[test]
+fn sass_is_recompiled_on_change() {
+    let f = Fixture::new("title = \"Sass\"\ncompile_sass = true\n");
+    f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+    f.write("sass/_colors.scss", "$c: red;\n");
+    f.write(
+        "sass/site.scss",
+        "@use \"colors\";\nbody { color: colors.$c; }\n",
+    );
+    let server = f.serve(&[]);
+    let port = server.port;
+    assert!(get(port, "/site.css").2.contains("red"));
+    let ev = Events::open(port);
+    // An edit of a partial recompiles the files that use it.
+    f.write("sass/_colors.scss", "$c: blue;\n");
+    let e = ev.next("editing a Sass partial");
+    assert_eq!(e.name, "reload", "{e:?}");
+    let css = get(port, "/site.css").2;
+    assert!(css.contains("blue") && !css.contains("red"), "{css}");
+}
