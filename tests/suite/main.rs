@@ -6,9 +6,11 @@ mod common;
 
 mod architecture;
 mod build;
+mod claims;
 mod comparison;
 mod decision;
 mod decision_browser;
+mod readme;
 mod serve;
 mod serve_browser;
 mod site_quality;
