@@ -123,7 +123,11 @@ mod tests {
             drop(tx);
         });
         let start = Instant::now();
-        let paths = settle(&rx, vec![PathBuf::from("first")], Duration::from_millis(150));
+        let paths = settle(
+            &rx,
+            vec![PathBuf::from("first")],
+            Duration::from_millis(150),
+        );
         let waited = start.elapsed();
         assert_eq!(paths.len(), 6, "one batch for the whole burst: {paths:?}");
         assert!(

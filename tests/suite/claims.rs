@@ -24,7 +24,10 @@ fn the_default_theme_escapes_page_titles() {
     let html = f.output("x/index.html");
     assert!(!html.contains("<img src=x"), "title unescaped: {html}");
     assert!(!html.contains("<b>d</b>"), "description unescaped: {html}");
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; co"), "{html}");
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; co"),
+        "{html}"
+    );
 }
 
 /// A build that fails while rendering (a template error on one page, after
@@ -33,7 +36,10 @@ fn the_default_theme_escapes_page_titles() {
 #[test]
 fn a_build_failing_while_rendering_leaves_the_previous_output() {
     let f = basic_site(RELATIVE);
-    f.write("templates/broken.html", "{{ page.title }}{{ nope.missing }}");
+    f.write(
+        "templates/broken.html",
+        "{{ page.title }}{{ nope.missing }}",
+    );
     f.build_ok(&[]);
     let out = f.root().join("output");
     let before = snapshot(&out);
@@ -86,10 +92,7 @@ fn language_extra_and_smart_punctuation_reach_the_page() {
     );
     f.write("templates/page.html", "<html lang=\"{{ config.language }}\"><footer>{{ config.extra.footer }}</footer>{{ page.content | safe }}</html>");
     f.write("templates/index.html", "home");
-    f.write(
-        "content/p.md",
-        "\"Quoted\" -- and --- then...\n",
-    );
+    f.write("content/p.md", "\"Quoted\" -- and --- then...\n");
     f.build_ok(&[]);
     let html = f.output("p/index.html");
     assert!(html.contains("<html lang=\"de\">"), "{html}");
@@ -143,7 +146,10 @@ fn updated_dates_and_rfc3339_date_times() {
         "+++\ntitle = \"D\"\ndate = \"yesterday\"\n+++\n",
     );
     let err = f.build_err(&[]);
-    assert!(err.contains("d.md:3:"), "a bad date is an error at its line: {err}");
+    assert!(
+        err.contains("d.md:3:"),
+        "a bad date is an error at its line: {err}"
+    );
 }
 
 #[test]
@@ -171,7 +177,10 @@ fn relative_mode_rewrites_srcset_action_and_poster() {
         html.contains("srcset=\"../../img/a.png 1x, ../../img/b.png 2x\""),
         "{html}"
     );
-    assert!(html.contains("action=\"../../search/index.html\""), "{html}");
+    assert!(
+        html.contains("action=\"../../search/index.html\""),
+        "{html}"
+    );
     assert!(html.contains("poster=\"../../img/p.png\""), "{html}");
 }
 
@@ -252,7 +261,10 @@ fn outcome_links_check_and_keep_their_anchors() {
     };
     let f = Fixture::new("title = \"T\"\nbase_url = \"\"\n");
     f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
-    f.write("content/a.md", "+++\ntitle = \"A\"\n+++\n## Intro\n\nText.\n");
+    f.write(
+        "content/a.md",
+        "+++\ntitle = \"A\"\n+++\n## Intro\n\nText.\n",
+    );
     f.write("content/tree.md", &tree("@/a.md#intro"));
     f.build_ok(&[]);
     let html = f.output("tree/result/o/index.html");
@@ -262,4 +274,18 @@ fn outcome_links_check_and_keep_their_anchors() {
     assert!(err.contains("content/tree.md:12:"), "{err}");
     assert!(err.contains("#intor"), "{err}");
     assert!(err.contains("did you mean `#intro`"), "{err}");
+}
+
+/// serde-saphyr reads YAML 1.2: unquoted `Yes`/`No` stay strings.
+#[test]
+fn unquoted_yaml_yes_and_no_stay_strings() {
+    let f = basic_site(RELATIVE);
+    f.write(
+        "content/y.md",
+        "---\ntitle: Yes\ndescription: No\n---\nText.\n",
+    );
+    f.build_ok(&[]);
+    let html = f.output("y/index.html");
+    assert!(html.contains("<h1>Yes</h1>"), "{html}");
+    assert!(html.contains("<p class=\"desc\">No</p>"), "{html}");
 }

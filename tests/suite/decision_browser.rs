@@ -487,7 +487,12 @@ async fn modified_clicks_change_links_and_file_urls() {
             .unwrap()
         }
     };
-    for modifier in ["ctrlKey: true", "metaKey: true", "shiftKey: true", "altKey: true"] {
+    for modifier in [
+        "ctrlKey: true",
+        "metaKey: true",
+        "shiftKey: true",
+        "altKey: true",
+    ] {
         assert_eq!(
             click(modifier).await,
             Value::Bool(false),
@@ -522,7 +527,11 @@ async fn modified_clicks_change_links_and_file_urls() {
     .unwrap();
     change.click().await.unwrap();
     wait_h1(&c, &route.headings[0], "after Change").await;
-    assert_eq!(path_of(&c).await, route.paths[0], "Change goes to the question");
+    assert_eq!(
+        path_of(&c).await,
+        route.paths[0],
+        "Change goes to the question"
+    );
     assert!(in_place(&c).await, "Change ran in place");
     assert!(focus_is_on_heading(&c).await, "focus after Change");
 

@@ -151,7 +151,10 @@ fn every_guidepost_command_in_the_readme_runs() {
                     if said.ends_with('\n') {
                         break said;
                     }
-                    assert!(std::time::Instant::now() < deadline, "--open opened nothing");
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "--open opened nothing"
+                    );
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 };
                 assert_eq!(said.trim(), url, "--open opens the served URL");

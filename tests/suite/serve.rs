@@ -335,7 +335,12 @@ fn requests_cannot_leave_the_site() {
         assert!(!body.contains("base_url"), "{target} leaked the config");
     }
     // Every response, found or not, is never cached and never sniffed.
-    for target in ["/docs/alpha/", "/no/such/page/", "/__guidepost/reload.js", "/css/extra.css"] {
+    for target in [
+        "/docs/alpha/",
+        "/no/such/page/",
+        "/__guidepost/reload.js",
+        "/css/extra.css",
+    ] {
         let (_, head, _) = raw_get(port, target);
         let head = head.to_lowercase();
         assert!(head.contains("cache-control: no-store"), "{target}: {head}");
@@ -523,7 +528,11 @@ fn debounce_waits_until_a_burst_of_writes_is_quiet() {
     }
     let p = reload(&ev, "the burst of writes");
     assert!(p.contains(&"/docs/alpha/".to_string()), "{p:?}");
-    assert!(get(server.port, "/docs/alpha/").2.contains("Alpha write 9."));
+    assert!(
+        get(server.port, "/docs/alpha/")
+            .2
+            .contains("Alpha write 9.")
+    );
     assert!(
         ev.quiet(Duration::from_millis(1000)).is_none(),
         "the burst rebuilt more than once"
@@ -587,5 +596,47 @@ fn port_zero_picks_a_free_port_and_bind_elsewhere_warns() {
     assert!(
         warning.contains("reachable from the network"),
         "no warning for --bind 0.0.0.0: {warning}"
+    );
+}
+
+#[test]
+fn editor_files_are_ignored_and_folders_created_later_are_watched() {
+    let f = site();
+    let server = f.serve(&[]);
+    let ev = Events::open(server.port);
+    for junk in [
+        "content/docs/.#alpha.md",
+        "content/docs/4913",
+        "content/.hidden",
+    ] {
+        f.write(junk, "junk");
+    }
+    assert!(
+        ev.quiet(Duration::from_millis(600)).is_none(),
+        "editor files rebuilt the site"
+    );
+    // `templates/` did not exist at start.
+    assert!(!f.root().join("templates").exists());
+    f.write(
+        "templates/page.html",
+        "<!DOCTYPE html><html><body>Own template: {{ page.title }}</body></html>",
+    );
+    let p = reload(&ev, "creating templates/");
+    assert!(p.contains(&"/docs/alpha/".to_string()), "{p:?}");
+    assert!(
+        get(server.port, "/docs/alpha/")
+            .2
+            .contains("Own template: Alpha")
+    );
+    // A file inside the new folder is watched too.
+    f.write(
+        "templates/page.html",
+        "<!DOCTYPE html><html><body>Edited template: {{ page.title }}</body></html>",
+    );
+    reload(&ev, "editing a template in the new folder");
+    assert!(
+        get(server.port, "/docs/alpha/")
+            .2
+            .contains("Edited template: Alpha")
     );
 }

@@ -382,10 +382,9 @@ impl<'a> Checker<'a> {
                 Ok(target) => match anchor {
                     None => row.push((target.title.clone(), target.path.clone())),
                     Some(anchor) => match Links::check_anchor(target, anchor) {
-                        Ok(()) => row.push((
-                            target.title.clone(),
-                            format!("{}#{anchor}", target.path),
-                        )),
+                        Ok(()) => {
+                            row.push((target.title.clone(), format!("{}#{anchor}", target.path)))
+                        }
                         Err((message, help)) => {
                             let at = o(i, &[Key::Name("links"), Key::Index(k)]);
                             let d = self.doc.error_at(&at, message);
