@@ -38,10 +38,10 @@ fn bundled_copy() -> tempfile::TempDir {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(repo).unwrap();
         let top = rel.components().next().map(|c| c.as_os_str().to_owned());
-        let keep = match top.as_ref().and_then(|t| t.to_str()) {
-            Some("content" | "themes" | "static" | "templates" | "guidepost.toml") => true,
-            _ => false,
-        };
+        let keep = matches!(
+            top.as_ref().and_then(|t| t.to_str()),
+            Some("content" | "themes" | "static" | "templates" | "guidepost.toml")
+        );
         if !keep {
             continue;
         }
