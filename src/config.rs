@@ -26,6 +26,11 @@ pub struct Config {
     /// Force relative URLs even when `base_url` is set (the site still uses it for nothing).
     #[serde(default)]
     pub relative_urls: bool,
+    /// Relative mode only: the path the site is served from (`/kb/`). Used
+    /// by the 404 page alone, which a host serves at any missing URL, so its
+    /// links cannot be relative to its own place.
+    #[serde(default)]
+    pub served_path: Option<String>,
     /// Theme folder name under `themes/` (or the built-in `default`).
     #[serde(default = "default_theme")]
     pub theme: String,
@@ -144,6 +149,19 @@ impl Config {
         let looks_absolute = ["http://", "https://", "/"]
             .iter()
             .any(|p| config.base_url.starts_with(p));
+        if let Some(path) = &config.served_path {
+            if !path.starts_with('/') {
+                let at = text.find("served_path").unwrap_or(0);
+                return Err(Diagnostic::at(
+                    file,
+                    source,
+                    at..at + 11,
+                    format!("served_path `{path}` is not a path from the host's root"),
+                )
+                .with_help("write the path the site is served from, such as \"/\" or \"/kb/\""));
+            }
+            config.served_path = Some(format!("{}/", path.trim_end_matches('/')));
+        }
         if !config.base_url.is_empty() && !looks_absolute {
             let at = text.find("base_url").unwrap_or(0);
             return Err(Diagnostic::at(
@@ -176,6 +194,18 @@ mod tests {
         assert!(err.message.contains("titel"), "{}", err.message);
         assert_eq!(err.line_col().unwrap().0, 2);
         assert_eq!(err.help.as_deref(), Some("did you mean `title`?"));
+    }
+
+    #[test]
+    fn served_path_is_a_path_ending_in_a_slash() {
+        let c = Config::parse("served_path = \"/kb\"\n", "g.toml".into()).unwrap();
+        assert_eq!(c.served_path.as_deref(), Some("/kb/"));
+        let c = Config::parse("served_path = \"/\"\n", "g.toml".into()).unwrap();
+        assert_eq!(c.served_path.as_deref(), Some("/"));
+        let err =
+            Config::parse("title = \"t\"\nserved_path = \"kb/\"\n", "g.toml".into()).unwrap_err();
+        assert!(err.message.contains("served_path `kb/`"), "{}", err.message);
+        assert_eq!(err.line_col().unwrap().0, 2);
     }
 
     #[test]

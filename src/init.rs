@@ -10,6 +10,9 @@ description = "Explains the options and helps readers decide."
 # "" writes relative links: the output works from any folder, subpath or file://.
 # Set a full URL such as "https://example.org/docs" to get absolute links and a sitemap.
 base_url = ""
+# With relative links, the path a host serves the site from ("/" or "/kb/"), so that
+# the 404 page works for missing URLs in subfolders too. The build warns without it.
+# served_path = "/"
 language = "en"
 taxonomies = [{ name = "tags", feed = false }]
 

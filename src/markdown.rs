@@ -348,6 +348,22 @@ fn resolve_link<'a>(
                 id,
             })
         }
+        // Marked `rel="external"` so the print stylesheet can write out the
+        // address of links that leave the site, and only of those: in
+        // absolute mode internal links start with `https://` too.
+        Event::Start(Tag::Link {
+            dest_url, title, ..
+        }) if dest_url.starts_with("https://") || dest_url.starts_with("http://") => {
+            let title = if title.is_empty() {
+                String::new()
+            } else {
+                format!(" title=\"{}\"", escape_attr(&title))
+            };
+            Event::InlineHtml(CowStr::from(format!(
+                "<a href=\"{}\" rel=\"external\"{title}>",
+                escape_attr(&dest_url)
+            )))
+        }
         other => other,
     }
 }
@@ -462,6 +478,31 @@ mod tests {
         assert_eq!(r.anchor_links[0].anchor, "top");
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0.start, 10 + 16);
+    }
+
+    #[test]
+    fn external_links_are_marked_for_print_and_internal_ones_are_not() {
+        let resolve = |_: &str| Ok("/a/".to_string());
+        let (r, _) = render(
+            "[x](https://example.org/?a=1&b=\"2\" \"T\") [y](@/a.md) [z](/local/)",
+            0,
+            false,
+            &OPTS,
+            &resolve,
+        );
+        assert!(
+            r.html().contains(
+                "<a href=\"https://example.org/?a=1&amp;b=&quot;2&quot;\" rel=\"external\" title=\"T\">x</a>"
+            ),
+            "{}",
+            r.html()
+        );
+        assert!(r.html().contains("<a href=\"/a/\">y</a>"), "{}", r.html());
+        assert!(
+            r.html().contains("<a href=\"/local/\">z</a>"),
+            "{}",
+            r.html()
+        );
     }
 
     #[test]

@@ -115,6 +115,23 @@ pub fn relativize(from: &str, url: &str) -> Option<String> {
 
 /// Rewrites every site-path URL in `html` relative to the page at `page_path`.
 pub fn relativize_html(html: &str, page_path: &str) -> String {
+    rewrite_site_paths(html, &|url| relativize(page_path, url))
+}
+
+/// Rewrites every site-path URL in `html` to an absolute path under
+/// `served_path` (`/kb/`), naming `index.html` like relative links do. For
+/// the 404 page of a relative-mode site: a host serves it at any missing URL
+/// (`/kb/guide/nope/`), so links relative to its own place cannot work.
+pub(crate) fn under_served_path_html(html: &str, served_path: &str) -> String {
+    let prefix = served_path.trim_end_matches('/');
+    rewrite_site_paths(html, &|url| {
+        relativize("/", url).map(|rel| format!("{prefix}/{rel}"))
+    })
+}
+
+/// Applies `map` to every URL attribute (and an alias page's refresh target);
+/// `map` returns `None` to leave a URL as it is.
+fn rewrite_site_paths(html: &str, map: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = Vec::with_capacity(html.len() + 256);
     let rewrite = |attr: &'static str| {
         element!(format!("[{attr}]"), move |el| {
@@ -125,7 +142,7 @@ pub fn relativize_html(html: &str, page_path: &str) -> String {
                         .map(|part| {
                             let part = part.trim();
                             let (u, rest) = part.split_once(' ').unwrap_or((part, ""));
-                            let u = relativize(page_path, u).unwrap_or_else(|| u.to_string());
+                            let u = map(u).unwrap_or_else(|| u.to_string());
                             if rest.is_empty() {
                                 u
                             } else {
@@ -134,7 +151,7 @@ pub fn relativize_html(html: &str, page_path: &str) -> String {
                         })
                         .collect();
                     el.set_attribute(attr, &rewritten.join(", "))?;
-                } else if let Some(rel) = relativize(page_path, &v) {
+                } else if let Some(rel) = map(&v) {
                     el.set_attribute(attr, &rel)?;
                 }
             }
@@ -164,7 +181,7 @@ pub fn relativize_html(html: &str, page_path: &str) -> String {
     if let Some(i) = s.find("content=\"0; url=/") {
         let start = i + "content=\"0; url=".len();
         if let Some(end) = s[start..].find('"')
-            && let Some(rel) = relativize(page_path, &s[start..start + end])
+            && let Some(rel) = map(&s[start..start + end])
         {
             return format!("{}{}{}", &s[..start], rel, &s[start + end..]);
         }
@@ -215,6 +232,20 @@ mod tests {
         assert!(out.contains(r#"href="https://e.org/""#));
         assert!(out.contains(r#"src="../../i.png""#));
         assert!(out.contains(r##"href="#t""##));
+    }
+
+    #[test]
+    fn the_404_page_links_under_the_served_path() {
+        let html = r##"<link href="/css/a.css"><a href="/">h</a><a href="/roles/#x">r</a><a href="https://e.org/">e</a><a href="#t">t</a>"##;
+        let out = under_served_path_html(html, "/kb/");
+        assert!(out.contains(r#"href="/kb/css/a.css""#), "{out}");
+        assert!(out.contains(r#"href="/kb/index.html""#), "{out}");
+        assert!(out.contains(r#"href="/kb/roles/index.html#x""#), "{out}");
+        assert!(out.contains(r#"href="https://e.org/""#), "{out}");
+        assert!(out.contains(r##"href="#t""##), "{out}");
+        let out = under_served_path_html(html, "/");
+        assert!(out.contains(r#"href="/css/a.css""#), "{out}");
+        assert!(out.contains(r#"href="/index.html""#), "{out}");
     }
 
     #[test]

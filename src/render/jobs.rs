@@ -8,6 +8,9 @@ use crate::features::Prepared;
 use crate::model::{DocId, DocKind, Site};
 use crate::plan::{Job, JobKind};
 
+/// Site path of the page a host serves for missing URLs.
+pub(super) const NOT_FOUND_PATH: &str = "/404.html";
+
 /// What job planning needs to know.
 pub(super) struct Planner<'a> {
     pub site: &'a Site,
@@ -192,8 +195,14 @@ impl Planner<'_> {
             .collect();
         jobs.extend(self.taxonomy_jobs());
         if (self.has_template)("404.html") {
+            if self.site.url_mode.is_relative() && self.site.config.served_path.is_none() {
+                // No warning channel yet: tracing prints warnings by default.
+                tracing::warn!(
+                    "404.html: relative URLs, but no `served_path` in guidepost.toml: the 404 page's links and stylesheet work only for missing pages in the site's top folder (set served_path = \"/\" or the path the site is served from, such as \"/kb/\")"
+                );
+            }
             jobs.push(Job::template(
-                "/404.html",
+                NOT_FOUND_PATH,
                 "404.html",
                 Vec::new(),
                 "404 page",

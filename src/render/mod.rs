@@ -31,7 +31,7 @@ use crate::model::Site;
 use crate::plan::{Job, JobKind, Lookup, OutputBody, PageSink, SiteOutput};
 use crate::source::theme::{StaticSource, Theme};
 use crate::templates::{FunctionData, Templates, recording_lookups, tera_error};
-use crate::urls::output_file;
+use crate::urls::{output_file, under_served_path_html};
 
 /// The previous render, for a render that may reuse its outputs.
 pub(crate) type Previous<'a> = Option<(&'a RenderCache, &'a SiteOutput)>;
@@ -210,10 +210,17 @@ impl Renderer<'_> {
                     .map_err(|e| tera_error(&e, self.theme, Some(&job.source)))?
             }
         };
-        Ok((
-            output_file(&job.path),
-            OutputBody::text(self.site.url_mode.finish_html(html, &job.path)),
-        ))
+        let html = match &self.site.config.served_path {
+            // The 404 page is served at any missing URL: relative links
+            // cannot work there, paths under the served path do.
+            Some(served)
+                if job.path == jobs::NOT_FOUND_PATH && self.site.url_mode.is_relative() =>
+            {
+                under_served_path_html(&html, served)
+            }
+            _ => self.site.url_mode.finish_html(html, &job.path),
+        };
+        Ok((output_file(&job.path), OutputBody::text(html)))
     }
 }
 

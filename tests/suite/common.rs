@@ -303,6 +303,11 @@ pub async fn browser(driver: &Driver, javascript: bool, width: u32) -> fantoccin
     }
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), chrome);
+    // Console messages, for `console_messages`.
+    caps.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({ "browser": "ALL" }),
+    );
     fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&driver.url)
@@ -355,4 +360,85 @@ pub fn wait_until_serving(port: u16) {
         assert!(Instant::now() < deadline, "guidepost serve did not answer");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A WebDriver command fantoccini has no method for: chromedriver's
+/// `goog/cdp/execute` (Chrome DevTools Protocol: emulating
+/// `prefers-color-scheme: dark` or print media) and `se/log` (console messages).
+#[derive(Debug)]
+struct RawCommand {
+    path: &'static str,
+    body: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for RawCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+/// Runs a Chrome DevTools Protocol command in the session's current tab.
+pub async fn cdp(
+    client: &fantoccini::Client,
+    cmd: &'static str,
+    params: serde_json::Value,
+) -> serde_json::Value {
+    let body = serde_json::json!({ "cmd": cmd, "params": params });
+    client
+        .issue_cmd(RawCommand {
+            path: "goog/cdp/execute",
+            body,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+}
+
+/// Emulates CSS media for the session's tab (kept across navigations):
+/// `media` is "" or "print", `scheme` is "light" or "dark".
+pub async fn emulate_media(client: &fantoccini::Client, media: &str, scheme: &str) {
+    cdp(
+        client,
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({
+            "media": media,
+            "features": [{ "name": "prefers-color-scheme", "value": scheme }],
+        }),
+    )
+    .await;
+}
+
+/// The browser console messages logged since the last call, as
+/// "LEVEL message" (the session must come from [`browser`], which asks for them).
+pub async fn console_messages(client: &fantoccini::Client) -> Vec<String> {
+    let log = client
+        .issue_cmd(RawCommand {
+            path: "se/log",
+            body: serde_json::json!({ "type": "browser" }),
+        })
+        .await
+        .expect("read the browser console log");
+    log.as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}",
+                m["level"].as_str().unwrap_or_default(),
+                m["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
 }

@@ -1,7 +1,9 @@
 //! The bundled decision guide in headless Chromium (WebDriver via chromedriver):
 //! every route clicked through with JavaScript (in place, focus on each new
 //! heading, browser back and forward, permalinks that reload to the same step),
-//! by keyboard alone, and again with JavaScript disabled.
+//! by keyboard alone (with a visible, legible focus in both colour schemes),
+//! opened from disk (file://: page loads, focus on the heading, no console
+//! errors), and again with JavaScript disabled.
 //!
 //! Skips when chromedriver is not installed, unless GUIDEPOST_REQUIRE_BROWSER=1.
 
@@ -191,7 +193,7 @@ async fn with_javascript_every_route_runs_in_place_with_history_and_focus() {
     let site = serve_bundled();
     let c = crate::common::browser(&driver, true, 1200).await;
     let all = routes(&site.tree);
-    assert_eq!(all.len(), 14, "routes of the bundled tree");
+    assert_eq!(all.len(), 15, "routes of the bundled tree");
     for route in &all {
         let ctx = format!("route {:?}", route.answers);
         c.goto(&format!("{}/decide/", site.base)).await.unwrap();
@@ -377,10 +379,10 @@ async fn screenshots_for_the_readme() {
         return;
     };
     let site = serve_bundled();
-    let c = crate::common::browser(&driver, true, 1100).await;
-    c.set_window_size(1100, 2400).await.unwrap();
+    let c = crate::common::browser(&driver, true, 1280).await;
+    c.set_window_size(1280, 2400).await.unwrap();
     c.goto(&format!(
-        "{}/decide/q/sec-it-strategy/no-or-not-sure/no/yes/",
+        "{}/decide/q/sec-it-strategy/no-or-not-sure/no-or-not-sure/no/yes/",
         site.base
     ))
     .await
@@ -431,8 +433,8 @@ async fn axe_finds_no_violations_on_decision_pages() {
     let c = crate::common::browser(&driver, true, 1200).await;
     for page in [
         "/decide/",
-        "/decide/q/both-signals/",
-        "/decide/q/sec-it-strategy/no-or-not-sure/no/yes/",
+        "/decide/q/both-fronts/",
+        "/decide/q/sec-it-strategy/no-or-not-sure/no-or-not-sure/no/yes/",
         "/decide/result/neither/",
     ] {
         c.goto(&format!("{}{page}", site.base)).await.unwrap();
@@ -448,6 +450,212 @@ async fn axe_finds_no_violations_on_decision_pages() {
             .await
             .unwrap();
         assert_eq!(violations, serde_json::json!([]), "axe on {page}");
+    }
+    c.close().await.unwrap();
+}
+
+/// The bundled site built into a temp dir, for file:// URLs.
+fn build_bundled_files() -> (tempfile::TempDir, std::path::PathBuf, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let o = crate::common::guidepost(&[
+        "build",
+        "--root",
+        env!("CARGO_MANIFEST_DIR"),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tree: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("decide/tree.json")).unwrap())
+            .unwrap();
+    (dir, out, tree)
+}
+
+/// Waits (up to 5 s) until focus is on the step's heading.
+async fn wait_focus_on_heading(c: &Client, context: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !focus_is_on_heading(c).await {
+        let now = c
+            .execute(
+                "const a = document.activeElement; return a ? a.tagName + ' ' + a.textContent.trim().slice(0, 40) : '';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            Instant::now() < deadline,
+            "{context}: focus is on {now}, not on the heading"
+        );
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_file_urls_every_route_loads_pages_focuses_the_heading_and_logs_no_errors() {
+    let Some(driver) = crate::common::chromedriver("decision guide from file://") else {
+        return;
+    };
+    let (_dir, site, tree) = build_bundled_files();
+    let start = url::Url::from_file_path(site.join("decide/index.html")).unwrap();
+    let c = crate::common::browser(&driver, true, 1200).await;
+    // The console log can be read: a probe message shows up in it.
+    c.goto(start.as_str()).await.unwrap();
+    c.execute("console.error('guidepost-probe');", vec![])
+        .await
+        .unwrap();
+    let probe = crate::common::console_messages(&c).await;
+    assert!(
+        probe.iter().any(|m| m.contains("guidepost-probe")),
+        "console log not readable: {probe:?}"
+    );
+    let all = routes(&tree);
+    assert_eq!(all.len(), 15);
+    let mut errors = Vec::new();
+    for route in &all {
+        let ctx = format!("file:// route {:?}", route.answers);
+        c.goto(start.as_str()).await.unwrap();
+        click_link(&c, "Start", Some("decision-button")).await;
+        wait_h1(&c, &route.headings[0], &ctx).await;
+        wait_focus_on_heading(&c, &format!("{ctx}, after Start")).await;
+        for (k, answer) in route.answers.iter().enumerate() {
+            click_link(&c, answer, Some("decision-answer")).await;
+            wait_h1(&c, &route.headings[k + 1], &ctx).await;
+            wait_focus_on_heading(&c, &format!("{ctx}, after answer {k}")).await;
+            let url = c.current_url().await.unwrap();
+            assert_eq!(url.scheme(), "file", "{ctx}");
+            assert!(
+                url.path()
+                    .ends_with(&format!("{}index.html", route.paths[k + 1])),
+                "{ctx}: at {url}, expected {}",
+                route.paths[k + 1]
+            );
+        }
+        errors.extend(
+            crate::common::console_messages(&c)
+                .await
+                .into_iter()
+                .filter(|m| m.starts_with("SEVERE") || m.starts_with("WARNING"))
+                .map(|m| format!("{ctx}: {m}")),
+        );
+    }
+    // Opening a step directly (not by following the guide) leaves focus alone.
+    let direct = url::Url::from_file_path(site.join("decide/q/both-fronts/index.html")).unwrap();
+    c.goto(direct.as_str()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !focus_is_on_heading(&c).await,
+        "focus moved on a direct visit"
+    );
+    assert!(errors.is_empty(), "console errors:\n{}", errors.join("\n"));
+    c.close().await.unwrap();
+}
+
+/// Contrast of the focused element's text on its background, and of its
+/// focus ring (outline, else box-shadow) on the background around it.
+const FOCUS_PROBE: &str = r#"
+function rgb(s) {
+  const m = /rgba?\(([^)]+)\)/.exec(s || '');
+  return m ? m[1].split(/[\s,\/]+/).filter(Boolean).map(Number) : null;
+}
+function lum(c) {
+  const a = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2];
+}
+function ratio(x, y) {
+  const a = lum(x), b = lum(y);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+function bgOf(el) {
+  for (; el; el = el.parentElement) {
+    const c = rgb(getComputedStyle(el).backgroundColor);
+    if (c && (c.length < 4 || c[3] > 0)) return c;
+  }
+  return [255, 255, 255];
+}
+const el = document.activeElement;
+const cs = getComputedStyle(el);
+const around = bgOf(el.parentElement);
+let ring = 0;
+if (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2) {
+  ring = ratio(rgb(cs.outlineColor), around);
+} else if (cs.boxShadow && cs.boxShadow !== 'none') {
+  ring = ratio(rgb(cs.boxShadow), around);
+}
+return {
+  label: el.textContent.trim(),
+  classes: el.className,
+  focus_visible: el.matches(':focus-visible'),
+  text: ratio(rgb(cs.color), bgOf(el)),
+  ring: ring,
+};
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_focused_answer_stays_legible_with_a_visible_ring_in_both_colour_schemes() {
+    let Some(driver) = crate::common::chromedriver("decision focus contrast") else {
+        return;
+    };
+    let site = serve_bundled();
+    let first_question = site.tree["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["node"] == site.tree["start"])
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let c = crate::common::browser(&driver, true, 1200).await;
+    for scheme in ["light", "dark"] {
+        crate::common::emulate_media(&c, "", scheme).await;
+        for (page, class, wanted) in [
+            ("/decide/", "decision-button", 1),
+            (first_question.as_str(), "decision-answer", 2),
+            ("/decide/result/neither/", "decision-button", 1),
+        ] {
+            let ctx = format!("{page} in the {scheme} scheme");
+            c.goto(&format!("{}{page}", site.base)).await.unwrap();
+            let dark = c
+                .execute(
+                    "return matchMedia('(prefers-color-scheme: dark)').matches;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(dark, Value::Bool(scheme == "dark"), "{ctx}");
+            let mut checked = 0;
+            for _ in 0..80 {
+                c.active_element()
+                    .await
+                    .unwrap()
+                    .send_keys("\u{E004}")
+                    .await
+                    .unwrap();
+                let probe = c.execute(FOCUS_PROBE, vec![]).await.unwrap();
+                let classes = probe["classes"].as_str().unwrap_or_default();
+                if !classes.split(' ').any(|k| k == class) {
+                    continue;
+                }
+                let label = probe["label"].as_str().unwrap_or_default();
+                assert_eq!(probe["focus_visible"], Value::Bool(true), "{ctx}: {label}");
+                let text = probe["text"].as_f64().unwrap();
+                let ring = probe["ring"].as_f64().unwrap();
+                assert!(
+                    text >= 4.5,
+                    "{ctx}: focused {label:?} text contrast {text:.2}"
+                );
+                assert!(
+                    ring >= 3.0,
+                    "{ctx}: focused {label:?} ring contrast {ring:.2}"
+                );
+                checked += 1;
+                if checked == wanted {
+                    break;
+                }
+            }
+            assert_eq!(checked, wanted, "{ctx}: tabbed to {checked} .{class}");
+        }
     }
     c.close().await.unwrap();
 }
@@ -536,16 +744,7 @@ async fn modified_clicks_change_links_and_file_urls() {
     assert!(focus_is_on_heading(&c).await, "focus after Change");
 
     // From file://, the script cannot fetch: plain navigation still works.
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("site");
-    let o = crate::common::guidepost(&[
-        "build",
-        "--root",
-        env!("CARGO_MANIFEST_DIR"),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let (_dir, out, _) = build_bundled_files();
     c.goto(&format!("file://{}/decide/index.html", out.display()))
         .await
         .unwrap();

@@ -10,6 +10,7 @@ mod claims;
 mod comparison;
 mod decision;
 mod decision_browser;
+mod default_theme;
 mod readme;
 mod serve;
 mod serve_browser;

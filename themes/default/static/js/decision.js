@@ -9,12 +9,66 @@
  * - focus moves to the new step's heading and the change is announced in an
  *   aria-live region;
  * - everything is a plain link, so the keyboard works as usual.
- * If anything fails (offline, file://), the link is simply followed.
+ * Opened from disk (file://), where fetch cannot work, nothing is fetched:
+ * links are followed as plain page loads, and the new page puts focus on its
+ * heading just as an in-place step would. If fetching fails anyway (offline),
+ * the link is followed the same way.
  */
 (function () {
   "use strict";
   var root = document.querySelector("[data-decision]");
-  if (!root || !window.fetch || !window.DOMParser || !window.history || !history.pushState) {
+  if (!root) {
+    return;
+  }
+  var STEP_KEY = "guidepost-decision-step";
+
+  /* Pages can be fetched over HTTP(S), not from file:// (Chromium refuses
+   * and logs console errors, Firefox treats each file as its own origin). */
+  function canFetchPages() {
+    return window.location.protocol === "http:" || window.location.protocol === "https:";
+  }
+
+  /* Remembers, for the page about to load, that it is a step of the guide
+   * reached by following one of its links. */
+  function rememberFullPageStep(url) {
+    try {
+      window.sessionStorage.setItem(STEP_KEY, new URL(url, window.location.href).href);
+    } catch (e) {
+      /* Storage disabled: the step loads without moving focus. */
+    }
+  }
+
+  /* After a full page load to a step, focus goes to the step's heading (as
+   * after an in-place step), so keyboard users do not start from the top. */
+  function focusStepAfterFullPageLoad() {
+    var expected = null;
+    try {
+      expected = window.sessionStorage.getItem(STEP_KEY);
+      window.sessionStorage.removeItem(STEP_KEY);
+    } catch (e) {
+      return;
+    }
+    if (expected !== window.location.href) {
+      return;
+    }
+    var heading = root.querySelector("[data-decision-heading]");
+    if (heading) {
+      heading.focus();
+    }
+  }
+
+  focusStepAfterFullPageLoad();
+  if (!canFetchPages()) {
+    root.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[data-decision-link]") : null;
+      var plain = event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
+      if (link && plain && !event.defaultPrevented) {
+        rememberFullPageStep(link.href);
+      }
+    });
+    return;
+  }
+  if (!window.fetch || !window.DOMParser || !window.history || !history.pushState) {
     return;
   }
   var live = root.querySelector("[data-decision-live]");
@@ -63,6 +117,7 @@
     var next = doc.querySelector("[data-decision-view]");
     var now = root.querySelector("[data-decision-view]");
     if (!next || !now) {
+      rememberFullPageStep(url);
       window.location.assign(url);
       return;
     }
@@ -90,6 +145,7 @@
         }
       },
       function () {
+        rememberFullPageStep(url);
         window.location.assign(url);
       }
     );
