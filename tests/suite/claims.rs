@@ -290,3 +290,36 @@ fn unquoted_yaml_yes_and_no_stay_strings() {
     assert!(html.contains("<h1>Yes</h1>"), "{html}");
     assert!(html.contains("<p class=\"desc\">No</p>"), "{html}");
 }
+
+/// Ten yes/no questions in a row: 2047 distinct routes, over the cap of 2000.
+#[test]
+fn more_than_2000_routes_is_an_error_at_start() {
+    let mut tree = String::from("+++\ntitle = \"Big\"\n[decision]\nstart = \"q0\"\n");
+    for i in 0..10 {
+        let next = if i == 9 {
+            "done".to_string()
+        } else {
+            format!("q{}", i + 1)
+        };
+        tree.push_str(&format!(
+            "[[decision.questions]]\nid = \"q{i}\"\ntext = \"Q{i}?\"\nanswers = [{{ label = \"Yes\", next = \"{next}\" }}, {{ label = \"No\", next = \"{next}\" }}]\n"
+        ));
+    }
+    tree.push_str("[[decision.outcomes]]\nid = \"done\"\ntitle = \"Done\"\n+++\n");
+    let f = Fixture::new("title = \"T\"\nbase_url = \"\"\n");
+    f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+    f.write("content/big.md", &tree);
+    let err = f.build_err(&[]);
+    assert!(err.contains("more than 2000 distinct routes"), "{err}");
+    assert!(err.contains("content/big.md:4:"), "at `start`: {err}");
+    // Nine questions (1023 routes) are fine.
+    let small = tree
+        .replace("next = \"q9\"", "next = \"done\"")
+        .split("[[decision.questions]]\nid = \"q9\"")
+        .next()
+        .unwrap()
+        .to_string()
+        + "[[decision.outcomes]]\nid = \"done\"\ntitle = \"Done\"\n+++\n";
+    f.write("content/big.md", &small);
+    f.build_ok(&[]);
+}
