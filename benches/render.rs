@@ -18,6 +18,7 @@ const PAGE: &str = "## Overview\n\nA paragraph with *emphasis*, `code` and a [li
 ### Sub-point\n\nFinal words of the page, with \"quotes\" -- and dashes.\n";
 
 const OPTIONS: MarkdownOptions = MarkdownOptions {
+    raw_html: guidepost::markdown::RawHtml::Allow,
     smart_punctuation: true,
     words_per_minute: 200,
 };

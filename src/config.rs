@@ -49,6 +49,10 @@ pub struct Config {
     /// Dev-server settings.
     #[serde(default)]
     pub serve: ServeConfig,
+    /// Embedding pages in other sites (intranets): which pages get a
+    /// chrome-less copy under `/embed/`, and who may frame them.
+    #[serde(default)]
+    pub embed: EmbedConfig,
     /// Free table for themes.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -74,6 +78,22 @@ pub struct MarkdownConfig {
     pub external_links_no_referrer: bool,
     /// Words per minute used for `reading_time`.
     pub words_per_minute: usize,
+    /// Raw HTML in page bodies: kept, sanitized or shown as text.
+    pub raw_html: RawHtml,
+}
+
+/// `[markdown] raw_html`: what happens to raw HTML in Markdown bodies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtml {
+    /// Written as it is (the author is trusted).
+    #[default]
+    Allow,
+    /// Cleaned to an allow-list (no script, style, iframe, event handlers or
+    /// `javascript:` URLs): the setting for intranet builds.
+    Sanitize,
+    /// Shown as text.
+    Escape,
 }
 
 impl Default for MarkdownConfig {
@@ -82,6 +102,7 @@ impl Default for MarkdownConfig {
             smart_punctuation: true,
             external_links_no_referrer: false,
             words_per_minute: 200,
+            raw_html: RawHtml::Allow,
         }
     }
 }
@@ -98,6 +119,172 @@ impl Default for ServeConfig {
     fn default() -> Self {
         ServeConfig { debounce_ms: 20 }
     }
+}
+
+/// `[embed]` table: which pages get an embed copy under `/embed/`, where
+/// links leaving an embedded page open, and the framing headers files.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbedConfig {
+    /// Decision guides and pages with a comparison table get an embed copy.
+    pub guides_and_comparisons: bool,
+    /// Every page and section gets an embed copy.
+    pub all: bool,
+    /// Sections (content-relative folders such as `roles`) whose pages get one.
+    pub sections: Vec<String>,
+    /// Pages (`roles/vcio.md` or `@/roles/vcio.md`) that get one.
+    pub pages: Vec<String>,
+    /// Where links leaving an embedded page open: `_top` (the whole browser
+    /// tab) or `_blank` (a new tab).
+    pub link_target: String,
+    /// Origins (`https://contoso.sharepoint.com`) or presets (`microsoft365`,
+    /// `sharepoint`, `teams`, `confluence`) allowed to frame the embed pages.
+    pub allow_framing_from: Vec<String>,
+    /// Origins allowed to frame the full pages (besides the site itself).
+    pub full_pages_framing_from: Vec<String>,
+    /// Headers files to write: `_headers` (Netlify, Cloudflare Pages),
+    /// `nginx` (`guidepost-headers.nginx.conf`), `htaccess` (Apache),
+    /// `iis` (`web.config`).
+    pub headers: Vec<String>,
+}
+
+impl Default for EmbedConfig {
+    fn default() -> Self {
+        EmbedConfig {
+            guides_and_comparisons: true,
+            all: false,
+            sections: Vec::new(),
+            pages: Vec::new(),
+            link_target: "_top".into(),
+            allow_framing_from: Vec::new(),
+            full_pages_framing_from: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// Named groups of hosts for `allow_framing_from`. Microsoft 365 and Teams
+/// frame from several hosts, so a preset saves looking them up.
+pub const FRAMING_PRESETS: &[(&str, &[&str])] = &[
+    ("sharepoint", &["https://*.sharepoint.com"]),
+    (
+        "teams",
+        &[
+            "https://teams.microsoft.com",
+            "https://*.teams.microsoft.com",
+            "https://*.cloud.microsoft",
+            "https://*.office.com",
+        ],
+    ),
+    (
+        "microsoft365",
+        &[
+            "https://*.sharepoint.com",
+            "https://teams.microsoft.com",
+            "https://*.teams.microsoft.com",
+            "https://*.cloud.microsoft",
+            "https://*.office.com",
+            "https://*.microsoft365.com",
+        ],
+    ),
+    ("confluence", &["https://*.atlassian.net"]),
+];
+
+/// The headers files `[embed] headers` may name.
+pub const HEADER_FILES: &[&str] = &["_headers", "nginx", "htaccess", "iis"];
+
+impl EmbedConfig {
+    /// `allow_framing_from` with presets expanded, in order, without repeats.
+    pub fn framing_origins(&self) -> Vec<String> {
+        expand_origins(&self.allow_framing_from)
+    }
+
+    /// `full_pages_framing_from` with presets expanded.
+    pub fn full_page_origins(&self) -> Vec<String> {
+        expand_origins(&self.full_pages_framing_from)
+    }
+
+    /// Checks presets, origins, header file names and the link target;
+    /// errors point at the offending value in `text`.
+    fn check(&self, text: &str, file: &Path, source: &Arc<str>) -> Result<(), Diagnostic> {
+        let at = |value: &str, message: String, help: &str| {
+            let quoted = format!("\"{value}\"");
+            let start = text
+                .find("[embed]")
+                .and_then(|e| text[e..].find(&quoted).map(|i| e + i))
+                .or_else(|| text.find(&quoted))
+                .unwrap_or(0);
+            Err(Diagnostic::at(
+                file.to_path_buf(),
+                source.clone(),
+                start..start + quoted.len(),
+                message,
+            )
+            .with_help(help.to_string()))
+        };
+        for origin in self
+            .allow_framing_from
+            .iter()
+            .chain(&self.full_pages_framing_from)
+        {
+            let preset = FRAMING_PRESETS.iter().any(|(name, _)| name == origin);
+            let valid_origin = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin
+                    .trim_end_matches('/')
+                    .split("://")
+                    .nth(1)
+                    .unwrap_or("")
+                    .contains('/')
+                && !origin.contains([' ', ';', ',', '\'', '"']);
+            if !preset && !valid_origin && origin != "'self'" {
+                let names: Vec<&str> = FRAMING_PRESETS.iter().map(|(n, _)| *n).collect();
+                return at(
+                    origin,
+                    format!("`{origin}` is neither an origin nor a framing preset"),
+                    &format!(
+                        "write an origin such as \"https://contoso.sharepoint.com\" (scheme and host, no path), or one of the presets {}",
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+        for h in &self.headers {
+            if !HEADER_FILES.contains(&h.as_str()) {
+                return at(
+                    h,
+                    format!("unknown headers file `{h}`"),
+                    &format!("use any of {}", HEADER_FILES.join(", ")),
+                );
+            }
+        }
+        if !["_top", "_blank", "_parent"].contains(&self.link_target.as_str()) {
+            return at(
+                &self.link_target,
+                format!(
+                    "link_target `{}` is not `_top`, `_parent` or `_blank`",
+                    self.link_target
+                ),
+                "`_top` replaces the host page, `_blank` opens a new tab",
+            );
+        }
+        Ok(())
+    }
+}
+
+fn expand_origins(list: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in list {
+        let hosts: Vec<String> = match FRAMING_PRESETS.iter().find(|(n, _)| n == entry) {
+            Some((_, hosts)) => hosts.iter().map(|h| h.to_string()).collect(),
+            None => vec![entry.trim_end_matches('/').to_string()],
+        };
+        for h in hosts {
+            if !out.contains(&h) {
+                out.push(h);
+            }
+        }
+    }
+    out
 }
 
 fn default_theme() -> String {
@@ -146,6 +333,7 @@ impl Config {
             }
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
+        config.embed.check(text, &file, &source)?;
         let looks_absolute = ["http://", "https://", "/"]
             .iter()
             .any(|p| config.base_url.starts_with(p));

@@ -12,6 +12,8 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, 
 use serde::Serialize;
 
 use crate::config::MarkdownConfig;
+/// `[markdown] raw_html`, re-exported for the benchmarks.
+pub use crate::config::RawHtml;
 use crate::text::{escape_attr, slugify};
 
 /// Rendering switches from `[markdown]` in the config.
@@ -19,6 +21,7 @@ use crate::text::{escape_attr, slugify};
 pub struct MarkdownOptions {
     pub smart_punctuation: bool,
     pub words_per_minute: usize,
+    pub raw_html: RawHtml,
 }
 
 impl From<&MarkdownConfig> for MarkdownOptions {
@@ -27,6 +30,7 @@ impl From<&MarkdownConfig> for MarkdownOptions {
         MarkdownOptions {
             smart_punctuation: c.smart_punctuation,
             words_per_minute: c.words_per_minute,
+            raw_html: c.raw_html,
         }
     }
 }
@@ -127,7 +131,36 @@ pub fn render(
     opts: &MarkdownOptions,
     resolve: Resolver,
 ) -> (Rendered, Vec<(Range<usize>, String)>) {
-    render_with(body, body_offset, drop_first_h1, opts, resolve, true)
+    let keep = opts.raw_html != RawHtml::Escape;
+    let (mut rendered, errors) = render_with(body, body_offset, drop_first_h1, opts, resolve, keep);
+    if opts.raw_html == RawHtml::Sanitize {
+        rendered.content = tera::Value::safe_string(&sanitize(rendered.html()));
+        rendered.summary = rendered.summary.as_deref().map(sanitize);
+    }
+    (rendered, errors)
+}
+
+/// `raw_html = "sanitize"`: the rendered HTML through ammonia's allow-list
+/// (its defaults: no `script`, `style`, `iframe`, `form`, event handlers,
+/// `style` attributes or `javascript:` URLs), widened only by what
+/// Guidepost itself writes: `id`, `class`, `role`, `tabindex` and `aria-*`
+/// on any element, `scope` on table headers, and task-list checkboxes.
+/// Links keep their `rel` as written.
+fn sanitize(html: &str) -> String {
+    static CLEANER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    CLEANER
+        .get_or_init(|| {
+            let mut b = ammonia::Builder::default();
+            b.link_rel(None)
+                .add_generic_attributes(["id", "class", "role", "tabindex"])
+                .add_generic_attribute_prefixes(["aria-"])
+                .add_tags(["input"])
+                .add_tag_attributes("input", ["type", "checked", "disabled"])
+                .add_tag_attributes("th", ["scope"]);
+            b
+        })
+        .clean(html)
+        .to_string()
 }
 
 /// [`render`], optionally turning raw HTML into text (for front matter fragments).
@@ -439,6 +472,7 @@ mod tests {
     use super::*;
 
     const OPTS: MarkdownOptions = MarkdownOptions {
+        raw_html: RawHtml::Allow,
         smart_punctuation: true,
         words_per_minute: 200,
     };

@@ -80,6 +80,11 @@ impl Planner<'_> {
         for f in self.features {
             jobs.extend(f.jobs(site, id, &value));
         }
+        if let Some(embed) = self.features.iter().find_map(|f| f.embed(site, id)) {
+            for f in self.features {
+                jobs.extend(f.embed_jobs(site, id, &value, &embed));
+            }
+        }
         jobs
     }
 

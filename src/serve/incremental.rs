@@ -114,6 +114,8 @@ pub(crate) struct Project {
     pub options: BuildOptions,
     /// Path prefix the site is served under (`/docs`), or empty.
     pub base_path: String,
+    /// `[embed]` of the last full build: the framing headers to send.
+    pub embed: crate::config::EmbedConfig,
     state: Option<Cached>,
     /// Set when a failed rebuild left the kept state untouched.
     state_intact: bool,
@@ -128,6 +130,7 @@ impl Project {
         Project {
             options,
             base_path: String::new(),
+            embed: Default::default(),
             state: None,
             state_intact: false,
             retry: BTreeSet::new(),
@@ -140,6 +143,7 @@ impl Project {
         let config = load_config(&self.options)?;
         // Root-relative links, behind the base path when the site has one.
         self.base_path = url_mode_for(&config).base_path();
+        self.embed = config.embed.clone();
         let mut options = self.options.clone();
         options.url_mode = Some(UrlMode::Absolute {
             base: self.base_path.clone(),

@@ -80,6 +80,11 @@ pub fn run(options: ServeOptions) -> ExitCode {
     };
     let shared = Shared::new(output, project.base_path.clone(), options.csp);
     *shared.error.write().unwrap_or_else(|e| e.into_inner()) = error;
+    shared
+        .served
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .embed = project.embed.clone();
 
     let listener = match bind(options.bind, options.port) {
         Ok(l) => l,
@@ -247,6 +252,7 @@ fn rebuild_loop(
                     incremental::apply(rebuilt.update, &mut w.output);
                     if !patched {
                         w.base = project.base_path.clone();
+                        w.embed = project.embed.clone();
                     }
                 }
                 let base = project.base_path.clone();

@@ -41,6 +41,9 @@ pub struct Served {
     pub output: SiteOutput,
     /// Path prefix (`/docs`) or empty.
     pub base: String,
+    /// `[embed]` settings: the framing headers every response gets, as a
+    /// host with the generated headers files would send them.
+    pub embed: crate::config::EmbedConfig,
 }
 
 /// State shared by the request handlers and the rebuild thread.
@@ -57,7 +60,11 @@ pub struct Shared {
 impl Shared {
     pub fn new(output: SiteOutput, base: String, csp: bool) -> Arc<Shared> {
         Arc::new(Shared {
-            served: RwLock::new(Served { output, base }),
+            served: RwLock::new(Served {
+                output,
+                base,
+                embed: Default::default(),
+            }),
             error: RwLock::new(None),
             events: broadcast::channel(64).0,
             csp,
@@ -83,7 +90,17 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Respon
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    if shared.csp {
+    let framing = {
+        let served = shared.served.read().unwrap_or_else(|e| e.into_inner());
+        let below_base = raw.strip_prefix(served.base.as_str()).unwrap_or(&raw);
+        crate::features::embed::headers::for_path(&served.embed, below_base)
+    };
+    for (name, value) in framing {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    if shared.csp && !h.contains_key("content-security-policy") {
         h.insert(
             "content-security-policy",
             HeaderValue::from_static("default-src 'self'"),

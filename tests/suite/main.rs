@@ -11,6 +11,8 @@ mod comparison;
 mod decision;
 mod decision_browser;
 mod default_theme;
+mod embed;
+mod embed_browser;
 mod readme;
 mod serve;
 mod serve_browser;
