@@ -180,6 +180,9 @@ fn render_with(
     let mut errors = Vec::new();
     let mut used_ids: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
     let mut next_suffix: HashMap<String, usize> = HashMap::new();
+    // pulldown-cmark gives a footnote definition its label as id, so a heading
+    // must not take that id too (`## Sources` and `[^sources]:`).
+    used_ids.extend(footnote_labels(body));
     let mut flat_toc: Vec<(u32, String, String)> = Vec::new();
     let mut html = String::with_capacity(body.len() * 3 / 2);
     let mut first_paragraph_start: Option<usize> = None;
@@ -432,6 +435,16 @@ fn resolve_link<'a>(
         }
         other => other,
     }
+}
+
+/// The labels of footnote definitions (`[^label]: text` at a line start),
+/// which become element ids in the output.
+fn footnote_labels(body: &str) -> impl Iterator<Item = String> + '_ {
+    body.lines().filter_map(|line| {
+        let rest = line.trim_start().strip_prefix("[^")?;
+        let end = rest.find("]:")?;
+        Some(rest[..end].to_string())
+    })
 }
 
 /// `base`, or `base-N` with the first free N. `next` remembers where each

@@ -113,11 +113,12 @@ pub fn run(options: ServeOptions) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let settle = options.debounce;
     {
         let shared = shared.clone();
         std::thread::Builder::new()
             .name("guidepost-rebuild".into())
-            .spawn(move || rebuild_loop(project, shared, rx, watcher, watched))
+            .spawn(move || rebuild_loop(project, shared, rx, watcher, watched, settle))
             .expect("start the rebuild thread");
     }
 
@@ -215,12 +216,11 @@ fn rebuild_loop(
     rx: mpsc::Receiver<Vec<PathBuf>>,
     mut watcher: watch::Watcher,
     mut watched: Vec<PathBuf>,
+    settle: Duration,
 ) {
     let root = project.options.root.clone();
-    while let Ok(mut paths) = rx.recv() {
-        while let Ok(more) = rx.try_recv() {
-            paths.extend(more);
-        }
+    while let Ok(first) = rx.recv() {
+        let mut paths = watch::settle(&rx, first, settle);
         paths.sort();
         paths.dedup();
         // Folders created after start (say, a first `templates/`).
