@@ -719,6 +719,8 @@ async fn modified_clicks_change_links_and_file_urls() {
         .await
         .unwrap();
     click_link(&c, "Start", Some("decision-button")).await;
+    // Start swaps the first question in place: wait for it before answering.
+    wait_h1(&c, &route.headings[0], "the first question after Start").await;
     for (k, answer) in route.answers.iter().enumerate() {
         click_link(&c, answer, Some("decision-answer")).await;
         wait_h1(&c, &route.headings[k + 1], "to the outcome").await;
