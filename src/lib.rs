@@ -11,7 +11,8 @@
 //! 7. [`features`] (comparison, decision);
 //! 8. [`templates`]; 9. [`render`]; 10. [`output`];
 //! 11. [`pipeline`]: the one chain build, check and serve run;
-//! 12. [`serve`], [`init`], [`cli`].
+//! 12. [`serve`], [`init`], [`import`] (`guidepost import zola`);
+//! 13. [`cli`].
 
 pub mod cli;
 pub(crate) mod config;
@@ -19,6 +20,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod features;
 pub(crate) mod frontmatter;
 pub(crate) mod highlight;
+pub(crate) mod import;
 pub(crate) mod init;
 pub mod markdown;
 pub(crate) mod model;

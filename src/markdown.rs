@@ -5,7 +5,7 @@
 //! table wrappers, and `@/path.md#anchor` internal links resolved to URLs.
 //! Anchors are checked after every page is rendered (see `model`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -14,9 +14,11 @@ use pulldown_cmark::{
 };
 use serde::Serialize;
 
+/// `[markdown] raw_html`, re-exported for the benchmarks.
+pub use crate::config::RawHtml;
 use crate::config::{AnchorLinks, MarkdownConfig};
 use crate::highlight::{Fence, code_block};
-use crate::text::{escape_attr, slugify};
+use crate::text::{SlugStrategy, escape_attr, slugify, slugify_anchor};
 
 /// Rendering switches from `[markdown]` in the config.
 #[derive(Debug, Clone)]
@@ -36,6 +38,10 @@ pub struct MarkdownOptions {
     pub highlight: bool,
     /// Theme markup (heading self-links, alert boxes), from the templates.
     pub markup: Arc<Markup>,
+    pub raw_html: RawHtml,
+    /// Heading ids keep their text (Zola's `anchors = "safe"`/`"off"`)
+    /// instead of becoming ASCII slugs.
+    pub keep_anchor_text: bool,
 }
 
 /// What links to other sites get.
@@ -100,6 +106,8 @@ impl From<&MarkdownConfig> for MarkdownOptions {
             bottom_footnotes: c.bottom_footnotes,
             highlight: c.highlight_code,
             markup: Arc::new(Markup::default()),
+            raw_html: c.raw_html,
+            keep_anchor_text: false,
         }
     }
 }
@@ -215,7 +223,36 @@ pub fn render(
     opts: &MarkdownOptions,
     resolve: Resolver,
 ) -> (Rendered, Vec<(Range<usize>, String)>) {
-    render_with(body, body_offset, drop_first_h1, opts, resolve, true)
+    let keep = opts.raw_html != RawHtml::Escape;
+    let (mut rendered, errors) = render_with(body, body_offset, drop_first_h1, opts, resolve, keep);
+    if opts.raw_html == RawHtml::Sanitize {
+        rendered.content = tera::Value::safe_string(&sanitize(rendered.html()));
+        rendered.summary = rendered.summary.as_deref().map(sanitize);
+    }
+    (rendered, errors)
+}
+
+/// `raw_html = "sanitize"`: the rendered HTML through ammonia's allow-list
+/// (its defaults: no `script`, `style`, `iframe`, `form`, event handlers,
+/// `style` attributes or `javascript:` URLs), widened only by what
+/// Guidepost itself writes: `id`, `class`, `role`, `tabindex` and `aria-*`
+/// on any element, `scope` on table headers, and task-list checkboxes.
+/// Links keep their `rel` as written.
+fn sanitize(html: &str) -> String {
+    static CLEANER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    CLEANER
+        .get_or_init(|| {
+            let mut b = ammonia::Builder::default();
+            b.link_rel(None)
+                .add_generic_attributes(["id", "class", "role", "tabindex"])
+                .add_generic_attribute_prefixes(["aria-"])
+                .add_tags(["input"])
+                .add_tag_attributes("input", ["type", "checked", "disabled"])
+                .add_tag_attributes("th", ["scope"]);
+            b
+        })
+        .clean(html)
+        .to_string()
 }
 
 /// [`render`], optionally turning raw HTML into text (for front matter fragments).
@@ -230,6 +267,10 @@ fn render_with(
     let mut out = Rendered::default();
     let mut errors = Vec::new();
     let mut used_ids: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
+    // pulldown-cmark gives a footnote definition its label as id, so a heading
+    // must not take that id too (`## Sources` and `[^sources]:`).
+    used_ids.extend(footnote_labels(body));
     let mut flat_toc: Vec<(u32, String, String)> = Vec::new();
     let mut html = String::with_capacity(body.len() * 3 / 2);
     let mut first_paragraph_start: Option<usize> = None;
@@ -259,6 +300,28 @@ fn render_with(
     for (event, range) in Parser::new_ext(body, parser_options(opts)).into_offset_iter() {
         let event = match event {
             Event::Html(h) | Event::InlineHtml(h) if !raw_html => Event::Text(h),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !raw_html && is_script_url(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from("#"),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !raw_html && is_script_url(&dest_url) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from("#"),
+                title,
+                id,
+            }),
             other => other,
         };
         if let Some((level, id, classes, inner)) = heading.as_mut() {
@@ -271,8 +334,17 @@ fn render_with(
                         heading = None;
                         continue;
                     }
-                    let base = id.clone().unwrap_or_else(|| slugify(&text));
-                    let id = unique_id(base, &mut used_ids);
+                    let strategy = if opts.keep_anchor_text {
+                        SlugStrategy::Safe
+                    } else {
+                        SlugStrategy::On
+                    };
+                    let base = id
+                        .clone()
+                        .unwrap_or_else(|| slugify_anchor(&text, strategy));
+                    let id = unique_id(base, &mut used_ids, &mut next_suffix);
+                    // `{#id}` is the writer's text: escaped like every attribute.
+                    let id_attr = escape_attr(&id);
                     let n = *level as u32;
                     flush(&mut pending, &mut html);
                     let mut inner_html = String::new();
@@ -282,23 +354,17 @@ fn render_with(
                     } else {
                         format!(" class=\"{}\"", escape_attr(&classes.join(" ")))
                     };
-                    let link = || {
-                        opts.markup
-                            .anchor_link
-                            .replace(ANCHOR_ID, &escape_attr(&id))
-                    };
+                    let link = || opts.markup.anchor_link.replace(ANCHOR_ID, &id_attr);
                     let inner_html = match opts.anchor_links {
                         AnchorLinks::None => inner_html,
                         AnchorLinks::Right => format!("{inner_html} {}", link()),
                         AnchorLinks::Left => format!("{} {inner_html}", link()),
                         AnchorLinks::Heading => format!(
-                            "<a class=\"heading-link\" href=\"#{}\">{inner_html}</a>",
-                            escape_attr(&id)
+                            "<a class=\"heading-link\" href=\"#{id_attr}\">{inner_html}</a>"
                         ),
                     };
                     html.push_str(&format!(
-                        "<h{n} id=\"{}\"{class_attr}>{inner_html}</h{n}>\n",
-                        escape_attr(&id)
+                        "<h{n} id=\"{id_attr}\"{class_attr}>{inner_html}</h{n}>\n"
                     ));
                     if n >= 2 {
                         flat_toc.push((n, id.clone(), text.clone()));
@@ -323,7 +389,8 @@ fn render_with(
             match event {
                 Event::End(TagEnd::DefinitionListTitle) => {
                     let mut inner = term.take().expect("inside a term");
-                    let id = term_id(&mut inner).map(|id| unique_id(id, &mut used_ids));
+                    let id = term_id(&mut inner)
+                        .map(|id| unique_id(id, &mut used_ids, &mut next_suffix));
                     out.word_count += count_words(&plain_text(&inner));
                     let mut inner_html = String::new();
                     html::push_html(&mut inner_html, inner.into_iter());
@@ -742,15 +809,46 @@ fn strip_definition_wrapper(body: &str) -> &str {
     rest.strip_suffix("</div>").unwrap_or(rest)
 }
 
-fn unique_id(base: String, used: &mut HashSet<String>) -> String {
-    let mut id = base.clone();
-    let mut n = 1;
-    while used.contains(&id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// The labels of footnote definitions (`[^label]: text` at a line start),
+/// which become element ids in the output.
+fn footnote_labels(body: &str) -> impl Iterator<Item = String> + '_ {
+    body.lines().filter_map(|line| {
+        let rest = line.trim_start().strip_prefix("[^")?;
+        let end = rest.find("]:")?;
+        Some(rest[..end].to_string())
+    })
+}
+
+/// `base`, or `base-N` with the first free N. `next` remembers where each
+/// base's search stopped, so 20,000 equal headings stay linear.
+fn unique_id(
+    base: String,
+    used: &mut HashSet<String>,
+    next: &mut HashMap<String, usize>,
+) -> String {
+    if used.insert(base.clone()) {
+        return base;
     }
-    used.insert(id.clone());
-    id
+    let n = next.entry(base.clone()).or_insert(1);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.insert(id.clone()) {
+            return id;
+        }
+    }
+}
+
+/// A URL that runs code when followed (`javascript:`, `vbscript:`, `data:`):
+/// fragments from front matter promise no active content, so these become `#`.
+fn is_script_url(url: &str) -> bool {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .take_while(|&c| c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    url.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
 }
 
 fn plain_text(events: &[Event]) -> String {
@@ -879,6 +977,47 @@ mod tests {
         );
         assert_eq!(r.summary.as_deref(), Some("<p>one</p>\n<p>two</p>\n"));
         assert!(r.html().contains("<div class=\"table-scroll\""));
+    }
+
+    #[test]
+    fn heading_attributes_are_escaped() {
+        let (r, _) = render(
+            "## H {#x\"onmouseover=\"alert(1) .a\"b}\n",
+            0,
+            false,
+            &opts(),
+            &no_links,
+        );
+        assert!(!r.html().contains("\"onmouseover"), "{}", r.html());
+        assert!(
+            r.html()
+                .contains("id=\"x&quot;onmouseover=&quot;alert(1)\""),
+            "{}",
+            r.html()
+        );
+        let frag = render_fragment(
+            "## H {#a\"b}\n\n<b>x</b> [l](javascript:alert(1))",
+            true,
+            &opts(),
+            &no_links,
+        )
+        .unwrap();
+        assert!(frag.contains("id=\"a&quot;b\""), "{frag}");
+        assert!(frag.contains("&lt;b&gt;x&lt;/b&gt;"), "{frag}");
+        assert!(frag.contains("href=\"#\""), "{frag}");
+    }
+
+    #[test]
+    fn many_equal_headings_stay_linear() {
+        let body = "## x\n\n".repeat(20_000);
+        let t = std::time::Instant::now();
+        let (r, _) = render(&body, 0, false, &opts(), &no_links);
+        assert!(r.html().contains("id=\"x-19999\""));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
     }
 
     #[test]

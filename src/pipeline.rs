@@ -75,6 +75,9 @@ impl State {
 /// A site built in memory.
 pub(crate) struct Built {
     pub output: SiteOutput,
+    /// Problems that did not fail the build (config keys accepted but not
+    /// implemented...), for the caller to print.
+    pub warnings: Vec<Diagnostic>,
     pub state: State,
     pub stats: BuildStats,
 }
@@ -95,9 +98,12 @@ pub(crate) enum Model<'a> {
 
 /// Loads the config, applying command-line overrides.
 pub(crate) fn load_config(options: &BuildOptions) -> Result<Config, Diagnostics> {
-    let mut config = Config::load(&options.root)?;
+    let mut config = Config::load(&options.root).map_err(Diagnostics)?;
     if let Some(base) = &options.base_url {
         config.base_url = base.trim_end_matches('/').to_string();
+        crate::config::check_base_url(&config.base_url).map_err(|why| {
+            Diagnostic::general(format!("--base-url {why}")).with_help(crate::config::BASE_URL_HELP)
+        })?;
     }
     Ok(config)
 }
@@ -124,9 +130,31 @@ pub(crate) fn output_dir(root: &Path, config: &Config, explicit: Option<&Path>) 
 /// Builds the whole site from disk (`build`, `check`, the dev server's
 /// first and full builds).
 pub(crate) fn build(options: &BuildOptions, sink: Option<PageSink>) -> Result<Built, Diagnostics> {
-    let config = Arc::new(load_config(options)?);
-    let theme = Theme::load(&options.root, &config.theme)?;
+    let mut config = load_config(options)?;
+    let theme = Theme::load(&options.root, &config.theme, config.compile_sass)?;
+    merge_theme_extra(&mut config, &theme);
+    let config = Arc::new(config);
     run(options, config, theme, Model::Fresh, None, sink)
+}
+
+/// A Zola theme's `[extra]` under the site's: the site's keys win, tables
+/// merge key by key.
+pub(crate) fn merge_theme_extra(config: &mut Config, theme: &Theme) {
+    fn merge(
+        into: &mut serde_json::Map<String, serde_json::Value>,
+        from: &serde_json::Map<String, serde_json::Value>,
+    ) {
+        for (k, v) in from {
+            match (into.get_mut(k), v) {
+                (Some(serde_json::Value::Object(a)), serde_json::Value::Object(b)) => merge(a, b),
+                (Some(_), _) => {}
+                (None, v) => {
+                    into.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    merge(&mut config.extra, &theme.extra);
 }
 
 /// The chain. `config` and `theme` are loaded by the caller (a theme change
@@ -200,8 +228,11 @@ pub(crate) fn run(
         files: output.files.len(),
         elapsed: started.elapsed(),
     };
+    let mut warnings = site.config.warnings.clone();
+    warnings.extend(site.warnings.iter().cloned());
     Ok(Built {
         output,
+        warnings,
         state: State {
             theme,
             cache,
@@ -220,7 +251,6 @@ pub(crate) fn patch_documents(
     state: &mut State,
     root: &Path,
     rel_paths: &[&str],
-    current: &SiteOutput,
     keeps_place: impl Fn(&Document, &Document) -> bool,
 ) -> Result<Option<Vec<(String, OutputBody)>>, PatchError> {
     let site = state.site().clone();
@@ -249,7 +279,7 @@ pub(crate) fn patch_documents(
     }
     state
         .cache
-        .update_docs(&state.theme, current, changed)
+        .update_docs(&state.theme, changed)
         .map(|r| Some(r.files))
         .map_err(|e| PatchError::Render(sorted(e)))
 }

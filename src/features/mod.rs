@@ -14,6 +14,7 @@
 
 pub(crate) mod comparison;
 pub(crate) mod decision;
+pub(crate) mod embed;
 
 use tera::{Kwargs, Map, Value};
 
@@ -23,7 +24,7 @@ use crate::plan::{Job, Lookup};
 
 /// Every feature, in the order they run. Adding one is one line here.
 pub(crate) fn registry() -> &'static [&'static dyn Feature] {
-    &[&comparison::Comparison, &decision::Decision]
+    &[&comparison::Comparison, &decision::Decision, &embed::Embed]
 }
 
 /// The front matter tables all features claim.
@@ -95,12 +96,34 @@ pub(crate) trait Prepared: Send + Sync {
         Vec::new()
     }
 
+    /// The `embed` template object when document `id` gets a chrome-less
+    /// copy for framing in other sites (only the embed feature answers).
+    fn embed(&self, _site: &Site, _id: DocId) -> Option<Value> {
+        None
+    }
+
+    /// Embed copies of this feature's pages of an embeddable document `id`:
+    /// each at [`embed_path`] of the page it copies, rendered with an
+    /// `embed_*.html` template, with `embed` (from [`Prepared::embed`], plus
+    /// the copied page's `full_url`) among its variables, and with links
+    /// between its own pages (a guide's steps) pointing at their copies so
+    /// they stay in the frame.
+    fn embed_jobs(&self, _site: &Site, _id: DocId, _page: &Value, _embed: &Value) -> Vec<Job> {
+        Vec::new()
+    }
+
     /// Runs template function `name` (one of [`Feature::functions`]).
     fn call(&self, name: &str, _call: &Call, _kwargs: &Kwargs) -> tera::TeraResult<Value> {
         Err(tera::Error::message(format!(
             "template function `{name}` is not available"
         )))
     }
+}
+
+/// Site path of the embed copy of the page at `path` (`/roles/` →
+/// `/embed/roles/`), shared by every feature that makes embed copies.
+pub(crate) fn embed_path(path: &str) -> String {
+    format!("/embed{path}")
 }
 
 /// What a template function sees of the site being rendered.

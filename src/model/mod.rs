@@ -24,7 +24,7 @@ use crate::frontmatter::{self, FrontMatter, FrontMatterSource, Key, SortBy};
 use crate::markdown::{self, MarkdownOptions, Markup, Rendered};
 use crate::shortcodes::{self, Expander};
 use crate::source::content::{AssetFile, ContentFiles, SourceFile};
-use crate::text::{slugify, url_segment};
+use crate::text::{SlugStrategy, slugify_path, url_segment};
 use crate::urls::UrlMode;
 use links::{LINK_HELP, Links};
 
@@ -167,6 +167,8 @@ pub struct Site {
     pub loose_assets: Vec<AssetFile>,
     /// Drafts left out of this build (for clearer broken-link errors).
     pub skipped_drafts: HashSet<String>,
+    /// Problems that do not fail the build (accepted but unimplemented keys).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Site {
@@ -201,6 +203,11 @@ impl Site {
             drafts: &self.skipped_drafts,
             url_mode: &self.url_mode,
         }
+    }
+
+    /// The URL slug of a taxonomy term, by the config's `[slugify]` strategy.
+    pub fn term_slug(&self, name: &str) -> String {
+        term_slug(name, self.config.slugify.taxonomies)
     }
 
     /// Pages (not sections) of the site.
@@ -239,7 +246,7 @@ impl std::fmt::Debug for ModelOptions {
 impl ModelOptions {
     /// Markdown options of `config` with the theme's markup.
     fn markdown(&self, config: &Config) -> MarkdownOptions {
-        let mut o = MarkdownOptions::from(&config.markdown);
+        let mut o = markdown_options(config);
         if let Some(m) = &self.markup {
             o.markup = m.clone();
         }
@@ -294,10 +301,17 @@ fn assemble_inner(
     let previous = previous.filter(|p| p.url_mode == url_mode);
 
     // Parse front matter in parallel (or take it from the previous build).
+    // Translations (`page.fr.md` for a Zola `[languages.fr]`) are not built.
     let mut reused: HashSet<String> = HashSet::new();
     let parsed: Vec<(Result<Document, Vec<Diagnostic>>, bool)> = files
         .markdown
         .into_par_iter()
+        .filter(|f| {
+            let stem = f.rel_path.trim_end_matches(".md");
+            !stem
+                .rsplit_once('.')
+                .is_some_and(|(_, lang)| config.languages.contains_key(lang))
+        })
         .map(|f| {
             match previous
                 .and_then(|p| p.get(&f.rel_path))
@@ -444,9 +458,30 @@ fn assemble_inner(
         errors.extend(links.anchor_errors(d));
     }
 
-    // Order each section's pages; link neighbours.
+    // A transparent section's pages are listed in its parent too (deepest
+    // sections first, so transparency chains up).
+    let mut transparent: Vec<DocId> = (0..docs.len())
+        .filter(|&s| docs[s].kind == DocKind::Section && docs[s].meta.transparent)
+        .collect();
+    transparent.sort_by_key(|&s| std::cmp::Reverse(docs[s].rel_path.matches('/').count()));
+    for s in transparent {
+        if let Some(parent) = docs[s].parent {
+            let pages = docs[s].pages.clone();
+            docs[parent].pages.extend(pages);
+        }
+    }
+
+    // Order each section's pages; link neighbours (a transparent section's
+    // pages take their neighbours from the parent's order).
     for s in 0..docs.len() {
         if docs[s].kind != DocKind::Section {
+            continue;
+        }
+        if docs[s].meta.transparent {
+            let sort_by = docs[s].meta.sort_by.unwrap_or_default();
+            let mut pages = std::mem::take(&mut docs[s].pages);
+            sort_docs(&mut pages, &docs, sort_by);
+            docs[s].pages = pages;
             continue;
         }
         let sort_by = docs[s].meta.sort_by.unwrap_or_default();
@@ -462,7 +497,8 @@ fn assemble_inner(
         docs[s].subsections = subs;
     }
 
-    let taxonomies = build_taxonomies(&docs, &config, &mut errors);
+    let taxonomies = build_taxonomies(&docs, &config);
+    let warnings = Vec::new();
 
     if errors.is_empty() {
         Ok(Site {
@@ -474,6 +510,7 @@ fn assemble_inner(
             taxonomies,
             loose_assets,
             skipped_drafts,
+            warnings,
         })
     } else {
         Err(errors)
@@ -495,7 +532,14 @@ fn prepare_document(
     } else {
         DocKind::Page
     };
-    let path = site_path(&file.rel_path, kind, meta.slug.as_deref());
+    let mut meta = meta;
+    let (path, file_date) = site_path_zola(&file.rel_path, kind, &meta, config);
+    if meta.date.is_none() {
+        meta.date = file_date;
+    }
+    if meta.feed.is_none() {
+        meta.feed = meta.generate_feeds;
+    }
     let d = Document {
         kind,
         rel_path: file.rel_path,
@@ -607,6 +651,12 @@ fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
             ("sort_by", d.meta.sort_by.is_some()),
             ("paginate_by", d.meta.paginate_by.is_some()),
             ("feed", d.meta.feed.is_some()),
+            ("transparent", d.meta.transparent),
+            ("redirect_to", d.meta.redirect_to.is_some()),
+            ("page_template", d.meta.page_template.is_some()),
+            ("paginate_path", d.meta.paginate_path.is_some()),
+            ("paginate_reversed", d.meta.paginate_reversed),
+            ("generate_feeds", d.meta.generate_feeds.is_some()),
         ] {
             if set {
                 errors.push(
@@ -629,6 +679,20 @@ fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
         errors.push(
             d.error_at(&[Key::Name("slug")], format!("invalid slug `{slug}`"))
                 .with_help("a slug is one path segment such as `my-page`"),
+        );
+    }
+    if d.kind == DocKind::Section && d.meta.path.is_some() {
+        errors.push(
+            d.error_at(&[Key::Name("path")], "`path` only applies to pages")
+                .with_help("a section's path is its folder's"),
+        );
+    }
+    if let Some(path) = &d.meta.path
+        && (path.trim_matches('/').is_empty() || path.split('/').any(|s| s == ".."))
+    {
+        errors.push(
+            d.error_at(&[Key::Name("path")], format!("invalid path `{path}`"))
+                .with_help("a path is a site path such as `blog/hello`"),
         );
     }
     for name in d.meta.taxonomies.keys() {
@@ -663,34 +727,99 @@ fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
     errors
 }
 
-/// Site path of a content file.
-fn site_path(rel_path: &str, kind: DocKind, slug: Option<&str>) -> String {
+/// Markdown options of a config (the anchor strategy comes from `[slugify]`).
+fn markdown_options(config: &Config) -> MarkdownOptions {
+    let mut o = MarkdownOptions::from(&config.markdown);
+    o.keep_anchor_text = config.slugify.anchors != SlugStrategy::On;
+    o
+}
+
+/// `2024-01-31` (or `2024-01-31T10:00:00`) at the start of a file name,
+/// followed by `-` or `_`: the date and the rest, as Zola reads them.
+fn date_prefix(name: &str) -> Option<(frontmatter::Date, &str)> {
+    let b = name.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10))
+    {
+        return None;
+    }
+    let (date, rest) = if b.get(10) == Some(&b'T') && name.len() >= 19 {
+        (&name[..19], &name[19..])
+    } else {
+        (&name[..10], &name[10..])
+    };
+    let rest = rest.strip_prefix(['-', '_'])?;
+    if rest.is_empty() {
+        return None;
+    }
+    Some((frontmatter::Date(date.to_string()), rest))
+}
+
+/// Site path of a content file, Zola's way: `path` wins; else the folders
+/// it is in and its slug (`slug`, else the file or bundle folder name
+/// without a date prefix, slugified by `[slugify] paths`). Also returns the
+/// date its name carries.
+fn site_path_zola(
+    rel_path: &str,
+    kind: DocKind,
+    meta: &FrontMatter,
+    config: &Config,
+) -> (String, Option<frontmatter::Date>) {
+    if kind == DocKind::Page
+        && let Some(path) = &meta.path
+    {
+        let p = path.trim_matches('/');
+        return (
+            if p.is_empty() {
+                "/".into()
+            } else {
+                format!("/{p}/")
+            },
+            None,
+        );
+    }
+    let strategy = config.slugify.paths;
     let stem = rel_path.trim_end_matches(".md");
     let mut parts: Vec<&str> = stem.split('/').collect();
-    match kind {
-        DocKind::Section => {
+    let mut date = None;
+    let mut last = None;
+    if kind == DocKind::Section {
+        parts.pop();
+    } else {
+        if parts.last() == Some(&"index") {
             parts.pop();
         }
-        DocKind::Page => {
-            if parts.last() == Some(&"index") {
-                parts.pop();
+        if let Some(name) = parts.pop() {
+            let mut name = name;
+            if let Some((d, rest)) = date_prefix(name) {
+                date = Some(d);
+                if !config.slugify.paths_keep_dates {
+                    name = rest;
+                }
             }
-            if let Some(slug) = slug {
-                parts.pop();
-                parts.push(slug);
-            }
+            last = Some(match &meta.slug {
+                Some(slug) => slugify_path(slug, strategy),
+                None => slugify_path(name, strategy),
+            });
         }
     }
-    let parts: Vec<String> = parts
+    let mut parts: Vec<String> = parts
         .iter()
         .filter(|p| !p.is_empty())
         .map(|p| url_segment(p))
         .collect();
-    if parts.is_empty() {
+    parts.extend(last.filter(|l| !l.is_empty()));
+    let path = if parts.is_empty() {
         "/".to_string()
     } else {
         format!("/{}/", parts.join("/"))
-    }
+    };
+    (path, date)
 }
 
 fn parent_section(rel_path: &str, kind: DocKind, by_rel_path: &HashMap<String, DocId>) -> DocId {
@@ -743,14 +872,25 @@ fn sort_docs(ids: &mut [DocId], docs: &[Document], by: SortBy) {
                 .cmp(&docs[b].title.to_lowercase())
         }),
         SortBy::None => ids.sort_by(|&a, &b| docs[a].rel_path.cmp(&docs[b].rel_path)),
+        SortBy::UpdateDate => ids.sort_by(|&a, &b| {
+            let when = |d: &Document| d.meta.updated.clone().or_else(|| d.meta.date.clone());
+            when(&docs[b])
+                .cmp(&when(&docs[a]))
+                .then_with(|| docs[a].title.cmp(&docs[b].title))
+        }),
+        SortBy::TitleBytes => ids.sort_by(|&a, &b| docs[a].title.cmp(&docs[b].title)),
+        SortBy::Slug => ids.sort_by(|&a, &b| docs[a].path.cmp(&docs[b].path)),
     }
 }
 
-fn build_taxonomies(
-    docs: &[Document],
-    config: &Config,
-    errors: &mut Vec<Diagnostic>,
-) -> Vec<Taxonomy> {
+/// A term's slug: Zola's strategy, case-folded so `Rust` and `rust` are one
+/// term (as in Zola).
+fn term_slug(name: &str, strategy: SlugStrategy) -> String {
+    slugify_path(name, strategy).to_lowercase()
+}
+
+fn build_taxonomies(docs: &[Document], config: &Config) -> Vec<Taxonomy> {
+    let strategy = config.slugify.taxonomies;
     config
         .taxonomies
         .iter()
@@ -761,27 +901,16 @@ fn build_taxonomies(
                     continue;
                 }
                 for name in d.meta.taxonomies.get(&t.name).into_iter().flatten() {
-                    let slug = slugify(name);
+                    let slug = term_slug(name, strategy);
+                    // The first spelling met names the term, as in Zola.
                     let term = terms.entry(slug.clone()).or_insert_with(|| Term {
                         name: name.clone(),
                         slug,
                         pages: Vec::new(),
                     });
-                    if term.name != *name {
-                        errors.push(
-                            d.error_at(
-                                &[Key::Name("taxonomies"), Key::Name(&t.name)],
-                                format!(
-                                    "term `{name}` and `{}` both become /{}/{}/",
-                                    term.name,
-                                    slugify(&t.name),
-                                    term.slug
-                                ),
-                            )
-                            .with_help("spell the term the same way everywhere"),
-                        );
+                    if !term.pages.contains(&id) {
+                        term.pages.push(id);
                     }
-                    term.pages.push(id);
                 }
             }
             let mut terms: Vec<Term> = terms.into_values().collect();
@@ -790,7 +919,7 @@ fn build_taxonomies(
             }
             Taxonomy {
                 name: t.name.clone(),
-                slug: slugify(&t.name),
+                slug: slugify_path(&t.name, strategy),
                 feed: t.feed,
                 terms,
             }
@@ -833,6 +962,12 @@ pub(crate) fn reparse_document(
 mod tests {
     use super::*;
 
+    fn site_path(rel: &str, kind: DocKind, slug: Option<&str>) -> String {
+        let mut meta = FrontMatter::default();
+        meta.slug = slug.map(str::to_string);
+        site_path_zola(rel, kind, &meta, &Config::default()).0
+    }
+
     #[test]
     fn site_paths_follow_the_content_tree() {
         assert_eq!(site_path("_index.md", DocKind::Section, None), "/");
@@ -849,5 +984,27 @@ mod tests {
             site_path("roles/vcio.md", DocKind::Page, Some("cio")),
             "/roles/cio/"
         );
+    }
+
+    #[test]
+    fn dates_and_slugs_come_from_file_names_as_in_zola() {
+        let meta = FrontMatter::default();
+        let c = Config::default();
+        let (p, d) = site_path_zola("blog/2023-03-04-café post.md", DocKind::Page, &meta, &c);
+        assert_eq!(p, "/blog/cafe-post/");
+        assert_eq!(d, Some(frontmatter::Date("2023-03-04".into())));
+        let (p, d) = site_path_zola("blog/2023-03-04_trip/index.md", DocKind::Page, &meta, &c);
+        assert_eq!((p.as_str(), d.is_some()), ("/blog/trip/", true));
+        let keep: Config =
+            toml::from_str("[slugify]\npaths_keep_dates = true\npaths = \"safe\"").unwrap();
+        let (p, _) = site_path_zola("blog/2023-03-04-Café.md", DocKind::Page, &meta, &keep);
+        assert_eq!(p, "/blog/2023-03-04-Café/");
+        let mut path = FrontMatter::default();
+        path.path = Some("/elsewhere/x".into());
+        assert_eq!(
+            site_path_zola("a/b.md", DocKind::Page, &path, &c).0,
+            "/elsewhere/x/"
+        );
+        assert_eq!(date_prefix("2023-03-04"), None);
     }
 }

@@ -13,7 +13,14 @@ use crate::model::{DocId, DocKind, Document, Site};
 /// The `config` global.
 pub(super) fn config_value(site: &Site) -> Value {
     let c = &site.config;
-    let mut m = Map::new();
+    // Every key of the config, with Zola's names, so a theme's
+    // `config.generate_feeds` or `config.author` is there; then ours.
+    let mut m = Value::from_serializable(&**c)
+        .as_map()
+        .cloned()
+        .unwrap_or_default();
+    m.insert("build_search_index".into(), Value::from(false));
+    m.insert("languages".into(), Value::from_serializable(&c.languages));
     m.insert("title".into(), Value::from(c.title.clone()));
     m.insert("description".into(), Value::from(c.description.clone()));
     m.insert("base_url".into(), Value::from(c.base_url.clone()));
@@ -158,6 +165,29 @@ pub(super) fn doc_map(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) ->
     m.insert("reading_time".into(), Value::from(r.reading_time));
     m.insert("weight".into(), Value::from(d.meta.weight));
     m.insert("draft".into(), Value::from(d.meta.draft));
+    // Zola's keys, for themes.
+    m.insert("authors".into(), Value::from(d.meta.authors.clone()));
+    m.insert(
+        "in_search_index".into(),
+        Value::from(d.meta.in_search_index.unwrap_or(true)),
+    );
+    m.insert(
+        "insert_anchor_links".into(),
+        Value::from(d.meta.insert_anchor_links.clone()),
+    );
+    m.insert("transparent".into(), Value::from(d.meta.transparent));
+    m.insert(
+        "slug".into(),
+        Value::from(
+            d.path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        ),
+    );
+    m.insert("lang".into(), Value::from(site.config.language.clone()));
     m.insert("taxonomies".into(), table_value(&d.meta.taxonomies));
     m.insert("attributes".into(), table_value(&d.meta.attributes));
     m.insert("extra".into(), table_value(&d.meta.extra));

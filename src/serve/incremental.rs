@@ -118,6 +118,8 @@ pub(crate) struct Project {
     pub options: BuildOptions,
     /// Path prefix the site is served under (`/docs`), or empty.
     pub base_path: String,
+    /// `[embed]` of the last full build: the framing headers to send.
+    pub embed: crate::config::EmbedConfig,
     state: Option<Cached>,
     /// Set when a failed rebuild left the kept state untouched.
     state_intact: bool,
@@ -132,6 +134,7 @@ impl Project {
         Project {
             options,
             base_path: String::new(),
+            embed: Default::default(),
             state: None,
             state_intact: false,
             retry: BTreeSet::new(),
@@ -144,6 +147,7 @@ impl Project {
         let config = load_config(&self.options)?;
         // Root-relative links, behind the base path when the site has one.
         self.base_path = url_mode_for(&config).base_path();
+        self.embed = config.embed.clone();
         let mut options = self.options.clone();
         options.url_mode = Some(UrlMode::Absolute {
             base: self.base_path.clone(),
@@ -197,7 +201,7 @@ impl Project {
             let first = segments[0];
             let is_file = p.is_file();
             match first {
-                "guidepost.toml" => {
+                "guidepost.toml" | "config.toml" | "zola.toml" => {
                     changes.insert(Change::Structure(rel_s));
                 }
                 "content" => {
@@ -218,7 +222,7 @@ impl Project {
                 "data" => {
                     changes.insert(Change::Structure(rel_s));
                 }
-                "templates" | "themes" | "static" => {
+                "templates" | "themes" | "static" | "sass" => {
                     let is_static = first == "static"
                         || (first == "themes" && rel_s.split('/').nth(2) == Some("static"));
                     if is_static && is_file && disk.contains(p.as_path()) {
@@ -270,7 +274,7 @@ impl Project {
             .collect();
         let config = changes
             .iter()
-            .any(|c| matches!(c, Change::Structure(p) if p == "guidepost.toml"));
+            .any(|c| matches!(c, Change::Structure(p) if p.ends_with(".toml") && !p.contains('/')));
         let markdown_templates = markdown_templates(changes);
         let result =
             if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
@@ -319,7 +323,11 @@ impl Project {
         let Cached { state, .. } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
         let theme = if reload_theme {
-            Theme::load(&self.options.root, &site.config.theme)?
+            Theme::load(
+                &self.options.root,
+                &site.config.theme,
+                site.config.compile_sass,
+            )?
         } else {
             state.theme
         };
@@ -348,7 +356,11 @@ impl Project {
     ) -> Result<SiteOutput, Diagnostics> {
         let Cached { state } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
-        let theme = Theme::load(&self.options.root, &site.config.theme)?;
+        let theme = Theme::load(
+            &self.options.root,
+            &site.config.theme,
+            site.config.compile_sass,
+        )?;
         let built = pipeline::run(
             &self.run_options(),
             site.config.clone(),
@@ -372,13 +384,8 @@ impl Project {
         let cached = self.state.as_mut().expect("checked by the caller");
         let shaping = features::shaping_tables();
         let keeps = |old: &Document, new: &Document| keeps_place(old, new, &shaping);
-        let patch = pipeline::patch_documents(
-            &mut cached.state,
-            &self.options.root,
-            rel_paths,
-            current,
-            keeps,
-        );
+        let patch =
+            pipeline::patch_documents(&mut cached.state, &self.options.root, rel_paths, keeps);
         match patch {
             Ok(None) => self
                 .rebuild_reusing(current)

@@ -16,7 +16,6 @@ use sha2::Digest;
 use tera::{Kwargs, Map, State, Tera, TeraResult, Value};
 
 use super::{FunctionSlot, data_of, note_lookup};
-use crate::markdown::{MarkdownOptions, render_fragment};
 use crate::model::Site;
 use crate::plan::Lookup;
 use crate::source::theme::DEFAULT_THEME;
@@ -30,8 +29,6 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
     use tera_contrib as c;
     tera.register_filter("b64_encode", c::base64::b64_encode);
     tera.register_filter("b64_decode", c::base64::b64_decode);
-    tera.register_function("now", c::dates::now);
-    tera.register_filter("date", c::dates::date);
     tera.register_test("before", c::dates::is_before);
     tera.register_test("after", c::dates::is_after);
     tera.register_filter("filesizeformat", c::filesize_format::filesize_format);
@@ -51,21 +48,6 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
     tera.register_filter("filter", filter);
     tera.register_filter("map", map);
 
-    let d = slot.clone();
-    tera.register_filter(
-        "markdown",
-        move |v: &str, kwargs: Kwargs, _: &State| -> TeraResult<Value> {
-            let inline = kwargs.get::<bool>("inline")?.unwrap_or(false);
-            let data = data_of(&d)?;
-            let site = &data.site;
-            let links = site.links();
-            let resolve = |t: &str| links.url(t);
-            let opts = MarkdownOptions::from(&site.config.markdown);
-            render_fragment(v, !inline, &opts, &resolve)
-                .map(|h| Value::safe_string(&h))
-                .map_err(|e| err(format!("markdown: {e}")))
-        },
-    );
     let d = slot.clone();
     tera.register_function(
         "get_taxonomy",
@@ -154,12 +136,6 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
             parse_data(&text, &format).map_err(|e| err(format!("load_data: `{path}`: {e}")))
         },
     );
-}
-
-/// A hash of a static file's bytes for `get_url(…, cachebust=true)`.
-pub(super) fn cachebust(site: &Site, path: &str) -> Result<String, String> {
-    let bytes = static_bytes(site, path)?;
-    Ok(hex(&sha2::Sha256::digest(&bytes)[..8]))
 }
 
 fn hex(bytes: &[u8]) -> String {

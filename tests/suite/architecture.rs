@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("pipeline", 110),
     ("serve", 120),
     ("init", 120),
+    ("import", 120),
     ("cli", 130),
 ];
 

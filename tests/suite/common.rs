@@ -373,6 +373,17 @@ pub fn wait_until_serving(port: u16) {
     }
 }
 
+impl Fixture {
+    /// Runs `guidepost <args>` with the site root as the working directory.
+    pub fn run_in_root(&self, args: &[&str]) -> Output {
+        Command::new(binary())
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .expect("run guidepost")
+    }
+}
+
 /// A WebDriver command fantoccini has no method for: chromedriver's
 /// `goog/cdp/execute` (Chrome DevTools Protocol: emulating
 /// `prefers-color-scheme: dark` or print media) and `se/log` (console messages).

@@ -74,7 +74,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tera::{Kwargs, Map, Value};
 
-use super::{Call, Feature, Prepared};
+use super::{Call, Feature, Prepared, embed_path};
 use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, Document, Site};
 use crate::plan::{Job, JobKind, Lookup};
@@ -146,7 +146,11 @@ impl Prepared for Trees {
         let mut jobs: Vec<Job> = tree
             .states
             .iter()
-            .map(|state| state_job(site, doc, tree, tree_value, page, state))
+            .map(|state| {
+                state_job(site, doc, tree, tree_value, page, state, &|p| {
+                    site.permalink(p)
+                })
+            })
             .collect();
         jobs.push(Job {
             path: format!("{}tree.json", doc.path),
@@ -155,6 +159,32 @@ impl Prepared for Trees {
             source: doc.display_path.display().to_string(),
         });
         jobs
+    }
+
+    /// Every step again under `/embed/`, rendered with
+    /// `embed_decision_question.html` / `embed_decision_outcome.html`, its
+    /// answers, Back, Change and Start again linking to the embed copies so
+    /// that the guide runs inside the frame.
+    fn embed_jobs(&self, site: &Site, id: DocId, page: &Value, embed: &Value) -> Vec<Job> {
+        let (Some(tree), Some(tree_value)) = (self.trees.get(&id), self.values.get(&id)) else {
+            return Vec::new();
+        };
+        let doc = &site.docs[id];
+        let in_frame = |p: &str| site.permalink(&embed_path(p));
+        tree.states
+            .iter()
+            .map(|state| {
+                let mut job = state_job(site, doc, tree, tree_value, page, state, &in_frame);
+                job.path = embed_path(&state.path);
+                if let JobKind::Template(t) = &mut job.kind {
+                    *t = format!("embed_{t}");
+                }
+                let mut e = embed.as_map().cloned().unwrap_or_default();
+                e.insert("full_url".into(), Value::from(site.permalink(&state.path)));
+                job.vars.push(("embed", Value::from(e)));
+                job
+            })
+            .collect()
     }
 
     /// Trees show other pages' titles and paths (outcome links), so every
@@ -410,6 +440,10 @@ fn tree_value(site: &Site, doc: &Document, tree: &Tree) -> Value {
         Value::from(site.permalink(&tree.states[0].path)),
     );
     m.insert(
+        "embed_start_url".into(),
+        Value::from(site.permalink(&embed_path(&tree.states[0].path))),
+    );
+    m.insert(
         "json_url".into(),
         Value::from(site.permalink(&format!("{}tree.json", doc.path))),
     );
@@ -629,7 +663,7 @@ fn tree_json(site: &Site, doc: &Document, tree: &Tree) -> String {
 }
 
 /// "Your answers so far" / "why this result": one entry per answer on the route.
-fn route_values(site: &Site, tree: &Tree, route: &[Step]) -> Value {
+fn route_values(tree: &Tree, route: &[Step], link: &dyn Fn(&str) -> String) -> Value {
     Value::from(
         route
             .iter()
@@ -643,7 +677,7 @@ fn route_values(site: &Site, tree: &Tree, route: &[Step]) -> Value {
                 m.insert("answer".into(), Value::from(q.answers[a].label.clone()));
                 m.insert(
                     "change_url".into(),
-                    Value::from(site.permalink(&tree.state_of(&route[..k]).path)),
+                    Value::from(link(&tree.state_of(&route[..k]).path)),
                 );
                 Value::from(m)
             })
@@ -657,6 +691,8 @@ fn opt_html(h: &Option<String>) -> Value {
 
 /// The job rendering one page of the guide: a question or a result reached
 /// by one route, with "your answers so far", back and change links.
+/// `link` makes the URL of another step (or of the tree's page): its
+/// permalink, or its embed copy's for the embed variant.
 fn state_job(
     site: &Site,
     doc: &Document,
@@ -664,8 +700,9 @@ fn state_job(
     tree_value: &Value,
     page: &Value,
     state: &State,
+    link: &dyn Fn(&str) -> String,
 ) -> Job {
-    let answers = route_values(site, tree, &state.route);
+    let answers = route_values(tree, &state.route, link);
     let back = match state.route.split_last() {
         Some((_, before)) => tree.state_of(before).path.clone(),
         None => doc.path.clone(),
@@ -675,11 +712,8 @@ fn state_job(
         ("tree", tree_value.clone()),
         ("route", answers.clone()),
         ("answers", answers),
-        (
-            "start_url",
-            Value::from(site.permalink(&tree.states[0].path)),
-        ),
-        ("back_url", Value::from(site.permalink(&back))),
+        ("start_url", Value::from(link(&tree.states[0].path))),
+        ("back_url", Value::from(link(&back))),
     ];
     let template = match state.node {
         Node::Question(qi) => {
@@ -700,7 +734,7 @@ fn state_job(
                     let target = tree.state_of(&route);
                     let mut am = Map::new();
                     am.insert("label".into(), Value::from(a.label.clone()));
-                    am.insert("url".into(), Value::from(site.permalink(&target.path)));
+                    am.insert("url".into(), Value::from(link(&target.path)));
                     am.insert("next".into(), Value::from(a.next.clone()));
                     route.pop();
                     Value::from(am)

@@ -6,8 +6,9 @@
 //! ([`Lookup`]) so the dev server knows what each output depends on.
 
 mod functions;
+mod zola_compat;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use tera::{Kwargs, State, Tera, Value};
@@ -18,7 +19,7 @@ use crate::markdown::Markup;
 use crate::model::{DocKind, Site};
 use crate::plan::Lookup;
 use crate::shortcodes::{Args as ShortcodeArgs, BODY_MARKER, Expander, ShortcodeTemplate};
-use crate::source::theme::Theme;
+use crate::source::theme::{StaticSource, Theme};
 
 /// Parsed templates plus the slot through which template functions see the
 /// site being rendered (set with [`Templates::set_site`] before each render).
@@ -29,6 +30,37 @@ pub(crate) struct Templates {
 
 type FunctionSlot = Arc<RwLock<Option<Arc<FunctionData>>>>;
 
+/// Templates compiled into the binary, added before the theme's and the
+/// site's, which replace them by name (as Zola's built-ins): the generated
+/// files, the alias redirect page, and placeholders for the page templates
+/// a theme may lack (Zola renders a placeholder too).
+const BUILTIN: &[(&str, &str)] = &[
+    ("atom.xml", include_str!("builtin/atom.xml")),
+    ("rss.xml", include_str!("builtin/rss.xml")),
+    ("sitemap.xml", include_str!("builtin/sitemap.xml")),
+    ("robots.txt", include_str!("builtin/robots.txt")),
+    ("internal/alias.html", include_str!("builtin/alias.html")),
+    ("404.html", include_str!("builtin/404.html")),
+];
+
+/// Page templates a theme may lack; each gets the built-in placeholder.
+const PLACEHOLDERS: &[&str] = &["index.html", "section.html", "page.html"];
+
+/// The built-in templates, placeholders included, by name.
+fn builtin_templates() -> Vec<(String, String)> {
+    let placeholder = include_str!("builtin/placeholder.html");
+    BUILTIN
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .chain(PLACEHOLDERS.iter().map(|n| {
+            (
+                n.to_string(),
+                placeholder.replace("{{ missing_template }}", n),
+            )
+        }))
+        .collect()
+}
+
 /// Parses every template of the theme. Syntax errors name the template file and line.
 pub(crate) fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic>> {
     let mut tera = Tera::new();
@@ -36,6 +68,9 @@ pub(crate) fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic
     let slot: FunctionSlot = Arc::new(RwLock::new(None));
     register_functions(&mut tera, slot.clone());
     functions::register(&mut tera, slot.clone());
+    zola_compat::register(&mut tera, slot.clone());
+    tera.add_raw_templates(builtin_templates())
+        .map_err(|e| vec![tera_error(&e, theme, None)])?;
     // A site's own templates may replace a theme layout with one that lacks
     // blocks other theme templates fill. Theme templates broken that way are
     // left out (a page that needs one then fails with "template not found");
@@ -119,6 +154,55 @@ pub(crate) fn tera_error(
         )
         .with_help("add the parent template, or fix the name in {% extends %}");
     }
+    // A cycle: point at the `extends`/`include` that closes it.
+    let cycle = match e.kind() {
+        tera::ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => Some((tpl, inheritance_chain, "extends", "extend")),
+        tera::ErrorKind::CircularInclude { tpl, include_chain } => {
+            Some((tpl, include_chain, "include", "include"))
+        }
+        _ => None,
+    };
+    if let Some((tpl, chain, tag, verb)) = cycle {
+        let mut names: Vec<&String> = chain.iter().collect();
+        if names.last() != Some(&tpl) {
+            names.push(tpl);
+        }
+        // Show the loop closed: a → b → a.
+        if names.len() > 1 && names.first() != names.last() {
+            names.push(names[0]);
+        }
+        // The template whose tag names the next one in the loop.
+        let found = names.windows(2).find_map(|w| {
+            let t = theme.templates.get(w[0].as_str())?;
+            let at = t
+                .text
+                .find(tag)
+                .filter(|&i| t.text[i..].contains(w[1].as_str()))?;
+            Some((t, at, w[1]))
+        });
+        let message = format!(
+            "template error: templates {verb} each other in a loop: {}{context}",
+            names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ")
+        );
+        let help = format!("break the loop: one of these templates must not {verb} the next");
+        return match found {
+            Some((t, at, _)) => Diagnostic::at(
+                t.display_path.clone(),
+                t.text.clone(),
+                at..at + tag.len(),
+                message,
+            ),
+            None => Diagnostic::general(message),
+        }
+        .with_help(help);
+    }
     let report = match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
         _ => None,
@@ -177,6 +261,8 @@ pub(crate) struct FunctionData {
     pub(crate) values: Arc<HashMap<String, Value>>,
     /// Every feature's prepared state, in registry order.
     pub(crate) features: Arc<Vec<Box<dyn Prepared>>>,
+    /// The theme's and site's static files, for `get_url(cachebust=true)`.
+    pub(crate) statics: Arc<BTreeMap<String, StaticSource>>,
 }
 
 /// Registers `get_url`, `get_page`, `get_section`, `get_taxonomy_url`, and
@@ -193,12 +279,23 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
                 )));
             }
             let data = data_of(&d)?;
-            let url = get_url(&data.site, &path).map_err(tera::Error::message)?;
+            let mut url = get_url(&data.site, &path).map_err(tera::Error::message)?;
+            // Zola's `trailing_slash` and `cachebust` switches.
+            if kwargs.get::<bool>("trailing_slash")?.unwrap_or(false) && !url.ends_with('/') {
+                url.push('/');
+            }
             if kwargs.get::<bool>("cachebust")?.unwrap_or(false) {
-                note_lookup(Lookup::Untracked);
-                let hash = functions::cachebust(&data.site, &path)
-                    .map_err(|e| tera::Error::message(format!("get_url: {e}")))?;
-                return Ok(format!("{url}?h={hash}"));
+                let key = path.trim_start_matches('/');
+                let hash = data
+                    .statics
+                    .get(key)
+                    .and_then(content_hash)
+                    .ok_or_else(|| {
+                        tera::Error::message(format!(
+                            "get_url: no static file `{key}` to cachebust"
+                        ))
+                    })?;
+                url.push_str(&format!("?h={hash}"));
             }
             Ok(url)
         },
@@ -211,7 +308,16 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         tera.register_function(
             name,
             move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-                let path: String = kwargs.must_get("path")?;
+                // A path, or (Zola's `section.subsections` holds paths, ours
+                // objects) a document object with its `relative_path`.
+                let arg: Value = kwargs.must_get("path")?;
+                let path = match arg.as_map() {
+                    Some(_) => arg
+                        .get_from_path("relative_path")
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    None => arg.as_str().unwrap_or_default().to_string(),
+                };
                 note_lookup(Lookup::Value(doc_key(&path)));
                 lookup(&*data_of(&d)?, &path, kind)
             },
@@ -233,7 +339,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
                 .ok_or_else(|| {
                     tera::Error::message(format!("get_taxonomy_url: no taxonomy `{kind}`"))
                 })?;
-            let slug = crate::text::slugify(&name);
+            let slug = site.term_slug(&name);
             if !t.terms.iter().any(|term| term.slug == slug) {
                 return Err(tera::Error::message(format!(
                     "get_taxonomy_url: no term `{name}` in `{kind}`"
@@ -258,6 +364,20 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
             );
         }
     }
+}
+
+/// A short hash of a static file's bytes, for `?h=` cache-busting.
+fn content_hash(source: &StaticSource) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let bytes = match source {
+        StaticSource::Disk(p) => std::borrow::Cow::Owned(std::fs::read(p).ok()?),
+        StaticSource::Embedded(b) => std::borrow::Cow::Borrowed(*b),
+        StaticSource::Generated(b) => std::borrow::Cow::Borrowed(b.as_slice()),
+    };
+    // SipHash with fixed keys: the same bytes give the same hash in every build.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    Some(format!("{:016x}", h.finish()))
 }
 
 thread_local! {
@@ -603,6 +723,7 @@ title = "No"
             site: site(),
             values: Arc::new(values),
             features: Arc::new(crate::features::prepare_all(&site()).unwrap()),
+            statics: Arc::new(BTreeMap::new()),
         }));
         t.tera.render("t.html", &tera::Context::new()).map_err(|e| {
             let mut message = e.to_string();
@@ -736,6 +857,7 @@ title = "No"
             site: site(),
             values: Arc::new(HashMap::new()),
             features: Arc::new(crate::features::prepare_all(&site()).unwrap()),
+            statics: Arc::new(BTreeMap::new()),
         }));
         let (result, lookups) =
             recording_lookups(|| t.tera.render("t.html", &tera::Context::new()));
