@@ -69,11 +69,49 @@ impl Feature for Comparison {
                     continue;
                 }
             };
-            match render_table(site, &spec) {
+            let mut spec = spec;
+            let data = match &spec.data {
+                None => None,
+                Some(path) => match DataTable::load(site, path) {
+                    Ok(t) => Some(t),
+                    Err(Ok(diag)) => {
+                        errors.push(diag);
+                        continue;
+                    }
+                    Err(Err(message)) => {
+                        errors.push(
+                            d.error_at(&[Key::Name("comparison"), Key::Name("data")], message)
+                                .with_help("data files are CSV with an `item` column, relative to the site root"),
+                        );
+                        continue;
+                    }
+                },
+            };
+            if let Some(t) = &data {
+                if spec.items.is_empty() {
+                    spec.items = t.records.iter().map(|r| r.0.clone()).collect();
+                }
+                if spec.rows.is_empty() {
+                    spec.rows = t
+                        .columns
+                        .iter()
+                        .map(|c| ComparisonRow {
+                            key: c.clone(),
+                            label: c.clone(),
+                        })
+                        .collect();
+                }
+            }
+            match render_table(site, &spec, data.as_ref()) {
                 Ok(html) => {
                     tables.html.insert(id, html);
                 }
-                Err(errs) => errors.extend(errs.iter().map(|e| e.to_diagnostic(d))),
+                Err(errs) => errors.extend(errs.iter().map(|e| match (e, &data) {
+                    (ComparisonError::MissingItem { item, .. }, Some(t)) => {
+                        t.error_at(*item, e.message())
+                    }
+                    _ => e.to_diagnostic(d),
+                })),
             }
             tables.specs.insert(id, spec);
         }
@@ -150,8 +188,9 @@ impl Prepared for Tables {
             dimension_label: kwargs.get("dimension_label")?,
             items,
             rows,
+            data: None,
         };
-        render_table(call.site, &spec)
+        render_table(call.site, &spec, None)
             .map(|html| Value::safe_string(&html))
             .map_err(|errs| {
                 tera::Error::message(format!(
@@ -174,9 +213,106 @@ pub(crate) struct ComparisonSpec {
     /// Header of the first column. Defaults to "Dimension".
     pub dimension_label: Option<String>,
     /// Pages to compare, as `@/path.md`.
+    #[serde(default)]
     pub items: Vec<String>,
     /// Attribute keys to show, one row each.
+    #[serde(default)]
     pub rows: Vec<ComparisonRow>,
+    /// A CSV file (relative to the site root) with one record per item: an
+    /// `item` column (`@/path.md`) and one column per attribute. Its items
+    /// are used when `items` is empty, its columns when `rows` is empty,
+    /// and its values instead of the pages' `[attributes]`.
+    pub data: Option<String>,
+}
+
+/// A comparison's values read from a CSV data file.
+pub(crate) struct DataTable {
+    /// Site-root-relative path, for messages.
+    path: std::path::PathBuf,
+    text: std::sync::Arc<str>,
+    /// Attribute columns (the header without `item`).
+    columns: Vec<String>,
+    /// Per record: the item, its values, and its byte span in the file.
+    records: Vec<(
+        String,
+        serde_json::Map<String, serde_json::Value>,
+        std::ops::Range<usize>,
+    )>,
+}
+
+impl DataTable {
+    /// Reads and checks `path` (inside the site root); errors are messages
+    /// for the `data` key, or diagnostics in the file itself.
+    fn load(site: &Site, path: &str) -> Result<DataTable, Result<Diagnostic, String>> {
+        let rel = std::path::Path::new(path);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(Err(format!(
+                "comparison data `{path}` is outside the site: name a file inside it, such as \"data/roles.csv\""
+            )));
+        }
+        let text: std::sync::Arc<str> = std::fs::read_to_string(site.config.root.join(rel))
+            .map_err(|e| Err(format!("cannot read comparison data `{path}`: {e}")))?
+            .into();
+        let at = |span: std::ops::Range<usize>, m: String| {
+            Ok(Diagnostic::at(rel.to_path_buf(), text.clone(), span, m))
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = match reader.headers() {
+            Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
+            Err(e) => return Err(at(0..0, format!("invalid CSV: {e}"))),
+        };
+        if headers.first().map(String::as_str) != Some("item") {
+            let first = text.lines().next().unwrap_or("").len();
+            return Err(at(
+                0..first,
+                "the first column of comparison data must be `item` (the page, as @/path.md)"
+                    .into(),
+            ));
+        }
+        let columns = headers[1..].to_vec();
+        let mut records = Vec::new();
+        for r in reader.records() {
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    let start = e.position().map_or(0, |p| p.byte() as usize);
+                    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+                    return Err(at(start..end, format!("invalid CSV: {e}")));
+                }
+            };
+            let start = r.position().map_or(0, |p| p.byte() as usize);
+            let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+            let values = columns
+                .iter()
+                .zip(r.iter().skip(1))
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.to_string())))
+                .collect();
+            records.push((
+                r.get(0).unwrap_or("").trim().to_string(),
+                values,
+                start..end,
+            ));
+        }
+        Ok(DataTable {
+            path: rel.to_path_buf(),
+            text,
+            columns,
+            records,
+        })
+    }
+
+    /// An error at record `i` of the file.
+    fn error_at(&self, i: usize, message: String) -> Diagnostic {
+        let span = self.records.get(i).map_or(0..0, |r| r.2.clone());
+        Diagnostic::at(self.path.clone(), self.text.clone(), span, message)
+            .with_help("the item column names pages such as \"@/roles/vcio.md\"")
+    }
 }
 
 /// One row of a comparison: which attribute, under which label.
@@ -266,6 +402,7 @@ impl ComparisonError {
 pub(crate) fn render_table(
     site: &Site,
     spec: &ComparisonSpec,
+    data: Option<&DataTable>,
 ) -> Result<String, Vec<ComparisonError>> {
     if spec.items.is_empty() || spec.rows.is_empty() {
         return Err(vec![ComparisonError::Empty]);
@@ -327,9 +464,13 @@ pub(crate) fn render_table(
             "<tr><th scope=\"row\">{}</th>",
             escape_attr(&row.label)
         ));
-        for (doc, name) in items.iter().zip(&names) {
+        for (i, (doc, name)) in items.iter().zip(&names).enumerate() {
             let Some(d) = doc else { continue };
-            let cell = match d.meta.attributes.get(&row.key) {
+            let value = match data {
+                Some(t) => t.records.get(i).and_then(|r| r.1.get(&row.key)),
+                None => d.meta.attributes.get(&row.key),
+            };
+            let cell = match value {
                 None => {
                     errors.push(ComparisonError::MissingAttribute {
                         row: r,
@@ -474,6 +615,7 @@ remote = false
                     label: label.to_string(),
                 })
                 .collect(),
+            data: None,
         }
     }
 
@@ -482,11 +624,11 @@ remote = false
     }
 
     fn table(spec: &ComparisonSpec) -> String {
-        render_table(&roles(), spec).unwrap_or_else(|e| panic!("{e:?}"))
+        render_table(&roles(), spec, None).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     fn errors(spec: &ComparisonSpec) -> Vec<ComparisonError> {
-        match render_table(&roles(), spec) {
+        match render_table(&roles(), spec, None) {
             Ok(html) => panic!("expected errors, got {html}"),
             Err(e) => e,
         }
@@ -676,7 +818,8 @@ rows = [
         ]);
         let doc = site.get("compare.md").expect("compare.md");
         let spec = doc.read_table::<Table>().unwrap().comparison.expect("spec");
-        let errs = render_table(&site, &spec).expect_err("a missing item and a missing attribute");
+        let errs =
+            render_table(&site, &spec, None).expect_err("a missing item and a missing attribute");
         let pointed: Vec<(String, String)> = errs
             .iter()
             .map(|e| {
