@@ -71,7 +71,7 @@ pub(crate) fn render_site(
         statics: Arc::new(theme.statics.clone()),
     }));
     let globals = templates.tera.global_context();
-    let config_global = values::config_value(&site);
+    let config_global = crate::templates::config_value(&site);
     let nav_global = values::main_nav(&site);
     globals.insert_value("config", config_global.clone());
     globals.insert_value("main_nav", nav_global.clone());

@@ -157,7 +157,15 @@ impl Theme {
             return Err(errors.remove(0));
         }
         for path in paths {
-            if is_editor_temp_file(&path) {
+            // Static dotfiles (`.gitkeep`, `.nojekyll`, `.well-known/`) are
+            // copied as Zola copies them; editors' temporary files are not.
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let static_dotfile = !templates
+                && name.len() > 1
+                && name.starts_with('.')
+                && !name.starts_with(".#")
+                && !is_editor_temp_file(Path::new(&name[1..]));
+            if is_editor_temp_file(&path) && !static_dotfile {
                 continue;
             }
             let rel = slash_path(path.strip_prefix(dir).unwrap_or(&path));
