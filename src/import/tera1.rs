@@ -1218,7 +1218,9 @@ mod tests {
         ];
         let (m, _, _) = convert(&files, "macros.html");
         assert!(
-            m.contains("{% component macros.link(url, label=\"x\") %}"),
+            m.contains(
+                "{% component macros.link(url, label=none) %}{% if label is none %}{% set label = \"x\" %}{% endif %}"
+            ),
             "{m}"
         );
         let with_globals = [(

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::content::{check_inside, is_editor_temp_file, site_root, slash_path, walk_inside};
+use super::content::{
+    check_inside, is_editor_temp_file, is_static_dotfile, site_root, slash_path, walk_inside,
+};
 use crate::diagnostics::Diagnostic;
 use include_dir::{Dir, include_dir};
 
@@ -159,12 +161,7 @@ impl Theme {
         for path in paths {
             // Static dotfiles (`.gitkeep`, `.nojekyll`, `.well-known/`) are
             // copied as Zola copies them; editors' temporary files are not.
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let static_dotfile = !templates
-                && name.len() > 1
-                && name.starts_with('.')
-                && !name.starts_with(".#")
-                && !is_editor_temp_file(Path::new(&name[1..]));
+            let static_dotfile = !templates && is_static_dotfile(&path);
             if is_editor_temp_file(&path) && !static_dotfile {
                 continue;
             }
