@@ -24,6 +24,9 @@ pub(crate) struct Catalog {
     /// Tera 1 lets a child use its parent's imports, so each template sees
     /// them all (its own win).
     pub imports: BTreeMap<String, String>,
+    /// `namespace.macro` → its parameter names (Tera 1 ignored arguments a
+    /// macro does not declare; Tera 2 rejects them).
+    pub params: BTreeMap<String, Vec<String>>,
 }
 
 impl Catalog {
@@ -37,6 +40,19 @@ impl Catalog {
                 match words.first().copied() {
                     Some("macro") => {
                         c.macro_files.insert(name.to_string(), namespace(name));
+                        let sig = tag.inner.trim().trim_start_matches("macro").trim();
+                        let mname = sig.split('(').next().unwrap_or("").trim();
+                        let params = sig[mname.len()..]
+                            .trim()
+                            .trim_start_matches('(')
+                            .trim_end_matches(')');
+                        c.params.insert(
+                            format!("{}.{mname}", namespace(name)),
+                            split_args(params)
+                                .iter()
+                                .map(|p| p.split('=').next().unwrap_or("").trim().to_string())
+                                .collect(),
+                        );
                     }
                     Some("block") if words.len() > 1 => {
                         blocks.insert(words[1].to_string());
@@ -419,8 +435,13 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
             continue;
         }
         // Expressions inside the tag.
-        let (new_inner, notes, unconverted, whole) =
-            rewrite_expression(tag.inner, tag.is_statement, first, &aliases);
+        let (new_inner, notes, unconverted, whole) = rewrite_expression(
+            tag.inner,
+            tag.is_statement,
+            first,
+            &aliases,
+            &catalog.params,
+        );
         for n in notes {
             changes.push(Note { line, what: n });
         }
@@ -594,6 +615,7 @@ fn rewrite_expression(
     is_statement: bool,
     keyword: &str,
     aliases: &BTreeMap<String, String>,
+    params: &BTreeMap<String, Vec<String>>,
 ) -> Rewritten {
     let mut notes = Vec::new();
     let mut left = Vec::new();
@@ -655,8 +677,15 @@ fn rewrite_expression(
                 && ((!is_statement && before.is_empty()) || (is_statement && set_target.is_some()));
             let mut attrs = String::new();
             let mut ok = true;
+            let declared = params.get(&format!("{ns}.{mname}"));
             for a in &args {
                 match a.split_once('=') {
+                    Some((k, _)) if declared.is_some_and(|d| !d.iter().any(|p| p == k.trim())) => {
+                        notes.push(format!(
+                            "argument `{}` dropped from a call of `{alias}::{mname}`, which does not declare it (Tera 1 ignored it)",
+                            k.trim()
+                        ));
+                    }
                     Some((k, v)) if !k.trim().is_empty() && !v.starts_with('=') => {
                         let v = v.trim();
                         let simple_str = (v.starts_with('"')
@@ -1122,14 +1151,26 @@ fn test_each_step(s: &str) -> String {
             // `a.b.c | default(value=x)`: Tera 1 gave x for any missing step;
             // Tera 2's optional access (`a?.b?.c`) does the same.
             None if defaulted && (steps.len() > 1 || !subscripts.is_empty()) => {
-                out.push_str(&s[i..j].replace('.', "?."));
+                let base = s[i..j].replace('.', "?.");
+                let mut path = base.clone();
                 let mut from = j;
                 for &open in &subscripts {
-                    out.push_str(&s[from..open]);
-                    out.push('?');
+                    path.push_str(&s[from..open]);
+                    path.push('?');
                     from = open;
                 }
-                out.push_str(&s[from..k]);
+                path.push_str(&s[from..k]);
+                if subscripts.is_empty() {
+                    out.push_str(&path);
+                } else {
+                    // A string indexed by a key fails in Tera 2; in Tera 1
+                    // `default` caught it. For a string the value is a
+                    // variable no template defines: undefined, so the
+                    // default applies.
+                    out.push_str(&format!(
+                        "({path} if {base} is not string else __tera1_undefined)"
+                    ));
+                }
                 i = k;
             }
             Some((pat, each, join)) if steps.len() > 1 => {
@@ -1202,6 +1243,42 @@ mod tests {
         let catalog = Catalog::new(files.iter().copied());
         let text = files.iter().find(|(n, _)| *n == which).unwrap().1;
         rewrite(which, text, &catalog)
+    }
+
+    #[test]
+    fn tera1_strings_keep_their_backslashes() {
+        assert_eq!(
+            double_backslashes(r#"x is matching("^a\.b$")"#),
+            r#"x is matching("^a\\.b$")"#
+        );
+        assert_eq!(
+            double_backslashes(r"a \ b"),
+            r"a \ b",
+            "outside strings untouched"
+        );
+        assert_eq!(double_backslashes(r#"'c:\' ~ "\n""#), r#"'c:\\' ~ "\\n""#);
+    }
+
+    #[test]
+    fn missing_steps_are_tested_and_defaulted() {
+        assert_eq!(
+            test_each_step("if section.path is defined and x"),
+            "if (section is defined and section.path is defined) and x"
+        );
+        assert_eq!(
+            test_each_step("if a.b is undefined"),
+            "if (a is undefined or a.b is undefined)"
+        );
+        assert_eq!(
+            test_each_step("page.extra.m | default(value=config.extra.m)"),
+            "page?.extra?.m | default(value=config?.extra?.m)"
+        );
+        assert_eq!(
+            test_each_step("page.extra[k] | default(value=\"\")"),
+            "(page?.extra?[k] if page?.extra is not string else __tera1_undefined) | default(value=\"\")"
+        );
+        assert_eq!(test_each_step("x is defined"), "x is defined", "one step");
+        assert_eq!(test_each_step("\"a.b is defined\""), "\"a.b is defined\"");
     }
 
     #[test]

@@ -435,12 +435,21 @@ fn assemble_inner(
     // Page bundles' assets; everything else is copied where it lies.
     let mut loose_assets = Vec::new();
     for asset in files.assets {
-        let dir = asset.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
-        let bundle = if dir.is_empty() {
-            None
-        } else {
-            by_rel_path.get(&format!("{dir}/index.md")).copied()
-        };
+        // The nearest page bundle above it, as Zola (files in a bundle's
+        // subfolders, `post/img/a.png`, are the bundle's too); a section
+        // folder on the way ends the search.
+        let mut dir = asset.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut bundle = None;
+        while !dir.is_empty() {
+            if let Some(&id) = by_rel_path.get(&format!("{dir}/index.md")) {
+                bundle = Some(id);
+                break;
+            }
+            if by_rel_path.contains_key(&format!("{dir}/_index.md")) {
+                break;
+            }
+            dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+        }
         match bundle {
             Some(id) => docs[id].assets.push(asset),
             None => loose_assets.push(asset),

@@ -204,7 +204,12 @@ fn add_copied_files(
     }
     for doc in &site.docs {
         for asset in &doc.assets {
-            let name = asset.rel_path.rsplit('/').next().unwrap_or(&asset.rel_path);
+            // Its path under the bundle's folder (`img/a.png` for `post/img/a.png`).
+            let folder = doc.rel_path.trim_end_matches("index.md");
+            let name = asset
+                .rel_path
+                .strip_prefix(folder)
+                .unwrap_or(&asset.rel_path);
             let path = format!("{}{name}", doc.path.trim_start_matches('/'));
             let from = format!("content/{}", asset.rel_path);
             if claims.claim(site, &path, claims::Owner::Copied(from)) {

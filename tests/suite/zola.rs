@@ -573,6 +573,10 @@ fn theme_idioms_site() -> Fixture {
             "{% set setting = \"math\" %}<p class=\"sub\">{{ page.extra[setting] | default(value=\"unset\") }}</p>",
             "{% if page.extra.canonical %}<p class=\"canon\">{{ page.extra.canonical | default(value=section.extra.canonical) }}</p>{% endif %}",
             "<p class=\"who\">{{ m::person(data=config.extra.who) }}/{{ m::person() }}</p>",
+            // An argument the macro does not declare (Tera 1 ignored it).
+            "<p class=\"undeclared\">{{ m::person(data=config.extra.who, unused=true) }}</p>",
+            // A string indexed by a key, caught by `default` in Tera 1.
+            "{% set strings = \"\" %}<p class=\"stridx\">{{ strings[setting] | default(value=\"fallback\") }}</p>",
             "{% if config.extra.sources is iterable %}<p class=\"iter\">list</p>{% else %}<p class=\"iter\">one</p>{% endif %}",
             "<p class=\"trim\">{{ \"a.b...\" | trim_end_matches(pat=\".\") }}|{{ 42 | as_str }}|{{ get_random(start=3, end=9) }}</p>",
             "{% block content %}{% endblock %}</body></html>",
@@ -647,6 +651,8 @@ fn theme_idioms_site() -> Fixture {
         "+++\ntitle = \"Undated\"\n+++\nText\n",
     );
     f.write("content/Guides/_index.md", "+++\ntitle = \"Guides\"\n+++\n");
+    // A file in a subfolder of a page bundle belongs to the bundle.
+    f.write("content/blog/post/img/deep.txt", "deep");
     f.write("static/.gitkeep", "");
     f.write("static/.DS_Store", "junk");
     f
@@ -666,6 +672,7 @@ fn zola_theme_idioms_import_and_build_with_no_hand_edits() {
         "templates/base.html:1: guarded 2 operands of `and`/`or`",
         "templates/page.html:1: removed text outside any block of a child template",
         "templates/section.html:2: removed text outside any block",
+        "argument `unused` dropped from a call of `m::person`",
         "0 left to do by hand",
     ] {
         assert!(report.contains(needle), "`{needle}` in:\n{report}");
@@ -694,6 +701,8 @@ fn zola_theme_idioms_import_and_build_with_no_hand_edits() {
         "<p class=\"flag\">false</p>",
         "<p class=\"sub\">unset</p>",
         "<p class=\"who\">Ada/nobody</p>",
+        "<p class=\"undeclared\">Ada</p>",
+        "<p class=\"stridx\">fallback</p>",
         "<p class=\"iter\">one</p>",
         "<p class=\"trim\">a.b|42|3</p>",
     ] {
@@ -705,7 +714,7 @@ fn zola_theme_idioms_import_and_build_with_no_hand_edits() {
         "<p class=\"math\">true</p>",
         "<p class=\"sub\">true</p>",
         "<p class=\"canon\">https://c.example</p>",
-        "<p class=\"assets\">/blog/post/pic.svg</p>",
+        "<p class=\"assets\">/blog/post/img/deep.txt,/blog/post/pic.svg</p>",
         "<p class=\"colo\">blog/post/</p>",
         "<p class=\"size\">40x30</p>",
         "<p class=\"media\">https://example.org/blog/post/pic.svg blog/post/ https://example.org/blog/post/pic.svg?h=",
@@ -729,6 +738,7 @@ fn zola_theme_idioms_import_and_build_with_no_hand_edits() {
         "{feed}"
     );
     // Folder case kept under `paths = "safe"`; static dotfiles but not .DS_Store.
+    assert_eq!(read("blog/post/img/deep.txt"), "deep");
     assert!(into.join("output/Guides/index.html").exists());
     assert!(into.join("output/.gitkeep").exists());
     assert!(!into.join("output/.DS_Store").exists());
