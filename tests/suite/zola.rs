@@ -553,7 +553,7 @@ fn theme_idioms_site() -> Fixture {
         // A highlighting theme of older Zola.
         "highlight_theme = \"boron\"\n",
         "[slugify]\npaths = \"safe\"\n",
-        "[extra]\nanalytics_id = \"pa-abc\"\nmath = false\nwho = { name = \"Ada\" }\nsources = \"blog/\"\n",
+        "[extra]\nlines = \"a\\nb\"\nanalytics_id = \"pa-abc\"\nmath = false\nwho = { name = \"Ada\" }\nsources = \"blog/\"\n",
     ));
     f.write(
         "templates/macros.html",
@@ -579,6 +579,7 @@ fn theme_idioms_site() -> Fixture {
             "{% set strings = \"\" %}<p class=\"stridx\">{{ strings[setting] | default(value=\"fallback\") }}</p>",
             "{% if config.extra.sources is iterable %}<p class=\"iter\">list</p>{% else %}<p class=\"iter\">one</p>{% endif %}",
             "<p class=\"trim\">{{ \"a.b...\" | trim_end_matches(pat=\".\") }}|{{ 42 | as_str }}|{{ get_random(start=3, end=9) }}</p>",
+            "<p class=\"f\">{{ \"hi\" | base64_encode }}|{{ \"it's\" | addslashes }}|{{ config.extra.lines | linebreaksbr }}</p>",
             "{% block content %}{% endblock %}</body></html>",
         ),
     );
@@ -598,6 +599,7 @@ fn theme_idioms_site() -> Fixture {
             "{% block title %}{{ page.title }}{% endblock %}",
             "{% block content %}<h1>{{ page.title }}</h1><p class=\"assets\">{{ page.assets | join(sep=\",\") }}</p><p class=\"colo\">{{ page.colocated_path }}</p>",
             "{% for a in page.assets %}{% if a is ending_with(\".svg\") %}{% set meta = get_image_metadata(path=a) %}<p class=\"size\">{{ meta.width }}x{{ meta.height }}</p>{% endif %}{% endfor %}",
+            "{% set r = resize_image(path=\"blog/post/pic.svg\", width=10, op=\"fit_width\") %}<p class=\"resize\">{{ r.url }} {{ r.width }}</p>",
             "{{ page.content | safe }}{% endblock %}",
         ),
     );
@@ -705,6 +707,7 @@ fn zola_theme_idioms_import_and_build_with_no_hand_edits() {
         "<p class=\"stridx\">fallback</p>",
         "<p class=\"iter\">one</p>",
         "<p class=\"trim\">a.b|42|3</p>",
+        "<p class=\"f\">aGk=|it\\&#39;s|a<br>b</p>",
     ] {
         assert!(home.contains(needle), "`{needle}` in:\n{home}");
     }
@@ -717,6 +720,7 @@ fn zola_theme_idioms_import_and_build_with_no_hand_edits() {
         "<p class=\"assets\">/blog/post/img/deep.txt,/blog/post/pic.svg</p>",
         "<p class=\"colo\">blog/post/</p>",
         "<p class=\"size\">40x30</p>",
+        "<p class=\"resize\">https://example.org/blog/post/pic.svg 40</p>",
         "<p class=\"media\">https://example.org/blog/post/pic.svg blog/post/ https://example.org/blog/post/pic.svg?h=",
         " A pic</p>",
         "<a href=\"https://example.org/blog/other/\">the other post</a>",
