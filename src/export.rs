@@ -518,7 +518,11 @@ mod tests {
         assert_eq!(target("../../../../x", "", "/a/"), site("/x", ""));
         assert_eq!(target("/a%20b.png", "", "/"), site("/a b.png", ""));
         assert_eq!(
-            target("https://kb.example/docs/r/?q#f", "https://kb.example/docs", "/"),
+            target(
+                "https://kb.example/docs/r/?q#f",
+                "https://kb.example/docs",
+                "/"
+            ),
             site("/r/", "?q#f")
         );
         assert_eq!(
@@ -533,11 +537,16 @@ mod tests {
     #[test]
     fn css_urls_are_inlined_and_style_end_tags_escaped() {
         let css = "a{background:url( \"i.png\" )} b{src:url(f.woff)} c{x:url(https://e.org/y)}";
-        let out = inline_css_urls(css, &mut |u| (u == "i.png").then(|| "data:image/png;base64,AA==".into()));
+        let out = inline_css_urls(css, &mut |u| {
+            (u == "i.png").then(|| "data:image/png;base64,AA==".into())
+        });
         assert_eq!(
             out,
             "a{background:url(\"data:image/png;base64,AA==\")} b{src:url(f.woff)} c{x:url(https://e.org/y)}"
         );
-        assert_eq!(escape_style_end("a{content:\"</STYLE>\"}"), "a{content:\"<\\/STYLE>\"}");
+        assert_eq!(
+            escape_style_end("a{content:\"</STYLE>\"}"),
+            "a{content:\"<\\/STYLE>\"}"
+        );
     }
 }

@@ -190,9 +190,9 @@ impl Site {
         if let Some(&id) = self.by_rel_path.get(key.trim_start_matches('/')) {
             return Ok(id);
         }
-        let url = key.split_once("://").map_or(key, |(_, rest)| {
-            rest.find('/').map_or("/", |i| &rest[i..])
-        });
+        let url = key
+            .split_once("://")
+            .map_or(key, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
         let url = url.split(['#', '?']).next().unwrap_or_default();
         let url = url.strip_suffix("index.html").unwrap_or(url);
         let path = format!("/{}/", url.trim_matches('/')).replace("//", "/");
