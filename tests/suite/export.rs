@@ -13,7 +13,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::common::{
-    Fixture, browser, browser_required, chromedriver, emulate_media, guidepost, which,
+    Fixture, browser, browser_required, chromedriver, emulate_media, guidepost, serve_dir, which,
 };
 
 fn repo() -> &'static Path {
@@ -559,5 +559,33 @@ async fn in_chromium_the_file_runs_no_script_passes_axe_and_a_path_clicks_throug
             .as_str()
             .starts_with("file://")
     );
+    // Printed, every step shows in order.
+    let all: Vec<String> = steps_in_order(&guide_html);
+    emulate_media(&c, "print", "light").await;
+    assert_eq!(shown_steps(&c).await, all, "printed");
     c.close().await.unwrap();
+
+    // Served under `default-src 'self'` (an intranet), the inline styles are
+    // blocked: the guide still reads top to bottom, every step shown.
+    let c = browser(&driver, true, 1000).await;
+    let base = serve_dir(dir.path());
+    c.goto(&format!("{base}/guide.html")).await.unwrap();
+    let sheets = c
+        .execute("return document.styleSheets.length;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        shown_steps(&c).await,
+        all,
+        "unstyled ({sheets} style sheets)"
+    );
+    c.close().await.unwrap();
+}
+
+/// The ids of the guide's steps in the order of the file.
+fn steps_in_order(html: &str) -> Vec<String> {
+    html.split("<section class=\"export-step ")
+        .skip(1)
+        .map(|chunk| attr_values(chunk, "id")[0].to_string())
+        .collect()
 }
