@@ -199,6 +199,13 @@ impl Site {
         if let Some(id) = self.docs.iter().position(|d| d.path == path) {
             return Ok(id);
         }
+        let bare = key.trim_start_matches('/');
+        if self.skipped_drafts.contains(bare) {
+            return Err(Diagnostic::general(format!(
+                "`{name}` is a draft, left out without --drafts"
+            ))
+            .with_help("add --drafts to include pages marked draft = true"));
+        }
         let mut near: Vec<(usize, &str)> = self
             .docs
             .iter()

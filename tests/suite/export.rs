@@ -277,6 +277,24 @@ fn an_unknown_page_is_an_error_naming_the_nearest_pages() {
 }
 
 #[test]
+fn a_draft_is_exported_with_drafts_only() {
+    let f = fixture("+++\ntitle = \"A\"\ndraft = true\n+++\nNot yet.\n");
+    let out = f.root().join("a.html");
+    let result = export(f.root(), "a.md", &out, &[]);
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{err}");
+    assert!(err.contains("`a.md` is a draft"), "{err}");
+    assert!(err.contains("add --drafts"), "{err}");
+    let result = export(f.root(), "a.md", &out, &["--drafts"]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(std::fs::read_to_string(&out).unwrap().contains("Not yet."));
+}
+
+#[test]
 fn a_folder_is_never_replaced_and_a_missing_folder_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("out.html");
