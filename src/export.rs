@@ -392,6 +392,9 @@ pub(crate) fn inline(html: &str, page: &Page) -> Result<(String, Counts), Diagno
                     Ok(())
                 }),
                 element!("[src]", |el| {
+                    if el.removed() {
+                        return Ok(()); // a script
+                    }
                     let src = el.get_attribute("src").unwrap_or_default();
                     if let Target::Site { path, .. } = target(&src, page.base, page.path) {
                         match page.data_url(&path) {

@@ -365,7 +365,7 @@ fn the_export_template_is_overridable() {
     let f = fixture("+++\ntitle = \"A\"\n+++\nBody.\n");
     f.write(
         "templates/export.html",
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ page.title }}</title></head><body><main><p>Ours: {{ page.title }}</p><a href=\"{{ get_url(path='@/_index.md') }}\">Home</a></main></body></html>",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ page.title }}</title><script src=\"{{ get_url(path='js/none.js') }}\" defer></script></head><body><main><p>Ours: {{ page.title }}</p><a href=\"{{ get_url(path='@/_index.md') }}\">Home</a></main></body></html>",
     );
     let out = f.root().join("a.html");
     assert!(export(f.root(), "/a/", &out, &[]).status.success());
@@ -376,6 +376,8 @@ fn the_export_template_is_overridable() {
         "home link as text: {html}"
     );
     assert!(html.contains("Content-Security-Policy"), "{html}");
+    // Its script is dropped, not looked for.
+    assert!(!html.contains("<script"), "{html}");
 }
 
 /// vnu.jar from GUIDEPOST_VNU_JAR or the CI cache; None means skip.
