@@ -63,6 +63,9 @@ impl BuildStats {
 pub(crate) struct State {
     pub theme: Theme,
     pub cache: RenderCache,
+    /// Shortcodes and theme markup the model was rendered with (the fast
+    /// path re-parses documents with them).
+    pub authoring: Option<templates::Authoring>,
 }
 
 impl State {
@@ -89,6 +92,9 @@ pub(crate) enum Model<'a> {
     /// Read every content file, reusing what `previous` parsed and rendered
     /// from files whose text is unchanged (added, deleted, renamed files).
     Reusing(&'a Site),
+    /// [`Model::Reusing`], rendering again the documents that use one of
+    /// these shortcodes (their templates changed; `*` for all documents).
+    ReusingExcept(&'a Site, Vec<String>),
     /// This model as it is (templates or static files changed).
     Kept(Arc<Site>),
 }
@@ -170,15 +176,21 @@ pub(crate) fn run(
         .url_mode
         .clone()
         .unwrap_or_else(|| url_mode_for(&config));
-    // Parse templates while nothing depends on them yet.
-    let tera = templates::parse_templates(&theme);
-    let model_options = ModelOptions {
-        include_drafts: options.include_drafts,
-        claimed: features::claimed_tables(),
+    // Parse templates first: the model expands shortcodes with them.
+    let (tera, authoring) = match templates::parse_templates(&theme) {
+        Ok(t) => match templates::authoring(&t, &theme) {
+            Ok(a) => (Ok(t), Some(a)),
+            Err(d) => (Err(vec![d]), None),
+        },
+        Err(e) => (Err(e), None),
     };
+    let mut model_options = model_options(options, authoring.as_ref());
+    if let Model::ReusingExcept(_, stale) = &model {
+        model_options.stale_shortcodes = stale.clone();
+    }
     let site = match model {
         Model::Kept(site) => Ok(site),
-        Model::Fresh | Model::Reusing(_) => {
+        Model::Fresh | Model::Reusing(_) | Model::ReusingExcept(..) => {
             let files = content::content_files(&options.root).map_err(Diagnostics)?;
             tracing::info!(
                 markdown = files.markdown.len(),
@@ -188,7 +200,7 @@ pub(crate) fn run(
                 started.elapsed()
             );
             match model {
-                Model::Reusing(previous) => {
+                Model::Reusing(previous) | Model::ReusingExcept(previous, _) => {
                     model::assemble_reusing(config, url_mode, files, &model_options, previous)
                 }
                 _ => model::assemble(config, url_mode, files, &model_options),
@@ -228,7 +240,11 @@ pub(crate) fn run(
     Ok(Built {
         output,
         warnings,
-        state: State { theme, cache },
+        state: State {
+            theme,
+            cache,
+            authoring,
+        },
         stats,
     })
 }
@@ -245,7 +261,7 @@ pub(crate) fn patch_documents(
     keeps_place: impl Fn(&Document, &Document) -> bool,
 ) -> Result<Option<Vec<(String, OutputBody)>>, PatchError> {
     let site = state.site().clone();
-    let claimed = features::claimed_tables();
+    let model_options = model_options_for_patch(state);
     let mut changed: Vec<(DocId, Document)> = Vec::new();
     let mut errors = Vec::new();
     for rel in rel_paths {
@@ -259,7 +275,7 @@ pub(crate) fn patch_documents(
                 .into(),
             )
         })?;
-        match model::reparse_document(&site, id, file, &claimed) {
+        match model::reparse_document(&site, id, file, &model_options) {
             Ok(doc) if !keeps_place(&site.docs[id], &doc) => return Ok(None),
             Ok(doc) => changed.push((id, doc)),
             Err(e) => errors.extend(e),
@@ -273,6 +289,29 @@ pub(crate) fn patch_documents(
         .update_docs(&state.theme, changed)
         .map(|r| Some(r.files))
         .map_err(|e| PatchError::Render(sorted(e)))
+}
+
+/// How the model is assembled: drafts, the tables features claim, and the
+/// templates' shortcodes and markup.
+fn model_options(options: &BuildOptions, authoring: Option<&templates::Authoring>) -> ModelOptions {
+    ModelOptions {
+        include_drafts: options.include_drafts,
+        claimed: features::claimed_tables(),
+        shortcodes: authoring.map(|a| a.shortcodes.clone()),
+        markup: authoring.map(|a| a.markup.clone()),
+        stale_shortcodes: Vec::new(),
+    }
+}
+
+/// The model options a kept state was built with, for re-parsing documents.
+fn model_options_for_patch(state: &State) -> ModelOptions {
+    ModelOptions {
+        include_drafts: false,
+        claimed: features::claimed_tables(),
+        shortcodes: state.authoring.as_ref().map(|a| a.shortcodes.clone()),
+        markup: state.authoring.as_ref().map(|a| a.markup.clone()),
+        stale_shortcodes: Vec::new(),
+    }
 }
 
 /// Why [`patch_documents`] failed.

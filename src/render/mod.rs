@@ -159,6 +159,7 @@ pub(crate) fn render_site(
     let mut output = SiteOutput::default();
     output.files.extend(files);
     add_copied_files(&site, theme, &mut output, &mut claims);
+    generated::add_code_stylesheets(&site, &mut output).map_err(|e| vec![e])?;
     let errors = claims.into_errors();
     if !errors.is_empty() {
         return Err(errors);

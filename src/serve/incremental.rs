@@ -11,6 +11,8 @@
 //! | edit of an existing content file that keeps its place (below) | **fast path**: re-parse that file, re-render its dependants |
 //! | edit of such a file that changes its place | new model |
 //! | template (site `templates/` or `themes/`) | re-render everything from the kept model (no Markdown re-parsing) |
+//! | only shortcode templates or `anchor-link.html` | new model rendering again the documents that use them; other outputs reused |
+//! | a file under `data/` | new model |
 //! | edit of an existing static file or content asset | nothing to render: the file is served from disk, its URL is reported changed |
 //! | new or deleted static file | reload the theme, re-render from the kept model |
 //!
@@ -74,6 +76,7 @@ pub(crate) enum Strategy {
     NewModel,
     FastPath,
     StaticFiles,
+    Shortcodes,
 }
 
 impl std::fmt::Display for Strategy {
@@ -84,6 +87,7 @@ impl std::fmt::Display for Strategy {
             Strategy::NewModel => "new model",
             Strategy::FastPath => "fast path",
             Strategy::StaticFiles => "static files",
+            Strategy::Shortcodes => "shortcode templates",
         })
     }
 }
@@ -214,6 +218,10 @@ impl Project {
                         changes.insert(Change::Structure(rel_s));
                     }
                 }
+                // Data files (`load_data`, `[comparison] data`): a new model.
+                "data" => {
+                    changes.insert(Change::Structure(rel_s));
+                }
                 "templates" | "themes" | "static" | "sass" => {
                     let is_static = first == "static"
                         || (first == "themes" && rel_s.split('/').nth(2) == Some("static"));
@@ -267,10 +275,14 @@ impl Project {
         let config = changes
             .iter()
             .any(|c| matches!(c, Change::Structure(p) if p.ends_with(".toml") && !p.contains('/')));
+        let markdown_templates = markdown_templates(changes);
         let result =
             if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
                 self.full_build()
                     .map(|o| (Update::Replace(o), Strategy::FullBuild))
+            } else if let Some((names, only)) = markdown_templates {
+                self.reexpand(names, only.then_some(current))
+                    .map(|o| (Update::Replace(o), Strategy::Shortcodes))
             } else if theme {
                 self.rerender(true)
                     .map(|o| (Update::Replace(o), Strategy::Templates))
@@ -327,6 +339,35 @@ impl Project {
             theme,
             Model::Kept(site),
             None,
+            None,
+        )?;
+        self.state = Some(Cached::new(built.state));
+        Ok(built.output)
+    }
+
+    /// Shortcode templates (or `anchor-link.html`) changed, and nothing
+    /// else: the kept model holds Markdown expanded with the old ones, so
+    /// the documents that use them are rendered again (the rest are
+    /// reused), with the theme reloaded.
+    fn reexpand(
+        &mut self,
+        names: Vec<String>,
+        current: Option<&SiteOutput>,
+    ) -> Result<SiteOutput, Diagnostics> {
+        let Cached { state } = self.state.take().expect("checked by the caller");
+        let site = state.site().clone();
+        let theme = Theme::load(
+            &self.options.root,
+            &site.config.theme,
+            site.config.compile_sass,
+        )?;
+        let built = pipeline::run(
+            &self.run_options(),
+            site.config.clone(),
+            theme,
+            Model::ReusingExcept(&site, names),
+            // Other templates changed too: no output can be reused.
+            current.map(|c| (&state.cache, c)),
             None,
         )?;
         self.state = Some(Cached::new(built.state));
@@ -390,6 +431,38 @@ impl Project {
         self.state = Some(Cached::new(built.state));
         Ok(built.output)
     }
+}
+
+/// When the changes are templates only and some are templates the Markdown
+/// stage uses (a shortcode template, `anchor-link.html`): the shortcodes
+/// whose documents must be rendered again (`*`: every document), and
+/// whether those were the only templates that changed.
+fn markdown_templates(changes: &BTreeSet<Change>) -> Option<(Vec<String>, bool)> {
+    let mut names = Vec::new();
+    let mut only = true;
+    for c in changes {
+        let Change::Theme(path) = c else {
+            return None;
+        };
+        // `templates/X` or `themes/NAME/templates/X`.
+        let rel = match path.strip_prefix("templates/") {
+            Some(r) => Some(r),
+            None => path
+                .splitn(4, '/')
+                .nth(3)
+                .filter(|_| path.split('/').nth(2) == Some("templates")),
+        };
+        match rel {
+            Some("anchor-link.html") => names.push("*".to_string()),
+            Some(r) if r.starts_with("shortcodes/") => {
+                let file = &r["shortcodes/".len()..];
+                let name = file.rsplit_once('.').map_or(file, |(n, _)| n);
+                names.push(name.to_string());
+            }
+            _ => only = false,
+        }
+    }
+    (!names.is_empty()).then_some((names, only))
 }
 
 /// True when `new` (a re-parse of `old`) sits where `old` did: nothing that

@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod authoring;
 mod bad_input;
 mod build;
 mod claims;
