@@ -33,6 +33,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::Document;
 use crate::pipeline::{self, BuildOptions, load_config};
 use crate::plan::OutputBody;
+use crate::text::escape_attr;
 use crate::urls::{UrlMode, output_file};
 
 /// What to export and where.
@@ -354,7 +355,14 @@ pub(crate) fn inline(html: &str, page: &Page) -> Result<(String, Counts), Diagno
                         match page.stylesheet(&path, &mut c) {
                             Some(css) => {
                                 c.inlined += 1;
-                                el.replace(&format!("<style>\n{css}</style>"), ContentType::Html);
+                                // A `media` condition (the dark syntax theme) stays.
+                                let media = el.get_attribute("media").map_or(String::new(), |m| {
+                                    format!(" media=\"{}\"", escape_attr(&m))
+                                });
+                                el.replace(
+                                    &format!("<style{media}>\n{css}</style>"),
+                                    ContentType::Html,
+                                );
                             }
                             None => errors.borrow_mut().push(page.missing(&href)),
                         }

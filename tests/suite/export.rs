@@ -361,6 +361,28 @@ fn images_are_inlined_and_missing_or_outside_files_are_errors_at_their_line() {
 }
 
 #[test]
+fn highlighted_code_keeps_its_light_and_dark_styles() {
+    let f = fixture("+++\ntitle = \"A\"\n+++\n```rust\nfn main() {}\n```\n");
+    let out = f.root().join("a.html");
+    let result = export(f.root(), "a.md", &out, &[]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert_self_contained(&html, "a.md with code");
+    assert!(
+        html.contains("<style media=\"not all and (prefers-color-scheme: dark)\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<style media=\"(prefers-color-scheme: dark)\">"),
+        "{html}"
+    );
+}
+
+#[test]
 fn the_export_template_is_overridable() {
     let f = fixture("+++\ntitle = \"A\"\n+++\nBody.\n");
     f.write(
