@@ -11,12 +11,14 @@
 //! 7. [`features`] (comparison, decision);
 //! 8. [`templates`]; 9. [`render`]; 10. [`output`];
 //! 11. [`pipeline`]: the one chain build, check and serve run;
-//! 12. [`serve`], [`init`], [`import`] (`guidepost import zola`);
+//! 12. [`serve`], [`init`], [`import`] (`guidepost import zola`), [`export`]
+//!     (`guidepost export`: one page as one self-contained file);
 //! 13. [`cli`].
 
 pub mod cli;
 pub(crate) mod config;
 pub(crate) mod diagnostics;
+pub(crate) mod export;
 pub(crate) mod features;
 pub(crate) mod frontmatter;
 pub(crate) mod highlight;

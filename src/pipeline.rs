@@ -31,6 +31,9 @@ pub(crate) struct BuildOptions {
     pub include_drafts: bool,
     /// Forces a URL mode (the dev server serves root-relative links).
     pub url_mode: Option<UrlMode>,
+    /// Renders only this page's single-file export (`guidepost export
+    /// PAGE`: a content path or URL path, see `Site::find_document`).
+    pub export: Option<String>,
 }
 
 /// Numbers for the summary line.
@@ -217,8 +220,12 @@ pub(crate) fn run(
     );
     // Features validate everything before rendering starts.
     let features = features::prepare_all(&site).map_err(sorted)?;
-    let (output, cache) =
-        render::render_site(site, &theme, tera, features, previous, sink).map_err(sorted)?;
+    let export = match &options.export {
+        Some(name) => Some(site.find_document(name).map_err(|e| Diagnostics(vec![e]))?),
+        None => None,
+    };
+    let (output, cache) = render::render_site(site, &theme, tera, features, previous, sink, export)
+        .map_err(sorted)?;
     tracing::info!(
         files = output.files.len(),
         "rendered at {:?}",

@@ -211,6 +211,49 @@ impl Site {
         self.by_rel_path.get(key).map(|&id| &self.docs[id])
     }
 
+    /// The document a reader names on the command line (`guidepost
+    /// export`): a content path (`roles/vcio.md`, also with `@/` or
+    /// `content/`) or a URL path (`/decide/`, `decide`, a full URL). An
+    /// unknown name is an error listing the nearest documents.
+    pub(crate) fn find_document(&self, name: &str) -> Result<DocId, Diagnostic> {
+        let key = name
+            .trim()
+            .trim_start_matches("@/")
+            .trim_start_matches("./")
+            .trim_start_matches("content/");
+        if let Some(&id) = self.by_rel_path.get(key.trim_start_matches('/')) {
+            return Ok(id);
+        }
+        let url = key
+            .split_once("://")
+            .map_or(key, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+        let url = url.split(['#', '?']).next().unwrap_or_default();
+        let url = url.strip_suffix("index.html").unwrap_or(url);
+        let path = format!("/{}/", url.trim_matches('/')).replace("//", "/");
+        if let Some(id) = self.docs.iter().position(|d| d.path == path) {
+            return Ok(id);
+        }
+        let bare = key.trim_start_matches('/');
+        if self.skipped_drafts.contains(bare) {
+            return Err(Diagnostic::general(format!(
+                "`{name}` is a draft, left out without --drafts"
+            ))
+            .with_help("add --drafts to include pages marked draft = true"));
+        }
+        let mut near: Vec<(usize, &str)> = self
+            .docs
+            .iter()
+            .flat_map(|d| [d.rel_path.as_str(), d.path.as_str()])
+            .map(|k| (strsim::damerau_levenshtein(key, k), k))
+            .collect();
+        near.sort();
+        let near: Vec<String> = near.iter().take(3).map(|(_, k)| format!("`{k}`")).collect();
+        Err(Diagnostic::general(format!(
+            "no page `{name}` in content/: name a content file (`roles/vcio.md`) or a page's URL path (`/roles/vcio/`)"
+        ))
+        .with_help(format!("the nearest pages are {}", near.join(", "))))
+    }
+
     /// Public URL of a site path in this build's URL mode.
     pub fn permalink(&self, path: &str) -> String {
         self.url_mode.permalink(path)

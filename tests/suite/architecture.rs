@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("serve", 120),
     ("init", 120),
     ("import", 120),
+    ("export", 120),
     ("cli", 130),
 ];
 

@@ -904,3 +904,95 @@ fn a_comparison_takes_items_and_values_from_csv() {
         "{err}"
     );
 }
+
+#[test]
+fn a_comparison_takes_its_data_from_json_toml_and_yaml_too() {
+    let f = site("");
+    f.write(
+        "content/roles/vcio.md",
+        "+++\ntitle = \"Virtual CIO\"\n+++\n",
+    );
+    f.write(
+        "content/roles/vciso.md",
+        "+++\ntitle = \"Virtual CISO\"\n+++\n",
+    );
+    let files = [
+        (
+            "data/roles.json",
+            "[\n  {\"item\": \"@/roles/vcio.md\", \"focus\": \"IT *strategy*\", \"budget\": \"Yes\"},\n  {\"item\": \"@/roles/vciso.md\", \"focus\": \"Risk\", \"budget\": \"No\"}\n]\n",
+        ),
+        (
+            "data/roles.toml",
+            "[[items]]\nitem = \"@/roles/vcio.md\"\nfocus = \"IT *strategy*\"\nbudget = \"Yes\"\n\n[[items]]\nitem = \"@/roles/vciso.md\"\nfocus = \"Risk\"\nbudget = \"No\"\n",
+        ),
+        (
+            "data/roles.yaml",
+            "- item: \"@/roles/vcio.md\"\n  focus: IT *strategy*\n  budget: \"Yes\"\n- item: \"@/roles/vciso.md\"\n  focus: Risk\n  budget: \"No\"\n",
+        ),
+    ];
+    for (file, text) in files {
+        f.write(file, text);
+        f.write(
+            "content/compare.md",
+            &format!("+++\ntitle = \"Compare\"\n[comparison]\ndata = \"{file}\"\n+++\n"),
+        );
+        f.build_ok(&[]);
+        let html = f.output("compare/index.html");
+        assert!(
+            html.contains("<td data-label=\"Virtual CIO\">IT <em>strategy</em></td>"),
+            "{file}: {html}"
+        );
+        // Columns in the order the file writes them (focus before budget).
+        let focus = html.find("<th scope=\"row\">focus</th>").expect(file);
+        let budget = html.find("<th scope=\"row\">budget</th>").expect(file);
+        assert!(focus < budget, "{file}: {html}");
+        // An item that is not a page: an error at the line naming it.
+        f.write(
+            file,
+            &text.replacen("@/roles/vciso.md", "@/roles/nope.md", 1),
+        );
+        let err = f.build_err(&[]);
+        let line = text
+            .lines()
+            .position(|l| l.contains("@/roles/vciso.md"))
+            .unwrap()
+            + 1;
+        assert!(
+            err.contains(&format!("{file}:{line}:1"))
+                && err.contains("`@/roles/nope.md` is not a page"),
+            "{file}: {err}"
+        );
+    }
+    // A syntax error points into the file.
+    f.write("data/roles.toml", "[[items]]\nitem = \n");
+    f.write(
+        "content/compare.md",
+        "+++\ntitle = \"Compare\"\n[comparison]\ndata = \"data/roles.toml\"\n+++\n",
+    );
+    let err = f.build_err(&[]);
+    assert!(
+        err.contains("data/roles.toml:2:") && err.contains("invalid TOML"),
+        "{err}"
+    );
+    // A symlink out of the site is refused like `..`.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.csv"),
+        "item,x\n@/roles/vcio.md,leaked\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.csv"),
+        f.root().join("data/link.csv"),
+    )
+    .unwrap();
+    f.write(
+        "content/compare.md",
+        "+++\ntitle = \"Compare\"\n[comparison]\ndata = \"data/link.csv\"\n+++\n",
+    );
+    let err = f.build_err(&[]);
+    assert!(
+        err.contains("points outside the site") && !err.contains("leaked"),
+        "{err}"
+    );
+}

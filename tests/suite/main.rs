@@ -15,6 +15,7 @@ mod decision_browser;
 mod default_theme;
 mod embed;
 mod embed_browser;
+mod export;
 mod faults;
 mod properties;
 mod readme;

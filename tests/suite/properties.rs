@@ -127,9 +127,9 @@ proptest! {
     }
 }
 
-/// Best of three runs.
+/// Best of five runs: the least disturbed by other processes.
 fn time(f: impl Fn()) -> Duration {
-    (0..3)
+    (0..5)
         .map(|_| {
             let t = Instant::now();
             f();
@@ -147,8 +147,10 @@ fn rendering_time_grows_linearly() {
         ("headings with nasty ids", "## h {#a\"b}\n\n"),
         ("nested emphasis", "*a **b *c* d** e* "),
     ] {
+        // 8x the input: linear is 8x the time, quadratic 64x. The wide gap
+        // keeps the check meaningful on a loaded machine (CI, parallel tests).
         let small = unit.repeat(4_000);
-        let large = unit.repeat(16_000);
+        let large = unit.repeat(32_000);
         let t_small = time(|| {
             render(&small, 0, false, &opts(), &no_links);
         });
@@ -156,11 +158,10 @@ fn rendering_time_grows_linearly() {
             render(&large, 0, false, &opts(), &no_links);
         });
         let ratio = t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-6);
-        eprintln!("{what}: 4x the input took {ratio:.1}x the time ({t_small:?} → {t_large:?})");
-        // Linear is 4x; quadratic would be 16x. Leave room for noise.
+        eprintln!("{what}: 8x the input took {ratio:.1}x the time ({t_small:?} → {t_large:?})");
         assert!(
-            ratio < 9.0,
-            "{what}: 4x the input took {ratio:.1}x the time"
+            ratio < 24.0,
+            "{what}: 8x the input took {ratio:.1}x the time"
         );
     }
 }

@@ -174,7 +174,13 @@ fn every_guidepost_command_in_the_readme_runs() {
             }
             drop(server);
         } else {
-            let out = Command::new(binary()).args(&args).output().unwrap();
+            // In the site copy, so files a command names (`export
+            // --single-file guide.html`) land there.
+            let out = Command::new(binary())
+                .args(&args)
+                .current_dir(site.path())
+                .output()
+                .unwrap();
             assert_eq!(
                 out.status.code(),
                 Some(0),

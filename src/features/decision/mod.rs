@@ -187,6 +187,52 @@ impl Prepared for Trees {
             .collect()
     }
 
+    /// `steps` for the single-file export: every step (one per route, in
+    /// route order, the first question first) as `{ id, kind, question or
+    /// outcome, answers, back_url, start_url }` with the same values as the
+    /// step pages, except that links between steps are `#id` anchors in the
+    /// file (Back from the first question goes to `#top`).
+    fn export_vars(&self, site: &Site, id: DocId, page: &Value) -> Vec<(&'static str, Value)> {
+        let (Some(tree), Some(tree_value)) = (self.trees.get(&id), self.values.get(&id)) else {
+            return Vec::new();
+        };
+        let doc = &site.docs[id];
+        let anchor = |p: &str| {
+            if p == doc.path {
+                "#top".to_string()
+            } else {
+                format!("#{}", export_anchor(&doc.path, p))
+            }
+        };
+        let steps: Vec<Value> = tree
+            .states
+            .iter()
+            .map(|state| {
+                let job = state_job(site, doc, tree, tree_value, page, state, &anchor);
+                let mut m = Map::new();
+                m.insert(
+                    "id".into(),
+                    Value::from(export_anchor(&doc.path, &state.path)),
+                );
+                let kind = match state.node {
+                    Node::Question(_) => "question",
+                    Node::Outcome(_) => "outcome",
+                };
+                m.insert("kind".into(), Value::from(kind));
+                for (k, v) in job.vars {
+                    if matches!(
+                        k,
+                        "question" | "outcome" | "answers" | "back_url" | "start_url"
+                    ) {
+                        m.insert(k.into(), v);
+                    }
+                }
+                Value::from(m)
+            })
+            .collect();
+        vec![("steps", Value::from(steps))]
+    }
+
     /// Trees show other pages' titles and paths (outcome links), so every
     /// tree page is redone whenever any document changes.
     fn dependants(&self, _site: &Site, _changed: DocId) -> Vec<DocId> {
@@ -660,6 +706,15 @@ fn tree_json(site: &Site, doc: &Document, tree: &Tree) -> String {
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The in-file anchor of the step at site path `state` of the tree on the
+/// page at `doc_path` in the single-file export: `/decide/q/growth/` →
+/// `step-q/growth` (the path below the page: unique as the paths are, and
+/// `/` is allowed in ids and fragments).
+fn export_anchor(doc_path: &str, state: &str) -> String {
+    let rel = state.strip_prefix(doc_path).unwrap_or(state);
+    format!("step-{}", rel.trim_matches('/'))
 }
 
 /// "Your answers so far" / "why this result": one entry per answer on the route.
