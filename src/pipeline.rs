@@ -179,6 +179,10 @@ pub(crate) fn run(
     // Parse templates first: the model expands shortcodes with them.
     let (tera, authoring) = match templates::parse_templates(&theme) {
         Ok(t) => match templates::authoring(&t, &theme) {
+            Ok(a) if !matches!(model, Model::Kept(_)) => {
+                t.set_config(config.clone(), url_mode.clone(), &theme);
+                (Ok(t), Some(a))
+            }
             Ok(a) => (Ok(t), Some(a)),
             Err(d) => (Err(vec![d]), None),
         },
@@ -300,6 +304,7 @@ fn model_options(options: &BuildOptions, authoring: Option<&templates::Authoring
         shortcodes: authoring.map(|a| a.shortcodes.clone()),
         markup: authoring.map(|a| a.markup.clone()),
         stale_shortcodes: Vec::new(),
+        site_known: authoring.map(|a| a.site_known.clone()),
     }
 }
 
@@ -311,6 +316,8 @@ fn model_options_for_patch(state: &State) -> ModelOptions {
         shortcodes: state.authoring.as_ref().map(|a| a.shortcodes.clone()),
         markup: state.authoring.as_ref().map(|a| a.markup.clone()),
         stale_shortcodes: Vec::new(),
+        // Templates' functions see the whole kept site already.
+        site_known: None,
     }
 }
 

@@ -38,20 +38,31 @@ pub struct ShortcodeTemplate {
     pub text: String,
 }
 
+/// The document whose body is being expanded, as Zola's shortcodes see it:
+/// `page` or `section` without its content (`path`, `permalink`,
+/// `relative_path`, `colocated_path`, `assets`, `extra`, ...).
+#[derive(Debug, Clone, Default)]
+pub struct Current {
+    /// `"page"` or `"section"`: the variable name templates read.
+    pub kind: &'static str,
+    pub value: Args,
+}
+
 /// Renders shortcode calls; implemented by the templates layer.
 pub trait Expander: Send + Sync {
     /// The template of shortcode `name`, if there is one.
     fn template(&self, name: &str) -> Option<&ShortcodeTemplate>;
     /// Every shortcode name (for "did you mean").
     fn names(&self) -> Vec<String>;
-    /// Renders `name` with `args`, `body` (when it has one) and `nth` (its
-    /// 1-based count among this page's calls of it).
+    /// Renders `name` with `args`, `body` (when it has one), `nth` (its
+    /// 1-based count among this page's calls of it) and the document.
     fn render(
         &self,
         name: &str,
         args: &Args,
         body: Option<&str>,
         nth: usize,
+        current: &Current,
     ) -> Result<String, String>;
 }
 
@@ -147,10 +158,15 @@ impl Expanded {
 
 /// Expands every shortcode call in `body`. Returns the expansion and every
 /// problem found (a call with a problem is left out of the text).
-pub fn expand(body: &str, expander: &dyn Expander) -> (Expanded, Vec<ShortcodeError>) {
+pub fn expand(
+    body: &str,
+    expander: &dyn Expander,
+    current: &Current,
+) -> (Expanded, Vec<ShortcodeError>) {
     let mut run = Run {
         src: body,
         expander,
+        current,
         out: Expanded::default(),
         errors: Vec::new(),
         counts: std::collections::HashMap::new(),
@@ -177,6 +193,7 @@ pub fn may_contain_calls(body: &str) -> bool {
 struct Run<'a> {
     src: &'a str,
     expander: &'a dyn Expander,
+    current: &'a Current,
     out: Expanded,
     errors: Vec<ShortcodeError>,
     counts: std::collections::HashMap<String, usize>,
@@ -340,7 +357,10 @@ impl Run<'_> {
         };
         self.out.used.insert(call.name.clone());
         let nth = self.nth(&call.name);
-        match self.expander.render(&call.name, &call.args, None, nth) {
+        match self
+            .expander
+            .render(&call.name, &call.args, None, nth, self.current)
+        {
             Ok(text) if t.markdown => self.out.push_generated(text.trim_end(), start),
             Ok(html) => self.out.push_html(html.trim().to_string(), start),
             Err(message) => self.errors.push(ShortcodeError {
@@ -359,6 +379,7 @@ impl Run<'_> {
         let mut probe = Run {
             src,
             expander: self.expander,
+            current: self.current,
             out: Expanded::default(),
             errors: Vec::new(),
             counts: self.counts.clone(),
@@ -388,7 +409,7 @@ impl Run<'_> {
             let body = probe.out.restore_markdown();
             match self
                 .expander
-                .render(&call.name, &call.args, Some(&body), nth)
+                .render(&call.name, &call.args, Some(&body), nth, self.current)
             {
                 Ok(text) => {
                     self.out.push_generated(&text, start);
@@ -400,7 +421,7 @@ impl Run<'_> {
         }
         match self
             .expander
-            .render(&call.name, &call.args, Some(BODY_MARKER), nth)
+            .render(&call.name, &call.args, Some(BODY_MARKER), nth, self.current)
         {
             Ok(html) if html.matches(BODY_MARKER).count() == 1 => {
                 // The body stays Markdown of the page, between the two halves.
@@ -415,18 +436,27 @@ impl Run<'_> {
             }
             Ok(_) => {
                 // The template uses the body some other way: give it the text.
-                let body = &src[call.end..end_at];
+                let body = src[call.end..end_at].trim_matches(['\n', '\r']);
                 match self
                     .expander
-                    .render(&call.name, &call.args, Some(body), nth)
+                    .render(&call.name, &call.args, Some(body), nth, self.current)
                 {
                     Ok(html) => self.out.push_html(html, start),
                     Err(m) => self.errors.push(fail(m)),
                 }
                 after
             }
-            Err(m) => {
-                self.errors.push(fail(m));
+            Err(_) => {
+                // The template may use the body as a value (a file name, a
+                // URL), which the marker is not: give it the text.
+                let body = src[call.end..end_at].trim_matches(['\n', '\r']);
+                match self
+                    .expander
+                    .render(&call.name, &call.args, Some(body), nth, self.current)
+                {
+                    Ok(html) => self.out.push_html(html, start),
+                    Err(m) => self.errors.push(fail(m)),
+                }
                 after
             }
         }
@@ -593,7 +623,8 @@ fn parse_call(
         i = skip_ws(b, next, to);
         if i < to && b[i] == b',' {
             i += 1;
-        } else if i < to && b[i] != b')' {
+        } else if i < to && b[i] != b')' && !(i > next && is_ident_start(b[i])) {
+            // Zola also takes arguments separated by spaces only.
             return err(
                 i..i + 1,
                 "expected `,` or `)` after an argument".into(),
@@ -769,6 +800,7 @@ mod tests {
             args: &Args,
             body: Option<&str>,
             nth: usize,
+            _: &Current,
         ) -> Result<String, String> {
             let arg = |k: &str| {
                 args.get(k)
@@ -790,7 +822,7 @@ mod tests {
     }
 
     fn run(text: &str) -> (String, Vec<ShortcodeError>) {
-        let (e, errors) = expand(text, &Fake::new());
+        let (e, errors) = expand(text, &Fake::new(), &Current::default());
         (e.restore(&e.text), errors)
     }
 
@@ -854,7 +886,7 @@ mod tests {
     #[test]
     fn offsets_map_back_to_the_body() {
         let text = "{{ kbd(key=\"k\") }} [x](@/a.md)";
-        let (e, _) = expand(text, &Fake::new());
+        let (e, _) = expand(text, &Fake::new(), &Current::default());
         let at = e.text.find("[x]").unwrap();
         assert_eq!(e.source_offset(at), text.find("[x]").unwrap());
         assert_eq!(e.source_offset(2), 0);

@@ -101,21 +101,6 @@ pub(crate) fn slugify_anchor(text: &str, strategy: SlugStrategy) -> String {
     }
 }
 
-/// Makes a path segment URL-safe while keeping it readable (file names keep
-/// their dots and underscores; everything else odd becomes `-`).
-pub(crate) fn url_segment(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "-_.~".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect::<String>()
-        .to_lowercase()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,7 +117,6 @@ mod tests {
     fn slugs_fold_case_and_runs_of_punctuation() {
         assert_eq!(slugify("What is a vCIO?"), "what-is-a-vcio");
         assert_eq!(slugify("  --  "), "section");
-        assert_eq!(url_segment("My Page_2.v1"), "my-page_2.v1");
     }
 
     #[test]

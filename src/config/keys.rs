@@ -37,6 +37,12 @@ const TAXONOMY: &[(&str, Key)] = &[
     ("paginate_path", Done),
     ("render", Done),
     ("lang", Warn("multilingual sites are not supported")),
+    (
+        "rss",
+        Warn(
+            "a key of Zola 0.15 and older that Zola 0.22 ignores; `feed = true` writes a feed per term",
+        ),
+    ),
 ];
 
 const MARKDOWN: &[(&str, Key)] = &[

@@ -24,6 +24,9 @@ pub(crate) struct Catalog {
     /// Tera 1 lets a child use its parent's imports, so each template sees
     /// them all (its own win).
     pub imports: BTreeMap<String, String>,
+    /// `namespace.macro` → its parameter names (Tera 1 ignored arguments a
+    /// macro does not declare; Tera 2 rejects them).
+    pub params: BTreeMap<String, Vec<String>>,
 }
 
 impl Catalog {
@@ -37,6 +40,19 @@ impl Catalog {
                 match words.first().copied() {
                     Some("macro") => {
                         c.macro_files.insert(name.to_string(), namespace(name));
+                        let sig = tag.inner.trim().trim_start_matches("macro").trim();
+                        let mname = sig.split('(').next().unwrap_or("").trim();
+                        let params = sig[mname.len()..]
+                            .trim()
+                            .trim_start_matches('(')
+                            .trim_end_matches(')');
+                        c.params.insert(
+                            format!("{}.{mname}", namespace(name)),
+                            split_args(params)
+                                .iter()
+                                .map(|p| p.split('=').next().unwrap_or("").trim().to_string())
+                                .collect(),
+                        );
                     }
                     Some("block") if words.len() > 1 => {
                         blocks.insert(words[1].to_string());
@@ -354,10 +370,33 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
                             });
                         }
                     }
+                    // Tera 2 types a parameter by its default (`x=""` takes
+                    // only strings); Tera 1 macros took anything. The default
+                    // moves into the body, behind an untyped `none`.
+                    let mut defaults = String::new();
+                    for p in params.iter_mut() {
+                        if p.starts_with('@') {
+                            continue;
+                        }
+                        if let Some((pname, default)) = p.split_once('=') {
+                            let (pname, default) = (pname.trim(), default.trim());
+                            if default != "none" {
+                                defaults.push_str(&format!(
+                                    "{{% if {pname} is none %}}{{% set {pname} = {} %}}{{% endif %}}",
+                                    double_backslashes(default)
+                                ));
+                                *p = format!("{pname}=none");
+                            }
+                        }
+                    }
+                    let close = &text[tag.inner_start + tag.inner.len()..tag.end];
                     edits.push((
                         tag.inner_start,
-                        tag.inner_start + tag.inner.len(),
-                        format!(" component {ns}.{mname}({}) ", params.join(", ")),
+                        tag.end,
+                        format!(
+                            " component {ns}.{mname}({}) {close}{defaults}",
+                            params.join(", ")
+                        ),
                     ));
                     let from_caller = if implicit.is_empty() {
                         String::new()
@@ -396,8 +435,13 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
             continue;
         }
         // Expressions inside the tag.
-        let (new_inner, notes, unconverted, whole) =
-            rewrite_expression(tag.inner, tag.is_statement, first, &aliases);
+        let (new_inner, notes, unconverted, whole) = rewrite_expression(
+            tag.inner,
+            tag.is_statement,
+            first,
+            &aliases,
+            &catalog.params,
+        );
         for n in notes {
             changes.push(Note { line, what: n });
         }
@@ -463,7 +507,86 @@ pub(crate) fn rewrite(name: &str, text: &str, catalog: &Catalog) -> (String, Vec
         pos = e;
     }
     out.push_str(&text[pos..]);
+    let (out, dropped) = strip_top_level_text(&out);
+    for line in dropped {
+        changes.push(Note {
+            line,
+            what: "removed text outside any block of a child template (Tera 1 ignored it, \
+                   Tera 2 rejects it)"
+                .into(),
+        });
+    }
     (out, changes, left)
+}
+
+/// A child template (one that extends another) may hold only `extends`,
+/// blocks and comments at its top level. Tera 1 ignored anything else
+/// (`<!---->`, stray markup); Tera 2 rejects it. Such text is removed,
+/// keeping its line breaks so later lines keep their numbers. Returns the
+/// new text and the lines where text was removed.
+fn strip_top_level_text(text: &str) -> (String, Vec<usize>) {
+    let all = tags(text);
+    if !all
+        .iter()
+        .any(|t| t.is_statement && t.inner.split_whitespace().next() == Some("extends"))
+    {
+        return (text.to_string(), Vec::new());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut lines = Vec::new();
+    let mut depth = 0usize;
+    let mut pos = 0;
+    let mut gap = |out: &mut String, from: usize, to: usize, depth: usize| {
+        let piece = &text[from..to];
+        if depth > 0 {
+            out.push_str(piece);
+            return;
+        }
+        // Keep comments; drop anything else that is not whitespace.
+        let mut rest = piece;
+        let mut at = from;
+        loop {
+            let (plain, comment) = match rest.find("{#") {
+                Some(c) => {
+                    let end = rest[c..].find("#}").map_or(rest.len(), |e| c + e + 2);
+                    (&rest[..c], Some(&rest[c..end]))
+                }
+                None => (rest, None),
+            };
+            if plain.trim().is_empty() {
+                out.push_str(plain);
+            } else {
+                let first = plain.len() - plain.trim_start().len();
+                lines.push(line_of(text, at + first));
+                out.extend(plain.chars().filter(|c| *c == '\n'));
+            }
+            at += plain.len();
+            match comment {
+                Some(c) => {
+                    out.push_str(c);
+                    at += c.len();
+                    rest = &rest[plain.len() + c.len()..];
+                }
+                None => break,
+            }
+        }
+    };
+    for tag in &all {
+        gap(&mut out, pos, tag.start, depth);
+        out.push_str(&text[tag.start..tag.end]);
+        pos = tag.end;
+        if tag.is_statement {
+            match tag.inner.split_whitespace().next() {
+                Some("block" | "component" | "macro" | "raw") => depth += 1,
+                Some("endblock" | "endcomponent" | "endmacro" | "endraw") => {
+                    depth = depth.saturating_sub(1)
+                }
+                _ => {}
+            }
+        }
+    }
+    gap(&mut out, pos, text.len(), depth);
+    (out, lines)
 }
 
 /// A macro call that needs its whole tag rewritten: Tera 2 components are
@@ -492,12 +615,29 @@ fn rewrite_expression(
     is_statement: bool,
     keyword: &str,
     aliases: &BTreeMap<String, String>,
+    params: &BTreeMap<String, Vec<String>>,
 ) -> Rewritten {
     let mut notes = Vec::new();
     let mut left = Vec::new();
     let mut whole = None;
     let mut hoisted: Vec<(String, String)> = Vec::new();
-    let mut s = inner.to_string();
+    let mut s = double_backslashes(inner);
+    if s != inner {
+        notes.push(
+            "`\\` doubled in a string literal (Tera 1 kept a backslash as it is, \
+             Tera 2 reads it as an escape)"
+                .into(),
+        );
+    }
+    let tested = test_each_step(&s);
+    if tested != s {
+        notes.push(
+            "`a.b is defined` tests each step (`a is defined and a.b is defined`), \
+             `a.b | default(...)` reads `a?.b`: Tera 2 fails on a field of an undefined value"
+                .into(),
+        );
+        s = tested;
+    }
 
     // Macro calls: `alias::name(k=v, ...)`.
     for (alias, ns) in aliases {
@@ -537,8 +677,15 @@ fn rewrite_expression(
                 && ((!is_statement && before.is_empty()) || (is_statement && set_target.is_some()));
             let mut attrs = String::new();
             let mut ok = true;
+            let declared = params.get(&format!("{ns}.{mname}"));
             for a in &args {
                 match a.split_once('=') {
+                    Some((k, _)) if declared.is_some_and(|d| !d.iter().any(|p| p == k.trim())) => {
+                        notes.push(format!(
+                            "argument `{}` dropped from a call of `{alias}::{mname}`, which does not declare it (Tera 1 ignored it)",
+                            k.trim()
+                        ));
+                    }
                     Some((k, v)) if !k.trim().is_empty() && !v.starts_with('=') => {
                         let v = v.trim();
                         let simple_str = (v.starts_with('"')
@@ -700,8 +847,24 @@ fn rewrite_expression(
     s = out;
 
     // `is defined` guards: a bare dotted path used as a condition.
+    // In a `set`, only operands of `and`/`or`/`not`: Tera 1 failed on a
+    // missing field set alone too.
+    let set_value = (is_statement && (keyword == "set" || keyword == "set_global"))
+        .then(|| find_code(&s, "="))
+        .flatten()
+        .filter(|&eq| !s[eq + 1..].starts_with('='));
+    if let Some(eq) = set_value {
+        let (guarded, n) = guard_conditions(&format!("={}", &s[eq + 1..]), "=", true);
+        if n > 0 {
+            notes.push(format!(
+                "guarded {n} operand{} of `and`/`or` with `is defined` (Tera 2 reports a missing field where Tera 1 read false)",
+                if n == 1 { "" } else { "s" }
+            ));
+            s = format!("{}{guarded}", &s[..eq]);
+        }
+    }
     if is_statement && (keyword == "if" || keyword == "elif") {
-        let (guarded, n) = guard_conditions(&s, keyword);
+        let (guarded, n) = guard_conditions(&s, keyword, false);
         if n > 0 {
             notes.push(format!(
                 "guarded {n} condition{} with `is defined` (Tera 2 reports a missing field where Tera 1 read false)",
@@ -714,8 +877,9 @@ fn rewrite_expression(
 }
 
 /// `a.b.c` operands of `and`/`or`/`not` in an `if` condition become
-/// `(a.b.c is defined and a.b.c)`.
-fn guard_conditions(s: &str, keyword: &str) -> (String, usize) {
+/// `(a.b.c is defined and a.b.c)`. With `need_logic`, a path that is the
+/// whole expression is left alone.
+fn guard_conditions(s: &str, keyword: &str, need_logic: bool) -> (String, usize) {
     let lead = s.len() - s.trim_start().len();
     let body = s.trim_start()[keyword.len()..].to_string();
     let mut tokens: Vec<String> = Vec::new();
@@ -767,7 +931,9 @@ fn guard_conditions(s: &str, keyword: &str) -> (String, usize) {
         let next = significant.get(k + 1).map(|&n| tokens[n].as_str());
         let prev_ok = matches!(prev, None | Some("and" | "or" | "not" | "("));
         let next_ok = matches!(next, None | Some("and" | "or" | ")"));
-        if prev_ok && next_ok {
+        let logic =
+            matches!(prev, Some("and" | "or" | "not")) || matches!(next, Some("and" | "or"));
+        if prev_ok && next_ok && (logic || !need_logic) {
             // Each step may be missing: `a.b.c is defined` fails when `a.b` is.
             let parts: Vec<&str> = t.split('.').collect();
             let mut checks: Vec<String> = (1..=parts.len())
@@ -874,6 +1040,178 @@ fn matching_paren(s: &str, open: usize) -> Option<usize> {
     None
 }
 
+/// Tera 1 string literals have no escapes: `"^[^\.]+$"` holds a backslash.
+/// Tera 2 reads `\` as an escape (and rejects `\.`), so every backslash
+/// inside a literal is doubled to keep the same string.
+fn double_backslashes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) if c == '\\' => out.push('\\'),
+            Some(_) => {}
+            None if matches!(c, '"' | '\'' | '`') => quote = Some(c),
+            None => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `a.b.c is defined` → `(a is defined and a.b is defined and a.b.c is
+/// defined)`, and `is undefined` / `is not defined` likewise with `or`;
+/// `a.b.c | default(...)` → `a?.b?.c | default(...)`. Tera 1 answered
+/// false (or the default) for a field of a missing value, Tera 2 fails.
+fn test_each_step(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            out.push(c as char);
+            i += 1;
+            continue;
+        }
+        if matches!(c, b'"' | b'\'' | b'`') {
+            quote = Some(c);
+            out.push(c as char);
+            i += 1;
+            continue;
+        }
+        let starts_word = (c.is_ascii_alphabetic() || c == b'_')
+            && (i == 0 || !(ident(b[i - 1]) || b[i - 1] == b'.'));
+        if !starts_word {
+            // Copy one whole character.
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+            continue;
+        }
+        // A dotted path of plain names.
+        let mut j = i;
+        let mut steps = Vec::new();
+        loop {
+            let start = j;
+            while j < b.len() && ident(b[j]) {
+                j += 1;
+            }
+            steps.push(&s[i..j]);
+            if j + 1 < b.len()
+                && b[j] == b'.'
+                && (b[j + 1].is_ascii_alphabetic() || b[j + 1] == b'_')
+                && j > start
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        // Subscripts after the path (`a.b[key]`), for the `default` case.
+        let mut k = j;
+        let mut subscripts = Vec::new();
+        while k < b.len() && b[k] == b'[' {
+            match matching_bracket(s, k) {
+                Some(close) => {
+                    subscripts.push(k);
+                    k = close + 1;
+                }
+                None => break,
+            }
+        }
+        let rest = &s[j..];
+        let test = [
+            (" is defined", " is defined", " and "),
+            (" is undefined", " is undefined", " or "),
+            (" is not defined", " is not defined", " or "),
+        ]
+        .into_iter()
+        .find(|(pat, _, _)| {
+            rest.starts_with(pat)
+                && !rest[pat.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        });
+        // The argument of `default(value=a.b)`: Tera 1 read it only when
+        // needed, Tera 2 always does.
+        let default_arg = out.trim_end().ends_with("default(value=");
+        let defaulted = default_arg || {
+            let r = s[k..].trim_start();
+            r.strip_prefix('|').map(str::trim_start).is_some_and(|r| {
+                r.starts_with("default")
+                    && !r["default".len()..]
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            })
+        };
+        match test {
+            // `a.b.c | default(value=x)`: Tera 1 gave x for any missing step;
+            // Tera 2's optional access (`a?.b?.c`) does the same.
+            None if defaulted && (steps.len() > 1 || !subscripts.is_empty()) => {
+                let base = s[i..j].replace('.', "?.");
+                let mut path = base.clone();
+                let mut from = j;
+                for &open in &subscripts {
+                    path.push_str(&s[from..open]);
+                    path.push('?');
+                    from = open;
+                }
+                path.push_str(&s[from..k]);
+                if subscripts.is_empty() {
+                    out.push_str(&path);
+                } else {
+                    // A string indexed by a key fails in Tera 2; in Tera 1
+                    // `default` caught it. For a string the value is a
+                    // variable no template defines: undefined, so the
+                    // default applies.
+                    out.push_str(&format!(
+                        "({path} if {base} is not string else __tera1_undefined)"
+                    ));
+                }
+                i = k;
+            }
+            Some((pat, each, join)) if steps.len() > 1 => {
+                let parts: Vec<String> = steps.iter().map(|p| format!("{p}{each}")).collect();
+                out.push('(');
+                out.push_str(&parts.join(join));
+                out.push(')');
+                i = j + pat.len();
+            }
+            _ => {
+                out.push_str(&s[i..j]);
+                i = j;
+            }
+        }
+    }
+    out
+}
+
+/// The `]` matching the `[` at byte `open` (outside string literals).
+fn matching_bracket(s: &str, open: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate().skip(open) {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, b'"' | b'\'' | b'`') => quote = Some(c),
+            None if c == b'[' => depth += 1,
+            None if c == b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            None => {}
+        }
+    }
+    None
+}
+
 /// `needle` outside string literals.
 fn find_code(s: &str, needle: &str) -> Option<usize> {
     let mut quote: Option<char> = None;
@@ -908,6 +1246,42 @@ mod tests {
     }
 
     #[test]
+    fn tera1_strings_keep_their_backslashes() {
+        assert_eq!(
+            double_backslashes(r#"x is matching("^a\.b$")"#),
+            r#"x is matching("^a\\.b$")"#
+        );
+        assert_eq!(
+            double_backslashes(r"a \ b"),
+            r"a \ b",
+            "outside strings untouched"
+        );
+        assert_eq!(double_backslashes(r#"'c:\' ~ "\n""#), r#"'c:\\' ~ "\\n""#);
+    }
+
+    #[test]
+    fn missing_steps_are_tested_and_defaulted() {
+        assert_eq!(
+            test_each_step("if section.path is defined and x"),
+            "if (section is defined and section.path is defined) and x"
+        );
+        assert_eq!(
+            test_each_step("if a.b is undefined"),
+            "if (a is undefined or a.b is undefined)"
+        );
+        assert_eq!(
+            test_each_step("page.extra.m | default(value=config.extra.m)"),
+            "page?.extra?.m | default(value=config?.extra?.m)"
+        );
+        assert_eq!(
+            test_each_step("page.extra[k] | default(value=\"\")"),
+            "(page?.extra?[k] if page?.extra is not string else __tera1_undefined) | default(value=\"\")"
+        );
+        assert_eq!(test_each_step("x is defined"), "x is defined", "one step");
+        assert_eq!(test_each_step("\"a.b is defined\""), "\"a.b is defined\"");
+    }
+
+    #[test]
     fn macros_become_components_and_calls_follow() {
         let files = [
             (
@@ -921,7 +1295,9 @@ mod tests {
         ];
         let (m, _, _) = convert(&files, "macros.html");
         assert!(
-            m.contains("{% component macros.link(url, label=\"x\") %}"),
+            m.contains(
+                "{% component macros.link(url, label=none) %}{% if label is none %}{% set label = \"x\" %}{% endif %}"
+            ),
             "{m}"
         );
         let with_globals = [(

@@ -24,7 +24,7 @@ use crate::frontmatter::{self, FrontMatter, FrontMatterSource, Key, SortBy};
 use crate::markdown::{self, MarkdownOptions, Markup, Rendered};
 use crate::shortcodes::{self, Expander};
 use crate::source::content::{AssetFile, ContentFiles, SourceFile};
-use crate::text::{SlugStrategy, slugify_path, url_segment};
+use crate::text::{SlugStrategy, slugify_path};
 use crate::urls::UrlMode;
 use links::{LINK_HELP, Links};
 
@@ -65,6 +65,23 @@ pub struct Document {
 }
 
 impl Document {
+    /// Zola's `colocated_path`: the content-relative folder (with a trailing
+    /// `/`) of a section or a page bundle (`post/index.md`); none for a page
+    /// that is a file of its own.
+    pub(crate) fn colocated_path(&self) -> Option<String> {
+        let (folder, file) = self
+            .rel_path
+            .rsplit_once('/')
+            .unwrap_or(("", &self.rel_path));
+        (self.kind == DocKind::Section || file == "index.md").then(|| {
+            if folder.is_empty() {
+                String::new()
+            } else {
+                format!("{folder}/")
+            }
+        })
+    }
+
     /// A copy without its place in a site (tree, neighbours, assets),
     /// keeping what was parsed and rendered from its text.
     fn unplaced(&self) -> Document {
@@ -172,6 +189,22 @@ pub struct Site {
 }
 
 impl Site {
+    /// A site with a config and no documents: what shortcode templates see
+    /// while the documents are being built.
+    pub(crate) fn without_documents(config: Arc<Config>, url_mode: UrlMode) -> Site {
+        Site {
+            config,
+            url_mode,
+            docs: Vec::new(),
+            by_rel_path: HashMap::new(),
+            root_section: 0,
+            taxonomies: Vec::new(),
+            loose_assets: Vec::new(),
+            skipped_drafts: HashSet::new(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// Looks a document up by `@/`-style path (`roles/vcio.md`, with or without `@/`).
     pub fn get(&self, rel_path: &str) -> Option<&Document> {
         let key = rel_path.trim_start_matches("@/").trim_start_matches('/');
@@ -273,7 +306,14 @@ pub(crate) struct ModelOptions {
     /// Shortcodes whose templates changed since the model being reused
     /// (`*`: all): documents that use one are rendered again.
     pub stale_shortcodes: Vec<String>,
+    /// Told the site's documents (placed, not yet rendered) before bodies
+    /// are rendered, so shortcode templates can follow `@/` links and look
+    /// pages up by their front matter, as in Zola.
+    pub site_known: Option<SiteKnown>,
 }
+
+/// See [`ModelOptions::site_known`].
+pub(crate) type SiteKnown = Arc<dyn Fn(Arc<Site>) + Send + Sync>;
 
 impl std::fmt::Debug for ModelOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -438,18 +478,45 @@ fn assemble_inner(
     // Page bundles' assets; everything else is copied where it lies.
     let mut loose_assets = Vec::new();
     for asset in files.assets {
-        let dir = asset.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
-        let bundle = if dir.is_empty() {
-            None
-        } else {
-            by_rel_path.get(&format!("{dir}/index.md")).copied()
-        };
+        // The nearest page bundle above it, as Zola (files in a bundle's
+        // subfolders, `post/img/a.png`, are the bundle's too); a section
+        // folder on the way ends the search.
+        let mut dir = asset.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut bundle = None;
+        while !dir.is_empty() {
+            if let Some(&id) = by_rel_path.get(&format!("{dir}/index.md")) {
+                bundle = Some(id);
+                break;
+            }
+            if by_rel_path.contains_key(&format!("{dir}/_index.md")) {
+                break;
+            }
+            dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+        }
         match bundle {
             Some(id) => docs[id].assets.push(asset),
             None => loose_assets.push(asset),
         }
     }
 
+    // Shortcodes may look at the other documents: hand them over unrendered.
+    if let Some(known) = &options.site_known
+        && docs
+            .iter()
+            .any(|d| shortcodes::may_contain_calls(&d.source[d.body_offset..]))
+    {
+        known(Arc::new(Site {
+            config: config.clone(),
+            url_mode: url_mode.clone(),
+            docs: docs.clone(),
+            by_rel_path: by_rel_path.clone(),
+            root_section,
+            taxonomies: Vec::new(),
+            loose_assets: Vec::new(),
+            skipped_drafts: skipped_drafts.clone(),
+            warnings: Vec::new(),
+        }));
+    }
     // Render Markdown in parallel, resolving internal links.
     let md_opts = options.markdown(&config);
     let expander = options.shortcodes.as_deref();
@@ -541,7 +608,36 @@ fn assemble_inner(
     }
 
     let taxonomies = build_taxonomies(&docs, &config);
-    let warnings = Vec::new();
+    let mut warnings = Vec::new();
+    // Zola 0.21 and older named other highlighting themes (`one-dark`,
+    // `boron`); such a site builds with the default colours, and says so.
+    let md = &config.markdown;
+    if md.highlight_code {
+        for (key, theme, default) in [
+            ("highlight_theme", &md.highlight_theme, DEFAULT_LIGHT_THEME),
+            (
+                "highlight_theme_dark",
+                &md.highlight_theme_dark,
+                DEFAULT_DARK_THEME,
+            ),
+        ] {
+            if crate::highlight::stylesheet(theme).is_none() {
+                warnings.push(
+                    Diagnostic::in_file(
+                        crate::config::CONFIG_FILE,
+                        format!(
+                            "[markdown] {key}: no code highlighting theme `{theme}`; using `{default}`"
+                        ),
+                    )
+                    .with_help(format!(
+                        "known themes: {}",
+                        crate::highlight::theme_names().join(", ")
+                    ))
+                    .warning(),
+                );
+            }
+        }
+    }
 
     if errors.is_empty() {
         Ok(Site {
@@ -609,6 +705,75 @@ fn prepare_document(
     }
 }
 
+/// The code highlighting themes used when the configured one is unknown.
+pub(crate) const DEFAULT_LIGHT_THEME: &str = "Coldark-Cold";
+pub(crate) const DEFAULT_DARK_THEME: &str = "Coldark-Dark";
+
+/// The document as its shortcodes see it (Zola's `page`/`section` without
+/// content): what is known before any body is rendered.
+fn shortcode_current(d: &Document, links: &Links) -> shortcodes::Current {
+    use serde_json::Value as J;
+    let mut m = shortcodes::Args::new();
+    m.insert("relative_path".into(), J::from(d.rel_path.clone()));
+    m.insert("path".into(), J::from(d.path.clone()));
+    m.insert(
+        "permalink".into(),
+        J::from(links.url_mode.permalink(&d.path)),
+    );
+    m.insert("title".into(), J::from(d.meta.title.clone()));
+    m.insert("description".into(), J::from(d.meta.description.clone()));
+    m.insert(
+        "slug".into(),
+        J::from(
+            d.path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(""),
+        ),
+    );
+    m.insert(
+        "colocated_path".into(),
+        d.colocated_path().map_or(J::Null, J::from),
+    );
+    // Zola's `ancestors`: the sections above, as `_index.md` paths.
+    let mut folders: Vec<&str> = d.rel_path.split('/').collect();
+    folders.pop();
+    if d.kind == DocKind::Section || d.rel_path.ends_with("/index.md") {
+        folders.pop();
+    }
+    let ancestors: Vec<String> = (0..=folders.len())
+        .map(|n| match n {
+            0 => "_index.md".to_string(),
+            n => format!("{}/_index.md", folders[..n].join("/")),
+        })
+        .filter(|a| *a != d.rel_path && links.by_rel_path.contains_key(a))
+        .collect();
+    m.insert("ancestors".into(), J::from(ancestors));
+    // As in templates: `/` + the content-relative path.
+    m.insert(
+        "assets".into(),
+        J::from(
+            d.assets
+                .iter()
+                .map(|a| format!("/{}", a.rel_path))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    m.insert(
+        "extra".into(),
+        serde_json::to_value(&d.meta.extra).unwrap_or(J::Null),
+    );
+    shortcodes::Current {
+        kind: if d.kind == DocKind::Page {
+            "page"
+        } else {
+            "section"
+        },
+        value: m,
+    }
+}
+
 /// Renders a document's Markdown body, resolving its `@/` links through
 /// `links` and expanding its shortcodes through `expander`; returns the
 /// rendering and the errors (broken links, shortcode problems), each at
@@ -627,7 +792,7 @@ fn render_document(
     let mut diags = Vec::new();
     let expanded = match expander {
         Some(x) if shortcodes::may_contain_calls(body) => {
-            let (e, errors) = shortcodes::expand(body, x);
+            let (e, errors) = shortcodes::expand(body, x, &shortcode_current(d, links));
             for err in errors {
                 let span = err.span.start + d.body_offset..err.span.end + d.body_offset;
                 let diag = at(span, err.message);
@@ -854,7 +1019,9 @@ fn site_path_zola(
     let mut parts: Vec<String> = parts
         .iter()
         .filter(|p| !p.is_empty())
-        .map(|p| url_segment(p))
+        // Folders follow `[slugify] paths` as file names do (Zola): case is
+        // kept under `safe` and `off`.
+        .map(|p| slugify_path(p, strategy))
         .collect();
     parts.extend(last.filter(|l| !l.is_empty()));
     let path = if parts.is_empty() {

@@ -99,6 +99,15 @@ pub(super) fn jobs<'a>(
             let mut m = Map::new();
             m.insert("name".into(), Value::from(term.name.clone()));
             m.insert("slug".into(), Value::from(term.slug.clone()));
+            m.insert(
+                "permalink".into(),
+                Value::from(site.permalink(&format!("/{}/{}/", t.slug, term.slug))),
+            );
+            m.insert(
+                "path".into(),
+                Value::from(format!("/{}/{}/", t.slug, term.slug)),
+            );
+            m.insert("page_count".into(), Value::from(term.pages.len()));
             feeds.push(Feed {
                 html_path: format!("/{}/{}/", t.slug, term.slug),
                 title: format!("{} — {}", config.title, term.name),
@@ -211,9 +220,17 @@ fn feed_vars(
         ("last_updated", Value::from(updated.clone())),
         ("last_updated_rfc2822", Value::from(rfc2822(&updated))),
         ("entries", Value::from(entries)),
+        // Zola's feeds hold only pages with a date (its feed templates
+        // format `page.date` unguarded).
         (
             "pages",
-            Value::from(pages.iter().map(|&p| values[p].clone()).collect::<Vec<_>>()),
+            Value::from(
+                pages
+                    .iter()
+                    .filter(|&&p| site.docs[p].meta.date.is_some())
+                    .map(|&p| values[p].clone())
+                    .collect::<Vec<_>>(),
+            ),
         ),
     ]
 }
@@ -259,28 +276,24 @@ pub(super) fn add_code_stylesheets(site: &Site, output: &mut SiteOutput) -> Resu
     if !md.highlight_code {
         return Ok(());
     }
-    for (file, key, theme) in [
+    for (file, theme, default) in [
         (
             "css/syntax-light.css",
-            "highlight_theme",
             &md.highlight_theme,
+            crate::model::DEFAULT_LIGHT_THEME,
         ),
         (
             "css/syntax-dark.css",
-            "highlight_theme_dark",
             &md.highlight_theme_dark,
+            crate::model::DEFAULT_DARK_THEME,
         ),
     ] {
-        let css = crate::highlight::stylesheet(theme).ok_or_else(|| {
-            Diagnostic::in_file(
-                crate::config::CONFIG_FILE,
-                format!("[markdown] {key}: no code highlighting theme `{theme}`"),
-            )
-            .with_help(format!(
-                "known themes: {}",
-                crate::highlight::theme_names().join(", ")
-            ))
-        })?;
+        // An unknown theme was a warning of the model: the default's colours.
+        let Some(css) =
+            crate::highlight::stylesheet(theme).or_else(|| crate::highlight::stylesheet(default))
+        else {
+            continue;
+        };
         output
             .files
             .entry(file.to_string())

@@ -73,7 +73,7 @@ pub(crate) fn render_site(
         statics: Arc::new(theme.statics.clone()),
     }));
     let globals = templates.tera.global_context();
-    let config_global = values::config_value(&site);
+    let config_global = crate::templates::config_value(&site);
     let nav_global = values::main_nav(&site);
     globals.insert_value("config", config_global.clone());
     globals.insert_value("main_nav", nav_global.clone());
@@ -212,7 +212,12 @@ fn add_copied_files(
     }
     for doc in &site.docs {
         for asset in &doc.assets {
-            let name = asset.rel_path.rsplit('/').next().unwrap_or(&asset.rel_path);
+            // Its path under the bundle's folder (`img/a.png` for `post/img/a.png`).
+            let folder = doc.rel_path.trim_end_matches("index.md");
+            let name = asset
+                .rel_path
+                .strip_prefix(folder)
+                .unwrap_or(&asset.rel_path);
             let path = format!("{}{name}", doc.path.trim_start_matches('/'));
             let from = format!("content/{}", asset.rel_path);
             if claims.claim(site, &path, claims::Owner::Copied(from)) {

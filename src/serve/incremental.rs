@@ -180,7 +180,7 @@ impl Project {
             })
             .collect();
         for p in paths {
-            if load::is_editor_temp_file(p) {
+            if load::is_editor_temp_file(p) && !load::is_static_dotfile(p) {
                 continue;
             }
             let Ok(rel) = p.strip_prefix(root) else {

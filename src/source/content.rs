@@ -52,6 +52,19 @@ pub fn is_editor_temp_file(path: &Path) -> bool {
         || name == "4913"
 }
 
+/// A dotfile a `static/` folder holds for the output (`.gitkeep`,
+/// `.nojekyll`, `.htaccess`): Zola copies these. Editors' temporary files
+/// and macOS's `.DS_Store` are not.
+pub fn is_static_dotfile(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.len() > 1
+        && name.starts_with('.')
+        && !name.starts_with(".#")
+        && name != ".DS_Store"
+        && !is_editor_temp_file(Path::new(&name[1..]))
+        && path.components().any(|c| c.as_os_str() == "static")
+}
+
 /// `a/b/c` relative path with forward slashes.
 pub fn slash_path(path: &Path) -> String {
     path.components()

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::content::{check_inside, is_editor_temp_file, site_root, slash_path, walk_inside};
+use super::content::{
+    check_inside, is_editor_temp_file, is_static_dotfile, site_root, slash_path, walk_inside,
+};
 use crate::diagnostics::Diagnostic;
 use include_dir::{Dir, include_dir};
 
@@ -157,7 +159,10 @@ impl Theme {
             return Err(errors.remove(0));
         }
         for path in paths {
-            if is_editor_temp_file(&path) {
+            // Static dotfiles (`.gitkeep`, `.nojekyll`, `.well-known/`) are
+            // copied as Zola copies them; editors' temporary files are not.
+            let static_dotfile = !templates && is_static_dotfile(&path);
+            if is_editor_temp_file(&path) && !static_dotfile {
                 continue;
             }
             let rel = slash_path(path.strip_prefix(dir).unwrap_or(&path));

@@ -43,6 +43,46 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
     tera.register_filter("slugify", |v: &str, _: Kwargs, _: &State| {
         crate::text::slugify(v)
     });
+    // Zola's names for base64, and Tera 1 filters Tera 2 dropped.
+    tera.register_filter("base64_encode", c::base64::b64_encode);
+    tera.register_filter("base64_decode", c::base64::b64_decode);
+    tera.register_filter(
+        "trim_start_matches",
+        |v: &str, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let pat: String = kwargs.must_get("pat")?;
+            Ok(v.trim_start_matches(pat.as_str()).to_string())
+        },
+    );
+    tera.register_filter(
+        "trim_end_matches",
+        |v: &str, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let pat: String = kwargs.must_get("pat")?;
+            Ok(v.trim_end_matches(pat.as_str()).to_string())
+        },
+    );
+    tera.register_filter("addslashes", |v: &str, _: Kwargs, _: &State| {
+        v.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\'', "\\'")
+    });
+    tera.register_filter("as_str", |v: Value, _: Kwargs, _: &State| {
+        match v.as_str() {
+            Some(s) => s.to_string(),
+            None => v.to_string(),
+        }
+    });
+    tera.register_filter("linebreaksbr", |v: &str, _: Kwargs, _: &State| {
+        Value::safe_string(
+            &crate::text::escape_attr(v)
+                .replace("\r\n", "<br>")
+                .replace('\n', "<br>"),
+        )
+    });
+    // Tera 1's (and so Zola themes') `iterable`: arrays and maps, not
+    // strings (`if paths is iterable` tells one path from a list).
+    tera.register_test("iterable", |v: Value, _: Kwargs, _: &State| {
+        v.is_array() || v.is_map()
+    });
     tera.register_filter("slice", slice);
     tera.register_filter("concat", concat);
     tera.register_filter("filter", filter);
@@ -116,6 +156,69 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
             })
         },
     );
+    let d = slot.clone();
+    tera.register_function(
+        "get_image_metadata",
+        move |kwargs: Kwargs, _: &State| -> TeraResult<Value> {
+            let path: String = kwargs.must_get("path")?;
+            let allow_missing = kwargs.get::<bool>("allow_missing")?.unwrap_or(false);
+            note_lookup(Lookup::Untracked);
+            let data = data_of(&d)?;
+            match image_metadata(&data.site, &path) {
+                Ok(v) => Ok(v),
+                Err(_) if allow_missing => Ok(Value::none()),
+                Err(e) => Err(err(format!("get_image_metadata: {e}"))),
+            }
+        },
+    );
+    let d = slot.clone();
+    tera.register_function(
+        "resize_image",
+        move |kwargs: Kwargs, _: &State| -> TeraResult<Value> {
+            let path: String = kwargs.must_get("path")?;
+            note_lookup(Lookup::Untracked);
+            let data = data_of(&d)?;
+            let meta =
+                image_metadata(&data.site, &path).map_err(|e| err(format!("resize_image: {e}")))?;
+            static RESIZE_WARNED: std::sync::Once = std::sync::Once::new();
+            RESIZE_WARNED.call_once(|| {
+                tracing::warn!(
+                    "resize_image is not implemented: templates get the original image ({path} and others)"
+                )
+            });
+            // The original image, at its own size, where Zola would give a
+            // resized copy.
+            let mut m = meta.as_map().cloned().unwrap_or_default();
+            let rel = path.trim_start_matches('/');
+            let site_path = if data.site.config.root.join("static").join(rel).is_file() {
+                format!("/{rel}")
+            } else {
+                format!("/{}", rel.trim_start_matches("content/"))
+            };
+            m.insert("url".into(), Value::from(data.site.permalink(&site_path)));
+            m.insert("static_path".into(), Value::from(rel));
+            let w = meta.get_from_path("width").cloned().unwrap_or(Value::none());
+            let h = meta.get_from_path("height").cloned().unwrap_or(Value::none());
+            m.insert("orig_width".into(), w);
+            m.insert("orig_height".into(), h);
+            Ok(Value::from(m))
+        },
+    );
+    // Tera 1's `get_random(start, end)`; it gives `start`, so that two
+    // builds of one site write the same files.
+    tera.register_function(
+        "get_random",
+        |kwargs: Kwargs, _: &State| -> TeraResult<i64> {
+            let start = kwargs.get::<i64>("start")?.unwrap_or(0);
+            let end: i64 = kwargs.must_get("end")?;
+            if end <= start {
+                return Err(err(format!(
+                    "get_random: `end` ({end}) must be above `start` ({start})"
+                )));
+            }
+            Ok(start)
+        },
+    );
     let d = slot;
     tera.register_function(
         "load_data",
@@ -125,7 +228,14 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
             let required = kwargs.get::<bool>("required")?.unwrap_or(true);
             note_lookup(Lookup::Untracked);
             let data = data_of(&d)?;
-            let file = match site_file(&data.site.config.root, &path) {
+            // As Zola: from the site root, then `static/`, then `content/`.
+            let root = &data.site.config.root;
+            let found = ["static/", "content/"].iter().find_map(|dir| {
+                site_file(root, &format!("{dir}{}", path.trim_start_matches('/')))
+                    .ok()
+                    .filter(|f| f.is_file())
+            });
+            let file = match site_file(root, &path).or_else(|e| found.ok_or(e)) {
                 Ok(f) => f,
                 Err(e) if !required && e.contains("no file") => return Ok(Value::none()),
                 Err(e) => return Err(err(format!("load_data: {e}"))),
@@ -200,6 +310,71 @@ fn static_bytes(site: &Site, path: &str) -> Result<Vec<u8>, String> {
         return Ok(f.contents().to_vec());
     }
     Err(format!("no static file `{path}`"))
+}
+
+/// Zola's `get_image_metadata`: `width`, `height`, `format` and `mime` of an
+/// image found as Zola looks for it: from the site root, `static/`,
+/// `content/`, then the theme's `static/`.
+fn image_metadata(site: &Site, path: &str) -> Result<Value, String> {
+    let rel = path.trim_start_matches('/');
+    let bytes = ["", "static/", "content/"]
+        .iter()
+        .find_map(|dir| {
+            let file = site_file(&site.config.root, &format!("{dir}{rel}")).ok()?;
+            file.is_file().then(|| std::fs::read(&file).ok()).flatten()
+        })
+        .map_or_else(|| static_bytes(site, rel), Ok)?;
+    let (format, mime) = match rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()) {
+        Some(e) if e == "svg" => ("svg", "text/svg+xml"),
+        Some(e) if e == "jpg" || e == "jpeg" => ("jpg", "image/jpeg"),
+        Some(e) if e == "png" => ("png", "image/png"),
+        Some(e) if e == "gif" => ("gif", "image/gif"),
+        Some(e) if e == "webp" => ("webp", "image/webp"),
+        Some(e) if e == "avif" => ("avif", "image/avif"),
+        _ => ("", ""),
+    };
+    let (width, height) = if format == "svg" {
+        svg_size(&String::from_utf8_lossy(&bytes))
+            .ok_or_else(|| format!("`{path}`: no width and height (or viewBox) in the SVG"))?
+    } else {
+        let size = imagesize::blob_size(&bytes)
+            .map_err(|e| format!("`{path}` is not an image it can measure: {e}"))?;
+        (size.width as u64, size.height as u64)
+    };
+    let mut m = Map::new();
+    m.insert("width".into(), Value::from(width));
+    m.insert("height".into(), Value::from(height));
+    m.insert("format".into(), Value::from(format));
+    m.insert("mime".into(), Value::from(mime));
+    Ok(Value::from(m))
+}
+
+/// An SVG's `width`/`height` attributes, or its `viewBox` size.
+fn svg_size(text: &str) -> Option<(u64, u64)> {
+    let tag = &text[text.find("<svg")?..];
+    let tag = &tag[..tag.find('>')?];
+    let attr = |name: &str| {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let v = &tag[at..];
+        Some(&v[..v.find('"')?])
+    };
+    let num = |v: &str| {
+        v.trim_end_matches("px")
+            .parse::<f64>()
+            .ok()
+            .map(|n| n.round() as u64)
+    };
+    match (attr("width").and_then(num), attr("height").and_then(num)) {
+        (Some(w), Some(h)) => Some((w, h)),
+        _ => {
+            let vb: Vec<u64> = attr("viewBox")?
+                .split([' ', ','])
+                .filter(|p| !p.is_empty())
+                .filter_map(num)
+                .collect();
+            (vb.len() == 4).then(|| (vb[2], vb[3]))
+        }
+    }
 }
 
 /// A file named relative to the site root, refusing anything outside it.

@@ -18,7 +18,7 @@ use crate::features::{self, Call, Prepared};
 use crate::markdown::Markup;
 use crate::model::{DocKind, Site};
 use crate::plan::Lookup;
-use crate::shortcodes::{Args as ShortcodeArgs, BODY_MARKER, Expander, ShortcodeTemplate};
+use crate::shortcodes::{Args as ShortcodeArgs, BODY_MARKER, Current, Expander, ShortcodeTemplate};
 use crate::source::theme::{StaticSource, Theme};
 
 /// Parsed templates plus the slot through which template functions see the
@@ -115,6 +115,23 @@ impl Templates {
     /// Points template functions at the site about to be rendered.
     pub(crate) fn set_site(&self, data: Arc<FunctionData>) {
         *self.slot.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
+    }
+
+    /// Points template functions at a site with this config and no
+    /// documents yet: shortcodes render while the model is built, and see
+    /// `config` and the functions that need no documents.
+    pub(crate) fn set_config(
+        &self,
+        config: Arc<crate::config::Config>,
+        url_mode: crate::urls::UrlMode,
+        theme: &Theme,
+    ) {
+        self.set_site(Arc::new(FunctionData {
+            site: Arc::new(Site::without_documents(config, url_mode)),
+            values: Arc::new(HashMap::new()),
+            features: Arc::new(Vec::new()),
+            statics: Arc::new(theme.statics.clone()),
+        }));
     }
 
     /// Lets go of the site set by [`Templates::set_site`] (so the dev server
@@ -286,9 +303,21 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
             }
             if kwargs.get::<bool>("cachebust")?.unwrap_or(false) {
                 let key = path.trim_start_matches('/');
+                // A static file, or (as Zola) a file next to a page in `content/`.
+                let in_content = || {
+                    let rel = std::path::Path::new("content").join(key);
+                    let safe = rel
+                        .components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)));
+                    let file = data.site.config.root.join(rel);
+                    (safe && file.is_file()).then_some(StaticSource::Disk(file))
+                };
                 let hash = data
                     .statics
                     .get(key)
+                    .cloned()
+                    .or_else(in_content)
+                    .as_ref()
                     .and_then(content_hash)
                     .ok_or_else(|| {
                         tera::Error::message(format!(
@@ -439,6 +468,11 @@ fn lookup(data: &FunctionData, path: &str, kind: DocKind) -> tera::TeraResult<Va
     let key = path.trim_start_matches("@/").trim_start_matches('/');
     match (data.values.get(key), data.site.get(key)) {
         (Some(v), Some(doc)) if doc.kind == kind => Ok(v.clone()),
+        // While shortcodes render, documents have no objects yet: their
+        // front matter (Zola's `metadata_only`).
+        (None, Some(doc)) if doc.kind == kind && data.values.is_empty() => {
+            Ok(metadata_value(&data.site, doc))
+        }
         _ => {
             let what = if kind == DocKind::Page {
                 "get_page"
@@ -457,10 +491,72 @@ fn lookup(data: &FunctionData, path: &str, kind: DocKind) -> tera::TeraResult<Va
     }
 }
 
+/// The `config` global of templates (and of shortcodes, which render
+/// before the site exists).
+pub(crate) fn config_value(site: &Site) -> Value {
+    let c = &site.config;
+    // Every key of the config, with Zola's names, so a theme's
+    // `config.generate_feeds` or `config.author` is there; then ours.
+    let mut m = Value::from_serializable(&**c)
+        .as_map()
+        .cloned()
+        .unwrap_or_default();
+    m.insert("build_search_index".into(), Value::from(false));
+    m.insert("languages".into(), Value::from_serializable(&c.languages));
+    m.insert("title".into(), Value::from(c.title.clone()));
+    m.insert("description".into(), Value::from(c.description.clone()));
+    m.insert("base_url".into(), Value::from(c.base_url.clone()));
+    m.insert("language".into(), Value::from(c.language.clone()));
+    m.insert("default_language".into(), Value::from(c.language.clone()));
+    m.insert(
+        "relative_urls".into(),
+        Value::from(site.url_mode.is_relative()),
+    );
+    m.insert("taxonomies".into(), Value::from_serializable(&c.taxonomies));
+    m.insert("extra".into(), Value::from_serializable(&c.extra));
+    m.insert("markdown".into(), Value::from_serializable(&c.markdown));
+    Value::from(m)
+}
+
+/// A document's front matter and place, without its rendered body: what
+/// `get_page`/`get_section` give a shortcode template.
+fn metadata_value(site: &Site, d: &crate::model::Document) -> Value {
+    let mut m = tera::Map::new();
+    m.insert("title".into(), Value::from(d.meta.title.clone()));
+    m.insert(
+        "description".into(),
+        Value::from(d.meta.description.clone()),
+    );
+    m.insert("path".into(), Value::from(d.path.clone()));
+    m.insert("permalink".into(), Value::from(site.permalink(&d.path)));
+    m.insert("relative_path".into(), Value::from(d.rel_path.clone()));
+    m.insert(
+        "colocated_path".into(),
+        d.colocated_path().map_or_else(Value::none, Value::from),
+    );
+    m.insert(
+        "date".into(),
+        Value::from(d.meta.date.as_ref().map(|x| x.0.clone())),
+    );
+    m.insert("weight".into(), Value::from(d.meta.weight));
+    m.insert("draft".into(), Value::from(d.meta.draft));
+    m.insert("lang".into(), Value::from(site.config.language.clone()));
+    m.insert("extra".into(), Value::from_serializable(&d.meta.extra));
+    m.insert(
+        "taxonomies".into(),
+        Value::from_serializable(&d.meta.taxonomies),
+    );
+    Value::from(m)
+}
+
 /// Shortcodes rendered from `templates/shortcodes/NAME.html` or `.md` (the
 /// site's or the theme's), for the model's body expansion.
 pub(crate) struct ShortcodeRenderer {
     tera: Tera,
+    /// The site functions see: while the model is built, one without
+    /// documents ([`Templates::set_config`]), so `config` and the functions
+    /// that need only the config (`get_url` of a file, `markdown`) work.
+    slot: FunctionSlot,
     theme: Theme,
     shortcodes: HashMap<String, ShortcodeTemplate>,
 }
@@ -489,14 +585,23 @@ impl Expander for ShortcodeRenderer {
         args: &ShortcodeArgs,
         body: Option<&str>,
         nth: usize,
+        current: &Current,
     ) -> Result<String, String> {
         let mut ctx = tera::Context::new();
+        if !current.kind.is_empty() {
+            ctx.insert(current.kind, &current.value);
+        }
         for (k, v) in args {
             ctx.insert(k.clone(), v);
         }
         ctx.insert("nth", &nth);
         if let Some(b) = body {
             ctx.insert("body", &b);
+        }
+        // Zola's shortcodes also see `config` and `lang`.
+        if let Ok(data) = data_of(&self.slot) {
+            ctx.insert_value("config", config_value(&data.site));
+            ctx.insert("lang", &data.site.config.language);
         }
         let template = self.template_name(name);
         self.tera.render(&template, &ctx).map_err(|e| {
@@ -520,6 +625,8 @@ impl Expander for ShortcodeRenderer {
 pub(crate) struct Authoring {
     pub(crate) shortcodes: Arc<dyn Expander>,
     pub(crate) markup: Arc<Markup>,
+    /// Points shortcode templates' functions at the placed documents.
+    pub(crate) site_known: crate::model::SiteKnown,
 }
 
 /// Alert kinds, as `shortcodes/callout.html` takes them in `kind`.
@@ -582,10 +689,23 @@ pub(crate) fn authoring(templates: &Templates, theme: &Theme) -> Result<Authorin
     Ok(Authoring {
         shortcodes: Arc::new(ShortcodeRenderer {
             tera: tera.clone(),
+            slot: templates.slot.clone(),
             theme: theme.clone(),
             shortcodes,
         }),
         markup: Arc::new(markup),
+        site_known: {
+            let slot = templates.slot.clone();
+            let statics = Arc::new(theme.statics.clone());
+            Arc::new(move |site| {
+                *slot.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(FunctionData {
+                    site,
+                    values: Arc::new(HashMap::new()),
+                    features: Arc::new(Vec::new()),
+                    statics: statics.clone(),
+                }));
+            })
+        },
     })
 }
 

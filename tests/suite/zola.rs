@@ -540,3 +540,210 @@ fn section_pagination_keys_and_stored_keys() {
     // `paths = "off"`: the file name as it is.
     assert!(f.has_output("list/A/index.html"));
 }
+
+/// A Zola site in the idioms real themes use that Tera 2 or a plain
+/// reading of Zola's objects trips on (seen in after-dark, terminimal, kita
+/// and tabi; written here from scratch). Each template line names its idiom.
+fn theme_idioms_site() -> Fixture {
+    let f = zola_site(concat!(
+        "title = \"Idioms\"\nbase_url = \"https://example.org\"\ngenerate_feeds = true\n",
+        // A key of Zola 0.15 that Zola 0.22 ignores.
+        "taxonomies = [{ name = \"tags\", rss = true }]\n",
+        "[markdown]\n",
+        // A highlighting theme of older Zola.
+        "highlight_theme = \"boron\"\n",
+        "[slugify]\npaths = \"safe\"\n",
+        "[extra]\nlines = \"a\\nb\"\nanalytics_id = \"pa-abc\"\nmath = false\nwho = { name = \"Ada\" }\nsources = \"blog/\"\n",
+    ));
+    f.write(
+        "templates/macros.html",
+        // A string default, called with a map and with nothing.
+        "{% macro person(data=\"\") %}{% if data %}{{ data.name }}{% else %}nobody{% endif %}{% endmacro person %}\n",
+    );
+    f.write(
+        "templates/base.html",
+        concat!(
+            "{% import \"macros.html\" as m %}<!DOCTYPE html><html lang=\"en\"><head><title>{% block title %}{{ config.title }}{% endblock %}</title></head><body>",
+            // A backslash in a Tera 1 string literal.
+            "{% if config.extra.analytics_id is matching(\"^pa-[^\\.]+$\") %}<p class=\"re\">analytics</p>{% endif %}",
+            // A field of a variable this page does not have.
+            "{% if section.path is defined and section.path == \"/\" %}<p class=\"home\">home</p>{% endif %}",
+            "<p class=\"math\">{{ page.extra.math | default(value=config.extra.math) }}</p>",
+            "{% set flag = config.extra.off or page.extra.flag %}<p class=\"flag\">{{ flag }}</p>",
+            "{% set setting = \"math\" %}<p class=\"sub\">{{ page.extra[setting] | default(value=\"unset\") }}</p>",
+            "{% if page.extra.canonical %}<p class=\"canon\">{{ page.extra.canonical | default(value=section.extra.canonical) }}</p>{% endif %}",
+            "<p class=\"who\">{{ m::person(data=config.extra.who) }}/{{ m::person() }}</p>",
+            // An argument the macro does not declare (Tera 1 ignored it).
+            "<p class=\"undeclared\">{{ m::person(data=config.extra.who, unused=true) }}</p>",
+            // A string indexed by a key, caught by `default` in Tera 1.
+            "{% set strings = \"\" %}<p class=\"stridx\">{{ strings[setting] | default(value=\"fallback\") }}</p>",
+            "{% if config.extra.sources is iterable %}<p class=\"iter\">list</p>{% else %}<p class=\"iter\">one</p>{% endif %}",
+            "<p class=\"trim\">{{ \"a.b...\" | trim_end_matches(pat=\".\") }}|{{ 42 | as_str }}|{{ get_random(start=3, end=9) }}</p>",
+            "<p class=\"f\">{{ \"hi\" | base64_encode }}|{{ \"it's\" | addslashes }}|{{ config.extra.lines | linebreaksbr }}</p>",
+            "{% block content %}{% endblock %}</body></html>",
+        ),
+    );
+    f.write(
+        "templates/index.html",
+        "{% extends \"base.html\" %}{% block content %}{% for p in section.pages %}<a href=\"{{ p.permalink }}\">{{ p.title }}</a>{% endfor %}{% endblock %}",
+    );
+    f.write(
+        "templates/section.html",
+        "{% extends \"base.html\" %}<!---->\n{% block content %}{% for year, posts in section.pages | group_by(attribute=\"year\") %}<h2>{{ year }}: {{ posts | length }}</h2>{% endfor %}{% endblock %}<!---->\n",
+    );
+    f.write(
+        "templates/page.html",
+        concat!(
+            // Stray text at the top level of a child template.
+            "{% extends \"base.html\" %}<!---->\n",
+            "{% block title %}{{ page.title }}{% endblock %}",
+            "{% block content %}<h1>{{ page.title }}</h1><p class=\"assets\">{{ page.assets | join(sep=\",\") }}</p><p class=\"colo\">{{ page.colocated_path }}</p>",
+            "{% for a in page.assets %}{% if a is ending_with(\".svg\") %}{% set meta = get_image_metadata(path=a) %}<p class=\"size\">{{ meta.width }}x{{ meta.height }}</p>{% endif %}{% endfor %}",
+            "{% set r = resize_image(path=\"blog/post/pic.svg\", width=10, op=\"fit_width\") %}<p class=\"resize\">{{ r.url }} {{ r.width }}</p>",
+            "{{ page.content | safe }}{% endblock %}",
+        ),
+    );
+    // Shortcodes that use `config`, `page`, site functions and their body.
+    f.write(
+        "templates/shortcodes/media.html",
+        "<p class=\"media\">{{ config.base_url }}{{ page.path }}{{ src }} {{ page.colocated_path }} {{ get_url(path=page.colocated_path ~ src, cachebust=true) }} {{ alt }}</p>",
+    );
+    f.write(
+        "templates/shortcodes/note.html",
+        "<div class=\"note\">{{ body | markdown | safe }}</div>",
+    );
+    f.write(
+        "templates/shortcodes/inline_svg.html",
+        "{% set file = body | trim_start_matches(pat=\"![\") | trim_end_matches(pat=\")\") | split(pat=\"](\") | last %}<figure>{{ load_data(path=page.colocated_path ~ file) | safe }}</figure>",
+    );
+    f.write(
+        "templates/shortcodes/crumbs.html",
+        "{% set up = get_section(path=page.ancestors | last, metadata_only=true) %}<p class=\"crumbs\">{{ up.title }}</p>",
+    );
+    f.write(
+        "templates/atom.xml",
+        "<feed>{% for page in pages %}<entry><title>{{ page.title }}</title><published>{{ page.date | date(format=\"%Y\") }}</published></entry>{% endfor %}</feed>",
+    );
+    f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+    f.write(
+        "content/blog/_index.md",
+        "+++\ntitle = \"Blog\"\nsort_by = \"date\"\n+++\n",
+    );
+    f.write(
+        "content/blog/post/index.md",
+        concat!(
+            "+++\ntitle = \"Post\"\ndate = 2024-05-06\n[extra]\nmath = true\ncanonical = \"https://c.example\"\n+++\n",
+            // Arguments without commas, as Zola takes them.
+            "{{ media(src=\"pic.svg\" alt=\"A pic\") }}\n\n",
+            "{% note() %}\nSee [the other post](@/blog/other.md).\n{% end %}\n\n",
+            "{% inline_svg() %}\n![A pic](pic.svg)\n{% end %}\n\n",
+            "{{ crumbs() }}\n",
+        ),
+    );
+    f.write(
+        "content/blog/post/pic.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\" height=\"30\"><rect width=\"4\" height=\"3\"/></svg>",
+    );
+    f.write(
+        "content/blog/other.md",
+        "+++\ntitle = \"Other\"\ndate = 2023-01-02\n+++\nText\n",
+    );
+    f.write(
+        "content/blog/undated.md",
+        "+++\ntitle = \"Undated\"\n+++\nText\n",
+    );
+    f.write("content/Guides/_index.md", "+++\ntitle = \"Guides\"\n+++\n");
+    // A file in a subfolder of a page bundle belongs to the bundle.
+    f.write("content/blog/post/img/deep.txt", "deep");
+    f.write("static/.gitkeep", "");
+    f.write("static/.DS_Store", "junk");
+    f
+}
+
+#[test]
+fn zola_theme_idioms_import_and_build_with_no_hand_edits() {
+    let f = theme_idioms_site();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let into = elsewhere.path().join("converted");
+    let out = f.run_in_root(&["import", "zola", ".", "--into", into.to_str().unwrap()]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    for needle in [
+        "templates/base.html:1: `\\` doubled in a string literal",
+        "templates/base.html:1: `a.b is defined` tests each step",
+        "templates/base.html:1: guarded 2 operands of `and`/`or`",
+        "templates/page.html:1: removed text outside any block of a child template",
+        "templates/section.html:2: removed text outside any block",
+        "argument `unused` dropped from a call of `m::person`",
+        "0 left to do by hand",
+    ] {
+        assert!(report.contains(needle), "`{needle}` in:\n{report}");
+    }
+    let build = crate::common::guidepost(&["build", "--root", into.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&build.stderr);
+    assert!(build.status.success(), "{err}");
+    // Accepted with warnings that name them.
+    assert!(
+        err.contains("no code highlighting theme `boron`; using `Coldark-Cold`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`taxonomies.rss` is accepted but not implemented: a key of Zola 0.15"),
+        "{err}"
+    );
+    let read = |rel: &str| {
+        std::fs::read_to_string(into.join("output").join(rel))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let home = read("index.html");
+    for needle in [
+        "<p class=\"re\">analytics</p>",
+        "<p class=\"home\">home</p>",
+        "<p class=\"math\">false</p>",
+        "<p class=\"flag\">false</p>",
+        "<p class=\"sub\">unset</p>",
+        "<p class=\"who\">Ada/nobody</p>",
+        "<p class=\"undeclared\">Ada</p>",
+        "<p class=\"stridx\">fallback</p>",
+        "<p class=\"iter\">one</p>",
+        "<p class=\"trim\">a.b|42|3</p>",
+        "<p class=\"f\">aGk=|it\\&#39;s|a<br>b</p>",
+    ] {
+        assert!(home.contains(needle), "`{needle}` in:\n{home}");
+    }
+    assert!(!home.contains("class=\"canon\""), "{home}");
+    let post = read("blog/post/index.html");
+    for needle in [
+        "<p class=\"math\">true</p>",
+        "<p class=\"sub\">true</p>",
+        "<p class=\"canon\">https://c.example</p>",
+        "<p class=\"assets\">/blog/post/img/deep.txt,/blog/post/pic.svg</p>",
+        "<p class=\"colo\">blog/post/</p>",
+        "<p class=\"size\">40x30</p>",
+        "<p class=\"resize\">https://example.org/blog/post/pic.svg 40</p>",
+        "<p class=\"media\">https://example.org/blog/post/pic.svg blog/post/ https://example.org/blog/post/pic.svg?h=",
+        " A pic</p>",
+        "<a href=\"https://example.org/blog/other/\">the other post</a>",
+        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40\"",
+        "<p class=\"crumbs\">Blog</p>",
+    ] {
+        assert!(post.contains(needle), "`{needle}` in:\n{post}");
+    }
+    assert!(!post.contains("<!---->"), "{post}");
+    let blog = read("blog/index.html");
+    assert!(
+        blog.contains("<h2>2024: 1</h2>") && blog.contains("<h2>2023: 1</h2>"),
+        "{blog}"
+    );
+    // Zola's feeds hold dated pages only.
+    let feed = read("atom.xml");
+    assert!(
+        feed.contains("<title>Post</title>") && !feed.contains("Undated"),
+        "{feed}"
+    );
+    // Folder case kept under `paths = "safe"`; static dotfiles but not .DS_Store.
+    assert_eq!(read("blog/post/img/deep.txt"), "deep");
+    assert!(into.join("output/Guides/index.html").exists());
+    assert!(into.join("output/.gitkeep").exists());
+    assert!(!into.join("output/.DS_Store").exists());
+}
