@@ -1439,7 +1439,7 @@ def main(argv=None) -> int:
             if zola:
                 zs = base / "zola-site"
                 specs.append(ToolSpec(
-                    "zola", lambda out: [zola, "build", "--root", str(zs), "-o", str(out), "--force"],
+                    "zola", lambda out: [zola, "--root", str(zs), "build", "-o", str(out), "--force"],
                     base / "out-zola"))
             series = bench_tools(specs, n, logdir, args.runs, args.warmup, args.timeout,
                                  idle_wait=args.wait_idle)

@@ -81,10 +81,62 @@ enum Command {
         #[arg(long, hide = true)]
         csp: bool,
     },
+    /// Create a content file from the site's archetype (`archetypes/SECTION.md`,
+    /// `archetypes/default.md`) or a default draft: `guidepost new blog/post.md`.
+    New {
+        /// Path under content/ (`blog/my-post.md`).
+        path: String,
+        /// Site root.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Convert a site from another generator (`guidepost import zola DIR`).
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
+    /// Write one page, or a whole decision guide, as one self-contained HTML
+    /// file (styles and images inside, no JavaScript) for mail, file shares
+    /// and ticket attachments: `guidepost export /decide/ --single-file guide.html`.
+    Export {
+        /// The page: a content path (`roles/vciso.md`) or a URL path (`/decide/`).
+        page: String,
+        /// The file to write (replaced if it exists; never a folder).
+        #[arg(long = "single-file", value_name = "FILE")]
+        single_file: PathBuf,
+        /// Site root (the folder with guidepost.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Override base_url: with an absolute one, links to other pages of
+        /// the site stay links; without, they are shown as plain text.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Create a new site that builds at once with the built-in theme.
     Init {
         /// Folder to create (must not exist or be empty).
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportFrom {
+    /// A Zola site: rename its config, rewrite Tera 1 templates into Tera 2,
+    /// and report every change with file:line. Writes nothing unless
+    /// --in-place or --into is given.
+    Zola {
+        /// The Zola site's folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Convert the site in its own folder.
+        #[arg(long, conflicts_with = "into")]
+        in_place: bool,
+        /// Write the converted site into this new folder.
+        #[arg(long)]
+        into: Option<PathBuf>,
     },
 }
 
@@ -108,6 +160,7 @@ pub fn main() -> ExitCode {
                 base_url,
                 include_drafts: drafts,
                 url_mode: None,
+                export: None,
             };
             // Pages are written into a staging folder beside the output as they
             // render; it replaces the output only when the whole build succeeded.
@@ -129,6 +182,7 @@ pub fn main() -> ExitCode {
                 Ok(b) => b,
                 Err(e) => return report(e, &root),
             };
+            print_warnings(&built.warnings, &root);
             match staging.finish(&built.output) {
                 Ok(_) => {
                     eprintln!("Built {} into {}", built.stats.summary(), out.display());
@@ -145,6 +199,7 @@ pub fn main() -> ExitCode {
             };
             match pipeline::build(&options, None) {
                 Ok(b) => {
+                    print_warnings(&b.warnings, &root);
                     eprintln!("Checked {}: no problems found", b.stats.summary());
                     ExitCode::SUCCESS
                 }
@@ -162,12 +217,13 @@ pub fn main() -> ExitCode {
             csp,
         } => {
             // The flag wins; else the config's value (a broken config is reported by serve itself).
-            let debounce = debounce.unwrap_or_else(|| {
-                crate::config::Config::load(&root)
-                    .map_or(crate::config::ServeConfig::default().debounce_ms, |c| {
-                        c.serve.debounce_ms
-                    })
-            });
+            let serve_config = crate::config::Config::load(&root)
+                .map_or_else(|_| crate::config::ServeConfig::default(), |c| c.serve);
+            let debounce = debounce.unwrap_or(serve_config.debounce_ms);
+            let limits = crate::serve::server::Limits {
+                request_timeout: Duration::from_millis(serve_config.request_timeout_ms.max(1)),
+                max_connections: serve_config.max_connections.max(1),
+            };
             crate::serve::run(crate::serve::ServeOptions {
                 root,
                 port,
@@ -177,7 +233,75 @@ pub fn main() -> ExitCode {
                 poll,
                 debounce: Duration::from_millis(debounce),
                 csp,
+                limits,
             })
+        }
+        Command::New { path, root } => match crate::init::new_content(&root, &path) {
+            Ok(file) => {
+                eprintln!("Created {}", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(e.into(), &root),
+        },
+        Command::Import {
+            from:
+                ImportFrom::Zola {
+                    dir,
+                    in_place,
+                    into,
+                },
+        } => {
+            let target = match (in_place, into) {
+                (true, _) => crate::import::Target::InPlace,
+                (false, Some(d)) => crate::import::Target::Into(d),
+                (false, None) => crate::import::Target::DryRun,
+            };
+            match crate::import::import_zola(&dir, target) {
+                Ok(r) => {
+                    print!("{}", r.render());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(e.into(), Path::new(".")),
+            }
+        }
+        Command::Export {
+            page,
+            single_file,
+            root,
+            base_url,
+            drafts,
+        } => {
+            let options = crate::export::ExportOptions {
+                root: root.clone(),
+                page,
+                out: single_file.clone(),
+                base_url,
+                include_drafts: drafts,
+            };
+            match crate::export::export(&options) {
+                Ok(e) => {
+                    print_warnings(&e.warnings, &root);
+                    let unlinked = if e.unlinked > 0 {
+                        format!(
+                            ", {} link{} to other pages shown as plain text (no absolute base_url)",
+                            e.unlinked,
+                            if e.unlinked == 1 { "" } else { "s" }
+                        )
+                    } else {
+                        String::new()
+                    };
+                    eprintln!(
+                        "Exported {} into {} ({} KB, {} file{} inlined{unlinked})",
+                        e.source,
+                        single_file.display(),
+                        e.bytes.div_ceil(1024),
+                        e.inlined,
+                        if e.inlined == 1 { "" } else { "s" }
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(e, &root),
+            }
         }
         Command::Init { dir } => match crate::init::init_site(&dir) {
             Ok(()) => {
@@ -193,17 +317,27 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Prints every diagnostic with its snippet and returns the failure exit code.
-fn report(diagnostics: Diagnostics, root: &Path) -> ExitCode {
-    let count = diagnostics.0.len();
-    for d in diagnostics.0 {
-        let d: Diagnostic = d.relative_to(root);
-        eprintln!("{:?}", miette::Report::new(d));
+/// Prints warnings (with their snippets); they never change the exit code.
+fn print_warnings(warnings: &[Diagnostic], root: &Path) {
+    for d in warnings {
+        eprintln!("{:?}", miette::Report::new(d.clone().relative_to(root)));
     }
-    eprintln!(
+}
+
+/// Prints the diagnostics with their snippets (the first 50 of each kind in
+/// full, then a count per file, through one buffer) and returns the
+/// failure exit code.
+fn report(diagnostics: Diagnostics, root: &Path) -> ExitCode {
+    use std::io::Write;
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+    let count = diagnostics.0.len();
+    let _ = crate::diagnostics::write_report(&diagnostics, root, &mut err);
+    let _ = writeln!(
+        err,
         "error: build failed with {count} error{}",
         if count == 1 { "" } else { "s" }
     );
+    let _ = err.flush();
     ExitCode::from(1)
 }
 

@@ -24,6 +24,18 @@ pub struct Diagnostic {
     pub message: String,
     /// What was expected instead, or how to fix it.
     pub help: Option<String>,
+    /// An error fails the build; a warning is printed and the build goes on.
+    pub severity: Severity,
+}
+
+/// Whether a [`Diagnostic`] fails the build.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Severity {
+    #[default]
+    Error,
+    /// Printed, never fails the build: something accepted but not (yet) done,
+    /// so a site moved from another tool never loses a setting silently.
+    Warning,
 }
 
 impl Diagnostic {
@@ -43,6 +55,7 @@ impl Diagnostic {
             span: start..end,
             message: message.into(),
             help: None,
+            severity: Severity::Error,
         }
     }
 
@@ -54,6 +67,7 @@ impl Diagnostic {
             span: 0..0,
             message: message.into(),
             help: None,
+            severity: Severity::Error,
         }
     }
 
@@ -65,7 +79,19 @@ impl Diagnostic {
             span: 0..0,
             message: message.into(),
             help: None,
+            severity: Severity::Error,
         }
+    }
+
+    /// The same problem as a warning: printed, but the build goes on.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// True for a warning.
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     /// Adds a hint saying what was expected.
@@ -114,10 +140,17 @@ impl Diagnostic {
 
     /// The diagnostic as plain text with a source snippet and a caret.
     pub fn render_plain(&self) -> String {
-        let mut out = format!("error: {}\n  --> {}\n", self.message, self.location());
+        let level = if self.is_warning() {
+            "warning"
+        } else {
+            "error"
+        };
+        let mut out = format!("{level}: {}\n  --> {}\n", self.message, self.location());
         if let (Some(source), Some((line, col))) = (self.source.as_deref(), self.line_col()) {
             let width = line.to_string().len();
             if let Some(text) = source.lines().nth(line - 1) {
+                let (text, col) = window(text, col);
+                let text = text.as_str();
                 let caret_len = self
                     .span
                     .len()
@@ -152,6 +185,26 @@ impl Diagnostic {
     }
 }
 
+/// At most [`LONG_LINE`] characters of `line` around 1-based character
+/// column `col` (with `…` where cut), and the column within the window.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let count = line.chars().count();
+    if count <= LONG_LINE {
+        return (line.to_string(), col);
+    }
+    let start = col.saturating_sub(LONG_LINE / 2).min(count - LONG_LINE);
+    let mut out: String = line.chars().skip(start).take(LONG_LINE).collect();
+    let mut col = col - start;
+    if start > 0 {
+        out.insert(0, '…');
+        col += 1;
+    }
+    if start + LONG_LINE < count {
+        out.push('…');
+    }
+    (out, col)
+}
+
 /// Serialisable diagnostic (file, line, column, message, snippet).
 #[derive(Debug, Clone, Serialize)]
 pub struct DiagnosticReport {
@@ -173,6 +226,13 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 impl miette::Diagnostic for Diagnostic {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()
@@ -238,6 +298,85 @@ impl fmt::Display for Diagnostics {
         }
         Ok(())
     }
+}
+
+/// How many diagnostics of one kind are printed in full; the rest are counted per file.
+pub const SHOWN_PER_KIND: usize = 50;
+
+/// Source lines longer than this are shown as a window around the problem.
+const LONG_LINE: usize = 240;
+
+/// What kind of problem a message describes: the message with every
+/// `quoted` part left out, so "no page `a.md`" and "no page `b.md`" are one kind.
+pub fn kind_of(message: &str) -> String {
+    let mut kind = String::with_capacity(message.len());
+    for (i, part) in message.split('`').enumerate() {
+        kind.push_str(if i % 2 == 0 { part } else { "…" });
+    }
+    kind
+}
+
+/// The diagnostics shown in full (the first [`SHOWN_PER_KIND`] of each
+/// kind, in order) and, per file, how many more there were. Linear in the
+/// number of diagnostics.
+pub fn capped(diagnostics: &[Diagnostic]) -> (Vec<&Diagnostic>, Vec<(String, usize)>) {
+    let mut per_kind: std::collections::HashMap<String, usize> = Default::default();
+    let mut shown = Vec::new();
+    let mut hidden: Vec<(String, usize)> = Vec::new();
+    let mut hidden_index: std::collections::HashMap<String, usize> = Default::default();
+    for d in diagnostics {
+        let n = per_kind.entry(kind_of(&d.message)).or_insert(0);
+        *n += 1;
+        if *n <= SHOWN_PER_KIND {
+            shown.push(d);
+            continue;
+        }
+        let file = d
+            .file
+            .as_ref()
+            .map_or_else(|| "<site>".to_string(), |f| f.display().to_string());
+        match hidden_index.get(&file) {
+            Some(&i) => hidden[i].1 += 1,
+            None => {
+                hidden_index.insert(file.clone(), hidden.len());
+                hidden.push((file, 1));
+            }
+        }
+    }
+    (shown, hidden)
+}
+
+/// Writes every diagnostic (capped, see [`capped`]) with its snippet to `w`
+/// (a buffered stderr), file names relative to `root`. Returns how many
+/// there were.
+pub fn write_report(
+    diagnostics: &Diagnostics,
+    root: &Path,
+    w: &mut impl std::io::Write,
+) -> std::io::Result<usize> {
+    let (shown, hidden) = capped(&diagnostics.0);
+    for d in shown {
+        let d = d.clone().relative_to(root);
+        let long_line = d.snippet().is_some_and(|l| l.len() > LONG_LINE);
+        if long_line {
+            // miette would print the whole line: show a window instead.
+            writeln!(w, "{}", d.render_plain())?;
+        } else {
+            writeln!(w, "{:?}", miette::Report::new(d))?;
+        }
+    }
+    for (file, n) in &hidden {
+        let file = Path::new(file)
+            .strip_prefix(root)
+            .map_or_else(|_| file.clone(), |p| p.display().to_string());
+        writeln!(
+            w,
+            "note: {n} more error{} in {file} not shown (the first {SHOWN_PER_KIND} of each kind are)",
+            if *n == 1 { "" } else { "s" }
+        )?;
+    }
+    w.flush()?;
+    Ok(diagnostics.0.len())
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `source`.
@@ -324,6 +463,44 @@ mod tests {
         assert_eq!(line_col(src, 4), (2, 2));
         assert_eq!(line_col(src, src.len()), (3, 2));
         assert_eq!(offset_of(src, 2, 2), 4);
+    }
+
+    #[test]
+    fn thousands_of_errors_print_capped_and_fast() {
+        let line = "[x](@/missing.md) ".repeat(1000);
+        let source: Arc<str> = Arc::from(format!("{line}\n").repeat(10).as_str());
+        let all: Vec<Diagnostic> = (0..10_000)
+            .map(|i| {
+                Diagnostic::at(
+                    "content/a.md",
+                    source.clone(),
+                    i * 18..i * 18 + 17,
+                    format!("broken link `missing-{i}.md`"),
+                )
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let mut out = Vec::new();
+        let n = write_report(&Diagnostics(all), Path::new("/site"), &mut out).unwrap();
+        assert_eq!(n, 10_000);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            text.matches("error: broken link").count(),
+            SHOWN_PER_KIND,
+            "{}",
+            &text[..2000]
+        );
+        assert!(
+            text.contains("note: 9950 more errors in content/a.md"),
+            "{}",
+            &text[text.len() - 300..]
+        );
+        assert!(text.len() < 100_000, "{} bytes", text.len());
     }
 
     #[test]

@@ -46,6 +46,14 @@ pub enum SortBy {
     #[default]
     Weight,
     None,
+    /// Zola's: `updated` (else `date`), newest first.
+    #[serde(rename = "update_date")]
+    UpdateDate,
+    /// Zola's: title by bytes (case-sensitive).
+    #[serde(rename = "title_bytes")]
+    TitleBytes,
+    /// Zola's: by slug.
+    Slug,
 }
 
 /// Every key a page or section may set in its front matter, besides the
@@ -71,12 +79,37 @@ pub(crate) struct FrontMatter {
     /// Free table for themes.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
-    /// `false` leaves the document out of the search index (Zola's key).
-    pub in_search_index: Option<bool>,
     // Section-only keys.
     pub sort_by: Option<SortBy>,
     pub paginate_by: Option<usize>,
     pub feed: Option<bool>,
+    // Zola's keys.
+    /// Page: the whole site path instead of the one from the file's place.
+    pub path: Option<String>,
+    /// Page: authors (feeds; `page.authors`).
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// `false`: no output file, but listed and reachable by `get_page`.
+    pub render: Option<bool>,
+    /// Section: its pages are listed (and sorted) in the parent section too.
+    #[serde(default)]
+    pub transparent: bool,
+    /// Section: writes a redirect to this URL instead of rendering.
+    pub redirect_to: Option<String>,
+    /// Section: default template of the pages below it.
+    pub page_template: Option<String>,
+    /// Zola's anchor links (`none`, `left`, `right`, `heading`); stored for templates.
+    pub insert_anchor_links: Option<String>,
+    /// `false` leaves the document out of the search index (Zola's key;
+    /// also `page.in_search_index` for templates).
+    pub in_search_index: Option<bool>,
+    /// Section: Zola's name for `feed`.
+    pub generate_feeds: Option<bool>,
+    /// Section: later listing pages live under `/section/PATH/2/` (default `page`).
+    pub paginate_path: Option<String>,
+    /// Section: list pages in reverse order.
+    #[serde(default)]
+    pub paginate_reversed: bool,
     /// Names of the feature tables this file has (`decision`, `comparison`).
     #[serde(skip)]
     pub tables: BTreeSet<String>,
@@ -99,10 +132,20 @@ const KEYS: &[&str] = &[
     "taxonomies",
     "attributes",
     "extra",
-    "in_search_index",
     "sort_by",
     "paginate_by",
     "feed",
+    "path",
+    "authors",
+    "render",
+    "transparent",
+    "redirect_to",
+    "page_template",
+    "insert_anchor_links",
+    "in_search_index",
+    "generate_feeds",
+    "paginate_path",
+    "paginate_reversed",
 ];
 
 /// A date or date-time, kept as its ISO 8601 text (which sorts correctly).
@@ -120,30 +163,83 @@ impl Date {
         }
     }
 
+    /// A real calendar date (`2024-02-30` is refused), optionally followed by
+    /// a time `THH:MM[:SS[.frac]]` and an offset `Z` or `±HH:MM`, since the
+    /// text goes into feeds and sitemaps as it is.
     fn check(text: &str) -> Result<Date, String> {
-        let b = text.as_bytes();
-        let digits = |r: Range<usize>| {
-            b.get(r.clone())
-                .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
-        };
-        let ok = b.len() >= 10
-            && digits(0..4)
-            && b[4] == b'-'
-            && digits(5..7)
-            && b[7] == b'-'
-            && digits(8..10);
-        let time_ok = b.len() == 10
-            || (b.len() >= 19
-                && (b[10] == b'T' || b[10] == b' ')
-                && digits(11..13)
-                && b[13] == b':');
-        if ok && time_ok {
+        let text = text.trim();
+        if valid_date_time(text) {
             Ok(Date(text.replacen(' ', "T", 1)))
         } else {
             Err(format!(
-                "invalid date `{text}`, expected YYYY-MM-DD or an RFC 3339 date-time"
+                "invalid date `{text}`, expected a real date YYYY-MM-DD or an RFC 3339 date-time"
             ))
         }
+    }
+}
+
+fn valid_date_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    let num = |r: Range<usize>| -> Option<u32> {
+        let s = b.get(r)?;
+        if s.iter().all(u8::is_ascii_digit) {
+            std::str::from_utf8(s).ok()?.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    if b[4] != b'-' || b[7] != b'-' || !(1..=12).contains(&month) {
+        return false;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day == 0 || day > days {
+        return false;
+    }
+    if b.len() == 10 {
+        return true;
+    }
+    // Time: `THH:MM`, optional `:SS`, optional fraction, optional offset.
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return false;
+    }
+    let (Some(hour), Some(minute)) = (num(11..13), num(14..16)) else {
+        return false;
+    };
+    if b[13] != b':' || hour > 23 || minute > 59 {
+        return false;
+    }
+    let mut i = 16;
+    if b.get(i) == Some(&b':') {
+        match num(i + 1..i + 3) {
+            Some(sec) if sec <= 60 => i += 3,
+            _ => return false,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start {
+                return false;
+            }
+        }
+    }
+    match &b[i..] {
+        [] | [b'Z'] | [b'z'] => true,
+        [b'+' | b'-', ..] if b.len() - i == 6 && b[i + 3] == b':' => {
+            matches!((num(i + 1..i + 3), num(i + 4..i + 6)), (Some(h), Some(m)) if h <= 23 && m <= 59)
+        }
+        _ => false,
     }
 }
 
@@ -247,7 +343,15 @@ pub(crate) fn parse(
         ]);
     }
     let fm_source = FrontMatterSource { format, range };
-    let mut fm: FrontMatter = deserialize_block(file, source, &fm_source).map_err(|e| vec![e])?;
+    let mut fm: FrontMatter = match deserialize_block(file, source, &fm_source) {
+        Ok(fm) => fm,
+        Err(first) => {
+            // serde stops at the first wrong value; look at each key for the rest.
+            let mut all = every_type_error(file, source, &fm_source);
+            all.sort_by_key(|d| d.span.start);
+            return Err(if all.len() > 1 { all } else { vec![first] });
+        }
+    };
     let mut errors = Vec::new();
     for key in std::mem::take(&mut fm.rest).into_keys() {
         if claimed.contains(&key.as_str()) {
@@ -326,6 +430,85 @@ pub(crate) fn deserialize_block<T: DeserializeOwned + Default>(
             None => d,
         }
     })
+}
+
+/// One error per top-level key whose value has the wrong type, so a file
+/// with three mistakes shows three errors. Empty when the block does not
+/// parse at all (then the caller's syntax error is the one to show).
+fn every_type_error(file: &Path, source: &Arc<str>, fm: &FrontMatterSource) -> Vec<Diagnostic> {
+    let text = &source[fm.range.clone()];
+    match fm.format {
+        Format::Toml => {
+            let Ok(table) = toml::from_str::<toml::Table>(text) else {
+                return Vec::new();
+            };
+            table
+                .into_iter()
+                .filter_map(|(key, value)| {
+                    let message = toml_key_error(&key, value)?;
+                    let span = fm.locate(source, &[Key::Name(&key)]);
+                    Some(Diagnostic::at(
+                        file,
+                        source.clone(),
+                        span,
+                        format!("invalid front matter: {message}"),
+                    ))
+                })
+                .collect()
+        }
+        // Each top-level entry on its own, as a block of its own lines.
+        Format::Yaml => yaml_entries(text)
+            .into_iter()
+            .filter_map(|r| {
+                let entry = FrontMatterSource {
+                    format: Format::Yaml,
+                    range: fm.range.start + r.start..fm.range.start + r.end,
+                };
+                deserialize_block::<FrontMatter>(file, source, &entry).err()
+            })
+            .collect(),
+    }
+}
+
+/// Why `value` cannot be the front-matter key `key`, if it cannot.
+fn toml_key_error(key: &str, value: toml::Value) -> Option<String> {
+    fn check<T: DeserializeOwned>(key: &str, value: toml::Value) -> Option<String> {
+        value
+            .try_into::<T>()
+            .err()
+            .map(|e| format!("`{key}`: {}", e.message().trim()))
+    }
+    match key {
+        "title" | "description" | "slug" | "template" => check::<String>(key, value),
+        "date" | "updated" => check::<Date>(key, value),
+        "draft" | "feed" => check::<bool>(key, value),
+        "weight" => check::<i64>(key, value),
+        "aliases" => check::<Vec<String>>(key, value),
+        "taxonomies" => check::<BTreeMap<String, Vec<String>>>(key, value),
+        "attributes" | "extra" => check::<serde_json::Map<String, serde_json::Value>>(key, value),
+        "sort_by" => check::<SortBy>(key, value),
+        "paginate_by" => check::<usize>(key, value),
+        _ => None,
+    }
+}
+
+/// Byte ranges of a YAML mapping's top-level entries: each starts at a line
+/// that begins in column 0 with a key and runs to the next such line.
+fn yaml_entries(text: &str) -> Vec<Range<usize>> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let first = line.chars().next().unwrap_or(' ');
+        if !first.is_whitespace() && !matches!(first, '#' | '-' | '}' | ']') {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    let mut ranges: Vec<Range<usize>> = starts.windows(2).map(|w| w[0]..w[1]).collect();
+    if let Some(&last) = starts.last() {
+        ranges.push(last..text.len());
+    }
+    ranges
 }
 
 fn yaml_message(e: &serde_saphyr::Error) -> String {
@@ -580,6 +763,52 @@ mod tests {
         let ok = src("---\ncomparison:\n  items: []\n---\n");
         let (fm, _, _) = parse(Path::new("a.md"), &ok, &["comparison"]).unwrap();
         assert!(fm.tables.contains("comparison"));
+    }
+
+    #[test]
+    fn every_type_error_of_a_file_is_reported() {
+        let t = src("+++\ntitle = 3\ndraft = \"no\"\nweight = \"x\"\n+++\n");
+        let errs = parse(Path::new("a.md"), &t, &[]).unwrap_err();
+        let lines: Vec<usize> = errs.iter().map(|e| e.line_col().unwrap().0).collect();
+        assert_eq!(lines, vec![2, 3, 4], "{errs:?}");
+        let y = src("---\ntitle: [a]\ndraft: maybe\nweight: x\n---\n");
+        let errs = parse(Path::new("a.md"), &y, &[]).unwrap_err();
+        let mut lines: Vec<usize> = errs.iter().map(|e| e.line_col().unwrap().0).collect();
+        lines.sort();
+        assert_eq!(lines, vec![2, 3, 4], "{errs:?}");
+    }
+
+    #[test]
+    fn dates_must_exist_on_the_calendar() {
+        for good in [
+            "2024-02-29",
+            "2023-12-31",
+            "2024-01-02T10:20:30Z",
+            "2024-01-02 10:20",
+            "2024-01-02T10:20:30.123+02:00",
+        ] {
+            assert!(Date::check(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "2024-13-45",
+            "2023-02-29",
+            "2024-04-31",
+            "2024-00-10",
+            "2024-01-02T25:00:00Z",
+            "2024-01-02T10:61",
+            "2024-01-02Txx",
+            "2024-01-02T10:20:30+2",
+            "24-01-02",
+            "2024-1-2",
+            "",
+        ] {
+            assert!(Date::check(bad).is_err(), "{bad}");
+        }
+        let t = src("+++\ntitle = \"a\"\ndate = \"2024-13-45\"\n+++\n");
+        let e = parse(Path::new("a.md"), &t, &[]).unwrap_err().remove(0);
+        assert_eq!(e.line_col().unwrap().0, 3, "{e}");
+        let t = src("+++\ndate = 2023-02-29\n+++\n");
+        assert!(parse(Path::new("a.md"), &t, &[]).is_err(), "TOML dates too");
     }
 
     #[test]

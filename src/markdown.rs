@@ -5,20 +5,86 @@
 //! table wrappers, and `@/path.md#anchor` internal links resolved to URLs.
 //! Anchors are checked after every page is rendered (see `model`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
+};
 use serde::Serialize;
 
-use crate::config::MarkdownConfig;
-use crate::text::{escape_attr, slugify};
+/// `[markdown] raw_html`, re-exported for the benchmarks.
+pub use crate::config::RawHtml;
+use crate::config::{AnchorLinks, MarkdownConfig};
+use crate::highlight::{Fence, code_block};
+use crate::text::{SlugStrategy, escape_attr, slugify, slugify_anchor};
 
 /// Rendering switches from `[markdown]` in the config.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MarkdownOptions {
     pub smart_punctuation: bool,
     pub words_per_minute: usize,
+    /// `> [!NOTE]` blockquotes become callouts.
+    pub github_alerts: bool,
+    pub definition_lists: bool,
+    /// `target="_blank"`, `rel` and a class for links to other sites.
+    pub external_links: ExternalLinks,
+    pub anchor_links: AnchorLinks,
+    /// `:warning:` becomes ⚠️.
+    pub emoji: bool,
+    pub bottom_footnotes: bool,
+    /// Token classes in fenced code blocks.
+    pub highlight: bool,
+    /// Theme markup (heading self-links, alert boxes), from the templates.
+    pub markup: Arc<Markup>,
+    pub raw_html: RawHtml,
+    /// Heading ids keep their text (Zola's `anchors = "safe"`/`"off"`)
+    /// instead of becoming ASCII slugs.
+    pub keep_anchor_text: bool,
+}
+
+/// What links to other sites get.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExternalLinks {
+    pub target_blank: bool,
+    pub no_follow: bool,
+    pub no_referrer: bool,
+    pub class: Option<String>,
+}
+
+/// Where in the text `Markup::anchor_link` has the heading's id.
+pub const ANCHOR_ID: &str = "GUIDEPOSTANCHORID";
+
+/// Markup that comes from the theme's templates (`anchor-link.html`,
+/// `shortcodes/callout.html`), rendered once per build so that Markdown
+/// output follows a site's overrides without the Markdown stage knowing
+/// templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Markup {
+    /// A heading's self-link, with [`ANCHOR_ID`] where the id goes.
+    pub anchor_link: String,
+    /// Opening and closing HTML of each alert kind (`note`, `tip`,
+    /// `important`, `warning`, `caution`); a kind without one renders as a
+    /// blockquote with class `markdown-alert-KIND`.
+    pub alerts: Vec<(String, String, String)>,
+}
+
+impl Default for Markup {
+    fn default() -> Self {
+        Markup {
+            anchor_link: format!(
+                "<a class=\"heading-anchor\" href=\"#{ANCHOR_ID}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>"
+            ),
+            alerts: Vec::new(),
+        }
+    }
+}
+
+impl Default for MarkdownOptions {
+    fn default() -> Self {
+        MarkdownOptions::from(&MarkdownConfig::default())
+    }
 }
 
 impl From<&MarkdownConfig> for MarkdownOptions {
@@ -27,6 +93,21 @@ impl From<&MarkdownConfig> for MarkdownOptions {
         MarkdownOptions {
             smart_punctuation: c.smart_punctuation,
             words_per_minute: c.words_per_minute,
+            github_alerts: c.github_alerts,
+            definition_lists: c.definition_lists,
+            external_links: ExternalLinks {
+                target_blank: c.external_links_target_blank,
+                no_follow: c.external_links_no_follow,
+                no_referrer: c.external_links_no_referrer,
+                class: c.external_links_class.clone(),
+            },
+            anchor_links: c.insert_anchor_links,
+            emoji: c.render_emoji,
+            bottom_footnotes: c.bottom_footnotes,
+            highlight: c.highlight_code,
+            markup: Arc::new(Markup::default()),
+            raw_html: c.raw_html,
+            keep_anchor_text: false,
         }
     }
 }
@@ -65,6 +146,13 @@ pub struct Rendered {
     /// Text of the first `# ` heading, when it was used as the title and dropped.
     pub first_h1: Option<String>,
     pub anchor_links: Vec<AnchorLink>,
+    /// Problems worth a warning but not an error (an unknown code
+    /// language), with byte spans in the whole file.
+    pub warnings: Vec<(Range<usize>, String)>,
+    /// Shortcodes the body uses (the model fills it; an alert counts as
+    /// `callout`, whose markup it has), so the dev server knows which pages
+    /// a changed shortcode template affects.
+    pub shortcodes: std::collections::BTreeSet<String>,
 }
 
 /// A heading being collected: level, explicit id, classes, inner events.
@@ -84,6 +172,8 @@ impl Default for Rendered {
             heading_ids: HashSet::new(),
             first_h1: None,
             anchor_links: Vec::new(),
+            warnings: Vec::new(),
+            shortcodes: Default::default(),
         }
     }
 }
@@ -115,6 +205,12 @@ fn parser_options(opts: &MarkdownOptions) -> Options {
     if opts.smart_punctuation {
         o |= Options::ENABLE_SMART_PUNCTUATION;
     }
+    if opts.github_alerts {
+        o |= Options::ENABLE_GFM;
+    }
+    if opts.definition_lists {
+        o |= Options::ENABLE_DEFINITION_LIST;
+    }
     o
 }
 
@@ -127,7 +223,36 @@ pub fn render(
     opts: &MarkdownOptions,
     resolve: Resolver,
 ) -> (Rendered, Vec<(Range<usize>, String)>) {
-    render_with(body, body_offset, drop_first_h1, opts, resolve, true)
+    let keep = opts.raw_html != RawHtml::Escape;
+    let (mut rendered, errors) = render_with(body, body_offset, drop_first_h1, opts, resolve, keep);
+    if opts.raw_html == RawHtml::Sanitize {
+        rendered.content = tera::Value::safe_string(&sanitize(rendered.html()));
+        rendered.summary = rendered.summary.as_deref().map(sanitize);
+    }
+    (rendered, errors)
+}
+
+/// `raw_html = "sanitize"`: the rendered HTML through ammonia's allow-list
+/// (its defaults: no `script`, `style`, `iframe`, `form`, event handlers,
+/// `style` attributes or `javascript:` URLs), widened only by what
+/// Guidepost itself writes: `id`, `class`, `role`, `tabindex` and `aria-*`
+/// on any element, `scope` on table headers, and task-list checkboxes.
+/// Links keep their `rel` as written.
+fn sanitize(html: &str) -> String {
+    static CLEANER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    CLEANER
+        .get_or_init(|| {
+            let mut b = ammonia::Builder::default();
+            b.link_rel(None)
+                .add_generic_attributes(["id", "class", "role", "tabindex"])
+                .add_generic_attribute_prefixes(["aria-"])
+                .add_tags(["input"])
+                .add_tag_attributes("input", ["type", "checked", "disabled"])
+                .add_tag_attributes("th", ["scope"]);
+            b
+        })
+        .clean(html)
+        .to_string()
 }
 
 /// [`render`], optionally turning raw HTML into text (for front matter fragments).
@@ -142,6 +267,10 @@ fn render_with(
     let mut out = Rendered::default();
     let mut errors = Vec::new();
     let mut used_ids: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
+    // pulldown-cmark gives a footnote definition its label as id, so a heading
+    // must not take that id too (`## Sources` and `[^sources]:`).
+    used_ids.extend(footnote_labels(body));
     let mut flat_toc: Vec<(u32, String, String)> = Vec::new();
     let mut html = String::with_capacity(body.len() * 3 / 2);
     let mut first_paragraph_start: Option<usize> = None;
@@ -151,6 +280,16 @@ fn render_with(
     let mut depth = 0usize;
     let mut heading: Option<OpenHeading> = None;
     let mut pending: Vec<Event> = Vec::new();
+    // A definition list term being collected (it may end in `{#id}`).
+    let mut term: Option<Vec<Event>> = None;
+    // A fenced or indented code block being collected: info, text, start.
+    let mut code: Option<(String, String, usize)> = None;
+    // Bottom footnotes: where the current definition's HTML starts, its
+    // name, the definitions cut out so far, and references in order.
+    let mut footnote_start: Option<usize> = None;
+    let mut footnote_names: Vec<String> = Vec::new();
+    let mut footnote_defs: Vec<(String, String)> = Vec::new();
+    let mut footnote_refs: Vec<(String, usize)> = Vec::new();
 
     let flush = |pending: &mut Vec<Event>, html: &mut String| {
         if !pending.is_empty() {
@@ -161,6 +300,28 @@ fn render_with(
     for (event, range) in Parser::new_ext(body, parser_options(opts)).into_offset_iter() {
         let event = match event {
             Event::Html(h) | Event::InlineHtml(h) if !raw_html => Event::Text(h),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !raw_html && is_script_url(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from("#"),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !raw_html && is_script_url(&dest_url) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from("#"),
+                title,
+                id,
+            }),
             other => other,
         };
         if let Some((level, id, classes, inner)) = heading.as_mut() {
@@ -173,8 +334,17 @@ fn render_with(
                         heading = None;
                         continue;
                     }
-                    let base = id.clone().unwrap_or_else(|| slugify(&text));
-                    let id = unique_id(base, &mut used_ids);
+                    let strategy = if opts.keep_anchor_text {
+                        SlugStrategy::Safe
+                    } else {
+                        SlugStrategy::On
+                    };
+                    let base = id
+                        .clone()
+                        .unwrap_or_else(|| slugify_anchor(&text, strategy));
+                    let id = unique_id(base, &mut used_ids, &mut next_suffix);
+                    // `{#id}` is the writer's text: escaped like every attribute.
+                    let id_attr = escape_attr(&id);
                     let n = *level as u32;
                     flush(&mut pending, &mut html);
                     let mut inner_html = String::new();
@@ -184,8 +354,17 @@ fn render_with(
                     } else {
                         format!(" class=\"{}\"", escape_attr(&classes.join(" ")))
                     };
+                    let link = || opts.markup.anchor_link.replace(ANCHOR_ID, &id_attr);
+                    let inner_html = match opts.anchor_links {
+                        AnchorLinks::None => inner_html,
+                        AnchorLinks::Right => format!("{inner_html} {}", link()),
+                        AnchorLinks::Left => format!("{} {inner_html}", link()),
+                        AnchorLinks::Heading => format!(
+                            "<a class=\"heading-link\" href=\"#{id_attr}\">{inner_html}</a>"
+                        ),
+                    };
                     html.push_str(&format!(
-                        "<h{n} id=\"{id}\"{class_attr}>{inner_html} <a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{n}>\n"
+                        "<h{n} id=\"{id_attr}\"{class_attr}>{inner_html}</h{n}>\n"
                     ));
                     if n >= 2 {
                         flat_toc.push((n, id.clone(), text.clone()));
@@ -201,11 +380,128 @@ fn render_with(
                     resolve,
                     &mut out,
                     &mut errors,
+                    &opts.external_links,
                 )),
             }
             continue;
         }
+        if let Some(inner) = term.as_mut() {
+            match event {
+                Event::End(TagEnd::DefinitionListTitle) => {
+                    let mut inner = term.take().expect("inside a term");
+                    let id = term_id(&mut inner)
+                        .map(|id| unique_id(id, &mut used_ids, &mut next_suffix));
+                    out.word_count += count_words(&plain_text(&inner));
+                    let mut inner_html = String::new();
+                    html::push_html(&mut inner_html, inner.into_iter());
+                    let open = match &id {
+                        Some(id) => format!("<dt id=\"{}\">", escape_attr(id)),
+                        None => "<dt>".to_string(),
+                    };
+                    pending.push(Event::Html(CowStr::from(format!(
+                        "{open}{inner_html}</dt>\n"
+                    ))));
+                    if let Some(id) = id {
+                        out.heading_ids.insert(id);
+                    }
+                }
+                other => inner.push(resolve_link(
+                    other,
+                    &range,
+                    body_offset,
+                    resolve,
+                    &mut out,
+                    &mut errors,
+                    &opts.external_links,
+                )),
+            }
+            continue;
+        }
+        if let Some((_, code_text, _)) = code.as_mut() {
+            match event {
+                Event::Text(t) => {
+                    out.word_count += count_words(&t);
+                    code_text.push_str(&t);
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    let (info, code_text, at) = code.take().expect("inside a code block");
+                    let (fence, problems) = Fence::parse(&info);
+                    let (block, unknown) = code_block(&code_text, &fence, opts.highlight);
+                    let span = body_offset + at..body_offset + at + 3 + info.len();
+                    for p in problems {
+                        out.warnings.push((span.clone(), p));
+                    }
+                    if unknown {
+                        out.warnings.push((
+                            span,
+                            format!(
+                                "no syntax highlighting for `{}`: unknown language (the block is shown as plain text)",
+                                fence.lang
+                            ),
+                        ));
+                    }
+                    pending.push(Event::Html(CowStr::from(block)));
+                }
+                _ => {}
+            }
+            continue;
+        }
         match event {
+            Event::Start(Tag::DefinitionListTitle) => {
+                term = Some(Vec::new());
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((info, String::new(), range.start));
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) if alert_markup(opts, kind).is_some() => {
+                let (open, _) = alert_markup(opts, kind).expect("checked");
+                out.shortcodes.insert("callout".into());
+                pending.push(Event::Html(CowStr::from(format!("{open}\n"))));
+            }
+            Event::End(TagEnd::BlockQuote(Some(kind))) if alert_markup(opts, kind).is_some() => {
+                let (_, close) = alert_markup(opts, kind).expect("checked");
+                pending.push(Event::Html(CowStr::from(format!("{close}\n"))));
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) if opts.bottom_footnotes => {
+                footnote_names.push(name.to_string());
+                flush(&mut pending, &mut html);
+                footnote_start = Some(html.len());
+                depth += 1;
+            }
+            Event::End(TagEnd::FootnoteDefinition) if opts.bottom_footnotes => {
+                flush(&mut pending, &mut html);
+                depth = depth.saturating_sub(1);
+                if let Some(start) = footnote_start.take() {
+                    let name = footnote_names.pop().unwrap_or_default();
+                    footnote_defs.push((name, html.split_off(start)));
+                }
+            }
+            Event::FootnoteReference(name) if opts.bottom_footnotes => {
+                let name = name.to_string();
+                let number = match footnote_refs.iter().position(|(n, _)| *n == name) {
+                    Some(i) => {
+                        footnote_refs[i].1 += 1;
+                        i + 1
+                    }
+                    None => {
+                        footnote_refs.push((name.clone(), 1));
+                        footnote_refs.len()
+                    }
+                };
+                let count = footnote_refs[number - 1].1;
+                let id = escape_attr(&slugify(&name));
+                pending.push(Event::Html(CowStr::from(format!(
+                    "<sup class=\"footnote-reference\" id=\"fr-{id}-{count}\"><a href=\"#fn-{id}\">{number}</a></sup>"
+                ))));
+            }
+            Event::Text(ref t) if opts.emoji && t.contains(':') => {
+                out.word_count += count_words(t);
+                pending.push(Event::Text(CowStr::from(emojify(t))));
+            }
             Event::Start(Tag::Heading {
                 level, id, classes, ..
             }) => {
@@ -256,7 +552,15 @@ fn render_with(
                 pending.push(event);
             }
             other => {
-                let e = resolve_link(other, &range, body_offset, resolve, &mut out, &mut errors);
+                let e = resolve_link(
+                    other,
+                    &range,
+                    body_offset,
+                    resolve,
+                    &mut out,
+                    &mut errors,
+                    &opts.external_links,
+                );
                 pending.push(e);
             }
         }
@@ -265,6 +569,9 @@ fn render_with(
         }
     }
     flush(&mut pending, &mut html);
+    if !footnote_defs.is_empty() {
+        html.push_str(&bottom_footnotes(footnote_defs, &footnote_refs));
+    }
     out.summary = match (more_marker, first_paragraph_start, first_paragraph_end) {
         (Some(end), ..) => Some(html[..end].to_string()),
         (None, Some(start), Some(end)) => Some(html[start..end].to_string()),
@@ -307,8 +614,43 @@ fn resolve_link<'a>(
     resolve: Resolver,
     out: &mut Rendered,
     errors: &mut Vec<(Range<usize>, String)>,
+    external: &ExternalLinks,
 ) -> Event<'a> {
     match event {
+        // Links that leave the site are marked `rel="external"` (the print
+        // stylesheet writes out their address, and only theirs: in absolute
+        // mode internal links start with `https://` too), plus what the
+        // `external_links_*` switches ask for.
+        Event::Start(Tag::Link {
+            dest_url, title, ..
+        }) if is_external(&dest_url) => {
+            let rel: Vec<&str> = [
+                (true, "external"),
+                (external.target_blank, "noopener"),
+                (external.no_follow, "nofollow"),
+                (external.no_referrer, "noreferrer"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, r)| *r)
+            .collect();
+            let mut attrs = format!(
+                "<a href=\"{}\" rel=\"{}\"",
+                escape_attr(&dest_url),
+                rel.join(" ")
+            );
+            if !title.is_empty() {
+                attrs.push_str(&format!(" title=\"{}\"", escape_attr(&title)));
+            }
+            if let Some(class) = &external.class {
+                attrs.push_str(&format!(" class=\"{}\"", escape_attr(class)));
+            }
+            if external.target_blank {
+                attrs.push_str(" target=\"_blank\"");
+            }
+            attrs.push('>');
+            Event::InlineHtml(CowStr::from(attrs))
+        }
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -345,35 +687,168 @@ fn resolve_link<'a>(
                 id,
             })
         }
-        // Marked `rel="external"` so the print stylesheet can write out the
-        // address of links that leave the site, and only of those: in
-        // absolute mode internal links start with `https://` too.
-        Event::Start(Tag::Link {
-            dest_url, title, ..
-        }) if dest_url.starts_with("https://") || dest_url.starts_with("http://") => {
-            let title = if title.is_empty() {
-                String::new()
-            } else {
-                format!(" title=\"{}\"", escape_attr(&title))
-            };
-            Event::InlineHtml(CowStr::from(format!(
-                "<a href=\"{}\" rel=\"external\"{title}>",
-                escape_attr(&dest_url)
-            )))
-        }
         other => other,
     }
 }
 
-fn unique_id(base: String, used: &mut HashSet<String>) -> String {
-    let mut id = base.clone();
-    let mut n = 1;
-    while used.contains(&id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// Takes a trailing `{#id}` off a definition term (`MSP {#msp}`), so
+/// glossary entries can be linked like headings (`@/glossary.md#msp`).
+fn term_id(events: &mut Vec<Event>) -> Option<String> {
+    let Some(Event::Text(last)) = events.last() else {
+        return None;
+    };
+    let trimmed = last.trim_end();
+    let open = trimmed.rfind("{#")?;
+    let id = trimmed[open + 2..].strip_suffix('}')?;
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    {
+        return None;
     }
-    used.insert(id.clone());
-    id
+    let id = id.to_string();
+    let rest = trimmed[..open].trim_end().to_string();
+    events.pop();
+    if !rest.is_empty() {
+        events.push(Event::Text(CowStr::from(rest)));
+    }
+    Some(id)
+}
+
+/// A link to another site (`https://`, `http://`, `//host`).
+fn is_external(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://") || url.starts_with("//")
+}
+
+/// The theme's opening and closing markup of an alert kind.
+fn alert_markup(opts: &MarkdownOptions, kind: BlockQuoteKind) -> Option<(&str, &str)> {
+    let name = match kind {
+        BlockQuoteKind::Note => "note",
+        BlockQuoteKind::Tip => "tip",
+        BlockQuoteKind::Important => "important",
+        BlockQuoteKind::Warning => "warning",
+        BlockQuoteKind::Caution => "caution",
+    };
+    opts.markup
+        .alerts
+        .iter()
+        .find(|(k, ..)| k == name)
+        .map(|(_, open, close)| (open.as_str(), close.as_str()))
+}
+
+/// `:warning:` → ⚠️ for every GitHub emoji shortcode in the text.
+fn emojify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(':') {
+        let after = &rest[start + 1..];
+        let end = after.find(':');
+        let code = end.map(|e| &after[..e]);
+        match code.and_then(|c| {
+            (!c.is_empty() && !c.contains(char::is_whitespace))
+                .then(|| emojis::get_by_shortcode(c))
+                .flatten()
+        }) {
+            Some(emoji) => {
+                out.push_str(&rest[..start]);
+                out.push_str(emoji.as_str());
+                rest = &after[end.expect("found") + 1..];
+            }
+            None => {
+                out.push_str(&rest[..=start]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The footnote definitions at the end of the page, in the order they are
+/// first referenced, each with a link back to its first reference.
+fn bottom_footnotes(mut defs: Vec<(String, String)>, refs: &[(String, usize)]) -> String {
+    let order = |name: &str| {
+        refs.iter()
+            .position(|(n, _)| n == name)
+            .unwrap_or(usize::MAX)
+    };
+    defs.sort_by_key(|(name, _)| order(name));
+    let mut html = String::from(
+        "<section class=\"footnotes\" role=\"doc-endnotes\" aria-label=\"Footnotes\">\n<ol class=\"footnotes-list\">\n",
+    );
+    for (name, body) in defs {
+        let id = escape_attr(&slugify(&name));
+        let back = if order(&name) == usize::MAX {
+            String::new()
+        } else {
+            format!(
+                " <a class=\"footnote-backref\" href=\"#fr-{id}-1\" aria-label=\"Back to reference {}\">↩</a>",
+                order(&name) + 1
+            )
+        };
+        // The definition's own wrapper (`<div class="footnote-definition">`
+        // with its label) is replaced by the list item.
+        let inner = strip_definition_wrapper(&body);
+        html.push_str(&format!(
+            "<li id=\"fn-{id}\">{}{back}</li>\n",
+            inner.trim_end()
+        ));
+    }
+    html.push_str("</ol>\n</section>\n");
+    html
+}
+
+/// The content of pulldown-cmark's footnote definition markup.
+fn strip_definition_wrapper(body: &str) -> &str {
+    let body = body.trim();
+    let Some(rest) = body.strip_prefix("<div class=\"footnote-definition\"") else {
+        return body;
+    };
+    let rest = rest.split_once("</sup>").map_or(rest, |(_, r)| r);
+    rest.strip_suffix("</div>").unwrap_or(rest)
+}
+
+/// The labels of footnote definitions (`[^label]: text` at a line start),
+/// which become element ids in the output.
+fn footnote_labels(body: &str) -> impl Iterator<Item = String> + '_ {
+    body.lines().filter_map(|line| {
+        let rest = line.trim_start().strip_prefix("[^")?;
+        let end = rest.find("]:")?;
+        Some(rest[..end].to_string())
+    })
+}
+
+/// `base`, or `base-N` with the first free N. `next` remembers where each
+/// base's search stopped, so 20,000 equal headings stay linear.
+fn unique_id(
+    base: String,
+    used: &mut HashSet<String>,
+    next: &mut HashMap<String, usize>,
+) -> String {
+    if used.insert(base.clone()) {
+        return base;
+    }
+    let n = next.entry(base.clone()).or_insert(1);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.insert(id.clone()) {
+            return id;
+        }
+    }
+}
+
+/// A URL that runs code when followed (`javascript:`, `vbscript:`, `data:`):
+/// fragments from front matter promise no active content, so these become `#`.
+fn is_script_url(url: &str) -> bool {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .take_while(|&c| c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    url.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
 }
 
 fn plain_text(events: &[Event]) -> String {
@@ -425,10 +900,9 @@ fn nest_toc(flat: Vec<(u32, String, String)>) -> Vec<TocEntry> {
 mod tests {
     use super::*;
 
-    const OPTS: MarkdownOptions = MarkdownOptions {
-        smart_punctuation: true,
-        words_per_minute: 200,
-    };
+    fn opts() -> MarkdownOptions {
+        MarkdownOptions::default()
+    }
 
     fn no_links(_: &str) -> Result<String, String> {
         Err("no pages".into())
@@ -440,7 +914,7 @@ mod tests {
             "## Intro\n\ntext\n\n## Intro\n\n### Sub {#custom}\n",
             0,
             false,
-            &OPTS,
+            &opts(),
             &no_links,
         );
         assert!(r.html().contains("<h2 id=\"intro\">Intro"), "{}", r.html());
@@ -460,7 +934,7 @@ mod tests {
                 Err(format!("no page {t}"))
             }
         };
-        let (r, errors) = render("[x](@/a.md#top) [y](@/b.md)", 10, false, &OPTS, &resolve);
+        let (r, errors) = render("[x](@/a.md#top) [y](@/b.md)", 10, false, &opts(), &resolve);
         assert!(r.html().contains("href=\"/a/#top\""));
         assert_eq!(r.anchor_links[0].anchor, "top");
         assert_eq!(errors.len(), 1);
@@ -474,7 +948,7 @@ mod tests {
             "[x](https://example.org/?a=1&b=\"2\" \"T\") [y](@/a.md) [z](/local/)",
             0,
             false,
-            &OPTS,
+            &opts(),
             &resolve,
         );
         assert!(
@@ -498,7 +972,7 @@ mod tests {
             "one\n\ntwo\n\n<!-- more -->\n\n|a|\n|-|\n|b|\n",
             0,
             false,
-            &OPTS,
+            &opts(),
             &no_links,
         );
         assert_eq!(r.summary.as_deref(), Some("<p>one</p>\n<p>two</p>\n"));
@@ -506,9 +980,50 @@ mod tests {
     }
 
     #[test]
+    fn heading_attributes_are_escaped() {
+        let (r, _) = render(
+            "## H {#x\"onmouseover=\"alert(1) .a\"b}\n",
+            0,
+            false,
+            &opts(),
+            &no_links,
+        );
+        assert!(!r.html().contains("\"onmouseover"), "{}", r.html());
+        assert!(
+            r.html()
+                .contains("id=\"x&quot;onmouseover=&quot;alert(1)\""),
+            "{}",
+            r.html()
+        );
+        let frag = render_fragment(
+            "## H {#a\"b}\n\n<b>x</b> [l](javascript:alert(1))",
+            true,
+            &opts(),
+            &no_links,
+        )
+        .unwrap();
+        assert!(frag.contains("id=\"a&quot;b\""), "{frag}");
+        assert!(frag.contains("&lt;b&gt;x&lt;/b&gt;"), "{frag}");
+        assert!(frag.contains("href=\"#\""), "{frag}");
+    }
+
+    #[test]
+    fn many_equal_headings_stay_linear() {
+        let body = "## x\n\n".repeat(20_000);
+        let t = std::time::Instant::now();
+        let (r, _) = render(&body, 0, false, &opts(), &no_links);
+        assert!(r.html().contains("id=\"x-19999\""));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+
+    #[test]
     fn fragment_strips_paragraph() {
         assert_eq!(
-            render_fragment("*a*", false, &OPTS, &no_links).unwrap(),
+            render_fragment("*a*", false, &opts(), &no_links).unwrap(),
             "<em>a</em>"
         );
     }

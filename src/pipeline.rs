@@ -31,6 +31,9 @@ pub(crate) struct BuildOptions {
     pub include_drafts: bool,
     /// Forces a URL mode (the dev server serves root-relative links).
     pub url_mode: Option<UrlMode>,
+    /// Renders only this page's single-file export (`guidepost export
+    /// PAGE`: a content path or URL path, see `Site::find_document`).
+    pub export: Option<String>,
 }
 
 /// Numbers for the summary line.
@@ -60,6 +63,9 @@ impl BuildStats {
 pub(crate) struct State {
     pub theme: Theme,
     pub cache: RenderCache,
+    /// Shortcodes and theme markup the model was rendered with (the fast
+    /// path re-parses documents with them).
+    pub authoring: Option<templates::Authoring>,
 }
 
 impl State {
@@ -72,6 +78,9 @@ impl State {
 /// A site built in memory.
 pub(crate) struct Built {
     pub output: SiteOutput,
+    /// Problems that did not fail the build (config keys accepted but not
+    /// implemented...), for the caller to print.
+    pub warnings: Vec<Diagnostic>,
     pub state: State,
     pub stats: BuildStats,
 }
@@ -83,15 +92,21 @@ pub(crate) enum Model<'a> {
     /// Read every content file, reusing what `previous` parsed and rendered
     /// from files whose text is unchanged (added, deleted, renamed files).
     Reusing(&'a Site),
+    /// [`Model::Reusing`], rendering again the documents that use one of
+    /// these shortcodes (their templates changed; `*` for all documents).
+    ReusingExcept(&'a Site, Vec<String>),
     /// This model as it is (templates or static files changed).
     Kept(Arc<Site>),
 }
 
 /// Loads the config, applying command-line overrides.
 pub(crate) fn load_config(options: &BuildOptions) -> Result<Config, Diagnostics> {
-    let mut config = Config::load(&options.root)?;
+    let mut config = Config::load(&options.root).map_err(Diagnostics)?;
     if let Some(base) = &options.base_url {
         config.base_url = base.trim_end_matches('/').to_string();
+        crate::config::check_base_url(&config.base_url).map_err(|why| {
+            Diagnostic::general(format!("--base-url {why}")).with_help(crate::config::BASE_URL_HELP)
+        })?;
     }
     Ok(config)
 }
@@ -118,9 +133,31 @@ pub(crate) fn output_dir(root: &Path, config: &Config, explicit: Option<&Path>) 
 /// Builds the whole site from disk (`build`, `check`, the dev server's
 /// first and full builds).
 pub(crate) fn build(options: &BuildOptions, sink: Option<PageSink>) -> Result<Built, Diagnostics> {
-    let config = Arc::new(load_config(options)?);
-    let theme = Theme::load(&options.root, &config.theme)?;
+    let mut config = load_config(options)?;
+    let theme = Theme::load(&options.root, &config.theme, config.compile_sass)?;
+    merge_theme_extra(&mut config, &theme);
+    let config = Arc::new(config);
     run(options, config, theme, Model::Fresh, None, sink)
+}
+
+/// A Zola theme's `[extra]` under the site's: the site's keys win, tables
+/// merge key by key.
+pub(crate) fn merge_theme_extra(config: &mut Config, theme: &Theme) {
+    fn merge(
+        into: &mut serde_json::Map<String, serde_json::Value>,
+        from: &serde_json::Map<String, serde_json::Value>,
+    ) {
+        for (k, v) in from {
+            match (into.get_mut(k), v) {
+                (Some(serde_json::Value::Object(a)), serde_json::Value::Object(b)) => merge(a, b),
+                (Some(_), _) => {}
+                (None, v) => {
+                    into.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    merge(&mut config.extra, &theme.extra);
 }
 
 /// The chain. `config` and `theme` are loaded by the caller (a theme change
@@ -139,15 +176,25 @@ pub(crate) fn run(
         .url_mode
         .clone()
         .unwrap_or_else(|| url_mode_for(&config));
-    // Parse templates while nothing depends on them yet.
-    let tera = templates::parse_templates(&theme);
-    let model_options = ModelOptions {
-        include_drafts: options.include_drafts,
-        claimed: features::claimed_tables(),
+    // Parse templates first: the model expands shortcodes with them.
+    let (tera, authoring) = match templates::parse_templates(&theme) {
+        Ok(t) => match templates::authoring(&t, &theme) {
+            Ok(a) if !matches!(model, Model::Kept(_)) => {
+                t.set_config(config.clone(), url_mode.clone(), &theme);
+                (Ok(t), Some(a))
+            }
+            Ok(a) => (Ok(t), Some(a)),
+            Err(d) => (Err(vec![d]), None),
+        },
+        Err(e) => (Err(e), None),
     };
+    let mut model_options = model_options(options, authoring.as_ref());
+    if let Model::ReusingExcept(_, stale) = &model {
+        model_options.stale_shortcodes = stale.clone();
+    }
     let site = match model {
         Model::Kept(site) => Ok(site),
-        Model::Fresh | Model::Reusing(_) => {
+        Model::Fresh | Model::Reusing(_) | Model::ReusingExcept(..) => {
             let files = content::content_files(&options.root).map_err(Diagnostics)?;
             tracing::info!(
                 markdown = files.markdown.len(),
@@ -157,7 +204,7 @@ pub(crate) fn run(
                 started.elapsed()
             );
             match model {
-                Model::Reusing(previous) => {
+                Model::Reusing(previous) | Model::ReusingExcept(previous, _) => {
                     model::assemble_reusing(config, url_mode, files, &model_options, previous)
                 }
                 _ => model::assemble(config, url_mode, files, &model_options),
@@ -173,8 +220,12 @@ pub(crate) fn run(
     );
     // Features validate everything before rendering starts.
     let features = features::prepare_all(&site).map_err(sorted)?;
-    let (output, cache) =
-        render::render_site(site, &theme, tera, features, previous, sink).map_err(sorted)?;
+    let export = match &options.export {
+        Some(name) => Some(site.find_document(name).map_err(|e| Diagnostics(vec![e]))?),
+        None => None,
+    };
+    let (output, cache) = render::render_site(site, &theme, tera, features, previous, sink, export)
+        .map_err(sorted)?;
     tracing::info!(
         files = output.files.len(),
         "rendered at {:?}",
@@ -188,9 +239,16 @@ pub(crate) fn run(
         files: output.files.len(),
         elapsed: started.elapsed(),
     };
+    let mut warnings = site.config.warnings.clone();
+    warnings.extend(site.warnings.iter().cloned());
     Ok(Built {
         output,
-        state: State { theme, cache },
+        warnings,
+        state: State {
+            theme,
+            cache,
+            authoring,
+        },
         stats,
     })
 }
@@ -204,11 +262,10 @@ pub(crate) fn patch_documents(
     state: &mut State,
     root: &Path,
     rel_paths: &[&str],
-    current: &SiteOutput,
     keeps_place: impl Fn(&Document, &Document) -> bool,
 ) -> Result<Option<Patched>, PatchError> {
     let site = state.site().clone();
-    let claimed = features::claimed_tables();
+    let model_options = model_options_for_patch(state);
     let mut changed: Vec<(DocId, Document)> = Vec::new();
     let mut errors = Vec::new();
     for rel in rel_paths {
@@ -222,7 +279,7 @@ pub(crate) fn patch_documents(
                 .into(),
             )
         })?;
-        match model::reparse_document(&site, id, file, &claimed) {
+        match model::reparse_document(&site, id, file, &model_options) {
             Ok(doc) if !keeps_place(&site.docs[id], &doc) => return Ok(None),
             Ok(doc) => changed.push((id, doc)),
             Err(e) => errors.extend(e),
@@ -233,7 +290,7 @@ pub(crate) fn patch_documents(
     }
     state
         .cache
-        .update_docs(&state.theme, current, changed)
+        .update_docs(&state.theme, changed)
         .map(|r| Some((r.files, r.removed)))
         .map_err(|e| PatchError::Render(sorted(e)))
 }
@@ -241,6 +298,32 @@ pub(crate) fn patch_documents(
 /// What [`patch_documents`] re-rendered (output path, bytes), and the
 /// output paths the site no longer has.
 pub(crate) type Patched = (Vec<(String, OutputBody)>, Vec<String>);
+
+/// How the model is assembled: drafts, the tables features claim, and the
+/// templates' shortcodes and markup.
+fn model_options(options: &BuildOptions, authoring: Option<&templates::Authoring>) -> ModelOptions {
+    ModelOptions {
+        include_drafts: options.include_drafts,
+        claimed: features::claimed_tables(),
+        shortcodes: authoring.map(|a| a.shortcodes.clone()),
+        markup: authoring.map(|a| a.markup.clone()),
+        stale_shortcodes: Vec::new(),
+        site_known: authoring.map(|a| a.site_known.clone()),
+    }
+}
+
+/// The model options a kept state was built with, for re-parsing documents.
+fn model_options_for_patch(state: &State) -> ModelOptions {
+    ModelOptions {
+        include_drafts: false,
+        claimed: features::claimed_tables(),
+        shortcodes: state.authoring.as_ref().map(|a| a.shortcodes.clone()),
+        markup: state.authoring.as_ref().map(|a| a.markup.clone()),
+        stale_shortcodes: Vec::new(),
+        // Templates' functions see the whole kept site already.
+        site_known: None,
+    }
+}
 
 /// Why [`patch_documents`] failed.
 pub(crate) enum PatchError {

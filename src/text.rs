@@ -18,11 +18,6 @@ pub(crate) fn escape_attr(s: &str) -> String {
     out
 }
 
-/// Escapes text for XML element content and attributes (same rules as HTML).
-pub(crate) fn xml_escape(s: &str) -> String {
-    escape_attr(s)
-}
-
 /// Lower-case, letters and digits kept, every other run becomes one `-`.
 pub(crate) fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -45,19 +40,65 @@ pub(crate) fn slugify(text: &str) -> String {
     }
 }
 
-/// Makes a path segment URL-safe while keeping it readable (file names keep
-/// their dots and underscores; everything else odd becomes `-`).
-pub(crate) fn url_segment(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "-_.~".contains(c) {
-                c
-            } else {
-                '-'
+/// How text becomes a slug (Zola's `[slugify]` strategies).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SlugStrategy {
+    /// Transliterate to ASCII, lower-case, runs of anything else become `-`
+    /// (Zola's default, so anchors and term URLs match Zola's).
+    #[default]
+    On,
+    /// Keep the text, only drop what breaks a path (`<>:"/\|?*`) or, for
+    /// anchors, turn whitespace into `_`.
+    Safe,
+    /// Keep the text as it is (anchors still get `_` for whitespace).
+    Off,
+}
+
+/// Zola's `slug::slugify`: ASCII transliteration (`héhé` → `hehe`, `日本` →
+/// `ri-ben`), lower case, runs of other characters become one `-`.
+pub(crate) fn ascii_slug(text: &str) -> String {
+    let ascii = deunicode::deunicode(text);
+    let mut out = String::with_capacity(ascii.len());
+    let mut dash = false;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
             }
-        })
-        .collect::<String>()
-        .to_lowercase()
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
+/// A path segment (file or folder name, `slug`, taxonomy term) under a strategy.
+pub(crate) fn slugify_path(text: &str, strategy: SlugStrategy) -> String {
+    match strategy {
+        SlugStrategy::On => ascii_slug(text),
+        SlugStrategy::Safe => text
+            .trim_end_matches([' ', '.'])
+            .chars()
+            .filter(|c| !r#"<>:"/\|?*"#.contains(*c))
+            .collect(),
+        SlugStrategy::Off => text.to_string(),
+    }
+}
+
+/// A heading id under a strategy.
+pub(crate) fn slugify_anchor(text: &str, strategy: SlugStrategy) -> String {
+    match strategy {
+        SlugStrategy::On => {
+            let s = ascii_slug(text);
+            if s.is_empty() { "section".into() } else { s }
+        }
+        SlugStrategy::Safe | SlugStrategy::Off => {
+            text.replace(|c: char| c.is_ascii_whitespace(), "_")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +117,26 @@ mod tests {
     fn slugs_fold_case_and_runs_of_punctuation() {
         assert_eq!(slugify("What is a vCIO?"), "what-is-a-vcio");
         assert_eq!(slugify("  --  "), "section");
-        assert_eq!(url_segment("My Page_2.v1"), "my-page_2.v1");
+    }
+
+    #[test]
+    fn strategies_match_zola() {
+        for (input, on, safe, off) in [
+            ("test ", "test", "test", "test "),
+            ("tes t", "tes-t", "tes t", "tes t"),
+            ("dot. ", "dot", "dot", "dot. "),
+            ("日本", "ri-ben", "日本", "日本"),
+            ("héhé", "hehe", "héhé", "héhé"),
+            ("test (hey)", "test-hey", "test (hey)", "test (hey)"),
+        ] {
+            assert_eq!(slugify_path(input, SlugStrategy::On), on);
+            assert_eq!(slugify_path(input, SlugStrategy::Safe), safe);
+            assert_eq!(slugify_path(input, SlugStrategy::Off), off);
+        }
+        assert_eq!(slugify_anchor("tes t", SlugStrategy::Safe), "tes_t");
+        assert_eq!(
+            slugify_anchor("Éclair au café", SlugStrategy::On),
+            "eclair-au-cafe"
+        );
     }
 }

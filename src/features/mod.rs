@@ -14,6 +14,7 @@
 
 pub(crate) mod comparison;
 pub(crate) mod decision;
+pub(crate) mod embed;
 pub(crate) mod search;
 
 use tera::{Kwargs, Map, Value};
@@ -27,6 +28,7 @@ pub(crate) fn registry() -> &'static [&'static dyn Feature] {
     &[
         &comparison::Comparison,
         &decision::Decision,
+        &embed::Embed,
         &search::Search,
     ]
 }
@@ -120,12 +122,42 @@ pub(crate) trait Prepared: Send + Sync {
         Vec::new()
     }
 
+    /// The `embed` template object when document `id` gets a chrome-less
+    /// copy for framing in other sites (only the embed feature answers).
+    fn embed(&self, _site: &Site, _id: DocId) -> Option<Value> {
+        None
+    }
+
+    /// Embed copies of this feature's pages of an embeddable document `id`:
+    /// each at [`embed_path`] of the page it copies, rendered with an
+    /// `embed_*.html` template, with `embed` (from [`Prepared::embed`], plus
+    /// the copied page's `full_url`) among its variables, and with links
+    /// between its own pages (a guide's steps) pointing at their copies so
+    /// they stay in the frame.
+    fn embed_jobs(&self, _site: &Site, _id: DocId, _page: &Value, _embed: &Value) -> Vec<Job> {
+        Vec::new()
+    }
+
+    /// Variables this feature adds to the single-file export of document
+    /// `id` (`guidepost export`, template `export.html`): pages of its own
+    /// that belong to the document (a guide's steps) come as data, linking
+    /// each other by in-file `#anchors`, since the export is one file.
+    fn export_vars(&self, _site: &Site, _id: DocId, _page: &Value) -> Vec<(&'static str, Value)> {
+        Vec::new()
+    }
+
     /// Runs template function `name` (one of [`Feature::functions`]).
     fn call(&self, name: &str, _call: &Call, _kwargs: &Kwargs) -> tera::TeraResult<Value> {
         Err(tera::Error::message(format!(
             "template function `{name}` is not available"
         )))
     }
+}
+
+/// Site path of the embed copy of the page at `path` (`/roles/` →
+/// `/embed/roles/`), shared by every feature that makes embed copies.
+pub(crate) fn embed_path(path: &str) -> String {
+    format!("/embed{path}")
 }
 
 /// What a template function sees of the site being rendered.

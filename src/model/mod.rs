@@ -21,9 +21,10 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, closest};
 use crate::frontmatter::{self, FrontMatter, FrontMatterSource, Key, SortBy};
-use crate::markdown::{self, MarkdownOptions, Rendered};
+use crate::markdown::{self, MarkdownOptions, Markup, Rendered};
+use crate::shortcodes::{self, Expander};
 use crate::source::content::{AssetFile, ContentFiles, SourceFile};
-use crate::text::{slugify, url_segment};
+use crate::text::{SlugStrategy, slugify_path};
 use crate::urls::UrlMode;
 use links::{LINK_HELP, Links};
 
@@ -64,6 +65,23 @@ pub struct Document {
 }
 
 impl Document {
+    /// Zola's `colocated_path`: the content-relative folder (with a trailing
+    /// `/`) of a section or a page bundle (`post/index.md`); none for a page
+    /// that is a file of its own.
+    pub(crate) fn colocated_path(&self) -> Option<String> {
+        let (folder, file) = self
+            .rel_path
+            .rsplit_once('/')
+            .unwrap_or(("", &self.rel_path));
+        (self.kind == DocKind::Section || file == "index.md").then(|| {
+            if folder.is_empty() {
+                String::new()
+            } else {
+                format!("{folder}/")
+            }
+        })
+    }
+
     /// A copy without its place in a site (tree, neighbours, assets),
     /// keeping what was parsed and rendered from its text.
     fn unplaced(&self) -> Document {
@@ -166,13 +184,74 @@ pub struct Site {
     pub loose_assets: Vec<AssetFile>,
     /// Drafts left out of this build (for clearer broken-link errors).
     pub skipped_drafts: HashSet<String>,
+    /// Problems that do not fail the build (accepted but unimplemented keys).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Site {
+    /// A site with a config and no documents: what shortcode templates see
+    /// while the documents are being built.
+    pub(crate) fn without_documents(config: Arc<Config>, url_mode: UrlMode) -> Site {
+        Site {
+            config,
+            url_mode,
+            docs: Vec::new(),
+            by_rel_path: HashMap::new(),
+            root_section: 0,
+            taxonomies: Vec::new(),
+            loose_assets: Vec::new(),
+            skipped_drafts: HashSet::new(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// Looks a document up by `@/`-style path (`roles/vcio.md`, with or without `@/`).
     pub fn get(&self, rel_path: &str) -> Option<&Document> {
         let key = rel_path.trim_start_matches("@/").trim_start_matches('/');
         self.by_rel_path.get(key).map(|&id| &self.docs[id])
+    }
+
+    /// The document a reader names on the command line (`guidepost
+    /// export`): a content path (`roles/vcio.md`, also with `@/` or
+    /// `content/`) or a URL path (`/decide/`, `decide`, a full URL). An
+    /// unknown name is an error listing the nearest documents.
+    pub(crate) fn find_document(&self, name: &str) -> Result<DocId, Diagnostic> {
+        let key = name
+            .trim()
+            .trim_start_matches("@/")
+            .trim_start_matches("./")
+            .trim_start_matches("content/");
+        if let Some(&id) = self.by_rel_path.get(key.trim_start_matches('/')) {
+            return Ok(id);
+        }
+        let url = key
+            .split_once("://")
+            .map_or(key, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+        let url = url.split(['#', '?']).next().unwrap_or_default();
+        let url = url.strip_suffix("index.html").unwrap_or(url);
+        let path = format!("/{}/", url.trim_matches('/')).replace("//", "/");
+        if let Some(id) = self.docs.iter().position(|d| d.path == path) {
+            return Ok(id);
+        }
+        let bare = key.trim_start_matches('/');
+        if self.skipped_drafts.contains(bare) {
+            return Err(Diagnostic::general(format!(
+                "`{name}` is a draft, left out without --drafts"
+            ))
+            .with_help("add --drafts to include pages marked draft = true"));
+        }
+        let mut near: Vec<(usize, &str)> = self
+            .docs
+            .iter()
+            .flat_map(|d| [d.rel_path.as_str(), d.path.as_str()])
+            .map(|k| (strsim::damerau_levenshtein(key, k), k))
+            .collect();
+        near.sort();
+        let near: Vec<String> = near.iter().take(3).map(|(_, k)| format!("`{k}`")).collect();
+        Err(Diagnostic::general(format!(
+            "no page `{name}` in content/: name a content file (`roles/vcio.md`) or a page's URL path (`/roles/vcio/`)"
+        ))
+        .with_help(format!("the nearest pages are {}", near.join(", "))))
     }
 
     /// Public URL of a site path in this build's URL mode.
@@ -202,6 +281,11 @@ impl Site {
         }
     }
 
+    /// The URL slug of a taxonomy term, by the config's `[slugify]` strategy.
+    pub fn term_slug(&self, name: &str) -> String {
+        term_slug(name, self.config.slugify.taxonomies)
+    }
+
     /// Pages (not sections) of the site.
     pub fn pages(&self) -> impl Iterator<Item = &Document> {
         self.docs.iter().filter(|d| d.kind == DocKind::Page)
@@ -209,11 +293,59 @@ impl Site {
 }
 
 /// Switches for assembling a site.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct ModelOptions {
     pub include_drafts: bool,
     /// Top-level front matter tables that features read.
     pub claimed: Vec<&'static str>,
+    /// Renders shortcode calls (built from the templates by the pipeline);
+    /// without one, calls stay text.
+    pub shortcodes: Option<Arc<dyn Expander>>,
+    /// The theme's markup for Markdown (heading links, alerts).
+    pub markup: Option<Arc<Markup>>,
+    /// Shortcodes whose templates changed since the model being reused
+    /// (`*`: all): documents that use one are rendered again.
+    pub stale_shortcodes: Vec<String>,
+    /// Told the site's documents (placed, not yet rendered) before bodies
+    /// are rendered, so shortcode templates can follow `@/` links and look
+    /// pages up by their front matter, as in Zola.
+    pub site_known: Option<SiteKnown>,
+}
+
+/// See [`ModelOptions::site_known`].
+pub(crate) type SiteKnown = Arc<dyn Fn(Arc<Site>) + Send + Sync>;
+
+impl std::fmt::Debug for ModelOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelOptions")
+            .field("include_drafts", &self.include_drafts)
+            .field("claimed", &self.claimed)
+            .field("shortcodes", &self.shortcodes.is_some())
+            .field("stale_shortcodes", &self.stale_shortcodes)
+            .finish()
+    }
+}
+
+impl ModelOptions {
+    /// Markdown options of `config` with the theme's markup.
+    fn markdown(&self, config: &Config) -> MarkdownOptions {
+        let mut o = markdown_options(config);
+        if let Some(m) = &self.markup {
+            o.markup = m.clone();
+        }
+        o
+    }
+
+    /// Whether a reused document must be rendered again because a
+    /// shortcode template it uses changed.
+    fn is_stale(&self, d: &Document) -> bool {
+        !self.stale_shortcodes.is_empty()
+            && (self.stale_shortcodes.iter().any(|s| s == "*")
+                || d.rendered
+                    .shortcodes
+                    .iter()
+                    .any(|s| self.stale_shortcodes.contains(s)))
+    }
 }
 
 /// Builds the site model from loaded files. Reports every problem found.
@@ -252,10 +384,17 @@ fn assemble_inner(
     let previous = previous.filter(|p| p.url_mode == url_mode);
 
     // Parse front matter in parallel (or take it from the previous build).
+    // Translations (`page.fr.md` for a Zola `[languages.fr]`) are not built.
     let mut reused: HashSet<String> = HashSet::new();
     let parsed: Vec<(Result<Document, Vec<Diagnostic>>, bool)> = files
         .markdown
         .into_par_iter()
+        .filter(|f| {
+            let stem = f.rel_path.trim_end_matches(".md");
+            !stem
+                .rsplit_once('.')
+                .is_some_and(|(_, lang)| config.languages.contains_key(lang))
+        })
         .map(|f| {
             match previous
                 .and_then(|p| p.get(&f.rel_path))
@@ -339,20 +478,48 @@ fn assemble_inner(
     // Page bundles' assets; everything else is copied where it lies.
     let mut loose_assets = Vec::new();
     for asset in files.assets {
-        let dir = asset.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
-        let bundle = if dir.is_empty() {
-            None
-        } else {
-            by_rel_path.get(&format!("{dir}/index.md")).copied()
-        };
+        // The nearest page bundle above it, as Zola (files in a bundle's
+        // subfolders, `post/img/a.png`, are the bundle's too); a section
+        // folder on the way ends the search.
+        let mut dir = asset.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut bundle = None;
+        while !dir.is_empty() {
+            if let Some(&id) = by_rel_path.get(&format!("{dir}/index.md")) {
+                bundle = Some(id);
+                break;
+            }
+            if by_rel_path.contains_key(&format!("{dir}/_index.md")) {
+                break;
+            }
+            dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+        }
         match bundle {
             Some(id) => docs[id].assets.push(asset),
             None => loose_assets.push(asset),
         }
     }
 
+    // Shortcodes may look at the other documents: hand them over unrendered.
+    if let Some(known) = &options.site_known
+        && docs
+            .iter()
+            .any(|d| shortcodes::may_contain_calls(&d.source[d.body_offset..]))
+    {
+        known(Arc::new(Site {
+            config: config.clone(),
+            url_mode: url_mode.clone(),
+            docs: docs.clone(),
+            by_rel_path: by_rel_path.clone(),
+            root_section,
+            taxonomies: Vec::new(),
+            loose_assets: Vec::new(),
+            skipped_drafts: skipped_drafts.clone(),
+            warnings: Vec::new(),
+        }));
+    }
     // Render Markdown in parallel, resolving internal links.
-    let md_opts = MarkdownOptions::from(&config.markdown);
+    let md_opts = options.markdown(&config);
+    let expander = options.shortcodes.as_deref();
     let links = Links {
         docs: &docs,
         by_rel_path: &by_rel_path,
@@ -373,10 +540,13 @@ fn assemble_inner(
     let rendered: Vec<Option<(Rendered, Vec<Diagnostic>)>> = docs
         .par_iter()
         .map(|d| {
-            if reused.contains(&d.rel_path) && !moved.iter().any(|m| d.source.contains(m)) {
+            if reused.contains(&d.rel_path)
+                && !moved.iter().any(|m| d.source.contains(m))
+                && !options.is_stale(d)
+            {
                 return None;
             }
-            Some(render_document(d, &links, &md_opts))
+            Some(render_document(d, &links, &md_opts, expander))
         })
         .collect();
     for (d, r) in docs.iter_mut().zip(rendered) {
@@ -398,9 +568,30 @@ fn assemble_inner(
         errors.extend(links.anchor_errors(d));
     }
 
-    // Order each section's pages; link neighbours.
+    // A transparent section's pages are listed in its parent too (deepest
+    // sections first, so transparency chains up).
+    let mut transparent: Vec<DocId> = (0..docs.len())
+        .filter(|&s| docs[s].kind == DocKind::Section && docs[s].meta.transparent)
+        .collect();
+    transparent.sort_by_key(|&s| std::cmp::Reverse(docs[s].rel_path.matches('/').count()));
+    for s in transparent {
+        if let Some(parent) = docs[s].parent {
+            let pages = docs[s].pages.clone();
+            docs[parent].pages.extend(pages);
+        }
+    }
+
+    // Order each section's pages; link neighbours (a transparent section's
+    // pages take their neighbours from the parent's order).
     for s in 0..docs.len() {
         if docs[s].kind != DocKind::Section {
+            continue;
+        }
+        if docs[s].meta.transparent {
+            let sort_by = docs[s].meta.sort_by.unwrap_or_default();
+            let mut pages = std::mem::take(&mut docs[s].pages);
+            sort_docs(&mut pages, &docs, sort_by);
+            docs[s].pages = pages;
             continue;
         }
         let sort_by = docs[s].meta.sort_by.unwrap_or_default();
@@ -416,7 +607,37 @@ fn assemble_inner(
         docs[s].subsections = subs;
     }
 
-    let taxonomies = build_taxonomies(&docs, &config, &mut errors);
+    let taxonomies = build_taxonomies(&docs, &config);
+    let mut warnings = Vec::new();
+    // Zola 0.21 and older named other highlighting themes (`one-dark`,
+    // `boron`); such a site builds with the default colours, and says so.
+    let md = &config.markdown;
+    if md.highlight_code {
+        for (key, theme, default) in [
+            ("highlight_theme", &md.highlight_theme, DEFAULT_LIGHT_THEME),
+            (
+                "highlight_theme_dark",
+                &md.highlight_theme_dark,
+                DEFAULT_DARK_THEME,
+            ),
+        ] {
+            if crate::highlight::stylesheet(theme).is_none() {
+                warnings.push(
+                    Diagnostic::in_file(
+                        crate::config::CONFIG_FILE,
+                        format!(
+                            "[markdown] {key}: no code highlighting theme `{theme}`; using `{default}`"
+                        ),
+                    )
+                    .with_help(format!(
+                        "known themes: {}",
+                        crate::highlight::theme_names().join(", ")
+                    ))
+                    .warning(),
+                );
+            }
+        }
+    }
 
     if errors.is_empty() {
         Ok(Site {
@@ -428,6 +649,7 @@ fn assemble_inner(
             taxonomies,
             loose_assets,
             skipped_drafts,
+            warnings,
         })
     } else {
         Err(errors)
@@ -449,7 +671,14 @@ fn prepare_document(
     } else {
         DocKind::Page
     };
-    let path = site_path(&file.rel_path, kind, meta.slug.as_deref());
+    let mut meta = meta;
+    let (path, file_date) = site_path_zola(&file.rel_path, kind, &meta, config);
+    if meta.date.is_none() {
+        meta.date = file_date;
+    }
+    if meta.feed.is_none() {
+        meta.feed = meta.generate_feeds;
+    }
     let d = Document {
         kind,
         rel_path: file.rel_path,
@@ -476,28 +705,141 @@ fn prepare_document(
     }
 }
 
+/// The code highlighting themes used when the configured one is unknown.
+pub(crate) const DEFAULT_LIGHT_THEME: &str = "Coldark-Cold";
+pub(crate) const DEFAULT_DARK_THEME: &str = "Coldark-Dark";
+
+/// The document as its shortcodes see it (Zola's `page`/`section` without
+/// content): what is known before any body is rendered.
+fn shortcode_current(d: &Document, links: &Links) -> shortcodes::Current {
+    use serde_json::Value as J;
+    let mut m = shortcodes::Args::new();
+    m.insert("relative_path".into(), J::from(d.rel_path.clone()));
+    m.insert("path".into(), J::from(d.path.clone()));
+    m.insert(
+        "permalink".into(),
+        J::from(links.url_mode.permalink(&d.path)),
+    );
+    m.insert("title".into(), J::from(d.meta.title.clone()));
+    m.insert("description".into(), J::from(d.meta.description.clone()));
+    m.insert(
+        "slug".into(),
+        J::from(
+            d.path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(""),
+        ),
+    );
+    m.insert(
+        "colocated_path".into(),
+        d.colocated_path().map_or(J::Null, J::from),
+    );
+    // Zola's `ancestors`: the sections above, as `_index.md` paths.
+    let mut folders: Vec<&str> = d.rel_path.split('/').collect();
+    folders.pop();
+    if d.kind == DocKind::Section || d.rel_path.ends_with("/index.md") {
+        folders.pop();
+    }
+    let ancestors: Vec<String> = (0..=folders.len())
+        .map(|n| match n {
+            0 => "_index.md".to_string(),
+            n => format!("{}/_index.md", folders[..n].join("/")),
+        })
+        .filter(|a| *a != d.rel_path && links.by_rel_path.contains_key(a))
+        .collect();
+    m.insert("ancestors".into(), J::from(ancestors));
+    // As in templates: `/` + the content-relative path.
+    m.insert(
+        "assets".into(),
+        J::from(
+            d.assets
+                .iter()
+                .map(|a| format!("/{}", a.rel_path))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    m.insert(
+        "extra".into(),
+        serde_json::to_value(&d.meta.extra).unwrap_or(J::Null),
+    );
+    shortcodes::Current {
+        kind: if d.kind == DocKind::Page {
+            "page"
+        } else {
+            "section"
+        },
+        value: m,
+    }
+}
+
 /// Renders a document's Markdown body, resolving its `@/` links through
-/// `links`; returns the rendering and the broken-link errors.
+/// `links` and expanding its shortcodes through `expander`; returns the
+/// rendering and the errors (broken links, shortcode problems), each at
+/// its place in the file. Warnings (an unknown code language) are logged.
 fn render_document(
     d: &Document,
     links: &Links,
     md_opts: &MarkdownOptions,
+    expander: Option<&dyn Expander>,
 ) -> (Rendered, Vec<Diagnostic>) {
     let body = &d.source[d.body_offset..];
     let resolve = |target: &str| links.url(target);
-    let (r, link_errors) = markdown::render(
-        body,
-        d.body_offset,
-        d.meta.title.is_none(),
-        md_opts,
-        &resolve,
+    let at = |span: std::ops::Range<usize>, message: String| {
+        Diagnostic::at(d.display_path.clone(), d.source.clone(), span, message)
+    };
+    let mut diags = Vec::new();
+    let expanded = match expander {
+        Some(x) if shortcodes::may_contain_calls(body) => {
+            let (e, errors) = shortcodes::expand(body, x, &shortcode_current(d, links));
+            for err in errors {
+                let span = err.span.start + d.body_offset..err.span.end + d.body_offset;
+                let diag = at(span, err.message);
+                diags.push(match err.help {
+                    Some(h) => diag.with_help(h),
+                    None => diag,
+                });
+            }
+            Some(e)
+        }
+        _ => None,
+    };
+    let (text, offset) = match &expanded {
+        Some(e) => (e.text.as_str(), 0),
+        None => (body, d.body_offset),
+    };
+    let (mut r, mut link_errors) =
+        markdown::render(text, offset, d.meta.title.is_none(), md_opts, &resolve);
+    if let Some(e) = &expanded {
+        let map = |span: &mut std::ops::Range<usize>| {
+            let start = d.body_offset + e.source_offset(span.start);
+            let end = (d.body_offset + e.source_offset(span.end)).max(start);
+            *span = start..end;
+        };
+        link_errors.iter_mut().for_each(|(s, _)| map(s));
+        r.anchor_links.iter_mut().for_each(|l| map(&mut l.span));
+        r.warnings.iter_mut().for_each(|(s, _)| map(s));
+        if e.has_html() {
+            r.content = tera::Value::safe_string(&e.restore(r.html()));
+            r.summary = r.summary.map(|s| e.restore(&s));
+        }
+        r.shortcodes.extend(e.used.iter().cloned());
+    }
+    for (span, message) in &r.warnings {
+        let w = at(span.clone(), message.clone());
+        match w.line_col() {
+            Some((line, col)) => {
+                tracing::warn!("{}:{line}:{col}: {message}", d.display_path.display())
+            }
+            None => tracing::warn!("{}: {message}", d.display_path.display()),
+        }
+    }
+    diags.extend(
+        link_errors
+            .into_iter()
+            .map(|(span, msg)| at(span, msg).with_help(LINK_HELP)),
     );
-    let diags = link_errors
-        .into_iter()
-        .map(|(span, msg)| {
-            Diagnostic::at(d.display_path.clone(), d.source.clone(), span, msg).with_help(LINK_HELP)
-        })
-        .collect();
     (r, diags)
 }
 
@@ -517,6 +859,12 @@ fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
             ("sort_by", d.meta.sort_by.is_some()),
             ("paginate_by", d.meta.paginate_by.is_some()),
             ("feed", d.meta.feed.is_some()),
+            ("transparent", d.meta.transparent),
+            ("redirect_to", d.meta.redirect_to.is_some()),
+            ("page_template", d.meta.page_template.is_some()),
+            ("paginate_path", d.meta.paginate_path.is_some()),
+            ("paginate_reversed", d.meta.paginate_reversed),
+            ("generate_feeds", d.meta.generate_feeds.is_some()),
         ] {
             if set {
                 errors.push(
@@ -539,6 +887,20 @@ fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
         errors.push(
             d.error_at(&[Key::Name("slug")], format!("invalid slug `{slug}`"))
                 .with_help("a slug is one path segment such as `my-page`"),
+        );
+    }
+    if d.kind == DocKind::Section && d.meta.path.is_some() {
+        errors.push(
+            d.error_at(&[Key::Name("path")], "`path` only applies to pages")
+                .with_help("a section's path is its folder's"),
+        );
+    }
+    if let Some(path) = &d.meta.path
+        && (path.trim_matches('/').is_empty() || path.split('/').any(|s| s == ".."))
+    {
+        errors.push(
+            d.error_at(&[Key::Name("path")], format!("invalid path `{path}`"))
+                .with_help("a path is a site path such as `blog/hello`"),
         );
     }
     for name in d.meta.taxonomies.keys() {
@@ -573,34 +935,101 @@ fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
     errors
 }
 
-/// Site path of a content file.
-fn site_path(rel_path: &str, kind: DocKind, slug: Option<&str>) -> String {
+/// Markdown options of a config (the anchor strategy comes from `[slugify]`).
+fn markdown_options(config: &Config) -> MarkdownOptions {
+    let mut o = MarkdownOptions::from(&config.markdown);
+    o.keep_anchor_text = config.slugify.anchors != SlugStrategy::On;
+    o
+}
+
+/// `2024-01-31` (or `2024-01-31T10:00:00`) at the start of a file name,
+/// followed by `-` or `_`: the date and the rest, as Zola reads them.
+fn date_prefix(name: &str) -> Option<(frontmatter::Date, &str)> {
+    let b = name.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10))
+    {
+        return None;
+    }
+    let (date, rest) = if b.get(10) == Some(&b'T') && name.len() >= 19 {
+        (&name[..19], &name[19..])
+    } else {
+        (&name[..10], &name[10..])
+    };
+    let rest = rest.strip_prefix(['-', '_'])?;
+    if rest.is_empty() {
+        return None;
+    }
+    Some((frontmatter::Date(date.to_string()), rest))
+}
+
+/// Site path of a content file, Zola's way: `path` wins; else the folders
+/// it is in and its slug (`slug`, else the file or bundle folder name
+/// without a date prefix, slugified by `[slugify] paths`). Also returns the
+/// date its name carries.
+fn site_path_zola(
+    rel_path: &str,
+    kind: DocKind,
+    meta: &FrontMatter,
+    config: &Config,
+) -> (String, Option<frontmatter::Date>) {
+    if kind == DocKind::Page
+        && let Some(path) = &meta.path
+    {
+        let p = path.trim_matches('/');
+        return (
+            if p.is_empty() {
+                "/".into()
+            } else {
+                format!("/{p}/")
+            },
+            None,
+        );
+    }
+    let strategy = config.slugify.paths;
     let stem = rel_path.trim_end_matches(".md");
     let mut parts: Vec<&str> = stem.split('/').collect();
-    match kind {
-        DocKind::Section => {
+    let mut date = None;
+    let mut last = None;
+    if kind == DocKind::Section {
+        parts.pop();
+    } else {
+        if parts.last() == Some(&"index") {
             parts.pop();
         }
-        DocKind::Page => {
-            if parts.last() == Some(&"index") {
-                parts.pop();
+        if let Some(name) = parts.pop() {
+            let mut name = name;
+            if let Some((d, rest)) = date_prefix(name) {
+                date = Some(d);
+                if !config.slugify.paths_keep_dates {
+                    name = rest;
+                }
             }
-            if let Some(slug) = slug {
-                parts.pop();
-                parts.push(slug);
-            }
+            last = Some(match &meta.slug {
+                Some(slug) => slugify_path(slug, strategy),
+                None => slugify_path(name, strategy),
+            });
         }
     }
-    let parts: Vec<String> = parts
+    let mut parts: Vec<String> = parts
         .iter()
         .filter(|p| !p.is_empty())
-        .map(|p| url_segment(p))
+        // Folders follow `[slugify] paths` as file names do (Zola): case is
+        // kept under `safe` and `off`.
+        .map(|p| slugify_path(p, strategy))
         .collect();
-    if parts.is_empty() {
+    parts.extend(last.filter(|l| !l.is_empty()));
+    let path = if parts.is_empty() {
         "/".to_string()
     } else {
         format!("/{}/", parts.join("/"))
-    }
+    };
+    (path, date)
 }
 
 fn parent_section(rel_path: &str, kind: DocKind, by_rel_path: &HashMap<String, DocId>) -> DocId {
@@ -653,14 +1082,25 @@ fn sort_docs(ids: &mut [DocId], docs: &[Document], by: SortBy) {
                 .cmp(&docs[b].title.to_lowercase())
         }),
         SortBy::None => ids.sort_by(|&a, &b| docs[a].rel_path.cmp(&docs[b].rel_path)),
+        SortBy::UpdateDate => ids.sort_by(|&a, &b| {
+            let when = |d: &Document| d.meta.updated.clone().or_else(|| d.meta.date.clone());
+            when(&docs[b])
+                .cmp(&when(&docs[a]))
+                .then_with(|| docs[a].title.cmp(&docs[b].title))
+        }),
+        SortBy::TitleBytes => ids.sort_by(|&a, &b| docs[a].title.cmp(&docs[b].title)),
+        SortBy::Slug => ids.sort_by(|&a, &b| docs[a].path.cmp(&docs[b].path)),
     }
 }
 
-fn build_taxonomies(
-    docs: &[Document],
-    config: &Config,
-    errors: &mut Vec<Diagnostic>,
-) -> Vec<Taxonomy> {
+/// A term's slug: Zola's strategy, case-folded so `Rust` and `rust` are one
+/// term (as in Zola).
+fn term_slug(name: &str, strategy: SlugStrategy) -> String {
+    slugify_path(name, strategy).to_lowercase()
+}
+
+fn build_taxonomies(docs: &[Document], config: &Config) -> Vec<Taxonomy> {
+    let strategy = config.slugify.taxonomies;
     config
         .taxonomies
         .iter()
@@ -671,27 +1111,16 @@ fn build_taxonomies(
                     continue;
                 }
                 for name in d.meta.taxonomies.get(&t.name).into_iter().flatten() {
-                    let slug = slugify(name);
+                    let slug = term_slug(name, strategy);
+                    // The first spelling met names the term, as in Zola.
                     let term = terms.entry(slug.clone()).or_insert_with(|| Term {
                         name: name.clone(),
                         slug,
                         pages: Vec::new(),
                     });
-                    if term.name != *name {
-                        errors.push(
-                            d.error_at(
-                                &[Key::Name("taxonomies"), Key::Name(&t.name)],
-                                format!(
-                                    "term `{name}` and `{}` both become /{}/{}/",
-                                    term.name,
-                                    slugify(&t.name),
-                                    term.slug
-                                ),
-                            )
-                            .with_help("spell the term the same way everywhere"),
-                        );
+                    if !term.pages.contains(&id) {
+                        term.pages.push(id);
                     }
-                    term.pages.push(id);
                 }
             }
             let mut terms: Vec<Term> = terms.into_values().collect();
@@ -700,7 +1129,7 @@ fn build_taxonomies(
             }
             Taxonomy {
                 name: t.name.clone(),
-                slug: slugify(&t.name),
+                slug: slugify_path(&t.name, strategy),
                 feed: t.feed,
                 terms,
             }
@@ -718,13 +1147,17 @@ pub(crate) fn reparse_document(
     site: &Site,
     id: DocId,
     file: SourceFile,
-    claimed: &[&str],
+    options: &ModelOptions,
 ) -> Result<Document, Vec<Diagnostic>> {
-    let mut d = prepare_document(file, &site.config, claimed)?;
+    let mut d = prepare_document(file, &site.config, &options.claimed)?;
     d.take_place_of(&site.docs[id]);
     let links = site.links();
-    let (r, mut errors) =
-        render_document(&d, &links, &MarkdownOptions::from(&site.config.markdown));
+    let (r, mut errors) = render_document(
+        &d,
+        &links,
+        &options.markdown(&site.config),
+        options.shortcodes.as_deref(),
+    );
     d.rendered = r;
     d.title = document_title(&d);
     errors.extend(links.anchor_errors(&d));
@@ -738,6 +1171,12 @@ pub(crate) fn reparse_document(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn site_path(rel: &str, kind: DocKind, slug: Option<&str>) -> String {
+        let mut meta = FrontMatter::default();
+        meta.slug = slug.map(str::to_string);
+        site_path_zola(rel, kind, &meta, &Config::default()).0
+    }
 
     #[test]
     fn site_paths_follow_the_content_tree() {
@@ -755,5 +1194,27 @@ mod tests {
             site_path("roles/vcio.md", DocKind::Page, Some("cio")),
             "/roles/cio/"
         );
+    }
+
+    #[test]
+    fn dates_and_slugs_come_from_file_names_as_in_zola() {
+        let meta = FrontMatter::default();
+        let c = Config::default();
+        let (p, d) = site_path_zola("blog/2023-03-04-café post.md", DocKind::Page, &meta, &c);
+        assert_eq!(p, "/blog/cafe-post/");
+        assert_eq!(d, Some(frontmatter::Date("2023-03-04".into())));
+        let (p, d) = site_path_zola("blog/2023-03-04_trip/index.md", DocKind::Page, &meta, &c);
+        assert_eq!((p.as_str(), d.is_some()), ("/blog/trip/", true));
+        let keep: Config =
+            toml::from_str("[slugify]\npaths_keep_dates = true\npaths = \"safe\"").unwrap();
+        let (p, _) = site_path_zola("blog/2023-03-04-Café.md", DocKind::Page, &meta, &keep);
+        assert_eq!(p, "/blog/2023-03-04-Café/");
+        let mut path = FrontMatter::default();
+        path.path = Some("/elsewhere/x".into());
+        assert_eq!(
+            site_path_zola("a/b.md", DocKind::Page, &path, &c).0,
+            "/elsewhere/x/"
+        );
+        assert_eq!(date_prefix("2023-03-04"), None);
     }
 }

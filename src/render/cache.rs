@@ -186,7 +186,6 @@ impl RenderCache {
     pub(crate) fn update_docs(
         &mut self,
         theme: &Theme,
-        output: &SiteOutput,
         changed: Vec<(DocId, Document)>,
     ) -> Result<Rerendered, Vec<Diagnostic>> {
         // Drop the template functions' handle on the site so it can be
@@ -239,6 +238,7 @@ impl RenderCache {
             site: site.clone(),
             values: self.values_by_path.clone(),
             features: self.features.clone(),
+            statics: Arc::new(theme.statics.clone()),
         }));
 
         let tera = &self.templates.tera;
@@ -326,22 +326,22 @@ impl RenderCache {
             return Err(errors);
         }
         self.inputs.extend(records);
-        // Feeds, robots.txt, sitemap (the sitemap lists every page written).
-        let mut generated = SiteOutput::default();
-        if site.config.base_url.contains("://") {
-            generated.files = output
-                .files
-                .iter()
-                .filter(|(k, _)| k.ends_with("index.html"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-        }
-        generated::add_generated_files(&site, &mut generated);
-        files.extend(
-            generated.files.into_iter().filter(|(k, _)| {
-                k == "robots.txt" || k == "sitemap.xml" || k.ends_with("atom.xml")
-            }),
+        // Feeds, robots.txt, sitemap (cheap; the sitemap lists every page written).
+        let generated = generated::jobs(
+            &site,
+            &self.values,
+            self.inputs.iter().map(|(p, r)| (p.as_str(), &r.kind)),
         );
+        let rendered: Vec<(JobResult, Vec<Lookup>)> = generated
+            .par_iter()
+            .map(|job| recording_lookups(|| renderer.run(job)))
+            .collect();
+        let (more, records) = collect_results(generated, rendered, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        files.extend(more);
+        self.inputs.extend(records);
         Ok(Rerendered { files, removed })
     }
 }
@@ -428,10 +428,9 @@ mod tests {
         let path = root.join("content").join(edit);
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{text}\nMore text.\n")).unwrap();
-        let files =
-            pipeline::patch_documents(&mut built.state, root, &[edit], &built.output, |_, _| true)
-                .unwrap_or_else(|_| panic!("patch failed"))
-                .expect("the edit keeps its place");
+        let files = pipeline::patch_documents(&mut built.state, root, &[edit], |_, _| true)
+            .unwrap_or_else(|_| panic!("patch failed"))
+            .expect("the edit keeps its place");
         files.0.into_iter().map(|(k, _)| k).collect()
     }
 

@@ -1,171 +1,320 @@
-//! Files every site gets besides its pages: the sitemap (absolute mode),
-//! robots.txt, Atom feeds of sections and taxonomy terms, and the redirect
-//! page of an alias.
+//! Files every site gets besides its pages, planned as ordinary template
+//! jobs: `robots.txt`, `sitemap.xml` (absolute mode), feeds (site-wide with
+//! `generate_feeds`, per section, per taxonomy term; one per name in
+//! `feed_filenames`, so `atom.xml` and/or `rss.xml`). Their templates are
+//! built in (`templates/builtin/`) and a theme or site overrides them by
+//! name, as in Zola. The sitemap lists the pages the other jobs write, so
+//! these jobs are planned after all others ([`jobs`]).
 
+use tera::{Map, Value};
+
+use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, DocKind, Document, Site};
-use crate::plan::{OutputBody, SiteOutput};
-use crate::text::{escape_attr, xml_escape};
-use crate::urls::{UrlMode, output_file, relativize, relativize_html};
+use crate::plan::{Job, JobKind, OutputBody, SiteOutput};
+use crate::urls::{UrlMode, relativize, relativize_html};
 
-/// The page an alias writes: a canonical link and an instant refresh.
-pub(super) fn redirect_html(target: &str) -> String {
-    let t = escape_attr(target);
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting</title>\n<link rel=\"canonical\" href=\"{t}\">\n<meta http-equiv=\"refresh\" content=\"0; url={t}\">\n</head>\n<body>\n<p>This page has moved to <a href=\"{t}\">{t}</a>.</p>\n</body>\n</html>\n"
-    )
-}
-
-/// Sitemap, robots.txt and Atom feeds.
-pub(super) fn add_generated_files(site: &Site, output: &mut SiteOutput) {
-    let absolute_http = !site.url_mode.is_relative() && site.config.base_url.contains("://");
-    if absolute_http {
-        let mut xml = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-        );
-        let mut urls: Vec<(String, Option<String>)> = site
-            .docs
-            .iter()
-            .map(|d| {
-                (
-                    d.path.clone(),
-                    d.meta
-                        .updated
-                        .as_ref()
-                        .or(d.meta.date.as_ref())
-                        .map(|x| x.0.clone()),
-                )
+/// The generated files' jobs, given every job already planned (path and kind).
+pub(super) fn jobs<'a>(
+    site: &Site,
+    values: &[Value],
+    planned: impl Iterator<Item = (&'a str, &'a JobKind)>,
+) -> Vec<Job> {
+    let config = &site.config;
+    let absolute_http = !site.url_mode.is_relative() && config.base_url.contains("://");
+    let mut jobs = Vec::new();
+    if config.generate_robots_txt {
+        let sitemap = if absolute_http && config.generate_sitemap {
+            Value::from(site.permalink("/sitemap.xml"))
+        } else {
+            Value::none()
+        };
+        jobs.push(Job::template(
+            "/robots.txt",
+            "robots.txt",
+            vec![("sitemap", sitemap)],
+            "generated robots.txt",
+        ));
+    }
+    if absolute_http && config.generate_sitemap {
+        let mut paths: Vec<&str> = planned
+            .filter(|(p, k)| p.ends_with('/') && matches!(k, JobKind::Template(_)))
+            .map(|(p, _)| p)
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let by_path: std::collections::HashMap<&str, &crate::model::Document> =
+            site.docs.iter().map(|d| (d.path.as_str(), d)).collect();
+        let entries: Vec<Value> = paths
+            .into_iter()
+            .map(|path| {
+                let updated = by_path
+                    .get(path)
+                    .and_then(|d| d.meta.updated.as_ref().or(d.meta.date.as_ref()))
+                    .map(|x| x.0[..x.0.len().min(10)].to_string());
+                let mut m = Map::new();
+                m.insert("permalink".into(), Value::from(site.permalink(path)));
+                m.insert("updated".into(), Value::from(updated));
+                Value::from(m)
             })
             .collect();
-        for t in &site.taxonomies {
-            urls.push((format!("/{}/", t.slug), None));
-            urls.extend(
-                t.terms
-                    .iter()
-                    .map(|term| (format!("/{}/{}/", t.slug, term.slug), None)),
-            );
-        }
-        urls.extend(
-            output
-                .files
-                .keys()
-                .filter(|k| k.ends_with("index.html"))
-                .map(|k| (format!("/{}", k.trim_end_matches("index.html")), None)),
-        );
-        // Keep one entry per path, preferring the one that knows its date.
-        urls.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        urls.dedup_by(|a, b| a.0 == b.0);
-        for (path, lastmod) in urls {
-            xml.push_str(&format!(
-                "  <url><loc>{}</loc>",
-                xml_escape(&site.permalink(&path))
-            ));
-            if let Some(l) = lastmod {
-                xml.push_str(&format!(
-                    "<lastmod>{}</lastmod>",
-                    xml_escape(&l[..l.len().min(10)])
-                ));
-            }
-            xml.push_str("</url>\n");
-        }
-        xml.push_str("</urlset>\n");
-        output
-            .files
-            .insert("sitemap.xml".into(), OutputBody::text(xml));
+        jobs.push(Job::template(
+            "/sitemap.xml",
+            "sitemap.xml",
+            vec![("entries", Value::from(entries))],
+            "generated sitemap.xml",
+        ));
     }
-    let mut robots = String::from("User-agent: *\nDisallow:\n");
-    if absolute_http {
-        robots.push_str(&format!("Sitemap: {}\n", site.permalink("/sitemap.xml")));
-    }
-    output
-        .files
-        .insert("robots.txt".into(), OutputBody::text(robots));
 
-    for d in &site.docs {
-        if d.kind == DocKind::Section && d.meta.feed == Some(true) {
-            let feed_path = format!("{}atom.xml", d.path);
-            output.files.insert(
-                output_file(&feed_path),
-                OutputBody::text(atom_feed(site, &d.title, &d.path, &feed_path, &d.pages)),
-            );
+    let mut feeds: Vec<Feed> = Vec::new();
+    if config.generate_feeds {
+        let mut pages: Vec<DocId> = (0..site.docs.len())
+            .filter(|&i| {
+                let d = &site.docs[i];
+                d.kind == DocKind::Page && d.meta.date.is_some() && d.meta.render != Some(false)
+            })
+            .collect();
+        pages.sort_by_key(|&i| i);
+        feeds.push(Feed {
+            html_path: "/".into(),
+            title: config.title.clone(),
+            pages,
+            what: None,
+        });
+    }
+    for (id, d) in site.docs.iter().enumerate() {
+        if d.kind == DocKind::Section
+            && d.meta.feed == Some(true)
+            && !(d.path == "/" && config.generate_feeds)
+        {
+            feeds.push(Feed {
+                html_path: d.path.clone(),
+                title: d.title.clone(),
+                pages: d.pages.clone(),
+                what: Some(("section", values[id].clone())),
+            });
         }
     }
     for t in site.taxonomies.iter().filter(|t| t.feed) {
         for term in &t.terms {
-            let path = format!("/{}/{}/", t.slug, term.slug);
-            let feed_path = format!("{path}atom.xml");
-            let title = format!("{} — {}", site.config.title, term.name);
-            output.files.insert(
-                output_file(&feed_path),
-                OutputBody::text(atom_feed(site, &title, &path, &feed_path, &term.pages)),
+            let mut m = Map::new();
+            m.insert("name".into(), Value::from(term.name.clone()));
+            m.insert("slug".into(), Value::from(term.slug.clone()));
+            m.insert(
+                "permalink".into(),
+                Value::from(site.permalink(&format!("/{}/{}/", t.slug, term.slug))),
             );
+            m.insert(
+                "path".into(),
+                Value::from(format!("/{}/{}/", t.slug, term.slug)),
+            );
+            m.insert("page_count".into(), Value::from(term.pages.len()));
+            feeds.push(Feed {
+                html_path: format!("/{}/{}/", t.slug, term.slug),
+                title: format!("{} — {}", config.title, term.name),
+                pages: term.pages.clone(),
+                what: Some(("term", Value::from(m))),
+            });
         }
     }
+    for Feed {
+        html_path,
+        title,
+        pages,
+        what,
+    } in feeds
+    {
+        for name in &config.feed_filenames {
+            let feed_path = format!("{html_path}{name}");
+            let mut vars = feed_vars(site, values, &title, &html_path, &feed_path, &pages);
+            vars.extend(what.clone());
+            jobs.push(Job::template(
+                feed_path,
+                name.clone(),
+                vars,
+                format!("generated feed of {html_path}"),
+            ));
+        }
+    }
+    jobs
 }
 
-fn atom_feed(
+/// One feed to write (in every `feed_filenames` format).
+struct Feed {
+    /// The page the feed belongs to (`/`, `/blog/`, `/tags/rust/`).
+    html_path: String,
+    title: String,
+    pages: Vec<DocId>,
+    /// The template variable naming what it is (`section`, `term`).
+    what: Option<(&'static str, Value)>,
+}
+
+/// Variables of one feed: our `entries` (dates, links and content ready for
+/// XML in this URL mode) and Zola's `pages`, `feed_url`, `last_updated`.
+fn feed_vars(
     site: &Site,
+    values: &[Value],
     title: &str,
     html_path: &str,
     feed_path: &str,
     pages: &[DocId],
-) -> String {
+) -> Vec<(&'static str, Value)> {
     let link = |path: &str| match &site.url_mode {
         UrlMode::Relative => relativize(feed_path, path).unwrap_or_else(|| path.to_string()),
         _ => site.permalink(path),
     };
-    let mut pages: Vec<&Document> = pages.iter().map(|&p| &site.docs[p]).collect();
-    pages.sort_by(|a, b| {
-        b.meta
-            .updated
-            .as_ref()
-            .or(b.meta.date.as_ref())
-            .cmp(&a.meta.updated.as_ref().or(a.meta.date.as_ref()))
-    });
-    pages.truncate(50);
-    let updated = pages
-        .iter()
-        .filter_map(|p| p.meta.updated.as_ref().or(p.meta.date.as_ref()))
-        .max()
-        .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |d| d.rfc3339());
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n  <title>{}</title>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n  <updated>{updated}</updated>\n  <id>{}</id>\n",
-        xml_escape(&site.config.language),
-        xml_escape(title),
-        xml_escape(&link(feed_path)),
-        xml_escape(&link(html_path)),
-        xml_escape(&site.permalink(feed_path)),
-    );
-    for p in pages {
-        let when = p
-            .meta
-            .updated
-            .as_ref()
-            .or(p.meta.date.as_ref())
-            .map_or_else(|| updated.clone(), |d| d.rfc3339());
-        let url = link(&p.path);
-        xml.push_str(&format!(
-            "  <entry>\n    <title>{}</title>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n    <id>{}</id>\n    <updated>{when}</updated>\n",
-            xml_escape(&p.title),
-            xml_escape(&url),
-            xml_escape(&site.permalink(&p.path)),
-        ));
-        if let Some(date) = &p.meta.date {
-            xml.push_str(&format!("    <published>{}</published>\n", date.rfc3339()));
-        }
-        if let Some(desc) = &p.meta.description {
-            xml.push_str(&format!("    <summary>{}</summary>\n", xml_escape(desc)));
-        }
-        let content = p.rendered.summary.as_deref().unwrap_or(p.rendered.html());
-        let content = if site.url_mode.is_relative() {
-            relativize_html(content, feed_path)
-        } else {
-            content.to_string()
-        };
-        xml.push_str(&format!(
-            "    <content type=\"html\">{}</content>\n  </entry>\n",
-            xml_escape(&content)
-        ));
+    let when = |d: &Document| d.meta.updated.clone().or_else(|| d.meta.date.clone());
+    let mut pages: Vec<DocId> = pages.to_vec();
+    pages.sort_by(|&a, &b| when(&site.docs[b]).cmp(&when(&site.docs[a])));
+    if let Some(limit) = site.config.feed_limit {
+        pages.truncate(limit);
     }
-    xml.push_str("</feed>\n");
-    xml
+    let last = pages.iter().filter_map(|&p| when(&site.docs[p])).max();
+    let updated = last
+        .as_ref()
+        .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |d| d.rfc3339());
+    let entries: Vec<Value> = pages
+        .iter()
+        .map(|&p| {
+            let d = &site.docs[p];
+            let mut m = Map::new();
+            m.insert("title".into(), Value::from(d.title.clone()));
+            m.insert("url".into(), Value::from(link(&d.path)));
+            m.insert("id".into(), Value::from(site.permalink(&d.path)));
+            m.insert(
+                "updated".into(),
+                Value::from(when(d).map_or_else(|| updated.clone(), |x| x.rfc3339())),
+            );
+            m.insert(
+                "published".into(),
+                Value::from(d.meta.date.as_ref().map(|x| x.rfc3339())),
+            );
+            m.insert(
+                "published_rfc2822".into(),
+                Value::from(d.meta.date.as_ref().map(|x| rfc2822(&x.rfc3339()))),
+            );
+            let authors: Vec<String> = if d.meta.authors.is_empty() {
+                site.config.author.iter().cloned().collect()
+            } else {
+                d.meta.authors.clone()
+            };
+            m.insert("authors".into(), Value::from(authors));
+            m.insert(
+                "description".into(),
+                Value::from(d.meta.description.clone()),
+            );
+            let content = d.rendered.summary.as_deref().unwrap_or(d.rendered.html());
+            let content = if site.url_mode.is_relative() {
+                relativize_html(content, feed_path)
+            } else {
+                content.to_string()
+            };
+            m.insert("content".into(), Value::from(content));
+            Value::from(m)
+        })
+        .collect();
+    vec![
+        ("feed_title", Value::from(title)),
+        ("feed_url", Value::from(link(feed_path))),
+        ("feed_html_url", Value::from(link(html_path))),
+        ("feed_id", Value::from(site.permalink(feed_path))),
+        ("last_updated", Value::from(updated.clone())),
+        ("last_updated_rfc2822", Value::from(rfc2822(&updated))),
+        ("entries", Value::from(entries)),
+        // Zola's feeds hold only pages with a date (its feed templates
+        // format `page.date` unguarded).
+        (
+            "pages",
+            Value::from(
+                pages
+                    .iter()
+                    .filter(|&&p| site.docs[p].meta.date.is_some())
+                    .map(|&p| values[p].clone())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+    ]
+}
+
+/// RFC 2822 form of an RFC 3339 date-time, for RSS (`Tue, 02 Jan 2024 00:00:00 +0000`).
+fn rfc2822(rfc3339: &str) -> String {
+    let num = |r: std::ops::Range<usize>| {
+        rfc3339
+            .get(r)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    let time = rfc3339.get(11..19).unwrap_or("00:00:00");
+    let offset = match rfc3339
+        .get(19..)
+        .map(|s| s.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit()))
+    {
+        Some(o) if o.len() == 6 => o.replace(':', ""),
+        _ => "+0000".to_string(),
+    };
+    // Sakamoto's weekday.
+    const T: [i64; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let yy = if m < 3 { y - 1 } else { y };
+    let wd =
+        (yy + yy / 4 - yy / 100 + yy / 400 + T[((m - 1).clamp(0, 11)) as usize] + d).rem_euclid(7);
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {d:02} {} {y:04} {time} {offset}",
+        DAYS[wd as usize],
+        MONTHS[((m - 1).clamp(0, 11)) as usize]
+    )
+}
+
+/// `css/syntax-light.css` and `css/syntax-dark.css`, the token colours of
+/// highlighted code from the configured themes (a theme's own static file
+/// of that name wins).
+pub(super) fn add_code_stylesheets(site: &Site, output: &mut SiteOutput) -> Result<(), Diagnostic> {
+    let md = &site.config.markdown;
+    if !md.highlight_code {
+        return Ok(());
+    }
+    for (file, theme, default) in [
+        (
+            "css/syntax-light.css",
+            &md.highlight_theme,
+            crate::model::DEFAULT_LIGHT_THEME,
+        ),
+        (
+            "css/syntax-dark.css",
+            &md.highlight_theme_dark,
+            crate::model::DEFAULT_DARK_THEME,
+        ),
+    ] {
+        // An unknown theme was a warning of the model: the default's colours.
+        let Some(css) =
+            crate::highlight::stylesheet(theme).or_else(|| crate::highlight::stylesheet(default))
+        else {
+            continue;
+        };
+        output
+            .files
+            .entry(file.to_string())
+            .or_insert_with(|| OutputBody::text(css));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2822_dates() {
+        assert_eq!(
+            rfc2822("2024-01-02T00:00:00Z"),
+            "Tue, 02 Jan 2024 00:00:00 +0000"
+        );
+        assert_eq!(
+            rfc2822("2026-11-27T13:05:00+01:00"),
+            "Fri, 27 Nov 2026 13:05:00 +0100"
+        );
+    }
 }

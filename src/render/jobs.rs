@@ -10,6 +10,15 @@ use crate::features::Prepared;
 use crate::model::{DocId, DocKind, Site};
 use crate::plan::{Job, JobKind};
 
+/// A listing to paginate: its site path, its pages in order, how many per
+/// page and the folder of later pages (`page`).
+pub(super) struct Pager<'a> {
+    pub base: &'a str,
+    pub pages: &'a [DocId],
+    pub per_page: usize,
+    pub folder: &'a str,
+}
+
 /// Site path of the page a host serves for missing URLs.
 pub(super) const NOT_FOUND_PATH: &str = "/404.html";
 
@@ -32,20 +41,63 @@ impl Planner<'_> {
         let value = self.values[id].clone();
         let source = doc.display_path.display().to_string();
         let mut jobs = Vec::new();
+        if doc.meta.render == Some(false) {
+            // Zola's `render = false`: listed and reachable, but no file.
+        } else if let (DocKind::Section, Some(target)) = (doc.kind, &doc.meta.redirect_to) {
+            let url = if target.contains("://") {
+                target.clone()
+            } else {
+                site.permalink(&format!("/{}", target.trim_start_matches('/')))
+            };
+            jobs.push(Job {
+                path: doc.path.clone(),
+                kind: JobKind::Redirect(url),
+                vars: Vec::new(),
+                source: source.clone(),
+            });
+        } else {
+            jobs.extend(self.main_jobs(id, &value, &source));
+        }
+        if doc.meta.render != Some(false) {
+            jobs.extend(self.alias_jobs(id, &source));
+        }
+        for f in self.features {
+            jobs.extend(f.jobs(site, id, &value));
+        }
+        if let Some(embed) = self.features.iter().find_map(|f| f.embed(site, id)) {
+            for f in self.features {
+                jobs.extend(f.embed_jobs(site, id, &value, &embed));
+            }
+        }
+        jobs
+    }
+
+    /// A document's own page (or the pages of its paginated listing).
+    fn main_jobs(&self, id: DocId, value: &Value, source: &str) -> Vec<Job> {
+        let site = self.site;
+        let doc = &site.docs[id];
+        let mut jobs = Vec::new();
         match doc.kind {
             DocKind::Page => {
                 let template = doc.meta.template.clone().unwrap_or_else(|| {
                     self.features
                         .iter()
                         .find_map(|f| f.default_template(site, id, self.has_template))
-                        .unwrap_or("page.html")
-                        .to_string()
+                        .map(str::to_string)
+                        .or_else(|| {
+                            // Zola's `page_template` of the nearest section that sets one.
+                            site.ancestors(id)
+                                .into_iter()
+                                .rev()
+                                .find_map(|a| site.docs[a].meta.page_template.clone())
+                        })
+                        .unwrap_or_else(|| "page.html".to_string())
                 });
                 jobs.push(Job::template(
                     doc.path.clone(),
                     template,
                     vec![("page", value.clone())],
-                    source.clone(),
+                    source.to_string(),
                 ));
             }
             DocKind::Section => {
@@ -60,14 +112,36 @@ impl Planner<'_> {
                         doc.path.clone(),
                         template,
                         vec![("section", value.clone())],
-                        source.clone(),
+                        source,
                     )),
                     Some(per_page) => {
-                        jobs.extend(self.pager_jobs(id, per_page, &template, &value, &source))
+                        let mut pages = doc.pages.clone();
+                        if doc.meta.paginate_reversed {
+                            pages.reverse();
+                        }
+                        jobs.extend(self.pager_jobs(
+                            Pager {
+                                base: &doc.path,
+                                pages: &pages,
+                                per_page,
+                                folder: doc.meta.paginate_path.as_deref().unwrap_or("page"),
+                            },
+                            &template,
+                            vec![("section", value.clone())],
+                            source,
+                        ))
                     }
                 }
             }
         }
+        jobs
+    }
+
+    /// Redirect pages of a document's `aliases`.
+    fn alias_jobs(&self, id: DocId, source: &str) -> Vec<Job> {
+        let site = self.site;
+        let doc = &site.docs[id];
+        let mut jobs = Vec::new();
         for alias in &doc.meta.aliases {
             let path = if alias.ends_with(".html") || alias.ends_with('/') {
                 alias.clone()
@@ -78,41 +152,43 @@ impl Planner<'_> {
                 path: format!("/{}", path.trim_start_matches('/')),
                 kind: JobKind::Redirect(site.permalink(&doc.path)),
                 vars: Vec::new(),
-                source: source.clone(),
+                source: source.to_string(),
             });
-        }
-        for f in self.features {
-            jobs.extend(f.jobs(site, id, &value));
         }
         jobs
     }
 
-    /// One job per page of a paginated section listing (`/s/`, `/s/page/2/`...).
+    /// One job per page of a paginated listing (`/s/`, `/s/page/2/`...),
+    /// each with Zola's `paginator`; `/s/page/1/` redirects to `/s/` as in Zola.
     fn pager_jobs(
         &self,
-        id: DocId,
-        per_page: usize,
+        pager: Pager,
         template: &str,
-        value: &Value,
+        vars: Vec<(&'static str, Value)>,
         source: &str,
     ) -> Vec<Job> {
         let site = self.site;
-        let doc = &site.docs[id];
-        let chunks: Vec<&[DocId]> = if doc.pages.is_empty() {
+        let Pager {
+            base,
+            pages,
+            per_page,
+            folder,
+        } = pager;
+        let chunks: Vec<&[DocId]> = if pages.is_empty() {
             vec![&[][..]]
         } else {
-            doc.pages.chunks(per_page).collect()
+            pages.chunks(per_page).collect()
         };
         let pager_path = |i: usize| {
             if i == 0 {
-                doc.path.clone()
+                base.to_string()
             } else {
-                format!("{}page/{}/", doc.path, i + 1)
+                format!("{base}{folder}/{}/", i + 1)
             }
         };
         let n = chunks.len();
         let permalink = |i: usize| Value::from(site.permalink(&pager_path(i)));
-        chunks
+        let mut jobs: Vec<Job> = chunks
             .iter()
             .enumerate()
             .map(|(i, chunk)| {
@@ -120,6 +196,12 @@ impl Planner<'_> {
                 p.insert("pages".into(), page_list(self.values, chunk));
                 p.insert("current_index".into(), Value::from(i + 1));
                 p.insert("number_pagers".into(), Value::from(n));
+                p.insert("paginate_by".into(), Value::from(per_page));
+                p.insert("total_pages".into(), Value::from(pages.len()));
+                p.insert(
+                    "base_url".into(),
+                    Value::from(site.permalink(&format!("{base}{folder}/"))),
+                );
                 p.insert("first".into(), permalink(0));
                 p.insert("last".into(), permalink(n - 1));
                 p.insert(
@@ -132,45 +214,71 @@ impl Planner<'_> {
                     Value::none()
                 };
                 p.insert("next".into(), next);
-                Job::template(
-                    pager_path(i),
-                    template,
-                    vec![("section", value.clone()), ("paginator", Value::from(p))],
-                    source,
-                )
+                let mut vars = vars.clone();
+                vars.push(("paginator", Value::from(p)));
+                Job::template(pager_path(i), template, vars, source)
             })
-            .collect()
+            .collect();
+        jobs.push(Job {
+            path: format!("{base}{folder}/1/"),
+            kind: JobKind::Redirect(site.permalink(base)),
+            vars: Vec::new(),
+            source: source.to_string(),
+        });
+        jobs
     }
 
-    /// The taxonomy list page and one page per term, for every taxonomy.
+    /// The taxonomy list page and one page per term, for every taxonomy
+    /// whose config does not say `render = false`, with our template names
+    /// or Zola's (`tags/list.html`, `tags/single.html`, which win).
     pub(super) fn taxonomy_jobs(&self) -> Vec<Job> {
         let site = self.site;
         let mut jobs = Vec::new();
-        for t in &site.taxonomies {
+        for (t, conf) in site.taxonomies.iter().zip(&site.config.taxonomies) {
+            if !conf.render {
+                continue;
+            }
             let tax_path = format!("/{}/", t.slug);
             let mut tax = Map::new();
             tax.insert("name".into(), Value::from(t.name.clone()));
+            tax.insert("slug".into(), Value::from(t.slug.clone()));
             tax.insert("permalink".into(), Value::from(site.permalink(&tax_path)));
+            tax.insert("paginate_by".into(), Value::from(conf.paginate_by));
+            tax.insert(
+                "paginate_path".into(),
+                Value::from(conf.paginate_path.clone()),
+            );
+            tax.insert("feed".into(), Value::from(conf.feed));
+            tax.insert("lang".into(), Value::from(site.config.language.clone()));
             let tax = Value::from(tax);
             let terms: Vec<Value> = t
                 .terms
                 .iter()
                 .map(|term| {
+                    let path = format!("{tax_path}{}/", term.slug);
                     let mut m = Map::new();
                     m.insert("name".into(), Value::from(term.name.clone()));
                     m.insert("slug".into(), Value::from(term.slug.clone()));
-                    m.insert(
-                        "permalink".into(),
-                        Value::from(site.permalink(&format!("{tax_path}{}/", term.slug))),
-                    );
+                    m.insert("permalink".into(), Value::from(site.permalink(&path)));
+                    m.insert("path".into(), Value::from(path));
+                    m.insert("page_count".into(), Value::from(term.pages.len()));
                     m.insert("pages".into(), page_list(self.values, &term.pages));
                     Value::from(m)
                 })
                 .collect();
-            if (self.has_template)("taxonomy_list.html") {
+            let pick = |zola: String, ours: &str| {
+                if (self.has_template)(&zola) {
+                    Some(zola)
+                } else if (self.has_template)(ours) {
+                    Some(ours.to_string())
+                } else {
+                    None
+                }
+            };
+            if let Some(list) = pick(format!("{}/list.html", t.name), "taxonomy_list.html") {
                 jobs.push(Job::template(
                     tax_path.clone(),
-                    "taxonomy_list.html",
+                    list,
                     vec![
                         ("taxonomy", tax.clone()),
                         ("terms", Value::from(terms.clone())),
@@ -178,14 +286,25 @@ impl Planner<'_> {
                     format!("taxonomy `{}`", t.name),
                 ));
             }
-            if (self.has_template)("taxonomy_single.html") {
+            if let Some(single) = pick(format!("{}/single.html", t.name), "taxonomy_single.html") {
                 for (term, value) in t.terms.iter().zip(terms) {
-                    jobs.push(Job::template(
-                        format!("{tax_path}{}/", term.slug),
-                        "taxonomy_single.html",
-                        vec![("taxonomy", tax.clone()), ("term", value)],
-                        format!("taxonomy `{}` term `{}`", t.name, term.name),
-                    ));
+                    let path = format!("{tax_path}{}/", term.slug);
+                    let vars = vec![("taxonomy", tax.clone()), ("term", value)];
+                    let source = format!("taxonomy `{}` term `{}`", t.name, term.name);
+                    match conf.paginate_by.filter(|&n| n > 0) {
+                        Some(per_page) => jobs.extend(self.pager_jobs(
+                            Pager {
+                                base: &path,
+                                pages: &term.pages,
+                                per_page,
+                                folder: &conf.paginate_path,
+                            },
+                            &single,
+                            vars,
+                            &source,
+                        )),
+                        None => jobs.push(Job::template(path, single.clone(), vars, source)),
+                    }
                 }
             }
         }
@@ -202,6 +321,41 @@ impl Planner<'_> {
                 f.site_jobs(self.site, self.values, previous, self.has_template)
             })
             .collect()
+    }
+
+    /// The single-file export of document `id` (`guidepost export`):
+    /// `export.html` at the document's own path, with `page` (and `section`
+    /// for a section), `export` = { url: the page's absolute URL, or none
+    /// without an absolute `base_url` }, and what features add
+    /// ([`Prepared::export_vars`]: a guide's `steps`).
+    pub(super) fn export_job(&self, id: DocId) -> Job {
+        let site = self.site;
+        let doc = &site.docs[id];
+        let value = self.values[id].clone();
+        let mut vars = vec![("page", value.clone())];
+        if doc.kind == DocKind::Section {
+            vars.push(("section", value.clone()));
+        }
+        let url = site.permalink(&doc.path);
+        let mut export = Map::new();
+        export.insert(
+            "url".into(),
+            if url.starts_with("https://") || url.starts_with("http://") {
+                Value::from(url)
+            } else {
+                Value::none()
+            },
+        );
+        vars.push(("export", Value::from(export)));
+        for f in self.features {
+            vars.extend(f.export_vars(site, id, &value));
+        }
+        Job::template(
+            doc.path.clone(),
+            "export.html",
+            vars,
+            doc.display_path.display().to_string(),
+        )
     }
 
     /// Every job of the site: documents, taxonomies, features' site-wide
@@ -308,6 +462,7 @@ mod tests {
                 ("/".into(), template("index.html")),
                 ("/s/".into(), template("section.html")),
                 ("/s/page/2/".into(), template("section.html")),
+                ("/s/page/1/".into(), JobKind::Redirect("/s/".into())),
                 ("/s/a/".into(), template("page.html")),
                 ("/old/".into(), JobKind::Redirect("/s/a/".into())),
                 ("/x.html".into(), JobKind::Redirect("/s/a/".into())),
@@ -337,7 +492,11 @@ mod tests {
         };
         let id = s.by_rel_path["s/_index.md"];
         let jobs = planner.doc_jobs(id);
-        assert_eq!(jobs.len(), 3);
+        assert_eq!(
+            jobs.len(),
+            4,
+            "three listing pages and Zola's /s/page/1/ redirect"
+        );
         let pager = |j: &Job, key: &str| {
             j.vars[1]
                 .1

@@ -10,24 +10,6 @@ use tera::{Map, Value};
 use crate::features::Prepared;
 use crate::model::{DocId, DocKind, Document, Site};
 
-/// The `config` global.
-pub(super) fn config_value(site: &Site) -> Value {
-    let c = &site.config;
-    let mut m = Map::new();
-    m.insert("title".into(), Value::from(c.title.clone()));
-    m.insert("description".into(), Value::from(c.description.clone()));
-    m.insert("base_url".into(), Value::from(c.base_url.clone()));
-    m.insert("language".into(), Value::from(c.language.clone()));
-    m.insert("default_language".into(), Value::from(c.language.clone()));
-    m.insert(
-        "relative_urls".into(),
-        Value::from(site.url_mode.is_relative()),
-    );
-    m.insert("taxonomies".into(), Value::from_serializable(&c.taxonomies));
-    m.insert("extra".into(), Value::from_serializable(&c.extra));
-    Value::from(m)
-}
-
 /// The `main_nav` global: the home section's subsections and pages, in
 /// weight order, with `[extra] nav_title` as a short label.
 pub(super) fn main_nav(site: &Site) -> Value {
@@ -96,6 +78,8 @@ pub(super) fn link_value(site: &Site, d: &Document) -> Value {
     m.insert("title".into(), Value::from(d.title.clone()));
     m.insert("permalink".into(), Value::from(site.permalink(&d.path)));
     m.insert("path".into(), Value::from(d.path.clone()));
+    // What `get_section(path=...)` takes (Zola's `ancestors` are these paths).
+    m.insert("relative_path".into(), Value::from(d.rel_path.clone()));
     Value::from(m)
 }
 
@@ -157,6 +141,29 @@ pub(super) fn doc_map(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) ->
     m.insert("reading_time".into(), Value::from(r.reading_time));
     m.insert("weight".into(), Value::from(d.meta.weight));
     m.insert("draft".into(), Value::from(d.meta.draft));
+    // Zola's keys, for themes.
+    m.insert("authors".into(), Value::from(d.meta.authors.clone()));
+    m.insert(
+        "in_search_index".into(),
+        Value::from(d.meta.in_search_index.unwrap_or(true)),
+    );
+    m.insert(
+        "insert_anchor_links".into(),
+        Value::from(d.meta.insert_anchor_links.clone()),
+    );
+    m.insert("transparent".into(), Value::from(d.meta.transparent));
+    m.insert(
+        "slug".into(),
+        Value::from(
+            d.path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        ),
+    );
+    m.insert("lang".into(), Value::from(site.config.language.clone()));
     m.insert("taxonomies".into(), table_value(&d.meta.taxonomies));
     m.insert("attributes".into(), table_value(&d.meta.attributes));
     m.insert("extra".into(), table_value(&d.meta.extra));
@@ -177,21 +184,37 @@ pub(super) fn doc_map(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) ->
     m.insert("higher".into(), previous.clone());
     m.insert("previous".into(), previous);
     m.insert("next".into(), next);
+    // Zola's shapes: the content-relative folder of a page bundle or a
+    // section, and each asset as `/` + its content-relative path (what
+    // `get_url`, `load_data` and `get_image_metadata` take).
+    m.insert(
+        "colocated_path".into(),
+        d.colocated_path().map_or_else(Value::none, Value::from),
+    );
     m.insert(
         "assets".into(),
         Value::from(
             d.assets
                 .iter()
-                .map(|a| {
-                    site.permalink(&format!(
-                        "{}{}",
-                        d.path,
-                        a.rel_path.rsplit('/').next().unwrap_or("")
-                    ))
-                })
+                .map(|a| format!("/{}", a.rel_path))
                 .collect::<Vec<_>>(),
         ),
     );
+    // Zola's `year`, `month`, `day` of the date (`group_by(attribute="year")`).
+    let date = d
+        .meta
+        .date
+        .as_ref()
+        .map(|x| x.0.clone())
+        .unwrap_or_default();
+    let part = |r: std::ops::Range<usize>| {
+        date.get(r)
+            .and_then(|p| p.parse::<i64>().ok())
+            .map_or_else(Value::none, Value::from)
+    };
+    m.insert("year".into(), part(0..4));
+    m.insert("month".into(), part(5..7));
+    m.insert("day".into(), part(8..10));
     for f in features {
         f.extend_doc(site, id, &mut m);
     }

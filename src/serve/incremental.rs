@@ -11,6 +11,8 @@
 //! | edit of an existing content file that keeps its place (below) | **fast path**: re-parse that file, re-render its dependants |
 //! | edit of such a file that changes its place | new model |
 //! | template (site `templates/` or `themes/`) | re-render everything from the kept model (no Markdown re-parsing) |
+//! | only shortcode templates or `anchor-link.html` | new model rendering again the documents that use them; other outputs reused |
+//! | a file under `data/` | new model |
 //! | edit of an existing static file or content asset | nothing to render: the file is served from disk, its URL is reported changed |
 //! | new or deleted static file | reload the theme, re-render from the kept model |
 //!
@@ -75,6 +77,7 @@ pub(crate) enum Strategy {
     NewModel,
     FastPath,
     StaticFiles,
+    Shortcodes,
 }
 
 impl std::fmt::Display for Strategy {
@@ -85,6 +88,7 @@ impl std::fmt::Display for Strategy {
             Strategy::NewModel => "new model",
             Strategy::FastPath => "fast path",
             Strategy::StaticFiles => "static files",
+            Strategy::Shortcodes => "shortcode templates",
         })
     }
 }
@@ -115,6 +119,8 @@ pub(crate) struct Project {
     pub options: BuildOptions,
     /// Path prefix the site is served under (`/docs`), or empty.
     pub base_path: String,
+    /// `[embed]` of the last full build: the framing headers to send.
+    pub embed: crate::config::EmbedConfig,
     state: Option<Cached>,
     /// Set when a failed rebuild left the kept state untouched.
     state_intact: bool,
@@ -129,6 +135,7 @@ impl Project {
         Project {
             options,
             base_path: String::new(),
+            embed: Default::default(),
             state: None,
             state_intact: false,
             retry: BTreeSet::new(),
@@ -141,6 +148,7 @@ impl Project {
         let config = load_config(&self.options)?;
         // Root-relative links, behind the base path when the site has one.
         self.base_path = url_mode_for(&config).base_path();
+        self.embed = config.embed.clone();
         let mut options = self.options.clone();
         options.url_mode = Some(UrlMode::Absolute {
             base: self.base_path.clone(),
@@ -173,7 +181,7 @@ impl Project {
             })
             .collect();
         for p in paths {
-            if load::is_editor_temp_file(p) {
+            if load::is_editor_temp_file(p) && !load::is_static_dotfile(p) {
                 continue;
             }
             let Ok(rel) = p.strip_prefix(root) else {
@@ -194,7 +202,7 @@ impl Project {
             let first = segments[0];
             let is_file = p.is_file();
             match first {
-                "guidepost.toml" => {
+                "guidepost.toml" | "config.toml" | "zola.toml" => {
                     changes.insert(Change::Structure(rel_s));
                 }
                 "content" => {
@@ -211,7 +219,11 @@ impl Project {
                         changes.insert(Change::Structure(rel_s));
                     }
                 }
-                "templates" | "themes" | "static" => {
+                // Data files (`load_data`, `[comparison] data`): a new model.
+                "data" => {
+                    changes.insert(Change::Structure(rel_s));
+                }
+                "templates" | "themes" | "static" | "sass" => {
                     let is_static = first == "static"
                         || (first == "themes" && rel_s.split('/').nth(2) == Some("static"));
                     if is_static && is_file && disk.contains(p.as_path()) {
@@ -263,11 +275,15 @@ impl Project {
             .collect();
         let config = changes
             .iter()
-            .any(|c| matches!(c, Change::Structure(p) if p == "guidepost.toml"));
+            .any(|c| matches!(c, Change::Structure(p) if p.ends_with(".toml") && !p.contains('/')));
+        let markdown_templates = markdown_templates(changes);
         let result =
             if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
                 self.full_build()
                     .map(|o| (Update::Replace(o), Strategy::FullBuild))
+            } else if let Some((names, only)) = markdown_templates {
+                self.reexpand(names, only.then_some(current))
+                    .map(|o| (Update::Replace(o), Strategy::Shortcodes))
             } else if theme {
                 self.rerender(true)
                     .map(|o| (Update::Replace(o), Strategy::Templates))
@@ -308,7 +324,11 @@ impl Project {
         let Cached { state, .. } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
         let theme = if reload_theme {
-            Theme::load(&self.options.root, &site.config.theme)?
+            Theme::load(
+                &self.options.root,
+                &site.config.theme,
+                site.config.compile_sass,
+            )?
         } else {
             state.theme
         };
@@ -326,6 +346,35 @@ impl Project {
         Ok(built.output)
     }
 
+    /// Shortcode templates (or `anchor-link.html`) changed, and nothing
+    /// else: the kept model holds Markdown expanded with the old ones, so
+    /// the documents that use them are rendered again (the rest are
+    /// reused), with the theme reloaded.
+    fn reexpand(
+        &mut self,
+        names: Vec<String>,
+        current: Option<&SiteOutput>,
+    ) -> Result<SiteOutput, Diagnostics> {
+        let Cached { state } = self.state.take().expect("checked by the caller");
+        let site = state.site().clone();
+        let theme = Theme::load(
+            &self.options.root,
+            &site.config.theme,
+            site.config.compile_sass,
+        )?;
+        let built = pipeline::run(
+            &self.run_options(),
+            site.config.clone(),
+            theme,
+            Model::ReusingExcept(&site, names),
+            // Other templates changed too: no output can be reused.
+            current.map(|c| (&state.cache, c)),
+            None,
+        )?;
+        self.state = Some(Cached::new(built.state));
+        Ok(built.output)
+    }
+
     /// Edits of existing content files: the fast path when every edited
     /// document keeps its place, else a new model.
     fn edit(
@@ -336,13 +385,8 @@ impl Project {
         let cached = self.state.as_mut().expect("checked by the caller");
         let shaping = features::shaping_tables();
         let keeps = |old: &Document, new: &Document| keeps_place(old, new, &shaping);
-        let patch = pipeline::patch_documents(
-            &mut cached.state,
-            &self.options.root,
-            rel_paths,
-            current,
-            keeps,
-        );
+        let patch =
+            pipeline::patch_documents(&mut cached.state, &self.options.root, rel_paths, keeps);
         match patch {
             Ok(None) => self
                 .rebuild_reusing(current)
@@ -388,6 +432,38 @@ impl Project {
         self.state = Some(Cached::new(built.state));
         Ok(built.output)
     }
+}
+
+/// When the changes are templates only and some are templates the Markdown
+/// stage uses (a shortcode template, `anchor-link.html`): the shortcodes
+/// whose documents must be rendered again (`*`: every document), and
+/// whether those were the only templates that changed.
+fn markdown_templates(changes: &BTreeSet<Change>) -> Option<(Vec<String>, bool)> {
+    let mut names = Vec::new();
+    let mut only = true;
+    for c in changes {
+        let Change::Theme(path) = c else {
+            return None;
+        };
+        // `templates/X` or `themes/NAME/templates/X`.
+        let rel = match path.strip_prefix("templates/") {
+            Some(r) => Some(r),
+            None => path
+                .splitn(4, '/')
+                .nth(3)
+                .filter(|_| path.split('/').nth(2) == Some("templates")),
+        };
+        match rel {
+            Some("anchor-link.html") => names.push("*".to_string()),
+            Some(r) if r.starts_with("shortcodes/") => {
+                let file = &r["shortcodes/".len()..];
+                let name = file.rsplit_once('.').map_or(file, |(n, _)| n);
+                names.push(name.to_string());
+            }
+            _ => only = false,
+        }
+    }
+    (!names.is_empty()).then_some((names, only))
 }
 
 /// True when `new` (a re-parse of `old`) sits where `old` did: nothing that

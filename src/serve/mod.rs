@@ -42,6 +42,8 @@ pub struct ServeOptions {
     pub debounce: Duration,
     /// Send `Content-Security-Policy: default-src 'self'` (for tests).
     pub csp: bool,
+    /// Request timeout and connection cap.
+    pub limits: server::Limits,
 }
 
 /// Runs the dev server until interrupted.
@@ -61,6 +63,7 @@ pub fn run(options: ServeOptions) -> ExitCode {
         base_url: None,
         include_drafts: options.drafts,
         url_mode: None,
+        export: None,
     });
     let started = std::time::Instant::now();
     let (output, error) = match project.full_build() {
@@ -78,8 +81,13 @@ pub fn run(options: ServeOptions) -> ExitCode {
             (SiteOutput::default(), Some(error_json(&e, &root)))
         }
     };
-    let shared = Shared::new(output, project.base_path.clone(), options.csp);
+    let shared = Shared::new(output, project.base_path.clone(), options.csp, root.clone());
     *shared.error.write().unwrap_or_else(|e| e.into_inner()) = error;
+    shared
+        .served
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .embed = project.embed.clone();
 
     let listener = match bind(options.bind, options.port) {
         Ok(l) => l,
@@ -106,11 +114,12 @@ pub fn run(options: ServeOptions) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let settle = options.debounce;
     {
         let shared = shared.clone();
         std::thread::Builder::new()
             .name("guidepost-rebuild".into())
-            .spawn(move || rebuild_loop(project, shared, rx, watcher, watched))
+            .spawn(move || rebuild_loop(project, shared, rx, watcher, watched, settle))
             .expect("start the rebuild thread");
     }
 
@@ -144,12 +153,9 @@ pub fn run(options: ServeOptions) -> ExitCode {
         };
         let app = server::router(shared);
         tokio::select! {
-            r = axum::serve(listener, app) => {
-                if let Err(e) = r {
-                    eprintln!("error: server stopped: {e}");
-                    return ExitCode::from(1);
-                }
-                ExitCode::SUCCESS
+            () = server::serve(listener, app, options.limits) => {
+                eprintln!("error: server stopped");
+                ExitCode::from(1)
             }
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("Stopped.");
@@ -211,12 +217,11 @@ fn rebuild_loop(
     rx: mpsc::Receiver<Vec<PathBuf>>,
     mut watcher: watch::Watcher,
     mut watched: Vec<PathBuf>,
+    settle: Duration,
 ) {
     let root = project.options.root.clone();
-    while let Ok(mut paths) = rx.recv() {
-        while let Ok(more) = rx.try_recv() {
-            paths.extend(more);
-        }
+    while let Ok(first) = rx.recv() {
+        let mut paths = watch::settle(&rx, first, settle);
         paths.sort();
         paths.dedup();
         // Folders created after start (say, a first `templates/`).
@@ -247,6 +252,7 @@ fn rebuild_loop(
                     incremental::apply(rebuilt.update, &mut w.output);
                     if !patched {
                         w.base = project.base_path.clone();
+                        w.embed = project.embed.clone();
                     }
                 }
                 let base = project.base_path.clone();
@@ -321,19 +327,20 @@ fn describe(changes: &BTreeSet<Change>) -> String {
     }
 }
 
+/// Prints the diagnostics as `build` does: capped, through one buffer.
 fn print_diagnostics(diagnostics: &Diagnostics, root: &Path) {
-    for d in &diagnostics.0 {
-        let d = d.clone().relative_to(root);
-        eprintln!("{:?}", miette::Report::new(d));
-    }
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+    let _ = crate::diagnostics::write_report(diagnostics, root, &mut err);
 }
 
-/// `{"errors": [DiagnosticReport...]}` for the `error` event.
+/// `{"errors": [DiagnosticReport...], "hidden": N}` for the `error` event:
+/// the same capped selection the terminal shows.
 fn error_json(diagnostics: &Diagnostics, root: &Path) -> String {
-    let reports: Vec<_> = diagnostics
-        .0
-        .iter()
+    let (shown, hidden) = crate::diagnostics::capped(&diagnostics.0);
+    let reports: Vec<_> = shown
+        .into_iter()
         .map(|d| d.clone().relative_to(root).to_report())
         .collect();
-    serde_json::json!({ "errors": reports }).to_string()
+    let hidden: usize = hidden.iter().map(|(_, n)| n).sum();
+    serde_json::json!({ "errors": reports, "hidden": hidden }).to_string()
 }

@@ -1183,6 +1183,7 @@ fn options(root: &Path) -> BuildOptions {
         base_url: None,
         include_drafts: false,
         url_mode: None,
+        export: None,
     }
 }
 

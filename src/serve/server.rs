@@ -41,6 +41,9 @@ pub struct Served {
     pub output: SiteOutput,
     /// Path prefix (`/docs`) or empty.
     pub base: String,
+    /// `[embed]` settings: the framing headers every response gets, as a
+    /// host with the generated headers files would send them.
+    pub embed: crate::config::EmbedConfig,
 }
 
 /// State shared by the request handlers and the rebuild thread.
@@ -52,16 +55,76 @@ pub struct Shared {
     pub events: broadcast::Sender<Message>,
     /// Adds `Content-Security-Policy: default-src 'self'` to every response.
     pub csp: bool,
+    /// The site root (canonical): a file served from disk must still resolve
+    /// inside it when it is read, even if it became a symlink since the build.
+    pub root: std::path::PathBuf,
 }
 
 impl Shared {
-    pub fn new(output: SiteOutput, base: String, csp: bool) -> Arc<Shared> {
+    pub fn new(
+        output: SiteOutput,
+        base: String,
+        csp: bool,
+        root: std::path::PathBuf,
+    ) -> Arc<Shared> {
         Arc::new(Shared {
-            served: RwLock::new(Served { output, base }),
+            served: RwLock::new(Served {
+                output,
+                base,
+                embed: Default::default(),
+            }),
             error: RwLock::new(None),
             events: broadcast::channel(64).0,
             csp,
+            root,
         })
+    }
+}
+
+/// Connection limits of the dev server (`[serve]` in guidepost.toml).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time a connection has to send a whole request head, from opening or
+    /// from its last response: slow-loris and idle keep-alive connections
+    /// are closed after it.
+    pub request_timeout: std::time::Duration,
+    /// Connections served at once; further ones wait in the listen queue.
+    pub max_connections: usize,
+}
+
+/// Accepts and serves connections until the future is dropped. hyper's
+/// header-read timer runs from a connection's opening and again after each
+/// response, so one timeout closes both slow and idle connections, while a
+/// response being streamed (the event stream) is never cut. A semaphore caps
+/// open connections, so idle clients cannot use up file descriptors.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router, limits: Limits) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors or similar: wait rather than spin.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.request_timeout);
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
     }
 }
 
@@ -83,7 +146,17 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Respon
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    if shared.csp {
+    let framing = {
+        let served = shared.served.read().unwrap_or_else(|e| e.into_inner());
+        let below_base = raw.strip_prefix(served.base.as_str()).unwrap_or(&raw);
+        crate::features::embed::headers::for_path(&served.embed, below_base)
+    };
+    for (name, value) in framing {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    if shared.csp && !h.contains_key("content-security-policy") {
         h.insert(
             "content-security-policy",
             HeaderValue::from_static("default-src 'self'"),
@@ -154,7 +227,7 @@ async fn respond(
         return redirect(&format!("{path}/"), query);
     }
     match body {
-        Some(body) => file_response(StatusCode::OK, &key, body, &base).await,
+        Some(body) => file_response(StatusCode::OK, &key, body, &base, &shared.root).await,
         None => not_found(shared, &base),
     }
 }
@@ -239,11 +312,26 @@ fn not_found(shared: &Arc<Shared>, base: &str) -> Response {
         .into_response()
 }
 
-async fn file_response(status: StatusCode, key: &str, body: OutputBody, base: &str) -> Response {
+async fn file_response(
+    status: StatusCode,
+    key: &str,
+    body: OutputBody,
+    base: &str,
+    root: &std::path::Path,
+) -> Response {
     let bytes: Vec<u8> = match &body {
         OutputBody::Disk(p) => {
-            let p = p.clone();
-            match tokio::task::spawn_blocking(move || std::fs::read(p)).await {
+            let (p, root) = (p.clone(), root.to_path_buf());
+            // Checked again at read time: the file may have become a symlink
+            // out of the site since the last good build.
+            let read = move || {
+                let real = std::fs::canonicalize(&p)?;
+                if !real.starts_with(&root) {
+                    return Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+                }
+                std::fs::read(real)
+            };
+            match tokio::task::spawn_blocking(read).await {
                 Ok(Ok(b)) => b,
                 _ => return (StatusCode::NOT_FOUND, "file not readable\n").into_response(),
             }

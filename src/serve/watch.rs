@@ -1,7 +1,7 @@
 //! File watching for `guidepost serve`: notify with notify-debouncer-full,
 //! native events or polling (`--poll`, for network shares).
 //!
-//! Watched: `content/`, `templates/`, `themes/` and `static/` (recursively)
+//! Watched: `content/`, `templates/`, `themes/`, `static/` and `data/` (recursively)
 //! and the site root itself (not recursively), which catches
 //! `guidepost.toml` and the creation of any of those folders (they are then
 //! watched too). Editor temp files are dropped later, in
@@ -17,7 +17,26 @@ use notify_debouncer_full::{
 };
 
 /// Folders of a site root that are watched recursively.
-pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static"];
+pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static", "sass", "data"];
+
+/// How long the debouncer gathers the events of one save before passing them
+/// on; short, because the real wait is [`settle`]'s.
+const MERGE_WINDOW: Duration = Duration::from_millis(20);
+
+/// Gathers batches after `first` until none arrived for `window`: a burst of
+/// saves (an editor writing every 100 ms, a `git checkout`) becomes one
+/// rebuild that starts `window` after the last event, not one per event.
+pub fn settle(
+    rx: &mpsc::Receiver<Vec<PathBuf>>,
+    first: Vec<PathBuf>,
+    window: Duration,
+) -> Vec<PathBuf> {
+    let mut paths = first;
+    while let Ok(more) = rx.recv_timeout(window) {
+        paths.extend(more);
+    }
+    paths
+}
 
 /// A running watcher (stops when dropped).
 pub enum Watcher {
@@ -50,6 +69,9 @@ impl Watcher {
                 }
             }
         };
+        // The debouncer only merges the events of one save (and stitches
+        // renames); the settle window (`--debounce`) is [`settle`]'s.
+        let merge = debounce.min(MERGE_WINDOW);
         let mut watcher = if poll {
             // Polling sees modification times in whole seconds, so two saves
             // within a second would look alike: compare contents as well.
@@ -57,10 +79,10 @@ impl Watcher {
                 .with_poll_interval(Duration::from_millis(300).max(debounce))
                 .with_compare_contents(true);
             Watcher::Poll(new_debouncer_opt::<_, PollWatcher, NoCache>(
-                debounce, None, handler, NoCache, config,
+                merge, None, handler, NoCache, config,
             )?)
         } else {
-            Watcher::Native(new_debouncer(debounce, None, handler)?)
+            Watcher::Native(new_debouncer(merge, None, handler)?)
         };
         watcher.watch(root, RecursiveMode::NonRecursive)?;
         let mut watched = Vec::new();
@@ -80,5 +102,38 @@ impl Watcher {
             Watcher::Native(d) => d.watch(path, mode),
             Watcher::Poll(d) => d.watch(path, mode),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn settle_waits_until_a_burst_is_quiet() {
+        let (tx, rx) = mpsc::channel();
+        let sender = std::thread::spawn(move || {
+            for i in 0..5 {
+                std::thread::sleep(Duration::from_millis(50));
+                tx.send(vec![PathBuf::from(format!("f{i}"))]).unwrap();
+            }
+            // Keep the channel open past the window.
+            std::thread::sleep(Duration::from_millis(400));
+            drop(tx);
+        });
+        let start = Instant::now();
+        let paths = settle(
+            &rx,
+            vec![PathBuf::from("first")],
+            Duration::from_millis(150),
+        );
+        let waited = start.elapsed();
+        assert_eq!(paths.len(), 6, "one batch for the whole burst: {paths:?}");
+        assert!(
+            waited >= Duration::from_millis(250 + 150),
+            "ended {waited:?} after the start, before the burst was quiet"
+        );
+        sender.join().unwrap();
     }
 }

@@ -52,6 +52,19 @@ pub fn is_editor_temp_file(path: &Path) -> bool {
         || name == "4913"
 }
 
+/// A dotfile a `static/` folder holds for the output (`.gitkeep`,
+/// `.nojekyll`, `.htaccess`): Zola copies these. Editors' temporary files
+/// and macOS's `.DS_Store` are not.
+pub fn is_static_dotfile(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.len() > 1
+        && name.starts_with('.')
+        && !name.starts_with(".#")
+        && name != ".DS_Store"
+        && !is_editor_temp_file(Path::new(&name[1..]))
+        && path.components().any(|c| c.as_os_str() == "static")
+}
+
 /// `a/b/c` relative path with forward slashes.
 pub fn slash_path(path: &Path) -> String {
     path.components()
@@ -60,41 +73,140 @@ pub fn slash_path(path: &Path) -> String {
         .join("/")
 }
 
-/// Walks `root/content` and reads every Markdown file (in parallel).
-pub fn content_files(root: &Path) -> Result<ContentFiles, Vec<Diagnostic>> {
-    let content = root.join("content");
-    if !content.is_dir() {
-        return Ok(ContentFiles::default());
+/// The site root with every symlink resolved: the one folder a build may read from.
+pub fn site_root(root: &Path) -> Result<PathBuf, Diagnostic> {
+    std::fs::canonicalize(root)
+        .map_err(|e| Diagnostic::general(format!("cannot open site root {}: {e}", root.display())))
+}
+
+/// Checks that `path` (which exists) resolves to a place inside `root`
+/// (canonical): a symlink anywhere on the way that leaves the site is an
+/// error naming the link and where it points, so a pull request cannot
+/// publish `/etc` by adding `static -> /etc`.
+pub fn check_inside(root: &Path, path: &Path) -> Result<PathBuf, Diagnostic> {
+    let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let target = std::fs::canonicalize(path).map_err(|e| {
+        let to = std::fs::read_link(path)
+            .map(|t| format!(" (a symlink to {})", t.display()))
+            .unwrap_or_default();
+        Diagnostic::in_file(
+            &shown,
+            format!("cannot resolve {}{to}: {e}", shown.display()),
+        )
+        .with_help("remove the broken symlink or point it at a file inside the site")
+    })?;
+    if target.starts_with(root) {
+        return Ok(target);
     }
-    let mut md_paths = Vec::new();
-    let mut assets = Vec::new();
+    // Name the link that leaves: the first component on the way that is a symlink.
+    let mut link = root.to_path_buf();
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    for part in rel.components() {
+        link.push(part);
+        if link.is_symlink() {
+            break;
+        }
+    }
+    let link_shown = link.strip_prefix(root).unwrap_or(&link).to_path_buf();
+    let points_to = std::fs::read_link(&link).unwrap_or_else(|_| target.clone());
+    Err(Diagnostic::in_file(
+        &link_shown,
+        format!(
+            "symlink {} points outside the site, to {} ({}): Guidepost reads only files inside the site root",
+            link_shown.display(),
+            points_to.display(),
+            target.display()
+        ),
+    )
+    .with_help("copy the files into the site, or remove the symlink"))
+}
+
+/// Every file under `dir` (which must lie inside the canonical `root`),
+/// sorted by name, following symlinks only while they stay inside the root.
+/// Loops and links that leave the root are errors; `skip_hidden` leaves out
+/// dot-folders and dot-files below `dir`.
+pub fn walk_inside(root: &Path, dir: &Path, skip_hidden: bool) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut errors = Vec::new();
-    for entry in WalkDir::new(&content)
+    if let Err(e) = check_inside(root, dir) {
+        return (Vec::new(), vec![e]);
+    }
+    let escapes = std::cell::RefCell::new(Vec::new());
+    let mut files = Vec::new();
+    let walk = WalkDir::new(dir)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
-        })
-    {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                errors.push(Diagnostic::general(format!(
-                    "cannot read content folder: {e}"
-                )));
-                continue;
+            if e.depth() > 0
+                && skip_hidden
+                && e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
+            {
+                return false;
             }
-        };
-        if !entry.file_type().is_file() || is_editor_temp_file(entry.path()) {
+            if e.path_is_symlink()
+                && let Err(d) = check_inside(root, e.path())
+            {
+                escapes.borrow_mut().push(d);
+                return false;
+            }
+            true
+        });
+    for entry in walk {
+        match entry {
+            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+            Ok(_) => {}
+            Err(e) => {
+                let at = e
+                    .path()
+                    .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
+                let message = match (e.loop_ancestor(), &at) {
+                    (Some(anc), Some(p)) => format!(
+                        "symlink loop: {} leads back to {}",
+                        p.display(),
+                        anc.strip_prefix(root).unwrap_or(anc).display()
+                    ),
+                    _ => format!("cannot read: {e}"),
+                };
+                errors.push(match at {
+                    Some(p) => Diagnostic::in_file(p, message),
+                    None => Diagnostic::general(message),
+                });
+            }
+        }
+    }
+    errors.extend(escapes.into_inner());
+    (files, errors)
+}
+
+/// Walks `root/content` and reads every Markdown file (in parallel). A site
+/// without a `content/` folder is an error: building it would replace a
+/// good output with an empty site.
+pub fn content_files(root: &Path) -> Result<ContentFiles, Vec<Diagnostic>> {
+    let root = site_root(root).map_err(|e| vec![e])?;
+    let content = root.join("content");
+    if !content.is_dir() && !content.is_symlink() {
+        return Err(vec![
+            Diagnostic::general(format!(
+                "the site has no content/ folder ({})",
+                content.display()
+            ))
+            .with_help("create content/_index.md (or run `guidepost init DIR` for a new site)"),
+        ]);
+    }
+    let mut md_paths = Vec::new();
+    let mut assets = Vec::new();
+    let (paths, mut errors) = walk_inside(&root, &content, true);
+    for path in paths {
+        if is_editor_temp_file(&path) {
             continue;
         }
-        let rel = slash_path(entry.path().strip_prefix(&content).unwrap_or(entry.path()));
+        let rel = slash_path(path.strip_prefix(&content).unwrap_or(&path));
         if rel.ends_with(".md") {
-            md_paths.push((rel, entry.into_path()));
+            md_paths.push((rel, path));
         } else {
             assets.push(AssetFile {
                 rel_path: rel,
-                abs_path: entry.into_path(),
+                abs_path: path,
             });
         }
     }
@@ -129,10 +241,14 @@ pub fn content_files(root: &Path) -> Result<ContentFiles, Vec<Diagnostic>> {
     }
 }
 
-/// Reads one content file (used by incremental rebuilds).
+/// Reads one content file (used by incremental rebuilds); like the full
+/// walk, it refuses a file that resolves outside the site root.
 pub fn read_source(root: &Path, rel_path: &str) -> std::io::Result<SourceFile> {
     let display_path = PathBuf::from("content").join(rel_path);
-    let text = std::fs::read_to_string(root.join(&display_path))?;
+    let root = std::fs::canonicalize(root)?;
+    let path = check_inside(&root, &root.join(&display_path))
+        .map_err(|d| std::io::Error::new(std::io::ErrorKind::PermissionDenied, d.message))?;
+    let text = std::fs::read_to_string(path)?;
     Ok(SourceFile {
         rel_path: rel_path.to_string(),
         display_path,

@@ -2,4 +2,5 @@
 //! from the binary). Nothing here parses Markdown or knows the site model.
 
 pub(crate) mod content;
+pub(crate) mod sass;
 pub(crate) mod theme;

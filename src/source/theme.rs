@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use include_dir::{Dir, include_dir};
-use walkdir::WalkDir;
-
-use super::content::{is_editor_temp_file, slash_path};
+use super::content::{
+    check_inside, is_editor_temp_file, is_static_dotfile, site_root, slash_path, walk_inside,
+};
 use crate::diagnostics::Diagnostic;
+use include_dir::{Dir, include_dir};
 
 /// The default theme, as shipped in `themes/default/`.
 pub static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
@@ -32,6 +32,8 @@ pub struct TemplateSource {
 pub enum StaticSource {
     Disk(PathBuf),
     Embedded(&'static [u8]),
+    /// Made while loading (CSS compiled from Sass).
+    Generated(Arc<Vec<u8>>),
 }
 
 /// All templates and static files of the active theme plus site overrides.
@@ -40,18 +42,32 @@ pub struct Theme {
     pub templates: BTreeMap<String, TemplateSource>,
     /// Output-relative path (`css/guidepost.css`) → source.
     pub statics: BTreeMap<String, StaticSource>,
+    /// A Zola theme's `theme.toml` `[extra]`, under the site's `config.extra`.
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Theme {
-    /// Loads the theme named in the config and the site's overrides.
-    pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
+    /// Loads the theme named in the config and the site's overrides; with
+    /// `compile_sass`, the theme's and the site's `sass/` become CSS files.
+    /// Nothing outside the site root is read: the theme name is a plain
+    /// folder name (checked with the config) and every folder and file is
+    /// checked after resolving symlinks.
+    pub fn load(root: &Path, name: &str, compile_sass: bool) -> Result<Theme, Diagnostic> {
         let mut theme = Theme::default();
+        let root = &site_root(root)?;
         let theme_dir = root.join("themes").join(name);
-        if theme_dir.is_dir() {
+        if theme_dir.is_symlink() || theme_dir.is_dir() {
+            check_inside(root, &theme_dir)?;
             theme.add_dir(&theme_dir.join("templates"), root, true)?;
             theme.add_dir(&theme_dir.join("static"), root, false)?;
+            theme.read_theme_toml(&theme_dir.join("theme.toml"), root)?;
+            if compile_sass {
+                theme.add_sass(&theme_dir.join("sass"), root)?;
+            }
         } else if name == "default" {
             theme.add_embedded();
+        } else if name.is_empty() {
+            // `theme = ""`: the site's own templates only (a Zola site without a theme).
         } else {
             return Err(Diagnostic::in_file(
                 "guidepost.toml",
@@ -66,7 +82,43 @@ impl Theme {
         }
         theme.add_dir(&root.join("templates"), root, true)?;
         theme.add_dir(&root.join("static"), root, false)?;
+        if compile_sass {
+            theme.add_sass(&root.join("sass"), root)?;
+        }
         Ok(theme)
+    }
+
+    /// Compiled Sass, replacing a static file of the same path.
+    fn add_sass(&mut self, dir: &Path, root: &Path) -> Result<(), Diagnostic> {
+        for (path, css) in super::sass::compile_dir(dir, root)? {
+            self.statics
+                .insert(path, StaticSource::Generated(Arc::new(css.into_bytes())));
+        }
+        Ok(())
+    }
+
+    /// The `[extra]` table of a Zola theme's `theme.toml` (its other keys
+    /// describe the theme for Zola's theme list).
+    fn read_theme_toml(&mut self, file: &Path, root: &Path) -> Result<(), Diagnostic> {
+        #[derive(serde::Deserialize)]
+        struct ThemeToml {
+            #[serde(default)]
+            extra: serde_json::Map<String, serde_json::Value>,
+        }
+        let Ok(text) = std::fs::read_to_string(file) else {
+            return Ok(());
+        };
+        let display = file.strip_prefix(root).unwrap_or(file).to_path_buf();
+        let parsed: ThemeToml = toml::from_str(&text).map_err(|e| {
+            Diagnostic::at(
+                display,
+                Arc::from(text.as_str()),
+                e.span().unwrap_or(0..0),
+                format!("invalid theme.toml: {}", e.message().trim()),
+            )
+        })?;
+        self.extra = parsed.extra;
+        Ok(())
     }
 
     fn add_embedded(&mut self) {
@@ -99,23 +151,24 @@ impl Theme {
     }
 
     fn add_dir(&mut self, dir: &Path, root: &Path, templates: bool) -> Result<(), Diagnostic> {
-        if !dir.is_dir() {
+        if !dir.is_dir() && !dir.is_symlink() {
             return Ok(());
         }
-        for entry in WalkDir::new(dir).sort_by_file_name() {
-            let entry = entry
-                .map_err(|e| Diagnostic::general(format!("cannot read {}: {e}", dir.display())))?;
-            if !entry.file_type().is_file() || is_editor_temp_file(entry.path()) {
+        let (paths, mut errors) = walk_inside(root, dir, false);
+        if !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
+        for path in paths {
+            // Static dotfiles (`.gitkeep`, `.nojekyll`, `.well-known/`) are
+            // copied as Zola copies them; editors' temporary files are not.
+            let static_dotfile = !templates && is_static_dotfile(&path);
+            if is_editor_temp_file(&path) && !static_dotfile {
                 continue;
             }
-            let rel = slash_path(entry.path().strip_prefix(dir).unwrap_or(entry.path()));
-            let display_path = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .to_path_buf();
+            let rel = slash_path(path.strip_prefix(dir).unwrap_or(&path));
+            let display_path = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             if templates {
-                let text = std::fs::read_to_string(entry.path()).map_err(|e| {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
                     Diagnostic::in_file(&display_path, format!("cannot read template: {e}"))
                 })?;
                 self.templates.insert(
@@ -127,8 +180,7 @@ impl Theme {
                     },
                 );
             } else {
-                self.statics
-                    .insert(rel, StaticSource::Disk(entry.into_path()));
+                self.statics.insert(rel, StaticSource::Disk(path));
             }
         }
         Ok(())

@@ -4,7 +4,7 @@
 use crate::common::{Fixture, guidepost, list_files};
 
 /// A tiny theme in the site's own templates/, so tests don't depend on the default theme's markup.
-fn minimal_templates(f: &Fixture) {
+pub(crate) fn minimal_templates(f: &Fixture) {
     f.write("templates/base.html", "<!DOCTYPE html><html><head><title>{% block title %}{{ config.title }}{% endblock title %}</title><link rel=\"stylesheet\" href=\"{{ get_url(path='css/site.css') }}\"></head><body>{% block content %}{% endblock content %}</body></html>");
     f.write("templates/index.html", "{% extends \"base.html\" %}{% block content %}<h1>{{ section.title }}</h1>{{ section.content | safe }}<ul>{% for p in section.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}</ul><ul>{% for s in section.subsections %}<li><a href=\"{{ s.permalink }}\">{{ s.title }}</a></li>{% endfor %}</ul>{% endblock content %}");
     f.write("templates/section.html", "{% extends \"base.html\" %}{% block content %}<h1>{{ section.title }}</h1>{% if paginator %}{% set listed = paginator.pages %}{% else %}{% set listed = section.pages %}{% endif %}{% for p in listed %}<a class=\"item\" href=\"{{ p.permalink }}\">{{ p.title }}</a>{% endfor %}{% if paginator %}<p class=\"pager\">{{ paginator.current_index }}/{{ paginator.number_pagers }}{% if paginator.next %} <a rel=\"next\" href=\"{{ paginator.next }}\">next</a>{% endif %}</p>{% endif %}{% endblock content %}");
@@ -15,7 +15,7 @@ fn minimal_templates(f: &Fixture) {
     f.write("static/css/site.css", "body{}");
 }
 
-fn basic_site(config: &str) -> Fixture {
+pub(crate) fn basic_site(config: &str) -> Fixture {
     let f = Fixture::new(config);
     minimal_templates(&f);
     f.write(
@@ -37,9 +37,9 @@ fn basic_site(config: &str) -> Fixture {
     f
 }
 
-const RELATIVE: &str =
+pub(crate) const RELATIVE: &str =
     "title = \"T\"\nbase_url = \"\"\ntaxonomies = [{ name = \"tags\", feed = true }]\n";
-const ABSOLUTE: &str =
+pub(crate) const ABSOLUTE: &str =
     "title = \"T\"\nbase_url = \"https://example.org/docs\"\ntaxonomies = [{ name = \"tags\" }]\n";
 
 #[test]
@@ -100,9 +100,7 @@ fn absolute_mode_with_subpath_writes_sitemap_and_robots() {
         let html = f.output(file);
         for url in attr_values(&html) {
             assert!(
-                url.starts_with("https://example.org/docs/")
-                    || url.starts_with('#')
-                    || url.starts_with("https://e"),
+                url.starts_with("https://example.org/docs/") || url.starts_with('#'),
                 "{file}: link {url} does not carry the base URL"
             );
         }
@@ -424,7 +422,7 @@ fn a_failed_build_leaves_the_previous_output_byte_identical() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.contains("guidepost-"))
+        .filter(|n| n.contains("guidepost-new-") || n.contains("guidepost-old-"))
         .collect();
     assert!(
         leftovers.is_empty(),
@@ -517,8 +515,10 @@ fn missing_config_explains_what_to_do() {
 #[test]
 fn version_and_help() {
     let out = guidepost(&["--version"]);
+    assert_eq!(out.status.code(), Some(0), "--version exits 0");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("guidepost "));
     let out = guidepost(&["--help"]);
+    assert_eq!(out.status.code(), Some(0), "--help exits 0");
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("build") && help.contains("check") && help.contains("init"));
 }

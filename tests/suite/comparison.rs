@@ -61,6 +61,10 @@ fn markdown_in_cells_lists_and_escaping() {
         !html.contains("<script>alert(1)</script>"),
         "raw HTML in attributes is not passed through as markup"
     );
+    assert!(
+        html.contains("CEO &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "raw HTML in attributes is shown as text: {html}"
+    );
 }
 
 #[test]

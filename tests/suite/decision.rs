@@ -642,7 +642,10 @@ fn every_error_of_every_tree_is_reported_at_its_place() {
         err.contains("diverged at question `b`, answering “No”"),
         "{err}"
     );
-    assert!(!f2.has_output("tree/index.html") || !err.is_empty());
+    assert!(
+        !f2.has_output("tree/index.html"),
+        "a failed build writes no tree page"
+    );
 }
 
 #[test]
@@ -692,5 +695,9 @@ fn a_decision_template_error_names_the_template_file_and_line() {
         err.contains("templates/decision_outcome.html:4:"),
         "decision page errors point at the template line like any other: {err}"
     );
-    assert!(err.contains("decision page /tree/result/"), "{err}");
+    // Reported once for all the decision pages it breaks (any of them is named).
+    assert!(
+        err.contains("(decision page /") && err.contains("more outputs)"),
+        "{err}"
+    );
 }

@@ -5,12 +5,23 @@
 mod common;
 
 mod architecture;
+mod authoring;
+mod bad_input;
 mod build;
+mod claims;
 mod comparison;
 mod decision;
 mod decision_browser;
 mod default_theme;
+mod embed;
+mod embed_browser;
+mod export;
+mod faults;
+mod properties;
+mod readme;
 mod search;
 mod serve;
 mod serve_browser;
+mod serve_limits;
 mod site_quality;
+mod zola;

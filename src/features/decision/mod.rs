@@ -74,7 +74,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tera::{Kwargs, Map, Value};
 
-use super::{Call, Feature, Prepared};
+use super::{Call, Feature, Prepared, embed_path};
 use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, Document, Site};
 use crate::plan::{Job, JobKind, Lookup};
@@ -102,9 +102,27 @@ impl Feature for Decision {
 }
 
 impl Prepared for Trees {
-    fn extend_doc(&self, _site: &Site, id: DocId, doc: &mut Map) {
+    fn extend_doc(&self, site: &Site, id: DocId, doc: &mut Map) {
         if let Some(tree) = self.values.get(&id) {
             doc.insert("decision".into(), tree.clone());
+        }
+        if self.cards.contains_key(&id) {
+            // Replace each marker in the content (another feature may have
+            // rewritten it already).
+            let html = doc
+                .get(&tera::value::Key::from("content"))
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| site.docs[id].rendered.html())
+                .to_string();
+            let mut out = String::with_capacity(html.len());
+            let mut last = 0;
+            for (span, path) in card_markers(&html) {
+                out.push_str(&html[last..span.start]);
+                out.push_str(&self.card_html(site, &path).unwrap_or_default());
+                last = span.end;
+            }
+            out.push_str(&html[last..]);
+            doc.insert("content".into(), Value::safe_string(&out));
         }
     }
 
@@ -128,7 +146,11 @@ impl Prepared for Trees {
         let mut jobs: Vec<Job> = tree
             .states
             .iter()
-            .map(|state| state_job(site, doc, tree, tree_value, page, state))
+            .map(|state| {
+                state_job(site, doc, tree, tree_value, page, state, &|p| {
+                    site.permalink(p)
+                })
+            })
             .collect();
         jobs.push(Job {
             path: format!("{}tree.json", doc.path),
@@ -139,11 +161,90 @@ impl Prepared for Trees {
         jobs
     }
 
+    /// Every step again under `/embed/`, rendered with
+    /// `embed_decision_question.html` / `embed_decision_outcome.html`, its
+    /// answers, Back, Change and Start again linking to the embed copies so
+    /// that the guide runs inside the frame.
+    fn embed_jobs(&self, site: &Site, id: DocId, page: &Value, embed: &Value) -> Vec<Job> {
+        let (Some(tree), Some(tree_value)) = (self.trees.get(&id), self.values.get(&id)) else {
+            return Vec::new();
+        };
+        let doc = &site.docs[id];
+        let in_frame = |p: &str| site.permalink(&embed_path(p));
+        tree.states
+            .iter()
+            .map(|state| {
+                let mut job = state_job(site, doc, tree, tree_value, page, state, &in_frame);
+                job.path = embed_path(&state.path);
+                if let JobKind::Template(t) = &mut job.kind {
+                    *t = format!("embed_{t}");
+                }
+                let mut e = embed.as_map().cloned().unwrap_or_default();
+                e.insert("full_url".into(), Value::from(site.permalink(&state.path)));
+                job.vars.push(("embed", Value::from(e)));
+                job
+            })
+            .collect()
+    }
+
+    /// `steps` for the single-file export: every step (one per route, in
+    /// route order, the first question first) as `{ id, kind, question or
+    /// outcome, answers, back_url, start_url }` with the same values as the
+    /// step pages, except that links between steps are `#id` anchors in the
+    /// file (Back from the first question goes to `#top`).
+    fn export_vars(&self, site: &Site, id: DocId, page: &Value) -> Vec<(&'static str, Value)> {
+        let (Some(tree), Some(tree_value)) = (self.trees.get(&id), self.values.get(&id)) else {
+            return Vec::new();
+        };
+        let doc = &site.docs[id];
+        let anchor = |p: &str| {
+            if p == doc.path {
+                "#top".to_string()
+            } else {
+                format!("#{}", export_anchor(&doc.path, p))
+            }
+        };
+        let steps: Vec<Value> = tree
+            .states
+            .iter()
+            .map(|state| {
+                let job = state_job(site, doc, tree, tree_value, page, state, &anchor);
+                let mut m = Map::new();
+                m.insert(
+                    "id".into(),
+                    Value::from(export_anchor(&doc.path, &state.path)),
+                );
+                let kind = match state.node {
+                    Node::Question(_) => "question",
+                    Node::Outcome(_) => "outcome",
+                };
+                m.insert("kind".into(), Value::from(kind));
+                for (k, v) in job.vars {
+                    if matches!(
+                        k,
+                        "question" | "outcome" | "answers" | "back_url" | "start_url"
+                    ) {
+                        m.insert(k.into(), v);
+                    }
+                }
+                Value::from(m)
+            })
+            .collect();
+        vec![("steps", Value::from(steps))]
+    }
+
     /// Trees show other pages' titles and paths (outcome links), so every
     /// tree page is redone whenever any document changes.
     fn dependants(&self, _site: &Site, _changed: DocId) -> Vec<DocId> {
-        let mut ids: Vec<DocId> = self.trees.keys().copied().collect();
+        // Pages with link cards show a tree's title and description too.
+        let mut ids: Vec<DocId> = self
+            .trees
+            .keys()
+            .chain(self.cards.keys())
+            .copied()
+            .collect();
         ids.sort_unstable();
+        ids.dedup();
         ids
     }
 
@@ -288,6 +389,26 @@ impl Tree {
 pub(crate) struct Trees {
     values: HashMap<DocId, Value>,
     trees: HashMap<DocId, Tree>,
+    /// Documents whose body shows link cards (the `decision_card`
+    /// shortcode), with the trees they name.
+    cards: HashMap<DocId, Vec<String>>,
+}
+
+/// Where the `decision_card` shortcode puts a card: `<!-- decision_card @/decide.md -->`.
+const CARD_MARKER: &str = "<!-- decision_card ";
+
+/// The tree paths named by card markers in rendered HTML, with their spans.
+fn card_markers(html: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    html.match_indices(CARD_MARKER)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + CARD_MARKER.len()..];
+            let end = rest.find(" -->")?;
+            Some((
+                at..at + CARD_MARKER.len() + end + 4,
+                rest[..end].trim().to_string(),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -326,6 +447,28 @@ pub(crate) fn prepare(site: &Site) -> Result<Trees, Vec<Diagnostic>> {
             Err(e) => errors.extend(e),
         }
     }
+    // Link cards placed in bodies by the shortcode must name a tree.
+    for (id, d) in site.docs.iter().enumerate() {
+        let markers = card_markers(d.rendered.html());
+        if markers.is_empty() {
+            continue;
+        }
+        let mut paths = Vec::new();
+        for (_, path) in markers {
+            if let Err(message) = prepared.card_html(site, &path) {
+                let body = &d.source[d.body_offset..];
+                let at = body.find(&format!("\"{path}\"")).map_or(0..0, |p| {
+                    d.body_offset + p..d.body_offset + p + path.len() + 2
+                });
+                errors.push(
+                    Diagnostic::at(d.display_path.clone(), d.source.clone(), at, message)
+                        .with_help("name a page with a [decision] table, such as \"@/decide.md\""),
+                );
+            }
+            paths.push(path);
+        }
+        prepared.cards.insert(id, paths);
+    }
     if errors.is_empty() {
         Ok(prepared)
     } else {
@@ -341,6 +484,10 @@ fn tree_value(site: &Site, doc: &Document, tree: &Tree) -> Value {
     m.insert(
         "start_url".into(),
         Value::from(site.permalink(&tree.states[0].path)),
+    );
+    m.insert(
+        "embed_start_url".into(),
+        Value::from(site.permalink(&embed_path(&tree.states[0].path))),
     );
     m.insert(
         "json_url".into(),
@@ -561,8 +708,17 @@ fn tree_json(site: &Site, doc: &Document, tree: &Tree) -> String {
     s
 }
 
+/// The in-file anchor of the step at site path `state` of the tree on the
+/// page at `doc_path` in the single-file export: `/decide/q/growth/` →
+/// `step-q/growth` (the path below the page: unique as the paths are, and
+/// `/` is allowed in ids and fragments).
+fn export_anchor(doc_path: &str, state: &str) -> String {
+    let rel = state.strip_prefix(doc_path).unwrap_or(state);
+    format!("step-{}", rel.trim_matches('/'))
+}
+
 /// "Your answers so far" / "why this result": one entry per answer on the route.
-fn route_values(site: &Site, tree: &Tree, route: &[Step]) -> Value {
+fn route_values(tree: &Tree, route: &[Step], link: &dyn Fn(&str) -> String) -> Value {
     Value::from(
         route
             .iter()
@@ -576,7 +732,7 @@ fn route_values(site: &Site, tree: &Tree, route: &[Step]) -> Value {
                 m.insert("answer".into(), Value::from(q.answers[a].label.clone()));
                 m.insert(
                     "change_url".into(),
-                    Value::from(site.permalink(&tree.state_of(&route[..k]).path)),
+                    Value::from(link(&tree.state_of(&route[..k]).path)),
                 );
                 Value::from(m)
             })
@@ -590,6 +746,8 @@ fn opt_html(h: &Option<String>) -> Value {
 
 /// The job rendering one page of the guide: a question or a result reached
 /// by one route, with "your answers so far", back and change links.
+/// `link` makes the URL of another step (or of the tree's page): its
+/// permalink, or its embed copy's for the embed variant.
 fn state_job(
     site: &Site,
     doc: &Document,
@@ -597,8 +755,9 @@ fn state_job(
     tree_value: &Value,
     page: &Value,
     state: &State,
+    link: &dyn Fn(&str) -> String,
 ) -> Job {
-    let answers = route_values(site, tree, &state.route);
+    let answers = route_values(tree, &state.route, link);
     let back = match state.route.split_last() {
         Some((_, before)) => tree.state_of(before).path.clone(),
         None => doc.path.clone(),
@@ -608,11 +767,8 @@ fn state_job(
         ("tree", tree_value.clone()),
         ("route", answers.clone()),
         ("answers", answers),
-        (
-            "start_url",
-            Value::from(site.permalink(&tree.states[0].path)),
-        ),
-        ("back_url", Value::from(site.permalink(&back))),
+        ("start_url", Value::from(link(&tree.states[0].path))),
+        ("back_url", Value::from(link(&back))),
     ];
     let template = match state.node {
         Node::Question(qi) => {
@@ -633,7 +789,7 @@ fn state_job(
                     let target = tree.state_of(&route);
                     let mut am = Map::new();
                     am.insert("label".into(), Value::from(a.label.clone()));
-                    am.insert("url".into(), Value::from(site.permalink(&target.path)));
+                    am.insert("url".into(), Value::from(link(&target.path)));
                     am.insert("next".into(), Value::from(a.next.clone()));
                     route.pop();
                     Value::from(am)

@@ -367,15 +367,34 @@ impl<'a> Checker<'a> {
         pages
     }
 
-    /// The links of outcome `i` as (title, site path), each checked to name a
-    /// page.
+    /// The links of outcome `i` as (title, site path with its `#anchor`),
+    /// each checked to name a page and, with an anchor, a heading on it: the
+    /// same rule as an `@/` link in Markdown.
     fn outcome_links(&mut self, i: usize) -> Vec<(String, String)> {
         let mut row = Vec::new();
         for (k, link) in self.spec.outcomes[i].links.iter().enumerate() {
             let key = link.trim_start_matches("@/").trim_start_matches('/');
-            let key = key.split('#').next().unwrap_or(key);
+            let (key, anchor) = match key.split_once('#') {
+                Some((key, anchor)) => (key, Some(anchor)),
+                None => (key, None),
+            };
             match self.site.links().doc(key) {
-                Ok(target) => row.push((target.title.clone(), target.path.clone())),
+                Ok(target) => match anchor {
+                    None => row.push((target.title.clone(), target.path.clone())),
+                    Some(anchor) => match Links::check_anchor(target, anchor) {
+                        Ok(()) => {
+                            row.push((target.title.clone(), format!("{}#{anchor}", target.path)))
+                        }
+                        Err((message, help)) => {
+                            let at = o(i, &[Key::Name("links"), Key::Index(k)]);
+                            let d = self.doc.error_at(&at, message);
+                            self.errors.push(match help {
+                                Some(h) => d.with_help(h),
+                                None => d,
+                            });
+                        }
+                    },
+                },
                 Err(message) => self.errors.push(
                     self.doc
                         .error_at(&o(i, &[Key::Name("links"), Key::Index(k)]), message)

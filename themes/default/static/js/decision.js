@@ -9,10 +9,15 @@
  * - focus moves to the new step's heading and the change is announced in an
  *   aria-live region;
  * - everything is a plain link, so the keyboard works as usual.
- * Opened from disk (file://), where fetch cannot work, nothing is fetched:
- * links are followed as plain page loads, and the new page puts focus on its
- * heading just as an in-place step would. If fetching fails anyway (offline),
- * the link is followed the same way.
+ * Where fetch cannot work (opened from disk over file://, or in a frame
+ * sandboxed without allow-same-origin) nothing is fetched: links are
+ * followed as plain page loads, and the new page puts focus on its heading
+ * just as an in-place step would. If fetching fails anyway (offline), the
+ * link is followed the same way.
+ *
+ * In another site's frame (an embedded guide) each step replaces the
+ * current history entry instead of adding one, so the host page's Back
+ * button is left alone, whether steps are fetched or loaded as pages.
  */
 (function () {
   "use strict";
@@ -57,20 +62,32 @@
     }
   }
 
-  focusStepAfterFullPageLoad();
-  if (!canFetchPages()) {
-    root.addEventListener("click", function (event) {
+  /* Without fetch, steps are plain page loads: focus follows to the new
+   * page's heading, and in a frame the page replaces the history entry. */
+  function followAsPages(container) {
+    container.addEventListener("click", function (event) {
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+        return;
+      }
       var link = event.target.closest ? event.target.closest("a[data-decision-link]") : null;
-      var plain = event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
-      if (link && plain && !event.defaultPrevented) {
-        rememberFullPageStep(link.href);
+      if (!link) {
+        return;
+      }
+      rememberFullPageStep(link.href);
+      if (inFrame()) {
+        event.preventDefault();
+        window.location.replace(link.href);
       }
     });
+  }
+
+  focusStepAfterFullPageLoad();
+  if (!canFetchPages() || !fetchCanWork() || !window.fetch || !window.DOMParser || !window.history || !history.pushState) {
+    followAsPages(root);
     return;
   }
-  if (!window.fetch || !window.DOMParser || !window.history || !history.pushState) {
-    return;
-  }
+  var framed = inFrame();
+  var pinned = false;
   var live = root.querySelector("[data-decision-live]");
   var cache = {};
   var current = 0;
@@ -93,12 +110,54 @@
   }
 
   function absolutize(view, base) {
-    var links = view.querySelectorAll("[href]");
-    for (var i = 0; i < links.length; i++) {
-      var v = links[i].getAttribute("href");
-      if (v && v.charAt(0) !== "#") {
-        links[i].setAttribute("href", new URL(v, base).href);
+    ["href", "src"].forEach(function (attr) {
+      var links = view.querySelectorAll("[" + attr + "]");
+      for (var i = 0; i < links.length; i++) {
+        var v = links[i].getAttribute(attr);
+        if (v && v.charAt(0) !== "#") {
+          links[i].setAttribute(attr, new URL(v, base).href);
+        }
       }
+    });
+  }
+
+  /* Framing and URLs (see the header): kept apart from the in-place logic. */
+
+  // True inside a frame (a cross-origin parent may even refuse the check).
+  function inFrame() {
+    try {
+      return window.self !== window.top;
+    } catch (e) {
+      return true;
+    }
+  }
+
+  // fetch of the step pages needs a real origin: not file://, and not a
+  // sandboxed frame without allow-same-origin (whose origin is "null").
+  function fetchCanWork() {
+    return window.location.protocol !== "file:" && window.origin !== "null";
+  }
+
+  // Changing the address with the History API changes the base of every
+  // relative URL on the page, so before the first change every relative
+  // href and src outside the swapped view (header, footer, stylesheet,
+  // favicon) is pinned to the absolute URL it means now.
+  function pinUrls() {
+    if (pinned) {
+      return;
+    }
+    pinned = true;
+    absolutize(document, window.location.href);
+  }
+
+  // Records a step in the history: a new entry on the site itself; in a
+  // frame the current entry is replaced (the host's Back button stays its own).
+  function record(url) {
+    pinUrls();
+    if (framed) {
+      history.replaceState({ decision: true }, "", url);
+    } else {
+      history.pushState({ decision: true }, "", url);
     }
   }
 
@@ -126,7 +185,7 @@
     now.parentNode.replaceChild(view, now);
     document.title = doc.title;
     if (push) {
-      history.pushState({ decision: true }, "", url);
+      record(url);
     }
     var heading = view.querySelector("[data-decision-heading]");
     if (heading) {

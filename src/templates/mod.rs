@@ -5,16 +5,21 @@
 //! each render ([`Templates::set_site`]), and record what they looked up
 //! ([`Lookup`]) so the dev server knows what each output depends on.
 
-use std::collections::HashMap;
+mod functions;
+mod zola_compat;
+
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use tera::{Kwargs, State, Tera, Value};
 
 use crate::diagnostics::Diagnostic;
 use crate::features::{self, Call, Prepared};
+use crate::markdown::Markup;
 use crate::model::{DocKind, Site};
 use crate::plan::Lookup;
-use crate::source::theme::Theme;
+use crate::shortcodes::{Args as ShortcodeArgs, BODY_MARKER, Current, Expander, ShortcodeTemplate};
+use crate::source::theme::{StaticSource, Theme};
 
 /// Parsed templates plus the slot through which template functions see the
 /// site being rendered (set with [`Templates::set_site`] before each render).
@@ -25,12 +30,47 @@ pub(crate) struct Templates {
 
 type FunctionSlot = Arc<RwLock<Option<Arc<FunctionData>>>>;
 
+/// Templates compiled into the binary, added before the theme's and the
+/// site's, which replace them by name (as Zola's built-ins): the generated
+/// files, the alias redirect page, and placeholders for the page templates
+/// a theme may lack (Zola renders a placeholder too).
+const BUILTIN: &[(&str, &str)] = &[
+    ("atom.xml", include_str!("builtin/atom.xml")),
+    ("rss.xml", include_str!("builtin/rss.xml")),
+    ("sitemap.xml", include_str!("builtin/sitemap.xml")),
+    ("robots.txt", include_str!("builtin/robots.txt")),
+    ("internal/alias.html", include_str!("builtin/alias.html")),
+    ("404.html", include_str!("builtin/404.html")),
+];
+
+/// Page templates a theme may lack; each gets the built-in placeholder.
+const PLACEHOLDERS: &[&str] = &["index.html", "section.html", "page.html"];
+
+/// The built-in templates, placeholders included, by name.
+fn builtin_templates() -> Vec<(String, String)> {
+    let placeholder = include_str!("builtin/placeholder.html");
+    BUILTIN
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .chain(PLACEHOLDERS.iter().map(|n| {
+            (
+                n.to_string(),
+                placeholder.replace("{{ missing_template }}", n),
+            )
+        }))
+        .collect()
+}
+
 /// Parses every template of the theme. Syntax errors name the template file and line.
 pub(crate) fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic>> {
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
     let slot: FunctionSlot = Arc::new(RwLock::new(None));
     register_functions(&mut tera, slot.clone());
+    functions::register(&mut tera, slot.clone());
+    zola_compat::register(&mut tera, slot.clone());
+    tera.add_raw_templates(builtin_templates())
+        .map_err(|e| vec![tera_error(&e, theme, None)])?;
     // A site's own templates may replace a theme layout with one that lacks
     // blocks other theme templates fill. Theme templates broken that way are
     // left out (a page that needs one then fails with "template not found");
@@ -77,6 +117,23 @@ impl Templates {
         *self.slot.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
     }
 
+    /// Points template functions at a site with this config and no
+    /// documents yet: shortcodes render while the model is built, and see
+    /// `config` and the functions that need no documents.
+    pub(crate) fn set_config(
+        &self,
+        config: Arc<crate::config::Config>,
+        url_mode: crate::urls::UrlMode,
+        theme: &Theme,
+    ) {
+        self.set_site(Arc::new(FunctionData {
+            site: Arc::new(Site::without_documents(config, url_mode)),
+            values: Arc::new(HashMap::new()),
+            features: Arc::new(Vec::new()),
+            statics: Arc::new(theme.statics.clone()),
+        }));
+    }
+
     /// Lets go of the site set by [`Templates::set_site`] (so the dev server
     /// can update it in place).
     pub(crate) fn clear_site(&self) {
@@ -113,6 +170,55 @@ pub(crate) fn tera_error(
             ),
         )
         .with_help("add the parent template, or fix the name in {% extends %}");
+    }
+    // A cycle: point at the `extends`/`include` that closes it.
+    let cycle = match e.kind() {
+        tera::ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => Some((tpl, inheritance_chain, "extends", "extend")),
+        tera::ErrorKind::CircularInclude { tpl, include_chain } => {
+            Some((tpl, include_chain, "include", "include"))
+        }
+        _ => None,
+    };
+    if let Some((tpl, chain, tag, verb)) = cycle {
+        let mut names: Vec<&String> = chain.iter().collect();
+        if names.last() != Some(&tpl) {
+            names.push(tpl);
+        }
+        // Show the loop closed: a → b → a.
+        if names.len() > 1 && names.first() != names.last() {
+            names.push(names[0]);
+        }
+        // The template whose tag names the next one in the loop.
+        let found = names.windows(2).find_map(|w| {
+            let t = theme.templates.get(w[0].as_str())?;
+            let at = t
+                .text
+                .find(tag)
+                .filter(|&i| t.text[i..].contains(w[1].as_str()))?;
+            Some((t, at, w[1]))
+        });
+        let message = format!(
+            "template error: templates {verb} each other in a loop: {}{context}",
+            names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ")
+        );
+        let help = format!("break the loop: one of these templates must not {verb} the next");
+        return match found {
+            Some((t, at, _)) => Diagnostic::at(
+                t.display_path.clone(),
+                t.text.clone(),
+                at..at + tag.len(),
+                message,
+            ),
+            None => Diagnostic::general(message),
+        }
+        .with_help(help);
     }
     let report = match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
@@ -172,6 +278,8 @@ pub(crate) struct FunctionData {
     pub(crate) values: Arc<HashMap<String, Value>>,
     /// Every feature's prepared state, in registry order.
     pub(crate) features: Arc<Vec<Box<dyn Prepared>>>,
+    /// The theme's and site's static files, for `get_url(cachebust=true)`.
+    pub(crate) statics: Arc<BTreeMap<String, StaticSource>>,
 }
 
 /// Registers `get_url`, `get_page`, `get_section`, `get_taxonomy_url`, and
@@ -187,7 +295,38 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
                     target.split('#').next().unwrap_or(target),
                 )));
             }
-            get_url(&data_of(&d)?.site, &path).map_err(tera::Error::message)
+            let data = data_of(&d)?;
+            let mut url = get_url(&data.site, &path).map_err(tera::Error::message)?;
+            // Zola's `trailing_slash` and `cachebust` switches.
+            if kwargs.get::<bool>("trailing_slash")?.unwrap_or(false) && !url.ends_with('/') {
+                url.push('/');
+            }
+            if kwargs.get::<bool>("cachebust")?.unwrap_or(false) {
+                let key = path.trim_start_matches('/');
+                // A static file, or (as Zola) a file next to a page in `content/`.
+                let in_content = || {
+                    let rel = std::path::Path::new("content").join(key);
+                    let safe = rel
+                        .components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)));
+                    let file = data.site.config.root.join(rel);
+                    (safe && file.is_file()).then_some(StaticSource::Disk(file))
+                };
+                let hash = data
+                    .statics
+                    .get(key)
+                    .cloned()
+                    .or_else(in_content)
+                    .as_ref()
+                    .and_then(content_hash)
+                    .ok_or_else(|| {
+                        tera::Error::message(format!(
+                            "get_url: no static file `{key}` to cachebust"
+                        ))
+                    })?;
+                url.push_str(&format!("?h={hash}"));
+            }
+            Ok(url)
         },
     );
     for (name, kind) in [
@@ -198,7 +337,16 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
         tera.register_function(
             name,
             move |kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
-                let path: String = kwargs.must_get("path")?;
+                // A path, or (Zola's `section.subsections` holds paths, ours
+                // objects) a document object with its `relative_path`.
+                let arg: Value = kwargs.must_get("path")?;
+                let path = match arg.as_map() {
+                    Some(_) => arg
+                        .get_from_path("relative_path")
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    None => arg.as_str().unwrap_or_default().to_string(),
+                };
                 note_lookup(Lookup::Value(doc_key(&path)));
                 lookup(&*data_of(&d)?, &path, kind)
             },
@@ -220,7 +368,7 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
                 .ok_or_else(|| {
                     tera::Error::message(format!("get_taxonomy_url: no taxonomy `{kind}`"))
                 })?;
-            let slug = crate::text::slugify(&name);
+            let slug = site.term_slug(&name);
             if !t.terms.iter().any(|term| term.slug == slug) {
                 return Err(tera::Error::message(format!(
                     "get_taxonomy_url: no term `{name}` in `{kind}`"
@@ -245,6 +393,20 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
             );
         }
     }
+}
+
+/// A short hash of a static file's bytes, for `?h=` cache-busting.
+fn content_hash(source: &StaticSource) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let bytes = match source {
+        StaticSource::Disk(p) => std::borrow::Cow::Owned(std::fs::read(p).ok()?),
+        StaticSource::Embedded(b) => std::borrow::Cow::Borrowed(*b),
+        StaticSource::Generated(b) => std::borrow::Cow::Borrowed(b.as_slice()),
+    };
+    // SipHash with fixed keys: the same bytes give the same hash in every build.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    Some(format!("{:016x}", h.finish()))
 }
 
 thread_local! {
@@ -306,6 +468,11 @@ fn lookup(data: &FunctionData, path: &str, kind: DocKind) -> tera::TeraResult<Va
     let key = path.trim_start_matches("@/").trim_start_matches('/');
     match (data.values.get(key), data.site.get(key)) {
         (Some(v), Some(doc)) if doc.kind == kind => Ok(v.clone()),
+        // While shortcodes render, documents have no objects yet: their
+        // front matter (Zola's `metadata_only`).
+        (None, Some(doc)) if doc.kind == kind && data.values.is_empty() => {
+            Ok(metadata_value(&data.site, doc))
+        }
         _ => {
             let what = if kind == DocKind::Page {
                 "get_page"
@@ -322,6 +489,224 @@ fn lookup(data: &FunctionData, path: &str, kind: DocKind) -> tera::TeraResult<Va
             )))
         }
     }
+}
+
+/// The `config` global of templates (and of shortcodes, which render
+/// before the site exists).
+pub(crate) fn config_value(site: &Site) -> Value {
+    let c = &site.config;
+    // Every key of the config, with Zola's names, so a theme's
+    // `config.generate_feeds` or `config.author` is there; then ours.
+    let mut m = Value::from_serializable(&**c)
+        .as_map()
+        .cloned()
+        .unwrap_or_default();
+    m.insert("build_search_index".into(), Value::from(false));
+    m.insert("languages".into(), Value::from_serializable(&c.languages));
+    m.insert("title".into(), Value::from(c.title.clone()));
+    m.insert("description".into(), Value::from(c.description.clone()));
+    m.insert("base_url".into(), Value::from(c.base_url.clone()));
+    m.insert("language".into(), Value::from(c.language.clone()));
+    m.insert("default_language".into(), Value::from(c.language.clone()));
+    m.insert(
+        "relative_urls".into(),
+        Value::from(site.url_mode.is_relative()),
+    );
+    m.insert("taxonomies".into(), Value::from_serializable(&c.taxonomies));
+    m.insert("extra".into(), Value::from_serializable(&c.extra));
+    m.insert("markdown".into(), Value::from_serializable(&c.markdown));
+    Value::from(m)
+}
+
+/// A document's front matter and place, without its rendered body: what
+/// `get_page`/`get_section` give a shortcode template.
+fn metadata_value(site: &Site, d: &crate::model::Document) -> Value {
+    let mut m = tera::Map::new();
+    m.insert("title".into(), Value::from(d.meta.title.clone()));
+    m.insert(
+        "description".into(),
+        Value::from(d.meta.description.clone()),
+    );
+    m.insert("path".into(), Value::from(d.path.clone()));
+    m.insert("permalink".into(), Value::from(site.permalink(&d.path)));
+    m.insert("relative_path".into(), Value::from(d.rel_path.clone()));
+    m.insert(
+        "colocated_path".into(),
+        d.colocated_path().map_or_else(Value::none, Value::from),
+    );
+    m.insert(
+        "date".into(),
+        Value::from(d.meta.date.as_ref().map(|x| x.0.clone())),
+    );
+    m.insert("weight".into(), Value::from(d.meta.weight));
+    m.insert("draft".into(), Value::from(d.meta.draft));
+    m.insert("lang".into(), Value::from(site.config.language.clone()));
+    m.insert("extra".into(), Value::from_serializable(&d.meta.extra));
+    m.insert(
+        "taxonomies".into(),
+        Value::from_serializable(&d.meta.taxonomies),
+    );
+    Value::from(m)
+}
+
+/// Shortcodes rendered from `templates/shortcodes/NAME.html` or `.md` (the
+/// site's or the theme's), for the model's body expansion.
+pub(crate) struct ShortcodeRenderer {
+    tera: Tera,
+    /// The site functions see: while the model is built, one without
+    /// documents ([`Templates::set_config`]), so `config` and the functions
+    /// that need only the config (`get_url` of a file, `markdown`) work.
+    slot: FunctionSlot,
+    theme: Theme,
+    shortcodes: HashMap<String, ShortcodeTemplate>,
+}
+
+impl ShortcodeRenderer {
+    fn template_name(&self, name: &str) -> String {
+        let md = self.shortcodes.get(name).is_some_and(|t| t.markdown);
+        format!("shortcodes/{name}.{}", if md { "md" } else { "html" })
+    }
+}
+
+impl Expander for ShortcodeRenderer {
+    fn template(&self, name: &str) -> Option<&ShortcodeTemplate> {
+        self.shortcodes.get(name)
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.shortcodes.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    fn render(
+        &self,
+        name: &str,
+        args: &ShortcodeArgs,
+        body: Option<&str>,
+        nth: usize,
+        current: &Current,
+    ) -> Result<String, String> {
+        let mut ctx = tera::Context::new();
+        if !current.kind.is_empty() {
+            ctx.insert(current.kind, &current.value);
+        }
+        for (k, v) in args {
+            ctx.insert(k.clone(), v);
+        }
+        ctx.insert("nth", &nth);
+        if let Some(b) = body {
+            ctx.insert("body", &b);
+        }
+        // Zola's shortcodes also see `config` and `lang`.
+        if let Ok(data) = data_of(&self.slot) {
+            ctx.insert_value("config", config_value(&data.site));
+            ctx.insert("lang", &data.site.config.language);
+        }
+        let template = self.template_name(name);
+        self.tera.render(&template, &ctx).map_err(|e| {
+            let d = tera_error(&e, &self.theme, None);
+            let place = match (&d.file, d.line_col()) {
+                (Some(f), Some((line, col))) => format!(" ({}:{line}:{col})", f.display()),
+                _ => String::new(),
+            };
+            format!(
+                "{}{place}",
+                d.message.trim_start_matches("template error: ")
+            )
+        })
+    }
+}
+
+/// What the model needs from the templates: the shortcode renderer and the
+/// markup Markdown takes from the theme (`anchor-link.html`, and each
+/// alert kind from `shortcodes/callout.html`).
+#[derive(Clone)]
+pub(crate) struct Authoring {
+    pub(crate) shortcodes: Arc<dyn Expander>,
+    pub(crate) markup: Arc<Markup>,
+    /// Points shortcode templates' functions at the placed documents.
+    pub(crate) site_known: crate::model::SiteKnown,
+}
+
+/// Alert kinds, as `shortcodes/callout.html` takes them in `kind`.
+pub(crate) const CALLOUT_KINDS: &[&str] = &["note", "tip", "important", "warning", "caution"];
+
+/// Builds [`Authoring`] from parsed templates. A theme markup template that
+/// fails to render is an error at its line.
+pub(crate) fn authoring(templates: &Templates, theme: &Theme) -> Result<Authoring, Diagnostic> {
+    let tera = &templates.tera;
+    let mut shortcodes = HashMap::new();
+    for t in theme.templates.values() {
+        let Some(file) = t.name.strip_prefix("shortcodes/") else {
+            continue;
+        };
+        let (name, markdown) = match file.rsplit_once('.') {
+            Some((n, "html")) => (n, false),
+            Some((n, "md")) => (n, true),
+            _ => continue,
+        };
+        if name.contains('/') {
+            continue;
+        }
+        shortcodes.insert(
+            name.to_string(),
+            ShortcodeTemplate {
+                markdown,
+                text: t.text.to_string(),
+            },
+        );
+    }
+    let mut markup = Markup::default();
+    if tera.contains_template("anchor-link.html") {
+        let mut ctx = tera::Context::new();
+        ctx.insert("id", crate::markdown::ANCHOR_ID);
+        ctx.insert("level", &2);
+        markup.anchor_link = tera
+            .render("anchor-link.html", &ctx)
+            .map_err(|e| tera_error(&e, theme, Some("a heading's anchor link")))?
+            .trim()
+            .to_string();
+    }
+    if tera.contains_template("shortcodes/callout.html") {
+        for kind in CALLOUT_KINDS {
+            let mut ctx = tera::Context::new();
+            ctx.insert("kind", kind);
+            ctx.insert("nth", &0);
+            ctx.insert("body", BODY_MARKER);
+            let html = tera
+                .render("shortcodes/callout.html", &ctx)
+                .map_err(|e| tera_error(&e, theme, Some("a `> [!NOTE]` alert")))?;
+            if let Some((open, close)) = html.split_once(BODY_MARKER) {
+                markup.alerts.push((
+                    kind.to_string(),
+                    open.trim_end().to_string(),
+                    close.trim_start().to_string(),
+                ));
+            }
+        }
+    }
+    Ok(Authoring {
+        shortcodes: Arc::new(ShortcodeRenderer {
+            tera: tera.clone(),
+            slot: templates.slot.clone(),
+            theme: theme.clone(),
+            shortcodes,
+        }),
+        markup: Arc::new(markup),
+        site_known: {
+            let slot = templates.slot.clone();
+            let statics = Arc::new(theme.statics.clone());
+            Arc::new(move |site| {
+                *slot.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(FunctionData {
+                    site,
+                    values: Arc::new(HashMap::new()),
+                    features: Arc::new(Vec::new()),
+                    statics: statics.clone(),
+                }));
+            })
+        },
+    })
 }
 
 #[cfg(test)]
@@ -458,6 +843,7 @@ title = "No"
             site: site(),
             values: Arc::new(values),
             features: Arc::new(crate::features::prepare_all(&site()).unwrap()),
+            statics: Arc::new(BTreeMap::new()),
         }));
         t.tera.render("t.html", &tera::Context::new()).map_err(|e| {
             let mut message = e.to_string();
@@ -591,6 +977,7 @@ title = "No"
             site: site(),
             values: Arc::new(HashMap::new()),
             features: Arc::new(crate::features::prepare_all(&site()).unwrap()),
+            statics: Arc::new(BTreeMap::new()),
         }));
         let (result, lookups) =
             recording_lookups(|| t.tera.render("t.html", &tera::Context::new()));
