@@ -60,6 +60,11 @@ pub struct Config {
     /// Site search.
     #[serde(default)]
     pub search: SearchConfig,
+    /// Zola's switch for its search index: sets `[search] enabled` when that
+    /// table does not. Hidden from templates, so a Zola theme that loads
+    /// Zola's index scripts when it is true does not ask for missing files.
+    #[serde(default, skip_serializing)]
+    pub build_search_index: Option<bool>,
     /// Embedding pages in other sites (intranets): which pages get a
     /// chrome-less copy under `/embed/`, and who may frame them.
     #[serde(default)]
@@ -274,9 +279,10 @@ impl Default for ServeConfig {
     }
 }
 
-/// `[search]` table.
+/// `[search]` table (unknown keys are found by `config::keys`, which also
+/// knows Zola's keys of this table).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct SearchConfig {
     /// Build the index, the search page and the search box.
     pub enabled: bool,
@@ -564,6 +570,16 @@ impl Config {
         {
             // Zola's default; ours is on.
             config.markdown.smart_punctuation = false;
+        }
+        if !keys::has_key(text, &["search", "enabled"]) {
+            match config.build_search_index {
+                Some(on) => config.search.enabled = on,
+                // Zola's default: no index.
+                None if ZOLA_CONFIG_FILES.iter().any(|z| file.ends_with(z)) => {
+                    config.search.enabled = false
+                }
+                None => {}
+            }
         }
         if ZOLA_CONFIG_FILES.iter().any(|z| file.ends_with(z)) && !keys::has_key(text, &["theme"]) {
             // A Zola site without a theme uses only its own templates.

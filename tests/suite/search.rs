@@ -163,6 +163,65 @@ fn search_can_be_switched_off_and_bad_keys_are_errors_at_their_line() {
     assert!(err.contains("content/a.md:3"), "{err}");
 }
 
+/// A Zola config's `[search]` keys (its elasticlunr options) build with a
+/// warning beside ours; `build_search_index` switches the index as Zola's
+/// does, unless `[search] enabled` says otherwise.
+#[test]
+fn zola_search_keys_are_known_and_build_search_index_switches_the_index() {
+    let zola = |config: &str| {
+        let f = Fixture::new("");
+        std::fs::remove_file(f.root().join("guidepost.toml")).unwrap();
+        f.write("config.toml", config);
+        f.write("templates/index.html", "{{ section.title }}");
+        f.write("templates/page.html", "{{ page.content | safe }}");
+        f.write("content/a.md", "+++\ntitle = \"A\"\n+++\nZebra text.\n");
+        f
+    };
+    let f = zola(
+        "title = \"z\"\nbuild_search_index = true\n[search]\ninclude_title = true\ninclude_content = true\ninclude_description = false\ntruncate_content_length = 100\nindex_format = \"elasticlunr_json\"\nsnippet_length = 80\n",
+    );
+    let err = f.build_ok(&[]);
+    assert!(f.has_output("search/index.js"), "build_search_index = true");
+    for (key, line) in [
+        ("search.include_title", 4),
+        ("search.include_content", 5),
+        ("search.truncate_content_length", 7),
+        ("search.index_format", 8),
+    ] {
+        assert!(
+            err.contains(&format!("`{key}` is accepted but not implemented"))
+                && err.contains(&format!("config.toml:{line}:")),
+            "{key} at line {line}: {err}"
+        );
+    }
+    assert!(
+        !err.contains("`search.include_description` is accepted"),
+        "false asks for nothing: {err}"
+    );
+    assert!(
+        !err.contains("`build_search_index` is accepted"),
+        "implemented: {err}"
+    );
+    // Zola's default is no index; ours is an index.
+    let f = zola("title = \"z\"\n");
+    f.build_ok(&[]);
+    assert!(!f.has_output("search/index.js"));
+    let f = zola("title = \"z\"\n[search]\nenabled = true\n");
+    f.build_ok(&[]);
+    assert!(f.has_output("search/index.js"), "[search] enabled wins");
+    let f = Fixture::new("title = \"x\"\nbuild_search_index = false\n");
+    f.write("content/a.md", "+++\ntitle = \"A\"\n+++\nText.\n");
+    f.build_ok(&[]);
+    assert!(!f.has_output("search/index.js"));
+    assert!(!f.output("a/index.html").contains("data-search"));
+    let f = Fixture::new("title = \"x\"\nbuild_search_index = \"yes\"\n");
+    let err = f.build_err(&[]);
+    assert!(
+        err.contains("guidepost.toml:2"),
+        "a type error at its line: {err}"
+    );
+}
+
 #[test]
 fn an_index_over_budget_is_a_warning() {
     let f = Fixture::new("title = \"x\"\n[search]\nindex_budget_kb = 1\n");
@@ -221,11 +280,12 @@ async fn bundled_site_finds_glossary_terms_board_rows_and_hipaa_under_csp() {
             .unwrap();
     let mut wrong = Vec::new();
     let mut terms = 0;
+    // Terms are headings (`## Term {#id}`) or definition terms (`Term {#id}`).
     for line in glossary.lines() {
-        let Some(rest) = line.strip_prefix("## ") else {
+        let rest = line.strip_prefix("## ").unwrap_or(line);
+        let Some((name, id)) = rest.split_once(" {#").filter(|_| rest.ends_with('}')) else {
             continue;
         };
-        let (name, id) = rest.split_once(" {#").unwrap();
         let id = id.trim_end_matches('}');
         let short = name.split(" (").next().unwrap();
         for q in [name, short] {

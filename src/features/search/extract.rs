@@ -57,8 +57,10 @@ fn inline(name: &str) -> bool {
 const SKIPPED: &[&str] = &["script", "style", "svg", "template", "button"];
 
 /// Splits rendered HTML into entries: text before the first heading goes to
-/// `top`; each `<h1>`–`<h6>` with an `id` starts an entry, and a table row
-/// with an `id` is an entry of its own (its first cell is its heading).
+/// `top`; each `<h1>`–`<h6>` with an `id` starts an entry, a definition
+/// term (`<dt>`) with an `id` starts one that ends with its list, and a
+/// table row with an `id` is an entry of its own (its first cell is its
+/// heading).
 pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> Vec<Entry> {
     let mut out = vec![top];
     let mut current = 0usize;
@@ -67,6 +69,8 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
     // A table row being read: (entry index, the section to return to, first cell done).
     let mut row: Option<(usize, usize, bool)> = None;
     let mut in_first_cell = false;
+    // The entry a definition list with term entries started in.
+    let mut dl_section: Option<usize> = None;
     let mut skip: Vec<String> = Vec::new();
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
@@ -111,8 +115,14 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
             && name.starts_with('h')
             && name.as_bytes()[1].is_ascii_digit()
             && (b'1'..=b'6').contains(&name.as_bytes()[1]);
-        if is_heading && !closing {
+        // A definition list's term with an id (a glossary) is read like a
+        // heading; its definition is the entry's text.
+        let is_term = name == "dt";
+        if (is_heading || is_term) && !closing {
             if let Some(id) = attr(tag, "id").filter(|_| has_attrs) {
+                if is_term && dl_section.is_none() {
+                    dl_section = Some(current);
+                }
                 out.push(Entry {
                     url: format!("{path}#{}", decode(id)),
                     title: title.to_string(),
@@ -123,9 +133,14 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
                 current = out.len() - 1;
                 heading = Some((name.to_string(), current));
             }
-        } else if is_heading && closing {
+        } else if (is_heading || is_term) && closing {
             if heading.as_ref().is_some_and(|h| h.0 == name) {
                 heading = None;
+            }
+        } else if name == "dl" && closing {
+            // Text after the list belongs to the section it is in.
+            if let Some(section) = dl_section.take() {
+                current = section;
             }
         } else if name == "tr" && !closing {
             if let Some(id) = attr(tag, "id").filter(|_| has_attrs) {
@@ -359,6 +374,17 @@ mod tests {
         assert_eq!(e[2].heading, "Reports to");
         assert_eq!(e[2].text, "CEO, board");
         assert_eq!(e[1].text, "C Dimension A after");
+    }
+
+    #[test]
+    fn definition_terms_with_ids_are_entries_until_their_list_ends() {
+        let html = "<h2 id=\"g\">Terms</h2><p>Intro.</p><dl>\n<dt id=\"board\">Board</dt>\n<dd>The governing body.</dd>\n<dt>Plain</dt><dd>No id.</dd></dl><p>After the list.</p>";
+        let e = html_entries(html, "/g/", "Glossary", top());
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert_eq!(e[2].url, "/g/#board");
+        assert_eq!(e[2].heading, "Board");
+        assert_eq!(e[2].text, "The governing body. Plain No id.");
+        assert_eq!(e[1].text, "Intro. After the list.");
     }
 
     #[test]

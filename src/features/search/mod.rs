@@ -532,9 +532,14 @@ mod tests {
         let jobs2 = second.site_jobs(&s2, &[], Some(first.as_ref()), &|_| false);
         let state = |p: &dyn Prepared| {
             let s = p.as_any().unwrap().downcast_ref::<SearchState>().unwrap();
-            s.counted.lock().unwrap().docs.clone()
+            s.counted.lock().unwrap().clone()
         };
         let (old, new) = (state(first.as_ref()), state(second.as_ref()));
+        assert!(
+            Arc::ptr_eq(&old.vocab, &new.vocab),
+            "reused entries' word ids name the same vocabulary"
+        );
+        let (old, new) = (old.docs, new.docs);
         assert!(Arc::ptr_eq(&old["a.md"], &new["a.md"]), "a.md reused");
         assert!(
             !Arc::ptr_eq(&old["b.md"], &new["b.md"]),
