@@ -434,21 +434,9 @@ impl Run<'_> {
                 self.out.push_html(close.trim_start().to_string(), end_at);
                 after
             }
-            Ok(_) => {
-                // The template uses the body some other way: give it the text.
-                let body = src[call.end..end_at].trim_matches(['\n', '\r']);
-                match self
-                    .expander
-                    .render(&call.name, &call.args, Some(body), nth, self.current)
-                {
-                    Ok(html) => self.out.push_html(html, start),
-                    Err(m) => self.errors.push(fail(m)),
-                }
-                after
-            }
-            Err(_) => {
-                // The template may use the body as a value (a file name, a
-                // URL), which the marker is not: give it the text.
+            // The template uses the body some other way, or as a value (a
+            // file name, a URL) that the marker is not: give it the text.
+            _ => {
                 let body = src[call.end..end_at].trim_matches(['\n', '\r']);
                 match self
                     .expander

@@ -286,6 +286,11 @@ impl Site {
         term_slug(name, self.config.slugify.taxonomies)
     }
 
+    /// The taxonomy the config declares as `name`.
+    pub fn taxonomy(&self, name: &str) -> Option<&Taxonomy> {
+        self.taxonomies.iter().find(|t| t.name == name)
+    }
+
     /// Pages (not sections) of the site.
     pub fn pages(&self) -> impl Iterator<Item = &Document> {
         self.docs.iter().filter(|d| d.kind == DocKind::Page)

@@ -258,15 +258,11 @@ fn taxonomy<'a>(
     kind: &str,
 ) -> TeraResult<(&'a crate::model::Taxonomy, Vec<Value>)> {
     let site = &data.site;
-    let t = site
-        .taxonomies
-        .iter()
-        .find(|t| t.name == kind)
-        .ok_or_else(|| {
-            err(format!(
-                "no taxonomy `{kind}` (declare it in guidepost.toml)"
-            ))
-        })?;
+    let t = site.taxonomy(kind).ok_or_else(|| {
+        err(format!(
+            "no taxonomy `{kind}` (declare it in guidepost.toml)"
+        ))
+    })?;
     let items = t
         .terms
         .iter()

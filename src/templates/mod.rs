@@ -361,13 +361,9 @@ fn register_functions(tera: &mut Tera, data: FunctionSlot) {
             note_lookup(Lookup::Untracked);
             let data = data_of(&d)?;
             let site = &data.site;
-            let t = site
-                .taxonomies
-                .iter()
-                .find(|t| t.name == kind)
-                .ok_or_else(|| {
-                    tera::Error::message(format!("get_taxonomy_url: no taxonomy `{kind}`"))
-                })?;
+            let t = site.taxonomy(&kind).ok_or_else(|| {
+                tera::Error::message(format!("get_taxonomy_url: no taxonomy `{kind}`"))
+            })?;
             let slug = site.term_slug(&name);
             if !t.terms.iter().any(|term| term.slug == slug) {
                 return Err(tera::Error::message(format!(

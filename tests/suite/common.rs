@@ -464,3 +464,26 @@ pub async fn console_messages(client: &fantoccini::Client) -> Vec<String> {
         })
         .collect()
 }
+
+/// Runs axe-core (its source, `axe`) on the page `client` shows; one line per
+/// violation: rule, impact, the first few elements and what is wrong.
+pub async fn axe_violations(client: &fantoccini::Client, axe: &str) -> Vec<String> {
+    client
+        .execute(&format!("{axe}\nreturn true;"), vec![])
+        .await
+        .unwrap();
+    let violations = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '')).join(', '))));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    violations
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}

@@ -438,18 +438,8 @@ async fn axe_finds_no_violations_on_decision_pages() {
         "/decide/result/neither/",
     ] {
         c.goto(&format!("{}{page}", site.base)).await.unwrap();
-        c.execute(&format!("{source}\nreturn true;"), vec![])
-            .await
-            .unwrap();
-        let violations = c
-            .execute_async(
-                "const done = arguments[arguments.length - 1];\
-                 axe.run(document).then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert_eq!(violations, serde_json::json!([]), "axe on {page}");
+        let violations = crate::common::axe_violations(&c, &source).await;
+        assert!(violations.is_empty(), "axe on {page}: {violations:#?}");
     }
     c.close().await.unwrap();
 }

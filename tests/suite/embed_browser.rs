@@ -743,21 +743,10 @@ async fn axe_finds_nothing_on_embed_pages_at_320_and_800_px_in_both_schemes() {
                     .await
                     .unwrap();
                 assert_eq!(scheme, json!(dark), "colour scheme in the frame");
-                c.execute(&format!("{source}\nreturn true;"), vec![])
-                    .await
-                    .unwrap();
-                let violations = c
-                    .execute_async(
-                        "const done = arguments[arguments.length - 1];\
-                         axe.run(document).then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
-                        vec![],
-                    )
-                    .await
-                    .unwrap();
-                assert_eq!(
-                    violations,
-                    json!([]),
-                    "axe on {p} at {width} px, dark = {dark}"
+                let violations = crate::common::axe_violations(&c, &source).await;
+                assert!(
+                    violations.is_empty(),
+                    "axe on {p} at {width} px, dark = {dark}: {violations:#?}"
                 );
             }
         }

@@ -532,18 +532,11 @@ async fn in_chromium_the_file_runs_no_script_passes_axe_and_a_path_clicks_throug
                     json!([scheme == "dark", 0, true, 0]),
                     "{name} {scheme} {width}: [dark, scripts, styled, sideways scroll]"
                 );
-                c.execute(&format!("{axe}\nreturn true;"), vec![])
-                    .await
-                    .unwrap();
-                let violations = c
-                    .execute_async(
-                        "const done = arguments[arguments.length - 1];\
-                         axe.run(document).then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
-                        vec![],
-                    )
-                    .await
-                    .unwrap();
-                assert_eq!(violations, json!([]), "axe on {name}, {scheme}, {width} px");
+                let violations = crate::common::axe_violations(&c, &axe).await;
+                assert!(
+                    violations.is_empty(),
+                    "axe on {name}, {scheme}, {width} px: {violations:#?}"
+                );
             }
             c.close().await.unwrap();
         }

@@ -182,23 +182,9 @@ async fn axe_finds_no_violations_in_either_colour_scheme_and_pages_fit_a_phone_u
                     "{page} @{width}: page scrolls sideways by {overflow}px"
                 ));
             }
-            client
-                .execute(&format!("{axe}\nreturn true;"), vec![])
-                .await
-                .unwrap();
-            let violations = client
-                .execute_async(
-                    "const done = arguments[arguments.length - 1];\
-                     axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))));",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            for v in violations.as_array().cloned().unwrap_or_default() {
-                problems.push(format!(
-                    "{page} @{width}: {}",
-                    v.as_str().unwrap_or_default()
-                ));
+            let violations = crate::common::axe_violations(&client, &axe).await;
+            for v in violations {
+                problems.push(format!("{page} @{width}: {v}"));
             }
         }
         client.close().await.unwrap();
