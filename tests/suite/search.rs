@@ -614,18 +614,12 @@ async fn axe_finds_no_violations_with_results_open_in_light_and_dark() {
                 input.send_keys("security").await.unwrap();
             }
             wait_for(&c, PANEL_OPEN, "results").await;
-            c.execute(&format!("{axe}\nreturn true;"), vec![])
-                .await
-                .unwrap();
-            let violations = c
-                .execute_async(
-                    "const done = arguments[arguments.length - 1];\
-                     axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            assert_eq!(violations, json!([]), "axe on {page}, dark = {dark}");
+            let violations = crate::common::axe_violations(&c, &axe).await;
+            assert_eq!(
+                violations,
+                Vec::<String>::new(),
+                "axe on {page}, dark = {dark}"
+            );
         }
         c.close().await.unwrap();
     }
