@@ -185,6 +185,10 @@ struct WordShard<'a> {
     h: Vec<(&'a str, Vec<u32>)>,
 }
 
+/// A word shard's inputs: its key, its words with their stems' places in
+/// `postings`, and the whole headings it carries.
+type ShardInput<'s> = (&'s String, Vec<(&'s str, usize)>, Vec<(&'s str, Vec<u32>)>);
+
 /// An entry's title in an entry shard, or `0`: the entry before's.
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -376,7 +380,7 @@ impl<'a> Index<'a> {
             words: BTreeMap::new(),
             entries: Vec::new(),
         };
-        let shards: Vec<(&String, Vec<(&str, usize)>, Vec<(&str, Vec<u32>)>)> = by_key
+        let shards: Vec<ShardInput> = by_key
             .iter_mut()
             .map(|(key, words)| {
                 let h = headings.remove(key).unwrap_or_default();
