@@ -322,6 +322,66 @@ impl RenderCache {
     }
 }
 
+impl RenderCache {
+    /// Swaps in `templates` (re-parsed after template edits that kept every
+    /// template name, with the static files unchanged) and re-renders, from
+    /// the kept model and template objects, the outputs last rendered with a
+    /// template in `only`, or every output when `only` is `None`. Nothing
+    /// else can differ: the jobs a site has depend on which templates exist,
+    /// not on their text. On error the cache is part-updated: the caller
+    /// must do a full build before the next incremental one.
+    pub(crate) fn update_templates(
+        &mut self,
+        theme: &Theme,
+        templates: Templates,
+        only: Option<&HashSet<String>>,
+    ) -> Result<Rerendered, Vec<Diagnostic>> {
+        self.templates.clear_site();
+        self.templates = templates;
+        self.templates.set_site(Arc::new(FunctionData {
+            site: self.site.clone(),
+            values: self.values_by_path.clone(),
+            features: self.features.clone(),
+            statics: Arc::new(theme.statics.clone()),
+        }));
+        let globals = self.templates.tera.global_context();
+        globals.insert_value("config", self.config_global.clone());
+        globals.insert_value("main_nav", self.nav_global.clone());
+        let mut jobs: Vec<Job> = self
+            .inputs
+            .iter()
+            .filter(|(_, rec)| match (&rec.kind, only) {
+                (_, None) => true,
+                (JobKind::Template(t), Some(names)) => names.contains(t),
+                _ => false,
+            })
+            .map(|(path, rec)| Job {
+                path: path.clone(),
+                kind: rec.kind.clone(),
+                vars: rec.vars.clone(),
+                source: rec.source.clone(),
+            })
+            .collect();
+        jobs.sort_by(|a, b| a.path.cmp(&b.path));
+        let renderer = Renderer {
+            site: &self.site,
+            theme,
+            tera: &self.templates.tera,
+        };
+        let rendered: Vec<(JobResult, Vec<Lookup>)> = jobs
+            .par_iter()
+            .map(|job| recording_lookups(|| renderer.run(job)))
+            .collect();
+        let mut errors = Vec::new();
+        let (files, records) = collect_results(jobs, rendered, &mut errors);
+        if !errors.is_empty() {
+            return Err(super::once_per_place(errors));
+        }
+        self.inputs.extend(records);
+        Ok(Rerendered { files })
+    }
+}
+
 impl Reuse<'_> {
     /// The previous output of `job` when nothing it was rendered from has
     /// changed, with what it looked up.
