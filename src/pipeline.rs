@@ -261,6 +261,8 @@ pub(crate) fn patch_documents(
     if !errors.is_empty() {
         return Err(PatchError::Parse(sorted(errors)));
     }
+    // The cache updates the model in place only if no one else holds it.
+    drop(site);
     state
         .cache
         .update_docs(&state.theme, changed)

@@ -186,6 +186,7 @@ impl RenderCache {
     ) -> Result<Rerendered, Vec<Diagnostic>> {
         // Drop the template functions' handle on the site so it can be
         // updated in place instead of cloned.
+        let t0 = std::time::Instant::now();
         self.templates.clear_site();
         let changed_ids: Vec<DocId> = changed.iter().map(|(id, _)| *id).collect();
         {
@@ -195,7 +196,9 @@ impl RenderCache {
             }
         }
         let site = self.site.clone();
+        tracing::debug!("update_docs: model updated at {:?}", t0.elapsed());
         self.features = Arc::new(features::prepare_all(&site)?);
+        tracing::debug!("update_docs: features prepared at {:?}", t0.elapsed());
         let mut touched: BTreeSet<DocId> = BTreeSet::new();
         for &id in &changed_ids {
             touched.insert(id);
@@ -292,10 +295,12 @@ impl RenderCache {
             theme,
             tera,
         };
+        tracing::debug!("update_docs: {} jobs planned at {:?}", jobs.len(), t0.elapsed());
         let rendered: Vec<(JobResult, Vec<Lookup>)> = jobs
             .par_iter()
             .map(|job| recording_lookups(|| renderer.run(job)))
             .collect();
+        tracing::debug!("update_docs: rendered at {:?}", t0.elapsed());
         let mut errors = Vec::new();
         let (mut files, records) = collect_results(jobs, rendered, &mut errors);
         if !errors.is_empty() {
@@ -318,6 +323,7 @@ impl RenderCache {
         }
         files.extend(more);
         self.inputs.extend(records);
+        tracing::debug!("update_docs: generated files at {:?}", t0.elapsed());
         Ok(Rerendered { files })
     }
 }
