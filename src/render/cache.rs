@@ -295,7 +295,11 @@ impl RenderCache {
             theme,
             tera,
         };
-        tracing::debug!("update_docs: {} jobs planned at {:?}", jobs.len(), t0.elapsed());
+        tracing::debug!(
+            "update_docs: {} jobs planned at {:?}",
+            jobs.len(),
+            t0.elapsed()
+        );
         let rendered: Vec<(JobResult, Vec<Lookup>)> = jobs
             .par_iter()
             .map(|job| recording_lookups(|| renderer.run(job)))

@@ -123,6 +123,9 @@ pub(crate) struct Project {
     /// Edits that failed while the kept state stayed untouched: they are
     /// re-read with the next batch, so the error stays until they are fixed.
     retry: BTreeSet<Change>,
+    /// Content-relative paths of the batch being applied (files and
+    /// folders the watcher reported): a new model re-reads only these.
+    reported: HashSet<String>,
 }
 
 impl Project {
@@ -135,12 +138,13 @@ impl Project {
             state: None,
             state_intact: false,
             retry: BTreeSet::new(),
+            reported: HashSet::new(),
         }
     }
 
     /// Builds everything, keeping the caches.
     pub(crate) fn full_build(&mut self) -> Result<SiteOutput, Diagnostics> {
-        self.state = None;
+        drop_later(self.state.take());
         let config = load_config(&self.options)?;
         // Root-relative links, behind the base path when the site has one.
         self.base_path = url_mode_for(&config).base_path();
@@ -253,6 +257,15 @@ impl Project {
             .iter()
             .filter_map(|c| match c {
                 Change::Disk(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        self.reported = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Structure(p) if p == "content" => Some(String::new()),
+                Change::Structure(p) => p.strip_prefix("content/").map(str::to_string),
+                Change::Content(p) => Some(p.clone()),
                 _ => None,
             })
             .collect();
@@ -375,7 +388,7 @@ impl Project {
     fn rerender(&mut self, theme: Theme) -> Result<SiteOutput, Diagnostics> {
         let Cached { state, .. } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
-        drop(state.cache);
+        drop_later(state.cache);
         let config = site.config.clone();
         let built = pipeline::run(
             &self.run_options(),
@@ -439,13 +452,22 @@ impl Project {
             &self.run_options(),
             site.config.clone(),
             theme,
-            Model::Reusing(&site),
+            Model::Reusing(&site, &self.reported),
             Some((&state.cache, current)),
             None,
-        )?;
+        );
+        drop_later((state, site));
+        let built = built?;
         self.state = Some(Cached::new(built.state));
         Ok(built.output)
     }
+}
+
+/// Frees what the last build kept on another thread: dropping ten thousand
+/// documents, template objects and output entries takes longer than
+/// rendering the few that changed, and nothing waits for it.
+fn drop_later<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 /// Whether two loads of the theme copy the same static files from the same places.
@@ -506,7 +528,7 @@ pub(crate) fn body_differs(a: &OutputBody, b: &OutputBody, touched: &HashSet<Pat
 /// add entries (the fast path never removes an output).
 pub(crate) fn apply(update: Update, output: &mut SiteOutput) {
     match update {
-        Update::Replace(new) => *output = new,
+        Update::Replace(new) => drop_later(std::mem::replace(output, new)),
         Update::Patch(files) => output.files.extend(files),
     }
 }
