@@ -17,18 +17,19 @@ const PAGE: &str = "## Overview\n\nA paragraph with *emphasis*, `code` and a [li
 ## Details\n\nMore text. More text. More text. More text. More text. More text. More text.\n\n\
 ### Sub-point\n\nFinal words of the page, with \"quotes\" -- and dashes.\n";
 
-const OPTIONS: MarkdownOptions = MarkdownOptions {
-    raw_html: guidepost::markdown::RawHtml::Allow,
-    smart_punctuation: true,
-    words_per_minute: 200,
-    keep_anchor_text: false,
-};
-
 #[divan::bench]
 fn markdown_one_page(bencher: divan::Bencher) {
     let body = PAGE.repeat(3);
     let resolve = |t: &str| Ok(format!("/{}/", t.trim_end_matches(".md")));
-    bencher.bench(|| render(divan::black_box(&body), 0, false, &OPTIONS, &resolve));
+    bencher.bench(|| {
+        render(
+            divan::black_box(&body),
+            0,
+            false,
+            &MarkdownOptions::default(),
+            &resolve,
+        )
+    });
 }
 
 #[divan::bench]
@@ -40,7 +41,14 @@ fn template_one_page(bencher: divan::Bencher) {
     ])
     .unwrap();
     let resolve = |t: &str| Ok(format!("/{}/", t.trim_end_matches(".md")));
-    let html = render(&PAGE.repeat(3), 0, false, &OPTIONS, &resolve).0;
+    let html = render(
+        &PAGE.repeat(3),
+        0,
+        false,
+        &MarkdownOptions::default(),
+        &resolve,
+    )
+    .0;
     let page = tera::Value::from_serializable(&serde_json::json!({
         "title": "A page",
         "content": html.html(),

@@ -95,6 +95,26 @@ enum Command {
         #[command(subcommand)]
         from: ImportFrom,
     },
+    /// Write one page, or a whole decision guide, as one self-contained HTML
+    /// file (styles and images inside, no JavaScript) for mail, file shares
+    /// and ticket attachments: `guidepost export /decide/ --single-file guide.html`.
+    Export {
+        /// The page: a content path (`roles/vciso.md`) or a URL path (`/decide/`).
+        page: String,
+        /// The file to write (replaced if it exists; never a folder).
+        #[arg(long = "single-file", value_name = "FILE")]
+        single_file: PathBuf,
+        /// Site root (the folder with guidepost.toml).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Override base_url: with an absolute one, links to other pages of
+        /// the site stay links; without, they are shown as plain text.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include pages marked draft.
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Create a new site that builds at once with the built-in theme.
     Init {
         /// Folder to create (must not exist or be empty).
@@ -140,6 +160,7 @@ pub fn main() -> ExitCode {
                 base_url,
                 include_drafts: drafts,
                 url_mode: None,
+                export: None,
             };
             // Pages are written into a staging folder beside the output as they
             // render; it replaces the output only when the whole build succeeded.
@@ -241,6 +262,45 @@ pub fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => report(e.into(), Path::new(".")),
+            }
+        }
+        Command::Export {
+            page,
+            single_file,
+            root,
+            base_url,
+            drafts,
+        } => {
+            let options = crate::export::ExportOptions {
+                root: root.clone(),
+                page,
+                out: single_file.clone(),
+                base_url,
+                include_drafts: drafts,
+            };
+            match crate::export::export(&options) {
+                Ok(e) => {
+                    print_warnings(&e.warnings, &root);
+                    let unlinked = if e.unlinked > 0 {
+                        format!(
+                            ", {} link{} to other pages shown as plain text (no absolute base_url)",
+                            e.unlinked,
+                            if e.unlinked == 1 { "" } else { "s" }
+                        )
+                    } else {
+                        String::new()
+                    };
+                    eprintln!(
+                        "Exported {} into {} ({} KB, {} file{} inlined{unlinked})",
+                        e.source,
+                        single_file.display(),
+                        e.bytes.div_ceil(1024),
+                        e.inlined,
+                        if e.inlined == 1 { "" } else { "s" }
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(e, &root),
             }
         }
         Command::Init { dir } => match crate::init::init_site(&dir) {

@@ -64,6 +64,9 @@ pub struct Config {
     /// Free table for themes.
     #[serde(default)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// The site root the config was loaded from (`load_data`, data files).
+    #[serde(skip)]
+    pub root: PathBuf,
     /// Safety limits.
     #[serde(default)]
     pub limits: LimitsConfig,
@@ -166,12 +169,47 @@ pub struct TaxonomyConfig {
 pub struct MarkdownConfig {
     /// Curly quotes, en and em dashes, ellipses.
     pub smart_punctuation: bool,
-    /// Open external links in a new tab is left to themes; this marks them `rel="noopener"`.
+    /// `rel="noreferrer"` on links to other sites.
     pub external_links_no_referrer: bool,
     /// Words per minute used for `reading_time`.
     pub words_per_minute: usize,
+    /// `target="_blank"` (with `rel="noopener"`) on links to other sites.
+    pub external_links_target_blank: bool,
+    /// `rel="nofollow"` on links to other sites.
+    pub external_links_no_follow: bool,
+    /// A class on links to other sites.
+    pub external_links_class: Option<String>,
+    /// GitHub-style alerts (`> [!NOTE]`), rendered like the callout shortcode.
+    pub github_alerts: bool,
+    /// Definition lists (`Term` then `: definition`).
+    #[serde(alias = "definition_list")]
+    pub definition_lists: bool,
+    /// Where headings get a self-link: `none`, `left`, `right`, `heading`.
+    pub insert_anchor_links: AnchorLinks,
+    /// `:warning:` and other emoji shortcodes become emoji.
+    pub render_emoji: bool,
+    /// Footnotes gathered at the end of the page instead of where defined.
+    pub bottom_footnotes: bool,
+    /// Highlight fenced code blocks (CSS classes, no inline style).
+    pub highlight_code: bool,
+    /// Theme of the light code stylesheet (`css/syntax-light.css`).
+    pub highlight_theme: String,
+    /// Theme of the dark code stylesheet (`css/syntax-dark.css`).
+    pub highlight_theme_dark: String,
     /// Raw HTML in page bodies: kept, sanitized or shown as text.
     pub raw_html: RawHtml,
+}
+
+/// `insert_anchor_links`: where a heading's self-link goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnchorLinks {
+    None,
+    Left,
+    #[default]
+    Right,
+    /// The whole heading text is the link.
+    Heading,
 }
 
 /// `[markdown] raw_html`: what happens to raw HTML in Markdown bodies.
@@ -194,6 +232,17 @@ impl Default for MarkdownConfig {
             smart_punctuation: true,
             external_links_no_referrer: false,
             words_per_minute: 200,
+            external_links_target_blank: false,
+            external_links_no_follow: false,
+            external_links_class: None,
+            github_alerts: true,
+            definition_lists: true,
+            insert_anchor_links: AnchorLinks::Right,
+            render_emoji: false,
+            bottom_footnotes: false,
+            highlight_code: true,
+            highlight_theme: "Coldark-Cold".into(),
+            highlight_theme_dark: "Coldark-Dark".into(),
             raw_html: RawHtml::Allow,
         }
     }
@@ -431,6 +480,7 @@ impl Config {
                 .warning(),
             );
         }
+        config.root = root.to_path_buf();
         Ok(config)
     }
 

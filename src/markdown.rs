@@ -7,24 +7,84 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
+};
 use serde::Serialize;
 
-use crate::config::MarkdownConfig;
 /// `[markdown] raw_html`, re-exported for the benchmarks.
 pub use crate::config::RawHtml;
-use crate::text::{SlugStrategy, escape_attr, slugify_anchor};
+use crate::config::{AnchorLinks, MarkdownConfig};
+use crate::highlight::{Fence, code_block};
+use crate::text::{SlugStrategy, escape_attr, slugify, slugify_anchor};
 
 /// Rendering switches from `[markdown]` in the config.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MarkdownOptions {
     pub smart_punctuation: bool,
     pub words_per_minute: usize,
+    /// `> [!NOTE]` blockquotes become callouts.
+    pub github_alerts: bool,
+    pub definition_lists: bool,
+    /// `target="_blank"`, `rel` and a class for links to other sites.
+    pub external_links: ExternalLinks,
+    pub anchor_links: AnchorLinks,
+    /// `:warning:` becomes ⚠️.
+    pub emoji: bool,
+    pub bottom_footnotes: bool,
+    /// Token classes in fenced code blocks.
+    pub highlight: bool,
+    /// Theme markup (heading self-links, alert boxes), from the templates.
+    pub markup: Arc<Markup>,
     pub raw_html: RawHtml,
     /// Heading ids keep their text (Zola's `anchors = "safe"`/`"off"`)
     /// instead of becoming ASCII slugs.
     pub keep_anchor_text: bool,
+}
+
+/// What links to other sites get.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExternalLinks {
+    pub target_blank: bool,
+    pub no_follow: bool,
+    pub no_referrer: bool,
+    pub class: Option<String>,
+}
+
+/// Where in the text `Markup::anchor_link` has the heading's id.
+pub const ANCHOR_ID: &str = "GUIDEPOSTANCHORID";
+
+/// Markup that comes from the theme's templates (`anchor-link.html`,
+/// `shortcodes/callout.html`), rendered once per build so that Markdown
+/// output follows a site's overrides without the Markdown stage knowing
+/// templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Markup {
+    /// A heading's self-link, with [`ANCHOR_ID`] where the id goes.
+    pub anchor_link: String,
+    /// Opening and closing HTML of each alert kind (`note`, `tip`,
+    /// `important`, `warning`, `caution`); a kind without one renders as a
+    /// blockquote with class `markdown-alert-KIND`.
+    pub alerts: Vec<(String, String, String)>,
+}
+
+impl Default for Markup {
+    fn default() -> Self {
+        Markup {
+            anchor_link: format!(
+                "<a class=\"heading-anchor\" href=\"#{ANCHOR_ID}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>"
+            ),
+            alerts: Vec::new(),
+        }
+    }
+}
+
+impl Default for MarkdownOptions {
+    fn default() -> Self {
+        MarkdownOptions::from(&MarkdownConfig::default())
+    }
 }
 
 impl From<&MarkdownConfig> for MarkdownOptions {
@@ -33,6 +93,19 @@ impl From<&MarkdownConfig> for MarkdownOptions {
         MarkdownOptions {
             smart_punctuation: c.smart_punctuation,
             words_per_minute: c.words_per_minute,
+            github_alerts: c.github_alerts,
+            definition_lists: c.definition_lists,
+            external_links: ExternalLinks {
+                target_blank: c.external_links_target_blank,
+                no_follow: c.external_links_no_follow,
+                no_referrer: c.external_links_no_referrer,
+                class: c.external_links_class.clone(),
+            },
+            anchor_links: c.insert_anchor_links,
+            emoji: c.render_emoji,
+            bottom_footnotes: c.bottom_footnotes,
+            highlight: c.highlight_code,
+            markup: Arc::new(Markup::default()),
             raw_html: c.raw_html,
             keep_anchor_text: false,
         }
@@ -73,6 +146,13 @@ pub struct Rendered {
     /// Text of the first `# ` heading, when it was used as the title and dropped.
     pub first_h1: Option<String>,
     pub anchor_links: Vec<AnchorLink>,
+    /// Problems worth a warning but not an error (an unknown code
+    /// language), with byte spans in the whole file.
+    pub warnings: Vec<(Range<usize>, String)>,
+    /// Shortcodes the body uses (the model fills it; an alert counts as
+    /// `callout`, whose markup it has), so the dev server knows which pages
+    /// a changed shortcode template affects.
+    pub shortcodes: std::collections::BTreeSet<String>,
 }
 
 /// A heading being collected: level, explicit id, classes, inner events.
@@ -92,6 +172,8 @@ impl Default for Rendered {
             heading_ids: HashSet::new(),
             first_h1: None,
             anchor_links: Vec::new(),
+            warnings: Vec::new(),
+            shortcodes: Default::default(),
         }
     }
 }
@@ -122,6 +204,12 @@ fn parser_options(opts: &MarkdownOptions) -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES;
     if opts.smart_punctuation {
         o |= Options::ENABLE_SMART_PUNCTUATION;
+    }
+    if opts.github_alerts {
+        o |= Options::ENABLE_GFM;
+    }
+    if opts.definition_lists {
+        o |= Options::ENABLE_DEFINITION_LIST;
     }
     o
 }
@@ -192,6 +280,16 @@ fn render_with(
     let mut depth = 0usize;
     let mut heading: Option<OpenHeading> = None;
     let mut pending: Vec<Event> = Vec::new();
+    // A definition list term being collected (it may end in `{#id}`).
+    let mut term: Option<Vec<Event>> = None;
+    // A fenced or indented code block being collected: info, text, start.
+    let mut code: Option<(String, String, usize)> = None;
+    // Bottom footnotes: where the current definition's HTML starts, its
+    // name, the definitions cut out so far, and references in order.
+    let mut footnote_start: Option<usize> = None;
+    let mut footnote_names: Vec<String> = Vec::new();
+    let mut footnote_defs: Vec<(String, String)> = Vec::new();
+    let mut footnote_refs: Vec<(String, usize)> = Vec::new();
 
     let flush = |pending: &mut Vec<Event>, html: &mut String| {
         if !pending.is_empty() {
@@ -256,8 +354,17 @@ fn render_with(
                     } else {
                         format!(" class=\"{}\"", escape_attr(&classes.join(" ")))
                     };
+                    let link = || opts.markup.anchor_link.replace(ANCHOR_ID, &id_attr);
+                    let inner_html = match opts.anchor_links {
+                        AnchorLinks::None => inner_html,
+                        AnchorLinks::Right => format!("{inner_html} {}", link()),
+                        AnchorLinks::Left => format!("{} {inner_html}", link()),
+                        AnchorLinks::Heading => format!(
+                            "<a class=\"heading-link\" href=\"#{id_attr}\">{inner_html}</a>"
+                        ),
+                    };
                     html.push_str(&format!(
-                        "<h{n} id=\"{id_attr}\"{class_attr}>{inner_html} <a class=\"heading-anchor\" href=\"#{id_attr}\" aria-hidden=\"true\" tabindex=\"-1\">#</a></h{n}>\n"
+                        "<h{n} id=\"{id_attr}\"{class_attr}>{inner_html}</h{n}>\n"
                     ));
                     if n >= 2 {
                         flat_toc.push((n, id.clone(), text.clone()));
@@ -273,11 +380,128 @@ fn render_with(
                     resolve,
                     &mut out,
                     &mut errors,
+                    &opts.external_links,
                 )),
             }
             continue;
         }
+        if let Some(inner) = term.as_mut() {
+            match event {
+                Event::End(TagEnd::DefinitionListTitle) => {
+                    let mut inner = term.take().expect("inside a term");
+                    let id = term_id(&mut inner)
+                        .map(|id| unique_id(id, &mut used_ids, &mut next_suffix));
+                    out.word_count += count_words(&plain_text(&inner));
+                    let mut inner_html = String::new();
+                    html::push_html(&mut inner_html, inner.into_iter());
+                    let open = match &id {
+                        Some(id) => format!("<dt id=\"{}\">", escape_attr(id)),
+                        None => "<dt>".to_string(),
+                    };
+                    pending.push(Event::Html(CowStr::from(format!(
+                        "{open}{inner_html}</dt>\n"
+                    ))));
+                    if let Some(id) = id {
+                        out.heading_ids.insert(id);
+                    }
+                }
+                other => inner.push(resolve_link(
+                    other,
+                    &range,
+                    body_offset,
+                    resolve,
+                    &mut out,
+                    &mut errors,
+                    &opts.external_links,
+                )),
+            }
+            continue;
+        }
+        if let Some((_, code_text, _)) = code.as_mut() {
+            match event {
+                Event::Text(t) => {
+                    out.word_count += count_words(&t);
+                    code_text.push_str(&t);
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    let (info, code_text, at) = code.take().expect("inside a code block");
+                    let (fence, problems) = Fence::parse(&info);
+                    let (block, unknown) = code_block(&code_text, &fence, opts.highlight);
+                    let span = body_offset + at..body_offset + at + 3 + info.len();
+                    for p in problems {
+                        out.warnings.push((span.clone(), p));
+                    }
+                    if unknown {
+                        out.warnings.push((
+                            span,
+                            format!(
+                                "no syntax highlighting for `{}`: unknown language (the block is shown as plain text)",
+                                fence.lang
+                            ),
+                        ));
+                    }
+                    pending.push(Event::Html(CowStr::from(block)));
+                }
+                _ => {}
+            }
+            continue;
+        }
         match event {
+            Event::Start(Tag::DefinitionListTitle) => {
+                term = Some(Vec::new());
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((info, String::new(), range.start));
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) if alert_markup(opts, kind).is_some() => {
+                let (open, _) = alert_markup(opts, kind).expect("checked");
+                out.shortcodes.insert("callout".into());
+                pending.push(Event::Html(CowStr::from(format!("{open}\n"))));
+            }
+            Event::End(TagEnd::BlockQuote(Some(kind))) if alert_markup(opts, kind).is_some() => {
+                let (_, close) = alert_markup(opts, kind).expect("checked");
+                pending.push(Event::Html(CowStr::from(format!("{close}\n"))));
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) if opts.bottom_footnotes => {
+                footnote_names.push(name.to_string());
+                flush(&mut pending, &mut html);
+                footnote_start = Some(html.len());
+                depth += 1;
+            }
+            Event::End(TagEnd::FootnoteDefinition) if opts.bottom_footnotes => {
+                flush(&mut pending, &mut html);
+                depth = depth.saturating_sub(1);
+                if let Some(start) = footnote_start.take() {
+                    let name = footnote_names.pop().unwrap_or_default();
+                    footnote_defs.push((name, html.split_off(start)));
+                }
+            }
+            Event::FootnoteReference(name) if opts.bottom_footnotes => {
+                let name = name.to_string();
+                let number = match footnote_refs.iter().position(|(n, _)| *n == name) {
+                    Some(i) => {
+                        footnote_refs[i].1 += 1;
+                        i + 1
+                    }
+                    None => {
+                        footnote_refs.push((name.clone(), 1));
+                        footnote_refs.len()
+                    }
+                };
+                let count = footnote_refs[number - 1].1;
+                let id = escape_attr(&slugify(&name));
+                pending.push(Event::Html(CowStr::from(format!(
+                    "<sup class=\"footnote-reference\" id=\"fr-{id}-{count}\"><a href=\"#fn-{id}\">{number}</a></sup>"
+                ))));
+            }
+            Event::Text(ref t) if opts.emoji && t.contains(':') => {
+                out.word_count += count_words(t);
+                pending.push(Event::Text(CowStr::from(emojify(t))));
+            }
             Event::Start(Tag::Heading {
                 level, id, classes, ..
             }) => {
@@ -328,7 +552,15 @@ fn render_with(
                 pending.push(event);
             }
             other => {
-                let e = resolve_link(other, &range, body_offset, resolve, &mut out, &mut errors);
+                let e = resolve_link(
+                    other,
+                    &range,
+                    body_offset,
+                    resolve,
+                    &mut out,
+                    &mut errors,
+                    &opts.external_links,
+                );
                 pending.push(e);
             }
         }
@@ -337,6 +569,9 @@ fn render_with(
         }
     }
     flush(&mut pending, &mut html);
+    if !footnote_defs.is_empty() {
+        html.push_str(&bottom_footnotes(footnote_defs, &footnote_refs));
+    }
     out.summary = match (more_marker, first_paragraph_start, first_paragraph_end) {
         (Some(end), ..) => Some(html[..end].to_string()),
         (None, Some(start), Some(end)) => Some(html[start..end].to_string()),
@@ -379,8 +614,43 @@ fn resolve_link<'a>(
     resolve: Resolver,
     out: &mut Rendered,
     errors: &mut Vec<(Range<usize>, String)>,
+    external: &ExternalLinks,
 ) -> Event<'a> {
     match event {
+        // Links that leave the site are marked `rel="external"` (the print
+        // stylesheet writes out their address, and only theirs: in absolute
+        // mode internal links start with `https://` too), plus what the
+        // `external_links_*` switches ask for.
+        Event::Start(Tag::Link {
+            dest_url, title, ..
+        }) if is_external(&dest_url) => {
+            let rel: Vec<&str> = [
+                (true, "external"),
+                (external.target_blank, "noopener"),
+                (external.no_follow, "nofollow"),
+                (external.no_referrer, "noreferrer"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, r)| *r)
+            .collect();
+            let mut attrs = format!(
+                "<a href=\"{}\" rel=\"{}\"",
+                escape_attr(&dest_url),
+                rel.join(" ")
+            );
+            if !title.is_empty() {
+                attrs.push_str(&format!(" title=\"{}\"", escape_attr(&title)));
+            }
+            if let Some(class) = &external.class {
+                attrs.push_str(&format!(" class=\"{}\"", escape_attr(class)));
+            }
+            if external.target_blank {
+                attrs.push_str(" target=\"_blank\"");
+            }
+            attrs.push('>');
+            Event::InlineHtml(CowStr::from(attrs))
+        }
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -417,24 +687,126 @@ fn resolve_link<'a>(
                 id,
             })
         }
-        // Marked `rel="external"` so the print stylesheet can write out the
-        // address of links that leave the site, and only of those: in
-        // absolute mode internal links start with `https://` too.
-        Event::Start(Tag::Link {
-            dest_url, title, ..
-        }) if dest_url.starts_with("https://") || dest_url.starts_with("http://") => {
-            let title = if title.is_empty() {
-                String::new()
-            } else {
-                format!(" title=\"{}\"", escape_attr(&title))
-            };
-            Event::InlineHtml(CowStr::from(format!(
-                "<a href=\"{}\" rel=\"external\"{title}>",
-                escape_attr(&dest_url)
-            )))
-        }
         other => other,
     }
+}
+
+/// Takes a trailing `{#id}` off a definition term (`MSP {#msp}`), so
+/// glossary entries can be linked like headings (`@/glossary.md#msp`).
+fn term_id(events: &mut Vec<Event>) -> Option<String> {
+    let Some(Event::Text(last)) = events.last() else {
+        return None;
+    };
+    let trimmed = last.trim_end();
+    let open = trimmed.rfind("{#")?;
+    let id = trimmed[open + 2..].strip_suffix('}')?;
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    {
+        return None;
+    }
+    let id = id.to_string();
+    let rest = trimmed[..open].trim_end().to_string();
+    events.pop();
+    if !rest.is_empty() {
+        events.push(Event::Text(CowStr::from(rest)));
+    }
+    Some(id)
+}
+
+/// A link to another site (`https://`, `http://`, `//host`).
+fn is_external(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://") || url.starts_with("//")
+}
+
+/// The theme's opening and closing markup of an alert kind.
+fn alert_markup(opts: &MarkdownOptions, kind: BlockQuoteKind) -> Option<(&str, &str)> {
+    let name = match kind {
+        BlockQuoteKind::Note => "note",
+        BlockQuoteKind::Tip => "tip",
+        BlockQuoteKind::Important => "important",
+        BlockQuoteKind::Warning => "warning",
+        BlockQuoteKind::Caution => "caution",
+    };
+    opts.markup
+        .alerts
+        .iter()
+        .find(|(k, ..)| k == name)
+        .map(|(_, open, close)| (open.as_str(), close.as_str()))
+}
+
+/// `:warning:` → ⚠️ for every GitHub emoji shortcode in the text.
+fn emojify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(':') {
+        let after = &rest[start + 1..];
+        let end = after.find(':');
+        let code = end.map(|e| &after[..e]);
+        match code.and_then(|c| {
+            (!c.is_empty() && !c.contains(char::is_whitespace))
+                .then(|| emojis::get_by_shortcode(c))
+                .flatten()
+        }) {
+            Some(emoji) => {
+                out.push_str(&rest[..start]);
+                out.push_str(emoji.as_str());
+                rest = &after[end.expect("found") + 1..];
+            }
+            None => {
+                out.push_str(&rest[..=start]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The footnote definitions at the end of the page, in the order they are
+/// first referenced, each with a link back to its first reference.
+fn bottom_footnotes(mut defs: Vec<(String, String)>, refs: &[(String, usize)]) -> String {
+    let order = |name: &str| {
+        refs.iter()
+            .position(|(n, _)| n == name)
+            .unwrap_or(usize::MAX)
+    };
+    defs.sort_by_key(|(name, _)| order(name));
+    let mut html = String::from(
+        "<section class=\"footnotes\" role=\"doc-endnotes\" aria-label=\"Footnotes\">\n<ol class=\"footnotes-list\">\n",
+    );
+    for (name, body) in defs {
+        let id = escape_attr(&slugify(&name));
+        let back = if order(&name) == usize::MAX {
+            String::new()
+        } else {
+            format!(
+                " <a class=\"footnote-backref\" href=\"#fr-{id}-1\" aria-label=\"Back to reference {}\">↩</a>",
+                order(&name) + 1
+            )
+        };
+        // The definition's own wrapper (`<div class="footnote-definition">`
+        // with its label) is replaced by the list item.
+        let inner = strip_definition_wrapper(&body);
+        html.push_str(&format!(
+            "<li id=\"fn-{id}\">{}{back}</li>\n",
+            inner.trim_end()
+        ));
+    }
+    html.push_str("</ol>\n</section>\n");
+    html
+}
+
+/// The content of pulldown-cmark's footnote definition markup.
+fn strip_definition_wrapper(body: &str) -> &str {
+    let body = body.trim();
+    let Some(rest) = body.strip_prefix("<div class=\"footnote-definition\"") else {
+        return body;
+    };
+    let rest = rest.split_once("</sup>").map_or(rest, |(_, r)| r);
+    rest.strip_suffix("</div>").unwrap_or(rest)
 }
 
 /// The labels of footnote definitions (`[^label]: text` at a line start),
@@ -528,12 +900,9 @@ fn nest_toc(flat: Vec<(u32, String, String)>) -> Vec<TocEntry> {
 mod tests {
     use super::*;
 
-    const OPTS: MarkdownOptions = MarkdownOptions {
-        raw_html: RawHtml::Allow,
-        smart_punctuation: true,
-        words_per_minute: 200,
-        keep_anchor_text: false,
-    };
+    fn opts() -> MarkdownOptions {
+        MarkdownOptions::default()
+    }
 
     fn no_links(_: &str) -> Result<String, String> {
         Err("no pages".into())
@@ -545,7 +914,7 @@ mod tests {
             "## Intro\n\ntext\n\n## Intro\n\n### Sub {#custom}\n",
             0,
             false,
-            &OPTS,
+            &opts(),
             &no_links,
         );
         assert!(r.html().contains("<h2 id=\"intro\">Intro"), "{}", r.html());
@@ -565,7 +934,7 @@ mod tests {
                 Err(format!("no page {t}"))
             }
         };
-        let (r, errors) = render("[x](@/a.md#top) [y](@/b.md)", 10, false, &OPTS, &resolve);
+        let (r, errors) = render("[x](@/a.md#top) [y](@/b.md)", 10, false, &opts(), &resolve);
         assert!(r.html().contains("href=\"/a/#top\""));
         assert_eq!(r.anchor_links[0].anchor, "top");
         assert_eq!(errors.len(), 1);
@@ -579,7 +948,7 @@ mod tests {
             "[x](https://example.org/?a=1&b=\"2\" \"T\") [y](@/a.md) [z](/local/)",
             0,
             false,
-            &OPTS,
+            &opts(),
             &resolve,
         );
         assert!(
@@ -603,7 +972,7 @@ mod tests {
             "one\n\ntwo\n\n<!-- more -->\n\n|a|\n|-|\n|b|\n",
             0,
             false,
-            &OPTS,
+            &opts(),
             &no_links,
         );
         assert_eq!(r.summary.as_deref(), Some("<p>one</p>\n<p>two</p>\n"));
@@ -616,7 +985,7 @@ mod tests {
             "## H {#x\"onmouseover=\"alert(1) .a\"b}\n",
             0,
             false,
-            &OPTS,
+            &opts(),
             &no_links,
         );
         assert!(!r.html().contains("\"onmouseover"), "{}", r.html());
@@ -629,7 +998,7 @@ mod tests {
         let frag = render_fragment(
             "## H {#a\"b}\n\n<b>x</b> [l](javascript:alert(1))",
             true,
-            &OPTS,
+            &opts(),
             &no_links,
         )
         .unwrap();
@@ -642,7 +1011,7 @@ mod tests {
     fn many_equal_headings_stay_linear() {
         let body = "## x\n\n".repeat(20_000);
         let t = std::time::Instant::now();
-        let (r, _) = render(&body, 0, false, &OPTS, &no_links);
+        let (r, _) = render(&body, 0, false, &opts(), &no_links);
         assert!(r.html().contains("id=\"x-19999\""));
         assert!(
             t.elapsed() < std::time::Duration::from_secs(5),
@@ -654,7 +1023,7 @@ mod tests {
     #[test]
     fn fragment_strips_paragraph() {
         assert_eq!(
-            render_fragment("*a*", false, &OPTS, &no_links).unwrap(),
+            render_fragment("*a*", false, &opts(), &no_links).unwrap(),
             "<em>a</em>"
         );
     }

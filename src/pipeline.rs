@@ -31,6 +31,9 @@ pub(crate) struct BuildOptions {
     pub include_drafts: bool,
     /// Forces a URL mode (the dev server serves root-relative links).
     pub url_mode: Option<UrlMode>,
+    /// Renders only this page's single-file export (`guidepost export
+    /// PAGE`: a content path or URL path, see `Site::find_document`).
+    pub export: Option<String>,
 }
 
 /// Numbers for the summary line.
@@ -60,6 +63,9 @@ impl BuildStats {
 pub(crate) struct State {
     pub theme: Theme,
     pub cache: RenderCache,
+    /// Shortcodes and theme markup the model was rendered with (the fast
+    /// path re-parses documents with them).
+    pub authoring: Option<templates::Authoring>,
 }
 
 impl State {
@@ -89,6 +95,9 @@ pub(crate) enum Model<'a> {
     /// folder in, the second field (the paths the watcher reported) keep
     /// their text without being read again.
     Reusing(&'a Site, &'a std::collections::HashSet<String>),
+    /// [`Model::Reusing`], rendering again the documents that use one of
+    /// these shortcodes (their templates changed; `*` for all documents).
+    ReusingExcept(&'a Site, Vec<String>),
     /// This model as it is (templates or static files changed).
     Kept(Arc<Site>),
 }
@@ -170,15 +179,21 @@ pub(crate) fn run(
         .url_mode
         .clone()
         .unwrap_or_else(|| url_mode_for(&config));
-    // Parse templates while nothing depends on them yet.
-    let tera = templates::parse_templates(&theme);
-    let model_options = ModelOptions {
-        include_drafts: options.include_drafts,
-        claimed: features::claimed_tables(),
+    // Parse templates first: the model expands shortcodes with them.
+    let (tera, authoring) = match templates::parse_templates(&theme) {
+        Ok(t) => match templates::authoring(&t, &theme) {
+            Ok(a) => (Ok(t), Some(a)),
+            Err(d) => (Err(vec![d]), None),
+        },
+        Err(e) => (Err(e), None),
     };
+    let mut model_options = model_options(options, authoring.as_ref());
+    if let Model::ReusingExcept(_, stale) = &model {
+        model_options.stale_shortcodes = stale.clone();
+    }
     let site = match model {
         Model::Kept(site) => Ok(site),
-        Model::Fresh | Model::Reusing(..) => {
+        Model::Fresh | Model::Reusing(..) | Model::ReusingExcept(..) => {
             let files = match model {
                 Model::Reusing(previous, reported) => {
                     content::content_files_knowing(&options.root, &|rel: &str| {
@@ -206,7 +221,7 @@ pub(crate) fn run(
                 started.elapsed()
             );
             match model {
-                Model::Reusing(previous, _) => {
+                Model::Reusing(previous, _) | Model::ReusingExcept(previous, _) => {
                     model::assemble_reusing(config, url_mode, files, &model_options, previous)
                 }
                 _ => model::assemble(config, url_mode, files, &model_options),
@@ -222,8 +237,12 @@ pub(crate) fn run(
     );
     // Features validate everything before rendering starts.
     let features = features::prepare_all(&site).map_err(sorted)?;
-    let (output, cache) =
-        render::render_site(site, &theme, tera, features, previous, sink).map_err(sorted)?;
+    let export = match &options.export {
+        Some(name) => Some(site.find_document(name).map_err(|e| Diagnostics(vec![e]))?),
+        None => None,
+    };
+    let (output, cache) = render::render_site(site, &theme, tera, features, previous, sink, export)
+        .map_err(sorted)?;
     tracing::info!(
         files = output.files.len(),
         "rendered at {:?}",
@@ -242,7 +261,11 @@ pub(crate) fn run(
     Ok(Built {
         output,
         warnings,
-        state: State { theme, cache },
+        state: State {
+            theme,
+            cache,
+            authoring,
+        },
         stats,
     })
 }
@@ -259,7 +282,7 @@ pub(crate) fn patch_documents(
     keeps_place: impl Fn(&Document, &Document) -> bool,
 ) -> Result<Option<Vec<(String, OutputBody)>>, PatchError> {
     let site = state.site().clone();
-    let claimed = features::claimed_tables();
+    let model_options = model_options_for_patch(state);
     let mut changed: Vec<(DocId, Document)> = Vec::new();
     let mut errors = Vec::new();
     for rel in rel_paths {
@@ -273,7 +296,7 @@ pub(crate) fn patch_documents(
                 .into(),
             )
         })?;
-        match model::reparse_document(&site, id, file, &claimed) {
+        match model::reparse_document(&site, id, file, &model_options) {
             Ok(doc) if !keeps_place(&site.docs[id], &doc) => return Ok(None),
             Ok(doc) => changed.push((id, doc)),
             Err(e) => errors.extend(e),
@@ -289,6 +312,29 @@ pub(crate) fn patch_documents(
         .update_docs(&state.theme, changed)
         .map(|r| Some(r.files))
         .map_err(|e| PatchError::Render(sorted(e)))
+}
+
+/// How the model is assembled: drafts, the tables features claim, and the
+/// templates' shortcodes and markup.
+fn model_options(options: &BuildOptions, authoring: Option<&templates::Authoring>) -> ModelOptions {
+    ModelOptions {
+        include_drafts: options.include_drafts,
+        claimed: features::claimed_tables(),
+        shortcodes: authoring.map(|a| a.shortcodes.clone()),
+        markup: authoring.map(|a| a.markup.clone()),
+        stale_shortcodes: Vec::new(),
+    }
+}
+
+/// The model options a kept state was built with, for re-parsing documents.
+fn model_options_for_patch(state: &State) -> ModelOptions {
+    ModelOptions {
+        include_drafts: false,
+        claimed: features::claimed_tables(),
+        shortcodes: state.authoring.as_ref().map(|a| a.shortcodes.clone()),
+        markup: state.authoring.as_ref().map(|a| a.markup.clone()),
+        stale_shortcodes: Vec::new(),
+    }
 }
 
 /// Why [`patch_documents`] failed.

@@ -112,6 +112,14 @@ pub(crate) trait Prepared: Send + Sync {
         Vec::new()
     }
 
+    /// Variables this feature adds to the single-file export of document
+    /// `id` (`guidepost export`, template `export.html`): pages of its own
+    /// that belong to the document (a guide's steps) come as data, linking
+    /// each other by in-file `#anchors`, since the export is one file.
+    fn export_vars(&self, _site: &Site, _id: DocId, _page: &Value) -> Vec<(&'static str, Value)> {
+        Vec::new()
+    }
+
     /// Runs template function `name` (one of [`Feature::functions`]).
     fn call(&self, name: &str, _call: &Call, _kwargs: &Kwargs) -> tera::TeraResult<Value> {
         Err(tera::Error::message(format!(

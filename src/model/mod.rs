@@ -21,7 +21,8 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, closest};
 use crate::frontmatter::{self, FrontMatter, FrontMatterSource, Key, SortBy};
-use crate::markdown::{self, MarkdownOptions, Rendered};
+use crate::markdown::{self, MarkdownOptions, Markup, Rendered};
+use crate::shortcodes::{self, Expander};
 use crate::source::content::{AssetFile, ContentFiles, SourceFile};
 use crate::text::{SlugStrategy, slugify_path, url_segment};
 use crate::urls::UrlMode;
@@ -177,6 +178,49 @@ impl Site {
         self.by_rel_path.get(key).map(|&id| &self.docs[id])
     }
 
+    /// The document a reader names on the command line (`guidepost
+    /// export`): a content path (`roles/vcio.md`, also with `@/` or
+    /// `content/`) or a URL path (`/decide/`, `decide`, a full URL). An
+    /// unknown name is an error listing the nearest documents.
+    pub(crate) fn find_document(&self, name: &str) -> Result<DocId, Diagnostic> {
+        let key = name
+            .trim()
+            .trim_start_matches("@/")
+            .trim_start_matches("./")
+            .trim_start_matches("content/");
+        if let Some(&id) = self.by_rel_path.get(key.trim_start_matches('/')) {
+            return Ok(id);
+        }
+        let url = key
+            .split_once("://")
+            .map_or(key, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+        let url = url.split(['#', '?']).next().unwrap_or_default();
+        let url = url.strip_suffix("index.html").unwrap_or(url);
+        let path = format!("/{}/", url.trim_matches('/')).replace("//", "/");
+        if let Some(id) = self.docs.iter().position(|d| d.path == path) {
+            return Ok(id);
+        }
+        let bare = key.trim_start_matches('/');
+        if self.skipped_drafts.contains(bare) {
+            return Err(Diagnostic::general(format!(
+                "`{name}` is a draft, left out without --drafts"
+            ))
+            .with_help("add --drafts to include pages marked draft = true"));
+        }
+        let mut near: Vec<(usize, &str)> = self
+            .docs
+            .iter()
+            .flat_map(|d| [d.rel_path.as_str(), d.path.as_str()])
+            .map(|k| (strsim::damerau_levenshtein(key, k), k))
+            .collect();
+        near.sort();
+        let near: Vec<String> = near.iter().take(3).map(|(_, k)| format!("`{k}`")).collect();
+        Err(Diagnostic::general(format!(
+            "no page `{name}` in content/: name a content file (`roles/vcio.md`) or a page's URL path (`/roles/vcio/`)"
+        ))
+        .with_help(format!("the nearest pages are {}", near.join(", "))))
+    }
+
     /// Public URL of a site path in this build's URL mode.
     pub fn permalink(&self, path: &str) -> String {
         self.url_mode.permalink(path)
@@ -216,11 +260,52 @@ impl Site {
 }
 
 /// Switches for assembling a site.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct ModelOptions {
     pub include_drafts: bool,
     /// Top-level front matter tables that features read.
     pub claimed: Vec<&'static str>,
+    /// Renders shortcode calls (built from the templates by the pipeline);
+    /// without one, calls stay text.
+    pub shortcodes: Option<Arc<dyn Expander>>,
+    /// The theme's markup for Markdown (heading links, alerts).
+    pub markup: Option<Arc<Markup>>,
+    /// Shortcodes whose templates changed since the model being reused
+    /// (`*`: all): documents that use one are rendered again.
+    pub stale_shortcodes: Vec<String>,
+}
+
+impl std::fmt::Debug for ModelOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelOptions")
+            .field("include_drafts", &self.include_drafts)
+            .field("claimed", &self.claimed)
+            .field("shortcodes", &self.shortcodes.is_some())
+            .field("stale_shortcodes", &self.stale_shortcodes)
+            .finish()
+    }
+}
+
+impl ModelOptions {
+    /// Markdown options of `config` with the theme's markup.
+    fn markdown(&self, config: &Config) -> MarkdownOptions {
+        let mut o = markdown_options(config);
+        if let Some(m) = &self.markup {
+            o.markup = m.clone();
+        }
+        o
+    }
+
+    /// Whether a reused document must be rendered again because a
+    /// shortcode template it uses changed.
+    fn is_stale(&self, d: &Document) -> bool {
+        !self.stale_shortcodes.is_empty()
+            && (self.stale_shortcodes.iter().any(|s| s == "*")
+                || d.rendered
+                    .shortcodes
+                    .iter()
+                    .any(|s| self.stale_shortcodes.contains(s)))
+    }
 }
 
 /// Builds the site model from loaded files. Reports every problem found.
@@ -366,7 +451,8 @@ fn assemble_inner(
     }
 
     // Render Markdown in parallel, resolving internal links.
-    let md_opts = markdown_options(&config);
+    let md_opts = options.markdown(&config);
+    let expander = options.shortcodes.as_deref();
     let links = Links {
         docs: &docs,
         by_rel_path: &by_rel_path,
@@ -387,10 +473,13 @@ fn assemble_inner(
     let rendered: Vec<Option<(Rendered, Vec<Diagnostic>)>> = docs
         .par_iter()
         .map(|d| {
-            if reused.contains(&d.rel_path) && !moved.iter().any(|m| d.source.contains(m)) {
+            if reused.contains(&d.rel_path)
+                && !moved.iter().any(|m| d.source.contains(m))
+                && !options.is_stale(d)
+            {
                 return None;
             }
-            Some(render_document(d, &links, &md_opts))
+            Some(render_document(d, &links, &md_opts, expander))
         })
         .collect();
     for (d, r) in docs.iter_mut().zip(rendered) {
@@ -521,27 +610,71 @@ fn prepare_document(
 }
 
 /// Renders a document's Markdown body, resolving its `@/` links through
-/// `links`; returns the rendering and the broken-link errors.
+/// `links` and expanding its shortcodes through `expander`; returns the
+/// rendering and the errors (broken links, shortcode problems), each at
+/// its place in the file. Warnings (an unknown code language) are logged.
 fn render_document(
     d: &Document,
     links: &Links,
     md_opts: &MarkdownOptions,
+    expander: Option<&dyn Expander>,
 ) -> (Rendered, Vec<Diagnostic>) {
     let body = &d.source[d.body_offset..];
     let resolve = |target: &str| links.url(target);
-    let (r, link_errors) = markdown::render(
-        body,
-        d.body_offset,
-        d.meta.title.is_none(),
-        md_opts,
-        &resolve,
+    let at = |span: std::ops::Range<usize>, message: String| {
+        Diagnostic::at(d.display_path.clone(), d.source.clone(), span, message)
+    };
+    let mut diags = Vec::new();
+    let expanded = match expander {
+        Some(x) if shortcodes::may_contain_calls(body) => {
+            let (e, errors) = shortcodes::expand(body, x);
+            for err in errors {
+                let span = err.span.start + d.body_offset..err.span.end + d.body_offset;
+                let diag = at(span, err.message);
+                diags.push(match err.help {
+                    Some(h) => diag.with_help(h),
+                    None => diag,
+                });
+            }
+            Some(e)
+        }
+        _ => None,
+    };
+    let (text, offset) = match &expanded {
+        Some(e) => (e.text.as_str(), 0),
+        None => (body, d.body_offset),
+    };
+    let (mut r, mut link_errors) =
+        markdown::render(text, offset, d.meta.title.is_none(), md_opts, &resolve);
+    if let Some(e) = &expanded {
+        let map = |span: &mut std::ops::Range<usize>| {
+            let start = d.body_offset + e.source_offset(span.start);
+            let end = (d.body_offset + e.source_offset(span.end)).max(start);
+            *span = start..end;
+        };
+        link_errors.iter_mut().for_each(|(s, _)| map(s));
+        r.anchor_links.iter_mut().for_each(|l| map(&mut l.span));
+        r.warnings.iter_mut().for_each(|(s, _)| map(s));
+        if e.has_html() {
+            r.content = tera::Value::safe_string(&e.restore(r.html()));
+            r.summary = r.summary.map(|s| e.restore(&s));
+        }
+        r.shortcodes.extend(e.used.iter().cloned());
+    }
+    for (span, message) in &r.warnings {
+        let w = at(span.clone(), message.clone());
+        match w.line_col() {
+            Some((line, col)) => {
+                tracing::warn!("{}:{line}:{col}: {message}", d.display_path.display())
+            }
+            None => tracing::warn!("{}: {message}", d.display_path.display()),
+        }
+    }
+    diags.extend(
+        link_errors
+            .into_iter()
+            .map(|(span, msg)| at(span, msg).with_help(LINK_HELP)),
     );
-    let diags = link_errors
-        .into_iter()
-        .map(|(span, msg)| {
-            Diagnostic::at(d.display_path.clone(), d.source.clone(), span, msg).with_help(LINK_HELP)
-        })
-        .collect();
     (r, diags)
 }
 
@@ -847,12 +980,17 @@ pub(crate) fn reparse_document(
     site: &Site,
     id: DocId,
     file: SourceFile,
-    claimed: &[&str],
+    options: &ModelOptions,
 ) -> Result<Document, Vec<Diagnostic>> {
-    let mut d = prepare_document(file, &site.config, claimed)?;
+    let mut d = prepare_document(file, &site.config, &options.claimed)?;
     d.take_place_of(&site.docs[id]);
     let links = site.links();
-    let (r, mut errors) = render_document(&d, &links, &markdown_options(&site.config));
+    let (r, mut errors) = render_document(
+        &d,
+        &links,
+        &options.markdown(&site.config),
+        options.shortcodes.as_deref(),
+    );
     d.rendered = r;
     d.title = document_title(&d);
     errors.extend(links.anchor_errors(&d));

@@ -8,8 +8,9 @@
 
 use tera::{Map, Value};
 
+use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, DocKind, Document, Site};
-use crate::plan::{Job, JobKind};
+use crate::plan::{Job, JobKind, OutputBody, SiteOutput};
 use crate::urls::{UrlMode, relativize, relativize_html};
 
 /// The generated files' jobs, given every job already planned (path and kind).
@@ -248,6 +249,44 @@ fn rfc2822(rfc3339: &str) -> String {
         DAYS[wd as usize],
         MONTHS[((m - 1).clamp(0, 11)) as usize]
     )
+}
+
+/// `css/syntax-light.css` and `css/syntax-dark.css`, the token colours of
+/// highlighted code from the configured themes (a theme's own static file
+/// of that name wins).
+pub(super) fn add_code_stylesheets(site: &Site, output: &mut SiteOutput) -> Result<(), Diagnostic> {
+    let md = &site.config.markdown;
+    if !md.highlight_code {
+        return Ok(());
+    }
+    for (file, key, theme) in [
+        (
+            "css/syntax-light.css",
+            "highlight_theme",
+            &md.highlight_theme,
+        ),
+        (
+            "css/syntax-dark.css",
+            "highlight_theme_dark",
+            &md.highlight_theme_dark,
+        ),
+    ] {
+        let css = crate::highlight::stylesheet(theme).ok_or_else(|| {
+            Diagnostic::in_file(
+                crate::config::CONFIG_FILE,
+                format!("[markdown] {key}: no code highlighting theme `{theme}`"),
+            )
+            .with_help(format!(
+                "known themes: {}",
+                crate::highlight::theme_names().join(", ")
+            ))
+        })?;
+        output
+            .files
+            .entry(file.to_string())
+            .or_insert_with(|| OutputBody::text(css));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -307,6 +307,41 @@ impl Planner<'_> {
         jobs
     }
 
+    /// The single-file export of document `id` (`guidepost export`):
+    /// `export.html` at the document's own path, with `page` (and `section`
+    /// for a section), `export` = { url: the page's absolute URL, or none
+    /// without an absolute `base_url` }, and what features add
+    /// ([`Prepared::export_vars`]: a guide's `steps`).
+    pub(super) fn export_job(&self, id: DocId) -> Job {
+        let site = self.site;
+        let doc = &site.docs[id];
+        let value = self.values[id].clone();
+        let mut vars = vec![("page", value.clone())];
+        if doc.kind == DocKind::Section {
+            vars.push(("section", value.clone()));
+        }
+        let url = site.permalink(&doc.path);
+        let mut export = Map::new();
+        export.insert(
+            "url".into(),
+            if url.starts_with("https://") || url.starts_with("http://") {
+                Value::from(url)
+            } else {
+                Value::none()
+            },
+        );
+        vars.push(("export", Value::from(export)));
+        for f in self.features {
+            vars.extend(f.export_vars(site, id, &value));
+        }
+        Job::template(
+            doc.path.clone(),
+            "export.html",
+            vars,
+            doc.display_path.display().to_string(),
+        )
+    }
+
     /// Every job of the site: documents, taxonomies, the 404 page.
     pub(super) fn all_jobs(&self) -> Vec<Job> {
         let mut jobs: Vec<Job> = (0..self.site.docs.len())

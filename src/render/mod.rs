@@ -30,7 +30,7 @@ use jobs::Planner;
 use crate::diagnostics::Diagnostic;
 use crate::features::Prepared;
 use crate::frontmatter::Key;
-use crate::model::Site;
+use crate::model::{DocId, Site};
 use crate::plan::{Job, JobKind, Lookup, OutputBody, PageSink, SiteOutput};
 use crate::source::theme::{StaticSource, Theme};
 use crate::templates::{FunctionData, Templates, recording_lookups, tera_error};
@@ -44,8 +44,9 @@ pub(crate) type Previous<'a> = Option<(&'a RenderCache, &'a SiteOutput)>;
 /// renamed), an output whose inputs (template, variables, and what its
 /// template functions looked up) are unchanged is taken from the previous
 /// output. With `sink`, each rendered file is handed over at once instead of
-/// kept (the build writes pages while others still render). Reports every
-/// template error found.
+/// kept (the build writes pages while others still render). With `export`,
+/// the plan is that document's single-file export alone (plus the copied
+/// files it inlines). Reports every template error found.
 pub(crate) fn render_site(
     site: Arc<Site>,
     theme: &Theme,
@@ -53,6 +54,7 @@ pub(crate) fn render_site(
     features: Vec<Box<dyn Prepared>>,
     previous: Previous,
     sink: Option<PageSink>,
+    export: Option<DocId>,
 ) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
     let t_start = std::time::Instant::now();
     let features = Arc::new(features);
@@ -89,20 +91,26 @@ pub(crate) fn render_site(
 
     let tera = &templates.tera;
     let has_template = |name: &str| tera.contains_template(name);
-    let mut jobs = Planner {
+    let planner = Planner {
         site: &site,
         values: &values,
         features: &features,
         has_template: &has_template,
-    }
-    .all_jobs();
-    // Generated files last: the sitemap lists what the others write.
-    let generated = generated::jobs(
-        &site,
-        &values,
-        jobs.iter().map(|j| (j.path.as_str(), &j.kind)),
-    );
-    jobs.extend(generated);
+    };
+    let jobs = match export {
+        Some(id) => vec![planner.export_job(id)],
+        None => {
+            let mut jobs = planner.all_jobs();
+            // Generated files last: the sitemap lists what the others write.
+            let generated = generated::jobs(
+                &site,
+                &values,
+                jobs.iter().map(|j| (j.path.as_str(), &j.kind)),
+            );
+            jobs.extend(generated);
+            jobs
+        }
+    };
     // Two jobs writing one file is an error found before anything renders.
     let mut claims = claims::Claims::default();
     claims.claim_jobs(&site, &jobs);
@@ -152,6 +160,7 @@ pub(crate) fn render_site(
     let mut output = SiteOutput::default();
     output.files.extend(files);
     add_copied_files(&site, theme, &mut output, &mut claims);
+    generated::add_code_stylesheets(&site, &mut output).map_err(|e| vec![e])?;
     let errors = claims.into_errors();
     if !errors.is_empty() {
         return Err(errors);

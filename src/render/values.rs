@@ -32,6 +32,7 @@ pub(super) fn config_value(site: &Site) -> Value {
     );
     m.insert("taxonomies".into(), Value::from_serializable(&c.taxonomies));
     m.insert("extra".into(), Value::from_serializable(&c.extra));
+    m.insert("markdown".into(), Value::from_serializable(&c.markdown));
     Value::from(m)
 }
 

@@ -11,6 +11,8 @@
 //! | edit of an existing content file that keeps its place (below) | **fast path**: re-parse that file, re-render its dependants |
 //! | edit of such a file that changes its place | new model |
 //! | template (site `templates/` or `themes/`) | re-render everything from the kept model (no Markdown re-parsing) |
+//! | only shortcode templates or `anchor-link.html` | new model rendering again the documents that use them; other outputs reused |
+//! | a file under `data/` | new model |
 //! | edit of an existing static file or content asset | nothing to render: the file is served from disk, its URL is reported changed |
 //! | new or deleted static file | reload the theme, re-render from the kept model |
 //!
@@ -75,6 +77,7 @@ pub(crate) enum Strategy {
     NewModel,
     FastPath,
     StaticFiles,
+    Shortcodes,
 }
 
 impl std::fmt::Display for Strategy {
@@ -85,6 +88,7 @@ impl std::fmt::Display for Strategy {
             Strategy::NewModel => "new model",
             Strategy::FastPath => "fast path",
             Strategy::StaticFiles => "static files",
+            Strategy::Shortcodes => "shortcode templates",
         })
     }
 }
@@ -219,6 +223,10 @@ impl Project {
                         changes.insert(Change::Structure(rel_s));
                     }
                 }
+                // Data files (`load_data`, `[comparison] data`): a new model.
+                "data" => {
+                    changes.insert(Change::Structure(rel_s));
+                }
                 "templates" | "themes" | "static" | "sass" => {
                     let is_static = first == "static"
                         || (first == "themes" && rel_s.split('/').nth(2) == Some("static"));
@@ -281,10 +289,14 @@ impl Project {
         let config = changes
             .iter()
             .any(|c| matches!(c, Change::Structure(p) if p.ends_with(".toml") && !p.contains('/')));
+        let markdown_templates = markdown_templates(changes);
         let result =
             if self.state.is_none() || config || (theme && (structural || !edits.is_empty())) {
                 self.full_build()
                     .map(|o| (Update::Replace(o), Strategy::FullBuild))
+            } else if let Some((names, only)) = markdown_templates {
+                self.reexpand(names, only.then_some(current))
+                    .map(|o| (Update::Replace(o), Strategy::Shortcodes))
             } else if theme {
                 self.templates_edited()
             } else if structural {
@@ -330,17 +342,38 @@ impl Project {
         let config = cached.state.site().config.clone();
         let theme = Theme::load(&self.options.root, &config.theme, config.compile_sass)?;
         let old = &cached.state.theme;
-        let tera = &cached.state.cache.templates.tera;
         let same_shape =
             same_statics(old, &theme) && old.templates.keys().eq(theme.templates.keys());
-        let templates = if same_shape {
+        let edited: HashSet<String> = theme
+            .templates
+            .iter()
+            .filter(|(name, t)| old.templates.get(*name).is_none_or(|o| o.text != t.text))
+            .map(|(name, _)| name.clone())
+            .collect();
+        // Whether a template other than `name` that `by` selects names it.
+        let named_by = |name: &str, by: &dyn Fn(&str) -> bool| {
+            theme
+                .templates
+                .values()
+                .filter(|t| t.name != name && by(&t.name))
+                .any(|t| {
+                    ['"', '\'', '`']
+                        .iter()
+                        .any(|q| t.text.contains(&format!("{q}{name}{q}")))
+                })
+        };
+        // A template the Markdown stage renders through (a shortcode's
+        // `include`) changes documents, not just outputs.
+        let markdown_stage = |t: &str| t.starts_with("shortcodes/") || t == "anchor-link.html";
+        let templates = if same_shape && !edited.iter().any(|n| named_by(n, &markdown_stage)) {
             let templates = templates::parse_templates(&theme).map_err(Diagnostics)?;
             let names = |t: &tera::Tera| {
                 t.get_template_names()
                     .map(str::to_string)
                     .collect::<BTreeSet<_>>()
             };
-            (names(&templates.tera) == names(tera)).then_some(templates)
+            (names(&templates.tera) == names(&cached.state.cache.templates.tera))
+                .then_some(templates)
         } else {
             None
         };
@@ -349,26 +382,12 @@ impl Project {
                 .rerender(theme)
                 .map(|o| (Update::Replace(o), Strategy::Templates));
         };
-        let edited: HashSet<String> = theme
-            .templates
-            .iter()
-            .filter(|(name, t)| old.templates[*name].text != t.text)
-            .map(|(name, _)| name.clone())
-            .collect();
         let global = edited.iter().any(|name| {
             name == "internal/alias.html"
                 || [&theme, old]
                     .iter()
                     .any(|th| th.templates[name].text.contains("component"))
-                || theme
-                    .templates
-                    .values()
-                    .filter(|t| t.name != *name)
-                    .any(|t| {
-                        ['"', '\'', '`']
-                            .iter()
-                            .any(|q| t.text.contains(&format!("{q}{name}{q}")))
-                    })
+                || named_by(name, &|_| true)
         });
         let cached = self.state.as_mut().expect("checked above");
         let rendered = cached
@@ -396,6 +415,35 @@ impl Project {
             theme,
             Model::Kept(site),
             None,
+            None,
+        )?;
+        self.state = Some(Cached::new(built.state));
+        Ok(built.output)
+    }
+
+    /// Shortcode templates (or `anchor-link.html`) changed, and nothing
+    /// else: the kept model holds Markdown expanded with the old ones, so
+    /// the documents that use them are rendered again (the rest are
+    /// reused), with the theme reloaded.
+    fn reexpand(
+        &mut self,
+        names: Vec<String>,
+        current: Option<&SiteOutput>,
+    ) -> Result<SiteOutput, Diagnostics> {
+        let Cached { state } = self.state.take().expect("checked by the caller");
+        let site = state.site().clone();
+        let theme = Theme::load(
+            &self.options.root,
+            &site.config.theme,
+            site.config.compile_sass,
+        )?;
+        let built = pipeline::run(
+            &self.run_options(),
+            site.config.clone(),
+            theme,
+            Model::ReusingExcept(&site, names),
+            // Other templates changed too: no output can be reused.
+            current.map(|c| (&state.cache, c)),
             None,
         )?;
         self.state = Some(Cached::new(built.state));
@@ -486,6 +534,38 @@ fn same_statics(a: &Theme, b: &Theme) -> bool {
                         _ => false,
                     }
             })
+}
+
+/// When the changes are templates only and some are templates the Markdown
+/// stage uses (a shortcode template, `anchor-link.html`): the shortcodes
+/// whose documents must be rendered again (`*`: every document), and
+/// whether those were the only templates that changed.
+fn markdown_templates(changes: &BTreeSet<Change>) -> Option<(Vec<String>, bool)> {
+    let mut names = Vec::new();
+    let mut only = true;
+    for c in changes {
+        let Change::Theme(path) = c else {
+            return None;
+        };
+        // `templates/X` or `themes/NAME/templates/X`.
+        let rel = match path.strip_prefix("templates/") {
+            Some(r) => Some(r),
+            None => path
+                .splitn(4, '/')
+                .nth(3)
+                .filter(|_| path.split('/').nth(2) == Some("templates")),
+        };
+        match rel {
+            Some("anchor-link.html") => names.push("*".to_string()),
+            Some(r) if r.starts_with("shortcodes/") => {
+                let file = &r["shortcodes/".len()..];
+                let name = file.rsplit_once('.').map_or(file, |(n, _)| n);
+                names.push(name.to_string());
+            }
+            _ => only = false,
+        }
+    }
+    (!names.is_empty()).then_some((names, only))
 }
 
 /// True when `new` (a re-parse of `old`) sits where `old` did: nothing that

@@ -63,6 +63,7 @@ pub fn run(options: ServeOptions) -> ExitCode {
         base_url: None,
         include_drafts: options.drafts,
         url_mode: None,
+        export: None,
     });
     let started = std::time::Instant::now();
     let (output, error) = match project.full_build() {

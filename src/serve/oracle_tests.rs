@@ -1211,6 +1211,7 @@ fn options(root: &Path) -> BuildOptions {
         base_url: None,
         include_drafts: false,
         url_mode: None,
+        export: None,
     }
 }
 

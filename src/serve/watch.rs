@@ -1,7 +1,7 @@
 //! File watching for `guidepost serve`: notify with notify-debouncer-full,
 //! native events or polling (`--poll`, for network shares).
 //!
-//! Watched: `content/`, `templates/`, `themes/` and `static/` (recursively)
+//! Watched: `content/`, `templates/`, `themes/`, `static/` and `data/` (recursively)
 //! and the site root itself (not recursively), which catches
 //! `guidepost.toml` and the creation of any of those folders (they are then
 //! watched too). Editor temp files are dropped later, in
@@ -17,7 +17,7 @@ use notify_debouncer_full::{
 };
 
 /// Folders of a site root that are watched recursively.
-pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static", "sass"];
+pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static", "sass", "data"];
 
 /// How long the debouncer gathers the events of one save before passing them
 /// on; short, because the real wait is [`settle`]'s.

@@ -5,6 +5,7 @@
 //! each render ([`Templates::set_site`]), and record what they looked up
 //! ([`Lookup`]) so the dev server knows what each output depends on.
 
+mod functions;
 mod zola_compat;
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,8 +15,10 @@ use tera::{Kwargs, State, Tera, Value};
 
 use crate::diagnostics::Diagnostic;
 use crate::features::{self, Call, Prepared};
+use crate::markdown::Markup;
 use crate::model::{DocKind, Site};
 use crate::plan::Lookup;
+use crate::shortcodes::{Args as ShortcodeArgs, BODY_MARKER, Expander, ShortcodeTemplate};
 use crate::source::theme::{StaticSource, Theme};
 
 /// Parsed templates plus the slot through which template functions see the
@@ -64,6 +67,7 @@ pub(crate) fn parse_templates(theme: &Theme) -> Result<Templates, Vec<Diagnostic
     tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
     let slot: FunctionSlot = Arc::new(RwLock::new(None));
     register_functions(&mut tera, slot.clone());
+    functions::register(&mut tera, slot.clone());
     zola_compat::register(&mut tera, slot.clone());
     tera.add_raw_templates(builtin_templates())
         .map_err(|e| vec![tera_error(&e, theme, None)])?;
@@ -451,6 +455,138 @@ fn lookup(data: &FunctionData, path: &str, kind: DocKind) -> tera::TeraResult<Va
             )))
         }
     }
+}
+
+/// Shortcodes rendered from `templates/shortcodes/NAME.html` or `.md` (the
+/// site's or the theme's), for the model's body expansion.
+pub(crate) struct ShortcodeRenderer {
+    tera: Tera,
+    theme: Theme,
+    shortcodes: HashMap<String, ShortcodeTemplate>,
+}
+
+impl ShortcodeRenderer {
+    fn template_name(&self, name: &str) -> String {
+        let md = self.shortcodes.get(name).is_some_and(|t| t.markdown);
+        format!("shortcodes/{name}.{}", if md { "md" } else { "html" })
+    }
+}
+
+impl Expander for ShortcodeRenderer {
+    fn template(&self, name: &str) -> Option<&ShortcodeTemplate> {
+        self.shortcodes.get(name)
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.shortcodes.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    fn render(
+        &self,
+        name: &str,
+        args: &ShortcodeArgs,
+        body: Option<&str>,
+        nth: usize,
+    ) -> Result<String, String> {
+        let mut ctx = tera::Context::new();
+        for (k, v) in args {
+            ctx.insert(k.clone(), v);
+        }
+        ctx.insert("nth", &nth);
+        if let Some(b) = body {
+            ctx.insert("body", &b);
+        }
+        let template = self.template_name(name);
+        self.tera.render(&template, &ctx).map_err(|e| {
+            let d = tera_error(&e, &self.theme, None);
+            let place = match (&d.file, d.line_col()) {
+                (Some(f), Some((line, col))) => format!(" ({}:{line}:{col})", f.display()),
+                _ => String::new(),
+            };
+            format!(
+                "{}{place}",
+                d.message.trim_start_matches("template error: ")
+            )
+        })
+    }
+}
+
+/// What the model needs from the templates: the shortcode renderer and the
+/// markup Markdown takes from the theme (`anchor-link.html`, and each
+/// alert kind from `shortcodes/callout.html`).
+#[derive(Clone)]
+pub(crate) struct Authoring {
+    pub(crate) shortcodes: Arc<dyn Expander>,
+    pub(crate) markup: Arc<Markup>,
+}
+
+/// Alert kinds, as `shortcodes/callout.html` takes them in `kind`.
+pub(crate) const CALLOUT_KINDS: &[&str] = &["note", "tip", "important", "warning", "caution"];
+
+/// Builds [`Authoring`] from parsed templates. A theme markup template that
+/// fails to render is an error at its line.
+pub(crate) fn authoring(templates: &Templates, theme: &Theme) -> Result<Authoring, Diagnostic> {
+    let tera = &templates.tera;
+    let mut shortcodes = HashMap::new();
+    for t in theme.templates.values() {
+        let Some(file) = t.name.strip_prefix("shortcodes/") else {
+            continue;
+        };
+        let (name, markdown) = match file.rsplit_once('.') {
+            Some((n, "html")) => (n, false),
+            Some((n, "md")) => (n, true),
+            _ => continue,
+        };
+        if name.contains('/') {
+            continue;
+        }
+        shortcodes.insert(
+            name.to_string(),
+            ShortcodeTemplate {
+                markdown,
+                text: t.text.to_string(),
+            },
+        );
+    }
+    let mut markup = Markup::default();
+    if tera.contains_template("anchor-link.html") {
+        let mut ctx = tera::Context::new();
+        ctx.insert("id", crate::markdown::ANCHOR_ID);
+        ctx.insert("level", &2);
+        markup.anchor_link = tera
+            .render("anchor-link.html", &ctx)
+            .map_err(|e| tera_error(&e, theme, Some("a heading's anchor link")))?
+            .trim()
+            .to_string();
+    }
+    if tera.contains_template("shortcodes/callout.html") {
+        for kind in CALLOUT_KINDS {
+            let mut ctx = tera::Context::new();
+            ctx.insert("kind", kind);
+            ctx.insert("nth", &0);
+            ctx.insert("body", BODY_MARKER);
+            let html = tera
+                .render("shortcodes/callout.html", &ctx)
+                .map_err(|e| tera_error(&e, theme, Some("a `> [!NOTE]` alert")))?;
+            if let Some((open, close)) = html.split_once(BODY_MARKER) {
+                markup.alerts.push((
+                    kind.to_string(),
+                    open.trim_end().to_string(),
+                    close.trim_start().to_string(),
+                ));
+            }
+        }
+    }
+    Ok(Authoring {
+        shortcodes: Arc::new(ShortcodeRenderer {
+            tera: tera.clone(),
+            theme: theme.clone(),
+            shortcodes,
+        }),
+        markup: Arc::new(markup),
+    })
 }
 
 #[cfg(test)]

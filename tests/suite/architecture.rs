@@ -15,7 +15,9 @@ const LAYERS: &[(&str, u32)] = &[
     ("plan", 20),
     ("source", 30),
     ("frontmatter", 40),
+    ("highlight", 45),
     ("markdown", 50),
+    ("shortcodes", 55),
     ("model", 60),
     ("features", 70),
     ("templates", 80),
@@ -25,6 +27,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("serve", 120),
     ("init", 120),
     ("import", 120),
+    ("export", 120),
     ("cli", 130),
 ];
 

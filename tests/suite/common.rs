@@ -277,6 +277,16 @@ pub fn chromedriver(test: &str) -> Option<Driver> {
 
 /// Connects a headless Chromium session (JavaScript on or off, given window width).
 pub async fn browser(driver: &Driver, javascript: bool, width: u32) -> fantoccini::Client {
+    browser_with(driver, javascript, width, &[]).await
+}
+
+/// [`browser`] with extra Chromium flags (such as `--force-dark-mode`).
+pub async fn browser_with(
+    driver: &Driver,
+    javascript: bool,
+    width: u32,
+    extra: &[&str],
+) -> fantoccini::Client {
     let mut args = vec![
         "--headless=new".to_string(),
         "--no-sandbox".into(),
@@ -289,6 +299,7 @@ pub async fn browser(driver: &Driver, javascript: bool, width: u32) -> fantoccin
         "--disable-sync".into(),
         format!("--window-size={width},900"),
     ];
+    args.extend(extra.iter().map(|a| a.to_string()));
     let mut prefs = serde_json::Map::new();
     if !javascript {
         prefs.insert(

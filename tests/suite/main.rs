@@ -5,6 +5,7 @@
 mod common;
 
 mod architecture;
+mod authoring;
 mod bad_input;
 mod build;
 mod claims;
@@ -14,6 +15,7 @@ mod decision_browser;
 mod default_theme;
 mod embed;
 mod embed_browser;
+mod export;
 mod faults;
 mod properties;
 mod readme;

@@ -14,17 +14,26 @@ fn readme() -> String {
 
 /// Fenced code blocks as (info string, text).
 fn code_blocks(md: &str) -> Vec<(String, String)> {
+    // A fence is three or more backticks; it is closed by a line of at least
+    // as many backticks and nothing else (CommonMark), so a ```` block can
+    // show a ``` fence.
     let mut out = Vec::new();
-    let mut open: Option<(String, String)> = None;
+    let mut open: Option<(usize, String, String)> = None;
     for line in md.lines() {
-        match (&mut open, line.strip_prefix("```")) {
-            (None, Some(info)) => open = Some((info.trim().to_string(), String::new())),
-            (Some(_), Some(_)) => out.push(open.take().unwrap()),
-            (Some((_, text)), None) => {
+        let ticks = line.len() - line.trim_start_matches('`').len();
+        match &mut open {
+            None if ticks >= 3 => {
+                open = Some((ticks, line[ticks..].trim().to_string(), String::new()))
+            }
+            Some((n, _, _)) if ticks >= *n && line[ticks..].trim().is_empty() => {
+                let (_, info, text) = open.take().unwrap();
+                out.push((info, text));
+            }
+            Some((_, _, text)) => {
                 text.push_str(line);
                 text.push('\n');
             }
-            (None, None) => {}
+            None => {}
         }
     }
     out
@@ -165,7 +174,13 @@ fn every_guidepost_command_in_the_readme_runs() {
             }
             drop(server);
         } else {
-            let out = Command::new(binary()).args(&args).output().unwrap();
+            // In the site copy, so files a command names (`export
+            // --single-file guide.html`) land there.
+            let out = Command::new(binary())
+                .args(&args)
+                .current_dir(site.path())
+                .output()
+                .unwrap();
             assert_eq!(
                 out.status.code(),
                 Some(0),

@@ -70,7 +70,7 @@ fn every_config_error_is_reported_in_one_run_in_file_order() {
 #[test]
 fn unimplemented_config_keys_warn_by_name_and_the_build_goes_on() {
     let f = zola_site(
-        "title = \"t\"\nbuild_search_index = true\nminify_html = true\nhard_link_static = false\n[markdown]\nrender_emoji = true\n[markdown.highlighting]\ntheme = \"github-dark\"\n[link_checker]\nskip_prefixes = [\"http://x\"]\n[search]\ninclude_title = true\n[languages.fr]\ntitle = \"t\"\n",
+        "title = \"t\"\nbuild_search_index = true\nminify_html = true\nhard_link_static = false\n[markdown]\nlazy_async_image = true\n[markdown.highlighting]\ntheme = \"github-dark\"\n[link_checker]\nskip_prefixes = [\"http://x\"]\n[search]\ninclude_title = true\n[languages.fr]\ntitle = \"t\"\n",
     );
     zola_templates(&f);
     f.write("content/_index.md", "");
@@ -78,7 +78,7 @@ fn unimplemented_config_keys_warn_by_name_and_the_build_goes_on() {
     for key in [
         "`build_search_index`",
         "`minify_html`",
-        "`markdown.render_emoji`",
+        "`markdown.lazy_async_image`",
         "`markdown.highlighting`",
         "`link_checker`",
         "`search`",
@@ -505,7 +505,7 @@ fn new_creates_a_page_from_the_sections_archetype_or_a_default() {
 #[test]
 fn section_pagination_keys_and_stored_keys() {
     let f = zola_site(
-        "title = \"t\"\n[markdown]\nexternal_links_target_blank = true\n[slugify]\npaths = \"off\"\n",
+        "title = \"t\"\n[markdown]\nlazy_async_image = true\n[slugify]\npaths = \"off\"\n",
     );
     zola_templates(&f);
     f.write(
@@ -524,7 +524,7 @@ fn section_pagination_keys_and_stored_keys() {
     }
     let err = f.build_ok(&[]);
     assert!(
-        err.contains("`markdown.external_links_target_blank` is accepted but not implemented"),
+        err.contains("`markdown.lazy_async_image` is accepted but not implemented"),
         "{err}"
     );
     let first = f.output("list/index.html");

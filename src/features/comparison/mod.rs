@@ -69,11 +69,49 @@ impl Feature for Comparison {
                     continue;
                 }
             };
-            match render_table(site, &spec) {
+            let mut spec = spec;
+            let data = match &spec.data {
+                None => None,
+                Some(path) => match DataTable::load(site, path) {
+                    Ok(t) => Some(t),
+                    Err(Ok(diag)) => {
+                        errors.push(diag);
+                        continue;
+                    }
+                    Err(Err(message)) => {
+                        errors.push(
+                            d.error_at(&[Key::Name("comparison"), Key::Name("data")], message)
+                                .with_help("data files are CSV with an `item` column, relative to the site root"),
+                        );
+                        continue;
+                    }
+                },
+            };
+            if let Some(t) = &data {
+                if spec.items.is_empty() {
+                    spec.items = t.records.iter().map(|r| r.0.clone()).collect();
+                }
+                if spec.rows.is_empty() {
+                    spec.rows = t
+                        .columns
+                        .iter()
+                        .map(|c| ComparisonRow {
+                            key: c.clone(),
+                            label: c.clone(),
+                        })
+                        .collect();
+                }
+            }
+            match render_table(site, &spec, data.as_ref()) {
                 Ok(html) => {
                     tables.html.insert(id, html);
                 }
-                Err(errs) => errors.extend(errs.iter().map(|e| e.to_diagnostic(d))),
+                Err(errs) => errors.extend(errs.iter().map(|e| match (e, &data) {
+                    (ComparisonError::MissingItem { item, .. }, Some(t)) => {
+                        t.error_at(*item, e.message())
+                    }
+                    _ => e.to_diagnostic(d),
+                })),
             }
             tables.specs.insert(id, spec);
         }
@@ -150,8 +188,9 @@ impl Prepared for Tables {
             dimension_label: kwargs.get("dimension_label")?,
             items,
             rows,
+            data: None,
         };
-        render_table(call.site, &spec)
+        render_table(call.site, &spec, None)
             .map(|html| Value::safe_string(&html))
             .map_err(|errs| {
                 tera::Error::message(format!(
@@ -174,9 +213,229 @@ pub(crate) struct ComparisonSpec {
     /// Header of the first column. Defaults to "Dimension".
     pub dimension_label: Option<String>,
     /// Pages to compare, as `@/path.md`.
+    #[serde(default)]
     pub items: Vec<String>,
     /// Attribute keys to show, one row each.
+    #[serde(default)]
     pub rows: Vec<ComparisonRow>,
+    /// A data file (relative to the site root; CSV, JSON, TOML or YAML) with
+    /// one record per item: an `item` (`@/path.md`) and its attributes. Its items
+    /// are used when `items` is empty, its columns when `rows` is empty,
+    /// and its values instead of the pages' `[attributes]`.
+    pub data: Option<String>,
+}
+
+/// A comparison's values read from a data file.
+pub(crate) struct DataTable {
+    /// Site-root-relative path, for messages.
+    path: std::path::PathBuf,
+    text: std::sync::Arc<str>,
+    /// Attribute columns (the header without `item`).
+    columns: Vec<String>,
+    /// Per record: the item, its values, and its byte span in the file.
+    records: Vec<(
+        String,
+        serde_json::Map<String, serde_json::Value>,
+        std::ops::Range<usize>,
+    )>,
+}
+
+impl DataTable {
+    /// Reads and checks `path` (inside the site root); errors are messages
+    /// for the `data` key, or diagnostics in the file itself.
+    fn load(site: &Site, path: &str) -> Result<DataTable, Result<Diagnostic, String>> {
+        let rel = std::path::Path::new(path);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(Err(format!(
+                "comparison data `{path}` is outside the site: name a file inside it, such as \"data/roles.csv\""
+            )));
+        }
+        // Through the one check every read uses: a symlink out of the site
+        // is refused like `..`.
+        let root = site
+            .config
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| site.config.root.clone());
+        let file = crate::source::content::check_inside(&root, &root.join(rel)).map_err(|e| {
+            Err(format!(
+                "cannot read comparison data `{path}`: {}",
+                e.message
+            ))
+        })?;
+        let text: std::sync::Arc<str> = std::fs::read_to_string(&file)
+            .map_err(|e| Err(format!("cannot read comparison data `{path}`: {e}")))?
+            .into();
+        let at = |span: std::ops::Range<usize>, m: String| {
+            Ok(Diagnostic::at(rel.to_path_buf(), text.clone(), span, m))
+        };
+        let extension = rel
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let (columns, records) = match extension.as_deref() {
+            Some("csv") => csv_records(&text).map_err(|(span, m)| at(span, m))?,
+            Some(format @ ("json" | "toml" | "yaml" | "yml")) => {
+                structured_records(&text, format).map_err(|(span, m)| at(span, m))?
+            }
+            _ => {
+                return Err(Err(format!(
+                    "comparison data `{path}`: use a .csv, .json, .toml or .yaml file"
+                )));
+            }
+        };
+        Ok(DataTable {
+            path: rel.to_path_buf(),
+            text,
+            columns,
+            records,
+        })
+    }
+
+    /// An error at record `i` of the file.
+    fn error_at(&self, i: usize, message: String) -> Diagnostic {
+        let span = self.records.get(i).map_or(0..0, |r| r.2.clone());
+        Diagnostic::at(self.path.clone(), self.text.clone(), span, message)
+            .with_help("the item column names pages such as \"@/roles/vcio.md\"")
+    }
+}
+
+/// Columns and records of comparison data, each record with its item, its
+/// values and its byte span; an error is a span and a message.
+type Records = (
+    Vec<String>,
+    Vec<(
+        String,
+        serde_json::Map<String, serde_json::Value>,
+        std::ops::Range<usize>,
+    )>,
+);
+
+/// The span of line `start` (a byte offset) up to its end.
+fn line_at(text: &str, start: usize) -> std::ops::Range<usize> {
+    let start = start.min(text.len());
+    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+    start..end
+}
+
+/// A CSV file: an `item` column, then one column per attribute.
+fn csv_records(text: &str) -> Result<Records, (std::ops::Range<usize>, String)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
+        Err(e) => return Err((0..0, format!("invalid CSV: {e}"))),
+    };
+    if headers.first().map(String::as_str) != Some("item") {
+        return Err((
+            line_at(text, 0),
+            "the first column of comparison data must be `item` (the page, as @/path.md)".into(),
+        ));
+    }
+    let columns = headers[1..].to_vec();
+    let mut records = Vec::new();
+    for r in reader.records() {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                let start = e.position().map_or(0, |p| p.byte() as usize);
+                return Err((line_at(text, start), format!("invalid CSV: {e}")));
+            }
+        };
+        let start = r.position().map_or(0, |p| p.byte() as usize);
+        let values = columns
+            .iter()
+            .zip(r.iter().skip(1))
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.to_string())))
+            .collect();
+        records.push((
+            r.get(0).unwrap_or("").trim().to_string(),
+            values,
+            line_at(text, start),
+        ));
+    }
+    Ok((columns, records))
+}
+
+/// A JSON or YAML list of records, or a TOML file of `[[items]]` tables
+/// (JSON and YAML may use the `items` key too): each record has an `item`
+/// (`@/path.md`) and its attributes. Columns are in the order their keys
+/// first appear in the file; a record's span is the line naming its item.
+fn structured_records(
+    text: &str,
+    format: &str,
+) -> Result<Records, (std::ops::Range<usize>, String)> {
+    let value: serde_json::Value = match format {
+        "json" => serde_json::from_str(text).map_err(|e| {
+            let line_start: usize = text
+                .lines()
+                .take(e.line().saturating_sub(1))
+                .map(|l| l.len() + 1)
+                .sum();
+            (line_at(text, line_start), format!("invalid JSON: {e}"))
+        })?,
+        "toml" => toml::from_str::<serde_json::Value>(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            (span, format!("invalid TOML: {}", e.message()))
+        })?,
+        _ => serde_saphyr::from_str(text).map_err(|e| (0..0, format!("invalid YAML: {e}")))?,
+    };
+    let list = match value {
+        serde_json::Value::Array(list) => list,
+        serde_json::Value::Object(mut m) => match m.remove("items") {
+            Some(serde_json::Value::Array(list)) => list,
+            _ => {
+                return Err((
+                    0..0,
+                    "comparison data must be a list of records, or `items` = a list of records (`[[items]]` in TOML)".into(),
+                ));
+            }
+        },
+        _ => return Err((0..0, "comparison data must be a list of records".into())),
+    };
+    let mut columns: Vec<String> = Vec::new();
+    let mut records = Vec::new();
+    let mut search_from = 0;
+    for (n, record) in list.into_iter().enumerate() {
+        let serde_json::Value::Object(mut fields) = record else {
+            return Err((
+                0..0,
+                format!("record {} of the comparison data is not a table", n + 1),
+            ));
+        };
+        let Some(serde_json::Value::String(item)) = fields.remove("item") else {
+            return Err((
+                0..0,
+                format!(
+                    "record {} of the comparison data has no `item` (the page, as @/path.md)",
+                    n + 1
+                ),
+            ));
+        };
+        for key in fields.keys() {
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
+        }
+        let span = match text[search_from..].find(item.as_str()) {
+            Some(at) => {
+                let at = search_from + at;
+                search_from = at + item.len();
+                let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                line_at(text, line_start)
+            }
+            None => 0..0,
+        };
+        records.push((item, fields, span));
+    }
+    // The order keys are written in (serde_json's map is sorted).
+    columns.sort_by_key(|k| text.find(k.as_str()).unwrap_or(usize::MAX));
+    Ok((columns, records))
 }
 
 /// One row of a comparison: which attribute, under which label.
@@ -266,6 +525,7 @@ impl ComparisonError {
 pub(crate) fn render_table(
     site: &Site,
     spec: &ComparisonSpec,
+    data: Option<&DataTable>,
 ) -> Result<String, Vec<ComparisonError>> {
     if spec.items.is_empty() || spec.rows.is_empty() {
         return Err(vec![ComparisonError::Empty]);
@@ -327,9 +587,13 @@ pub(crate) fn render_table(
             "<tr><th scope=\"row\">{}</th>",
             escape_attr(&row.label)
         ));
-        for (doc, name) in items.iter().zip(&names) {
+        for (i, (doc, name)) in items.iter().zip(&names).enumerate() {
             let Some(d) = doc else { continue };
-            let cell = match d.meta.attributes.get(&row.key) {
+            let value = match data {
+                Some(t) => t.records.get(i).and_then(|r| r.1.get(&row.key)),
+                None => d.meta.attributes.get(&row.key),
+            };
+            let cell = match value {
                 None => {
                     errors.push(ComparisonError::MissingAttribute {
                         row: r,
@@ -474,6 +738,7 @@ remote = false
                     label: label.to_string(),
                 })
                 .collect(),
+            data: None,
         }
     }
 
@@ -482,11 +747,11 @@ remote = false
     }
 
     fn table(spec: &ComparisonSpec) -> String {
-        render_table(&roles(), spec).unwrap_or_else(|e| panic!("{e:?}"))
+        render_table(&roles(), spec, None).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     fn errors(spec: &ComparisonSpec) -> Vec<ComparisonError> {
-        match render_table(&roles(), spec) {
+        match render_table(&roles(), spec, None) {
             Ok(html) => panic!("expected errors, got {html}"),
             Err(e) => e,
         }
@@ -676,7 +941,8 @@ rows = [
         ]);
         let doc = site.get("compare.md").expect("compare.md");
         let spec = doc.read_table::<Table>().unwrap().comparison.expect("spec");
-        let errs = render_table(&site, &spec).expect_err("a missing item and a missing attribute");
+        let errs =
+            render_table(&site, &spec, None).expect_err("a missing item and a missing attribute");
         let pointed: Vec<(String, String)> = errs
             .iter()
             .map(|e| {

@@ -102,9 +102,27 @@ impl Feature for Decision {
 }
 
 impl Prepared for Trees {
-    fn extend_doc(&self, _site: &Site, id: DocId, doc: &mut Map) {
+    fn extend_doc(&self, site: &Site, id: DocId, doc: &mut Map) {
         if let Some(tree) = self.values.get(&id) {
             doc.insert("decision".into(), tree.clone());
+        }
+        if self.cards.contains_key(&id) {
+            // Replace each marker in the content (another feature may have
+            // rewritten it already).
+            let html = doc
+                .get(&tera::value::Key::from("content"))
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| site.docs[id].rendered.html())
+                .to_string();
+            let mut out = String::with_capacity(html.len());
+            let mut last = 0;
+            for (span, path) in card_markers(&html) {
+                out.push_str(&html[last..span.start]);
+                out.push_str(&self.card_html(site, &path).unwrap_or_default());
+                last = span.end;
+            }
+            out.push_str(&html[last..]);
+            doc.insert("content".into(), Value::safe_string(&out));
         }
     }
 
@@ -169,11 +187,64 @@ impl Prepared for Trees {
             .collect()
     }
 
+    /// `steps` for the single-file export: every step (one per route, in
+    /// route order, the first question first) as `{ id, kind, question or
+    /// outcome, answers, back_url, start_url }` with the same values as the
+    /// step pages, except that links between steps are `#id` anchors in the
+    /// file (Back from the first question goes to `#top`).
+    fn export_vars(&self, site: &Site, id: DocId, page: &Value) -> Vec<(&'static str, Value)> {
+        let (Some(tree), Some(tree_value)) = (self.trees.get(&id), self.values.get(&id)) else {
+            return Vec::new();
+        };
+        let doc = &site.docs[id];
+        let anchor = |p: &str| {
+            if p == doc.path {
+                "#top".to_string()
+            } else {
+                format!("#{}", export_anchor(&doc.path, p))
+            }
+        };
+        let steps: Vec<Value> = tree
+            .states
+            .iter()
+            .map(|state| {
+                let job = state_job(site, doc, tree, tree_value, page, state, &anchor);
+                let mut m = Map::new();
+                m.insert(
+                    "id".into(),
+                    Value::from(export_anchor(&doc.path, &state.path)),
+                );
+                let kind = match state.node {
+                    Node::Question(_) => "question",
+                    Node::Outcome(_) => "outcome",
+                };
+                m.insert("kind".into(), Value::from(kind));
+                for (k, v) in job.vars {
+                    if matches!(
+                        k,
+                        "question" | "outcome" | "answers" | "back_url" | "start_url"
+                    ) {
+                        m.insert(k.into(), v);
+                    }
+                }
+                Value::from(m)
+            })
+            .collect();
+        vec![("steps", Value::from(steps))]
+    }
+
     /// Trees show other pages' titles and paths (outcome links), so every
     /// tree page is redone whenever any document changes.
     fn dependants(&self, _site: &Site, _changed: DocId) -> Vec<DocId> {
-        let mut ids: Vec<DocId> = self.trees.keys().copied().collect();
+        // Pages with link cards show a tree's title and description too.
+        let mut ids: Vec<DocId> = self
+            .trees
+            .keys()
+            .chain(self.cards.keys())
+            .copied()
+            .collect();
         ids.sort_unstable();
+        ids.dedup();
         ids
     }
 
@@ -318,6 +389,26 @@ impl Tree {
 pub(crate) struct Trees {
     values: HashMap<DocId, Value>,
     trees: HashMap<DocId, Tree>,
+    /// Documents whose body shows link cards (the `decision_card`
+    /// shortcode), with the trees they name.
+    cards: HashMap<DocId, Vec<String>>,
+}
+
+/// Where the `decision_card` shortcode puts a card: `<!-- decision_card @/decide.md -->`.
+const CARD_MARKER: &str = "<!-- decision_card ";
+
+/// The tree paths named by card markers in rendered HTML, with their spans.
+fn card_markers(html: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    html.match_indices(CARD_MARKER)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + CARD_MARKER.len()..];
+            let end = rest.find(" -->")?;
+            Some((
+                at..at + CARD_MARKER.len() + end + 4,
+                rest[..end].trim().to_string(),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -355,6 +446,28 @@ pub(crate) fn prepare(site: &Site) -> Result<Trees, Vec<Diagnostic>> {
             }
             Err(e) => errors.extend(e),
         }
+    }
+    // Link cards placed in bodies by the shortcode must name a tree.
+    for (id, d) in site.docs.iter().enumerate() {
+        let markers = card_markers(d.rendered.html());
+        if markers.is_empty() {
+            continue;
+        }
+        let mut paths = Vec::new();
+        for (_, path) in markers {
+            if let Err(message) = prepared.card_html(site, &path) {
+                let body = &d.source[d.body_offset..];
+                let at = body.find(&format!("\"{path}\"")).map_or(0..0, |p| {
+                    d.body_offset + p..d.body_offset + p + path.len() + 2
+                });
+                errors.push(
+                    Diagnostic::at(d.display_path.clone(), d.source.clone(), at, message)
+                        .with_help("name a page with a [decision] table, such as \"@/decide.md\""),
+                );
+            }
+            paths.push(path);
+        }
+        prepared.cards.insert(id, paths);
     }
     if errors.is_empty() {
         Ok(prepared)
@@ -593,6 +706,15 @@ fn tree_json(site: &Site, doc: &Document, tree: &Tree) -> String {
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The in-file anchor of the step at site path `state` of the tree on the
+/// page at `doc_path` in the single-file export: `/decide/q/growth/` →
+/// `step-q/growth` (the path below the page: unique as the paths are, and
+/// `/` is allowed in ids and fragments).
+fn export_anchor(doc_path: &str, state: &str) -> String {
+    let rel = state.strip_prefix(doc_path).unwrap_or(state);
+    format!("step-{}", rel.trim_matches('/'))
 }
 
 /// "Your answers so far" / "why this result": one entry per answer on the route.
