@@ -287,9 +287,11 @@ def _gp_front(p: Page, quote_dates: bool) -> str:
 
 
 def write_guidepost_site(model: SiteModel, root: Path, quote_dates: bool) -> None:
+    # No code highlighting: Zola and the floor do none either.
     _write(root / "guidepost.toml",
            'title = "Bench"\nbase_url = "https://example.org"\n'
-           'taxonomies = [{ name = "tags", feed = false }]\n')
+           'taxonomies = [{ name = "tags", feed = false }]\n\n'
+           '[markdown]\nhighlight_code = false\n')
     for name, text in GP_TEMPLATES.items():
         _write(root / "templates" / name, text)
     c = root / "content"
@@ -319,8 +321,7 @@ def write_zola_site(model: SiteModel, root: Path) -> None:
     _write(root / "config.toml",
            'title = "Bench"\nbase_url = "https://example.org"\n'
            'compile_sass = false\nbuild_search_index = false\ngenerate_feeds = false\n'
-           'taxonomies = [{ name = "tags", feed = false }]\n\n'
-           '[markdown]\nhighlight_code = false\n')
+           'taxonomies = [{ name = "tags", feed = false }]\n')
     for name, text in ZOLA_TEMPLATES.items():
         _write(root / "templates" / name, text)
     # Older Zola versions look up templates/<taxonomy>/{list,single}.html.
