@@ -291,9 +291,11 @@ def _gp_front(p: Page, quote_dates: bool) -> str:
 
 
 def write_guidepost_site(model: SiteModel, root: Path, quote_dates: bool) -> None:
+    # No code highlighting: Zola and the floor do none either.
     _write(root / "guidepost.toml",
            'title = "Bench"\nbase_url = "https://example.org"\n'
-           'taxonomies = [{ name = "tags", feed = false }]\n')
+           'taxonomies = [{ name = "tags", feed = false }]\n\n'
+           '[markdown]\nhighlight_code = false\n')
     for name, text in GP_TEMPLATES.items():
         _write(root / "templates" / name, text)
     c = root / "content"
@@ -323,8 +325,7 @@ def write_zola_site(model: SiteModel, root: Path) -> None:
     _write(root / "config.toml",
            'title = "Bench"\nbase_url = "https://example.org"\n'
            'compile_sass = false\nbuild_search_index = false\ngenerate_feeds = false\n'
-           'taxonomies = [{ name = "tags", feed = false }]\n\n'
-           '[markdown]\nhighlight_code = false\n')
+           'taxonomies = [{ name = "tags", feed = false }]\n')
     for name, text in ZOLA_TEMPLATES.items():
         _write(root / "templates" / name, text)
     # Older Zola versions look up templates/<taxonomy>/{list,single}.html.
@@ -1175,6 +1176,48 @@ def bench_serve(gp_bin: Path, site: Path, n: int, model: SiteModel, logdir: Path
         created: list[Path] = []
         restore.append(lambda: [p.unlink() for p in created if p.exists()])
         new_sec = model.sections[7 % len(model.sections)]
+        # Fixtures for the other change kinds live in their own section and
+        # template (added after the server started, unmeasured; removed at the end).
+        bench_dir = content / "bench"
+        one_tpl = site / "templates" / "bench-one.html"
+        restore.append(lambda: shutil.rmtree(bench_dir, ignore_errors=True))
+        restore.append(lambda: one_tpl.unlink() if one_tpl.exists() else None)
+        restore.append(lambda: [shutil.rmtree(content / f"bench-sec-{k}", ignore_errors=True)
+                                for k in range(reps)])
+        one_tpl_text = ('{% extends "base.html" %}\n{% block content %}<h1 class="one">{{ page.title }}</h1>\n'
+                        '{{ page.content | safe }}\n{% endblock content %}\n')
+        _write(one_tpl, one_tpl_text)
+        _write(bench_dir / "_index.md", '+++\ntitle = "Bench fixtures"\n+++\n')
+        _write(bench_dir / "one.md", '+++\ntitle = "One template"\ntemplate = "bench-one.html"\n+++\n\nOne.\n')
+        _write(bench_dir / "rename-0.md", '+++\ntitle = "Renamed page"\n+++\n\nRename me.\n')
+
+        def item(k: str, focus: str) -> str:
+            return (f'+++\ntitle = "Item {k}"\n\n[attributes]\nfocus = "{focus}"\n+++\n\nItem {k}.\n')
+        _write(bench_dir / "item-a.md", item("a", "first"))
+        _write(bench_dir / "item-b.md", item("b", "second"))
+        _write(bench_dir / "cmp.md",
+               '+++\ntitle = "Bench comparison"\n\n[comparison]\n'
+               'items = ["@/bench/item-a.md", "@/bench/item-b.md"]\n'
+               'rows = [{ key = "focus", label = "Focus" }]\n+++\n\nCompared.\n')
+
+        def tree(q: str) -> str:
+            return ('+++\ntitle = "Bench decision"\n\n[decision]\nstart = "q1"\n\n'
+                    f'[[decision.questions]]\nid = "q1"\ntext = "{q}"\n'
+                    'answers = [{ label = "Yes", next = "yes" }, { label = "No", next = "no" }]\n\n'
+                    '[[decision.outcomes]]\nid = "yes"\ntitle = "Yes then"\nbody = "Go."\n\n'
+                    '[[decision.outcomes]]\nid = "no"\ntitle = "No then"\nbody = "Stay."\n+++\n\nDecide.\n')
+        # The site's own layout lacks the default theme's blocks: simple tree templates.
+        for name, body in [("decision.html", "{{ page.title }}"),
+                           ("decision_question.html", "{{ page.title }} (question)"),
+                           ("decision_outcome.html", "{{ page.title }} (result)"),
+                           ("embed_index.html", "Embeddable pages")]:
+            tpl = site / "templates" / name
+            _write(tpl, '{% extends "base.html" %}\n{% block content %}<h1>' + body
+                   + '</h1>{% endblock content %}\n')
+            restore.append(lambda tpl=tpl: tpl.unlink() if tpl.exists() else None)
+        _write(bench_dir / "decide.md", tree("Is it big?"))
+        listener.wait_quiet(quiet, timeout)
+        front_orig = edit_orig.split("+++", 2)
 
         def new_page_text(k: int) -> str:
             date = '"2024-06-01"' if quote_dates else "2024-06-01"
@@ -1218,8 +1261,72 @@ def bench_serve(gp_bin: Path, site: Path, n: int, model: SiteModel, logdir: Path
             tpl_path.write_text(text, encoding="utf-8")
             return t0, (f"/{edit_page.sec_name}/{edit_page.slug}/", marker)
 
-        scenarios = [("edit page body", sc_edit), ("create page", sc_create),
-                     ("delete page", sc_delete), ("edit templates/page.html", sc_template)]
+        def sc_front(field: str):
+            def fn(k: int):
+                fm = front_orig[1]
+                if field == "title":
+                    fm = fm.replace('title = "', f'title = "T{k} ', 1)
+                elif field == "date":
+                    fm = fm.replace("date = ", f"updated = 2025-01-{k + 1:02d}\ndate = ", 1)
+                elif field == "weight":
+                    fm = fm.replace("description = ", f"weight = {k + 1}\ndescription = ", 1)
+                else:
+                    fm = fm.replace("tags = [", f'tags = ["bench-tag-{k}", ', 1)
+                t0 = time.perf_counter()
+                edit_path.write_text("+++".join([front_orig[0], fm, front_orig[2]]), encoding="utf-8")
+                return t0, None
+            return fn
+
+        def sc_rename(k: int):
+            src = bench_dir / f"rename-{k}.md"
+            dst = bench_dir / f"rename-{k + 1}.md"
+            t0 = time.perf_counter()
+            os.rename(src, dst)
+            return t0, (f"/bench/rename-{k + 1}/", "Rename me.")
+
+        def sc_section_create(k: int):
+            d = content / f"bench-sec-{k}"
+            d.mkdir(exist_ok=True)
+            t0 = time.perf_counter()
+            (d / "_index.md").write_text(f'+++\ntitle = "Bench section {k}"\n+++\n\nSection {k}.\n',
+                                         encoding="utf-8")
+            return t0, (f"/bench-sec-{k}/", f"Section {k}.")
+
+        def sc_section_delete(k: int):
+            d = content / f"bench-sec-{k}"
+            t0 = time.perf_counter()
+            shutil.rmtree(d, ignore_errors=True)
+            return t0, None
+
+        def sc_one_template(k: int):
+            marker = f"bench-one-marker-{k}"
+            t0 = time.perf_counter()
+            one_tpl.write_text(one_tpl_text.replace('class="one"', f'class="one" data-rev="{marker}"'),
+                               encoding="utf-8")
+            return t0, ("/bench/one/", marker)
+
+        def sc_tree(k: int):
+            q = f"Is it big, take {k}?"
+            t0 = time.perf_counter()
+            (bench_dir / "decide.md").write_text(tree(q), encoding="utf-8")
+            return t0, None
+
+        def sc_attribute(k: int):
+            marker = f"focus-{k}"
+            t0 = time.perf_counter()
+            (bench_dir / "item-a.md").write_text(item("a", marker), encoding="utf-8")
+            # The bench's page.html does not show `page.comparison`: no content check.
+            return t0, None
+
+        scenarios = [("edit page body", sc_edit), ("edit title", sc_front("title")),
+                     ("edit date", sc_front("date")), ("edit weight", sc_front("weight")),
+                     ("edit taxonomy terms", sc_front("tags")),
+                     ("create page", sc_create), ("delete page", sc_delete),
+                     ("rename page", sc_rename), ("create section", sc_section_create),
+                     ("delete section", sc_section_delete),
+                     ("edit one-page template", sc_one_template),
+                     ("edit decision tree", sc_tree), ("edit comparison attribute", sc_attribute),
+                     ("edit templates/page.html", sc_template)]
         results = []
         for name, fn in scenarios:
             sr = ScenarioResult(name)

@@ -91,7 +91,10 @@ pub(crate) enum Model<'a> {
     Fresh,
     /// Read every content file, reusing what `previous` parsed and rendered
     /// from files whose text is unchanged (added, deleted, renamed files).
-    Reusing(&'a Site),
+    /// Files of `previous` whose content-relative path is not in, or under a
+    /// folder in, the second field (the paths the watcher reported) keep
+    /// their text without being read again.
+    Reusing(&'a Site, &'a std::collections::HashSet<String>),
     /// [`Model::Reusing`], rendering again the documents that use one of
     /// these shortcodes (their templates changed; `*` for all documents).
     ReusingExcept(&'a Site, Vec<String>),
@@ -194,8 +197,26 @@ pub(crate) fn run(
     }
     let site = match model {
         Model::Kept(site) => Ok(site),
-        Model::Fresh | Model::Reusing(_) | Model::ReusingExcept(..) => {
-            let files = content::content_files(&options.root).map_err(Diagnostics)?;
+        Model::Fresh | Model::Reusing(..) | Model::ReusingExcept(..) => {
+            let files = match model {
+                Model::Reusing(previous, reported) => {
+                    content::content_files_knowing(&options.root, &|rel: &str| {
+                        let changed = reported.contains(rel)
+                            || reported.iter().any(|r| {
+                                r.is_empty()
+                                    || rel.len() > r.len()
+                                        && rel.starts_with(r.as_str())
+                                        && rel.as_bytes()[r.len()] == b'/'
+                            });
+                        (!changed)
+                            .then(|| previous.by_rel_path.get(rel))
+                            .flatten()
+                            .map(|&id| previous.docs[id].source.clone())
+                    })
+                }
+                _ => content::content_files(&options.root),
+            }
+            .map_err(Diagnostics)?;
             tracing::info!(
                 markdown = files.markdown.len(),
                 assets = files.assets.len(),
@@ -204,7 +225,7 @@ pub(crate) fn run(
                 started.elapsed()
             );
             match model {
-                Model::Reusing(previous) | Model::ReusingExcept(previous, _) => {
+                Model::Reusing(previous, _) | Model::ReusingExcept(previous, _) => {
                     model::assemble_reusing(config, url_mode, files, &model_options, previous)
                 }
                 _ => model::assemble(config, url_mode, files, &model_options),
@@ -288,6 +309,8 @@ pub(crate) fn patch_documents(
     if !errors.is_empty() {
         return Err(PatchError::Parse(sorted(errors)));
     }
+    // The cache updates the model in place only if no one else holds it.
+    drop(site);
     state
         .cache
         .update_docs(&state.theme, changed)

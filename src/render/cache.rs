@@ -190,6 +190,7 @@ impl RenderCache {
     ) -> Result<Rerendered, Vec<Diagnostic>> {
         // Drop the template functions' handle on the site so it can be
         // updated in place instead of cloned.
+        let t0 = std::time::Instant::now();
         self.templates.clear_site();
         let changed_ids: Vec<DocId> = changed.iter().map(|(id, _)| *id).collect();
         {
@@ -199,8 +200,10 @@ impl RenderCache {
             }
         }
         let site = self.site.clone();
+        tracing::debug!("update_docs: model updated at {:?}", t0.elapsed());
         let previous_features =
             std::mem::replace(&mut self.features, Arc::new(features::prepare_all(&site)?));
+        tracing::debug!("update_docs: features prepared at {:?}", t0.elapsed());
         let mut touched: BTreeSet<DocId> = BTreeSet::new();
         for &id in &changed_ids {
             touched.insert(id);
@@ -316,10 +319,16 @@ impl RenderCache {
             theme,
             tera,
         };
+        tracing::debug!(
+            "update_docs: {} jobs planned at {:?}",
+            jobs.len(),
+            t0.elapsed()
+        );
         let rendered: Vec<(JobResult, Vec<Lookup>)> = jobs
             .par_iter()
             .map(|job| recording_lookups(|| renderer.run(job)))
             .collect();
+        tracing::debug!("update_docs: rendered at {:?}", t0.elapsed());
         let mut errors = Vec::new();
         let (mut files, records) = collect_results(jobs, rendered, &mut errors);
         if !errors.is_empty() {
@@ -342,7 +351,71 @@ impl RenderCache {
         }
         files.extend(more);
         self.inputs.extend(records);
+        tracing::debug!("update_docs: generated files at {:?}", t0.elapsed());
         Ok(Rerendered { files, removed })
+    }
+}
+
+impl RenderCache {
+    /// Swaps in `templates` (re-parsed after template edits that kept every
+    /// template name, with the static files unchanged) and re-renders, from
+    /// the kept model and template objects, the outputs last rendered with a
+    /// template in `only`, or every output when `only` is `None`. Nothing
+    /// else can differ: the jobs a site has depend on which templates exist,
+    /// not on their text. On error the cache is part-updated: the caller
+    /// must do a full build before the next incremental one.
+    pub(crate) fn update_templates(
+        &mut self,
+        theme: &Theme,
+        templates: Templates,
+        only: Option<&HashSet<String>>,
+    ) -> Result<Rerendered, Vec<Diagnostic>> {
+        self.templates.clear_site();
+        self.templates = templates;
+        self.templates.set_site(Arc::new(FunctionData {
+            site: self.site.clone(),
+            values: self.values_by_path.clone(),
+            features: self.features.clone(),
+            statics: Arc::new(theme.statics.clone()),
+        }));
+        let globals = self.templates.tera.global_context();
+        globals.insert_value("config", self.config_global.clone());
+        globals.insert_value("main_nav", self.nav_global.clone());
+        let mut jobs: Vec<Job> = self
+            .inputs
+            .iter()
+            .filter(|(_, rec)| match (&rec.kind, only) {
+                (_, None) => true,
+                (JobKind::Template(t), Some(names)) => names.contains(t),
+                _ => false,
+            })
+            .map(|(path, rec)| Job {
+                path: path.clone(),
+                kind: rec.kind.clone(),
+                vars: rec.vars.clone(),
+                source: rec.source.clone(),
+            })
+            .collect();
+        jobs.sort_by(|a, b| a.path.cmp(&b.path));
+        let renderer = Renderer {
+            site: &self.site,
+            theme,
+            tera: &self.templates.tera,
+        };
+        let rendered: Vec<(JobResult, Vec<Lookup>)> = jobs
+            .par_iter()
+            .map(|job| recording_lookups(|| renderer.run(job)))
+            .collect();
+        let mut errors = Vec::new();
+        let (files, records) = collect_results(jobs, rendered, &mut errors);
+        if !errors.is_empty() {
+            return Err(super::once_per_place(errors));
+        }
+        self.inputs.extend(records);
+        Ok(Rerendered {
+            files,
+            removed: Vec::new(),
+        })
     }
 }
 

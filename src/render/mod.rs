@@ -77,6 +77,7 @@ pub(crate) fn render_site(
     let nav_global = values::main_nav(&site);
     globals.insert_value("config", config_global.clone());
     globals.insert_value("main_nav", nav_global.clone());
+    tracing::debug!("render: template objects built in {:?}", t_start.elapsed());
     let reuse = previous.and_then(|(cache, output)| {
         cache.reuse_for(
             output,

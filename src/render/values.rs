@@ -86,11 +86,16 @@ pub(super) fn link_value(site: &Site, d: &Document) -> Value {
 /// Builds every document's template object once: pages first, then sections
 /// (which list their pages by sharing those objects).
 pub(super) fn build_values(site: &Site, features: &[Box<dyn Prepared>]) -> Vec<Value> {
+    // Each document's `{ title, permalink, path }` once, shared by every
+    // page that shows it as an ancestor or neighbour (a third of the
+    // allocations of the template objects otherwise).
+    let links: Vec<Value> = site.docs.par_iter().map(|d| link_value(site, d)).collect();
+    let link = |id: DocId| links[id].clone();
     let base: Vec<Map> = site
         .docs
         .par_iter()
         .enumerate()
-        .map(|(id, _)| doc_map(site, id, features))
+        .map(|(id, _)| doc_map_linked(site, id, features, &link))
         .collect();
     let mut values = Vec::with_capacity(base.len());
     let mut sections = Vec::new();
@@ -110,6 +115,16 @@ pub(super) fn build_values(site: &Site, features: &[Box<dyn Prepared>]) -> Vec<V
 
 /// A page's template object (a section's without its listings).
 pub(super) fn doc_map(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) -> Map {
+    doc_map_linked(site, id, features, &|n| link_value(site, &site.docs[n]))
+}
+
+/// [`doc_map`] with the link objects of ancestors and neighbours from `link`.
+fn doc_map_linked(
+    site: &Site,
+    id: DocId,
+    features: &[Box<dyn Prepared>],
+    link: &(dyn Fn(DocId) -> Value + Sync),
+) -> Map {
     let d = &site.docs[id];
     let mut m = Map::new();
     let r = &d.rendered;
@@ -169,15 +184,9 @@ pub(super) fn doc_map(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) ->
     m.insert("extra".into(), table_value(&d.meta.extra));
     m.insert(
         "ancestors".into(),
-        Value::from(
-            site.ancestors(id)
-                .into_iter()
-                .map(|a| link_value(site, &site.docs[a]))
-                .collect::<Vec<_>>(),
-        ),
+        Value::from(site.ancestors(id).into_iter().map(link).collect::<Vec<_>>()),
     );
-    let neighbour =
-        |n: Option<DocId>| n.map_or_else(Value::none, |n| link_value(site, &site.docs[n]));
+    let neighbour = |n: Option<DocId>| n.map_or_else(Value::none, link);
     let (previous, next) = (neighbour(d.previous), neighbour(d.next));
     // Zola's names for the same neighbours share the objects.
     m.insert("lower".into(), next.clone());

@@ -45,6 +45,7 @@ use crate::pipeline::{self, BuildOptions, Model, PatchError, State, load_config,
 use crate::plan::{OutputBody, SiteOutput};
 use crate::source::content as load;
 use crate::source::theme::Theme;
+use crate::templates;
 use crate::urls::UrlMode;
 
 /// One classified file change.
@@ -127,6 +128,9 @@ pub(crate) struct Project {
     /// Edits that failed while the kept state stayed untouched: they are
     /// re-read with the next batch, so the error stays until they are fixed.
     retry: BTreeSet<Change>,
+    /// Content-relative paths of the batch being applied (files and
+    /// folders the watcher reported): a new model re-reads only these.
+    reported: HashSet<String>,
 }
 
 impl Project {
@@ -139,12 +143,13 @@ impl Project {
             state: None,
             state_intact: false,
             retry: BTreeSet::new(),
+            reported: HashSet::new(),
         }
     }
 
     /// Builds everything, keeping the caches.
     pub(crate) fn full_build(&mut self) -> Result<SiteOutput, Diagnostics> {
-        self.state = None;
+        drop_later(self.state.take());
         let config = load_config(&self.options)?;
         // Root-relative links, behind the base path when the site has one.
         self.base_path = url_mode_for(&config).base_path();
@@ -264,6 +269,15 @@ impl Project {
                 _ => None,
             })
             .collect();
+        self.reported = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Structure(p) if p == "content" => Some(String::new()),
+                Change::Structure(p) => p.strip_prefix("content/").map(str::to_string),
+                Change::Content(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
         let structural = changes.iter().any(|c| matches!(c, Change::Structure(_)));
         let theme = changes.iter().any(|c| matches!(c, Change::Theme(_)));
         let edits: Vec<&str> = changes
@@ -285,8 +299,7 @@ impl Project {
                 self.reexpand(names, only.then_some(current))
                     .map(|o| (Update::Replace(o), Strategy::Shortcodes))
             } else if theme {
-                self.rerender(true)
-                    .map(|o| (Update::Replace(o), Strategy::Templates))
+                self.templates_edited()
             } else if structural {
                 self.rebuild_reusing(current)
                     .map(|o| (Update::Replace(o), Strategy::NewModel))
@@ -318,21 +331,87 @@ impl Project {
         }
     }
 
-    /// Re-renders everything from the kept model, reloading the theme
-    /// (templates and static files) when it changed.
-    fn rerender(&mut self, reload_theme: bool) -> Result<SiteOutput, Diagnostics> {
+    /// Template and static-file changes. When every template name and static
+    /// file is as before (templates were edited), the kept model and
+    /// template objects are rendered again with the new templates: only the
+    /// outputs last rendered with an edited template, or every output when
+    /// another template names an edited one (`extends`, `include`), it
+    /// defines components, or it is the redirect page's. Otherwise the theme
+    /// is reloaded and everything re-rendered from the kept model.
+    fn templates_edited(&mut self) -> Result<(Update, Strategy), Diagnostics> {
+        let cached = self.state.as_ref().expect("checked by the caller");
+        let config = cached.state.site().config.clone();
+        let theme = Theme::load(&self.options.root, &config.theme, config.compile_sass)?;
+        let old = &cached.state.theme;
+        let same_shape =
+            same_statics(old, &theme) && old.templates.keys().eq(theme.templates.keys());
+        let edited: HashSet<String> = theme
+            .templates
+            .iter()
+            .filter(|(name, t)| old.templates.get(*name).is_none_or(|o| o.text != t.text))
+            .map(|(name, _)| name.clone())
+            .collect();
+        // Whether a template other than `name` that `by` selects names it.
+        let named_by = |name: &str, by: &dyn Fn(&str) -> bool| {
+            theme
+                .templates
+                .values()
+                .filter(|t| t.name != name && by(&t.name))
+                .any(|t| {
+                    ['"', '\'', '`']
+                        .iter()
+                        .any(|q| t.text.contains(&format!("{q}{name}{q}")))
+                })
+        };
+        // A template the Markdown stage renders through (a shortcode's
+        // `include`) changes documents, not just outputs.
+        let markdown_stage = |t: &str| t.starts_with("shortcodes/") || t == "anchor-link.html";
+        let templates = if same_shape && !edited.iter().any(|n| named_by(n, &markdown_stage)) {
+            let templates = templates::parse_templates(&theme).map_err(Diagnostics)?;
+            let names = |t: &tera::Tera| {
+                t.get_template_names()
+                    .map(str::to_string)
+                    .collect::<BTreeSet<_>>()
+            };
+            (names(&templates.tera) == names(&cached.state.cache.templates.tera))
+                .then_some(templates)
+        } else {
+            None
+        };
+        let Some(templates) = templates else {
+            return self
+                .rerender(theme)
+                .map(|o| (Update::Replace(o), Strategy::Templates));
+        };
+        let global = edited.iter().any(|name| {
+            name == "internal/alias.html"
+                || [&theme, old]
+                    .iter()
+                    .any(|th| th.templates[name].text.contains("component"))
+                || named_by(name, &|_| true)
+        });
+        let cached = self.state.as_mut().expect("checked above");
+        let rendered = cached
+            .state
+            .cache
+            .update_templates(&theme, templates, (!global).then_some(&edited))
+            .map_err(|e| {
+                let mut d = Diagnostics(e);
+                d.sort();
+                d
+            })?;
+        cached.state.theme = theme;
+        Ok((
+            Update::Patch(rendered.files, rendered.removed),
+            Strategy::Templates,
+        ))
+    }
+
+    /// Re-renders everything from the kept model with a reloaded theme.
+    fn rerender(&mut self, theme: Theme) -> Result<SiteOutput, Diagnostics> {
         let Cached { state, .. } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
-        let theme = if reload_theme {
-            Theme::load(
-                &self.options.root,
-                &site.config.theme,
-                site.config.compile_sass,
-            )?
-        } else {
-            state.theme
-        };
-        drop(state.cache);
+        drop_later(state.cache);
         let config = site.config.clone();
         let built = pipeline::run(
             &self.run_options(),
@@ -425,13 +504,40 @@ impl Project {
             &self.run_options(),
             site.config.clone(),
             theme,
-            Model::Reusing(&site),
+            Model::Reusing(&site, &self.reported),
             Some((&state.cache, current)),
             None,
-        )?;
+        );
+        drop_later((state, site));
+        let built = built?;
         self.state = Some(Cached::new(built.state));
         Ok(built.output)
     }
+}
+
+/// Frees what the last build kept on another thread: dropping ten thousand
+/// documents, template objects and output entries takes longer than
+/// rendering the few that changed, and nothing waits for it.
+fn drop_later<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
+}
+
+/// Whether two loads of the theme copy the same static files from the same places.
+fn same_statics(a: &Theme, b: &Theme) -> bool {
+    use crate::source::theme::StaticSource;
+    a.statics.len() == b.statics.len()
+        && a.statics
+            .iter()
+            .zip(&b.statics)
+            .all(|((ka, va), (kb, vb))| {
+                ka == kb
+                    && match (va, vb) {
+                        (StaticSource::Disk(x), StaticSource::Disk(y)) => x == y,
+                        (StaticSource::Embedded(x), StaticSource::Embedded(y)) => x == y,
+                        (StaticSource::Generated(x), StaticSource::Generated(y)) => x == y,
+                        _ => false,
+                    }
+            })
 }
 
 /// When the changes are templates only and some are templates the Markdown
@@ -506,7 +612,7 @@ pub(crate) fn body_differs(a: &OutputBody, b: &OutputBody, touched: &HashSet<Pat
 /// add entries, and the outputs it drops go.
 pub(crate) fn apply(update: Update, output: &mut SiteOutput) {
     match update {
-        Update::Replace(new) => *output = new,
+        Update::Replace(new) => drop_later(std::mem::replace(output, new)),
         Update::Patch(files, removed) => {
             output.files.extend(files);
             for path in removed {
@@ -574,4 +680,73 @@ pub(crate) fn diff_outputs(
             .cloned(),
     );
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Edits `template` and returns the strategy and the output files rendered again.
+    fn after_editing(template: &str) -> (Strategy, BTreeSet<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "guidepost.toml", "title = \"T\"\n");
+        write(root, "content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+        write(root, "content/a.md", "+++\ntitle = \"A\"\n+++\nA.\n");
+        write(
+            root,
+            "content/b.md",
+            "+++\ntitle = \"B\"\ntemplate = \"one.html\"\n+++\nB.\n",
+        );
+        let one = "{% extends \"shell.html\" %}{% block main %}<p>{{ page.title }}</p>{% endblock main %}";
+        let shell = "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>{% block main %}{% endblock main %}</body></html>";
+        write(root, "templates/one.html", one);
+        write(root, "templates/shell.html", shell);
+        let mut project = Project::new(BuildOptions {
+            root: root.to_path_buf(),
+            ..Default::default()
+        });
+        let mut output = project.full_build().unwrap_or_else(|e| panic!("{e}"));
+        let text = if template == "one.html" { one } else { shell };
+        let path = write(
+            root,
+            &format!("templates/{template}"),
+            &text
+                .replace("</p>", "!</p>")
+                .replace("<body>", "<body class=\"x\">"),
+        );
+        let changes = project.classify(&[path], &output);
+        let rebuilt = project
+            .rebuild(&changes, &output)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let files = match &rebuilt.update {
+            Update::Patch(files, _) => files.iter().map(|(k, _)| k.clone()).collect(),
+            Update::Replace(o) => o.files.keys().cloned().collect(),
+        };
+        apply(rebuilt.update, &mut output);
+        (rebuilt.strategy, files)
+    }
+
+    #[test]
+    fn a_template_edit_re_renders_only_the_outputs_that_used_it() {
+        let (strategy, files) = after_editing("one.html");
+        assert_eq!(strategy, Strategy::Templates);
+        assert_eq!(files, BTreeSet::from(["b/index.html".to_string()]));
+    }
+
+    #[test]
+    fn editing_a_template_others_extend_re_renders_every_output() {
+        let (strategy, files) = after_editing("shell.html");
+        assert_eq!(strategy, Strategy::Templates);
+        for f in ["b/index.html", "a/index.html", "index.html", "robots.txt"] {
+            assert!(files.contains(f), "{f} not re-rendered: {files:?}");
+        }
+    }
 }

@@ -188,6 +188,12 @@ enum Edit {
     SectionTemplate {
         v: u8,
     },
+    /// Site `templates/role.html` (used only by pages with
+    /// `template = "role.html"`): 0 deletes the override, 1 and 2 are two
+    /// texts (an edit between them re-renders only those pages).
+    RoleTemplate {
+        v: u8,
+    },
     DecisionShape {
         v: u8,
     },
@@ -283,6 +289,8 @@ struct SiteM {
     sections: [Option<SectionM>; 5],
     /// Site `templates/section.html` variant (0: none).
     section_template: u8,
+    /// Site `templates/role.html` variant (0: none).
+    role_template: u8,
     template: u8,
     decision_shape: u8,
     question: u8,
@@ -425,6 +433,7 @@ impl SiteM {
                 }),
             ],
             section_template: 0,
+            role_template: 0,
             template: 0,
             decision_shape: 0,
             question: 0,
@@ -717,6 +726,10 @@ impl SiteM {
                 self.section_template = v % 3;
                 format!("section template variant {}", self.section_template)
             }
+            Edit::RoleTemplate { v } => {
+                self.role_template = v % 3;
+                format!("role template variant {}", self.role_template)
+            }
             Edit::Template { v } => {
                 self.template = v % 4;
                 format!("template variant {}", self.template)
@@ -821,6 +834,21 @@ impl SiteM {
                 "templates/page.html".into(),
                 "{% extends \"layouts/page.html\" %}{% block page_body %}{{ page.title | nope( }}{% endblock page_body %}\n".into(),
             );
+        }
+        match self.role_template {
+            1 => {
+                files.insert(
+                    "templates/role.html".into(),
+                    "{% extends \"layouts/page.html\" %}\n{% block page_body %}<p class=\"role\">Role: {{ page.title }}</p>\n{{ super() }}\n{% endblock page_body %}\n".into(),
+                );
+            }
+            2 => {
+                files.insert(
+                    "templates/role.html".into(),
+                    "<!DOCTYPE html>\n<html lang=\"{{ lang }}\"><head><title>{{ page.title }}</title></head>\n<body><main><h1>{{ page.title }}</h1>{% set first = get_page(path=\"guides/alpha.md\") %}<p>See {{ first.title }}</p>{{ page.content | safe }}</main></body></html>\n".into(),
+                );
+            }
+            _ => {}
         }
         if let Some(t) = section_template(self.section_template) {
             files.insert("templates/section.html".into(), t);
@@ -1350,6 +1378,7 @@ fn leaf_edit() -> impl Strategy<Value = Edit> {
         1 => proptest::option::of(0u8..2).prop_map(|v| Edit::TempFiles { v }),
         2 => (0u8..4).prop_map(|v| Edit::Template { v }),
         1 => (0u8..3).prop_map(|v| Edit::SectionTemplate { v }),
+        1 => (0u8..3).prop_map(|v| Edit::RoleTemplate { v }),
         1 => (0u8..3).prop_map(|v| Edit::DecisionShape { v }),
         1 => (0u8..4).prop_map(|v| Edit::DecisionQuestion { v }),
         1 => (0u8..4).prop_map(|v| Edit::DecisionOutcome { v }),
@@ -1456,6 +1485,8 @@ fn every_edit_kind_once() {
         Edit::Draft { page: 8, on: true },
         Edit::Slug { page: 2, on: true },
         Edit::PageTemplate { page: 1, on: true },
+        Edit::RoleTemplate { v: 1 },
+        Edit::RoleTemplate { v: 2 },
         Edit::Bundle { page: 2, on: true },
         Edit::BundleAsset { v: 2 },
         Edit::Config {

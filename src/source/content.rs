@@ -182,6 +182,16 @@ pub fn walk_inside(root: &Path, dir: &Path, skip_hidden: bool) -> (Vec<PathBuf>,
 /// without a `content/` folder is an error: building it would replace a
 /// good output with an empty site.
 pub fn content_files(root: &Path) -> Result<ContentFiles, Vec<Diagnostic>> {
+    content_files_knowing(root, &|_| None)
+}
+
+/// [`content_files`] for the dev server: a Markdown file for which `known`
+/// returns a text (one the watcher did not report changed since it was
+/// last read) keeps that text instead of being read again.
+pub fn content_files_knowing(
+    root: &Path,
+    known: &(dyn Fn(&str) -> Option<Arc<str>> + Sync),
+) -> Result<ContentFiles, Vec<Diagnostic>> {
     let root = site_root(root).map_err(|e| vec![e])?;
     let content = root.join("content");
     if !content.is_dir() && !content.is_symlink() {
@@ -214,6 +224,13 @@ pub fn content_files(root: &Path) -> Result<ContentFiles, Vec<Diagnostic>> {
         .into_par_iter()
         .map(|(rel_path, abs)| {
             let display_path = PathBuf::from("content").join(&rel_path);
+            if let Some(text) = known(&rel_path) {
+                return Ok(SourceFile {
+                    rel_path,
+                    display_path,
+                    text,
+                });
+            }
             match std::fs::read_to_string(&abs) {
                 Ok(text) => Ok(SourceFile {
                     rel_path,
