@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import functools
+import gzip
+import http.server
 import http.client
 import json
 import os
@@ -33,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -670,6 +674,136 @@ def bench_tools(specs: list, pages: int, logdir: Path, runs: int, warmup: int,
 # Reporting
 # --------------------------------------------------------------------------
 
+# ----- Search (issue 12) -----------------------------------------------------
+
+SEARCH_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>search bench</title>
+<script src="js/search.js" defer></script></head><body>
+<form class="search" action="search/" method="get" data-search><input name="q" type="search">
+<div class="search__panel" hidden><p class="search__status"></p><ol class="search__results"></ol></div></form>
+</body></html>
+"""
+
+# Types the query into the box twice (cold, then with the shards cached) and
+# reports the search files the browser fetched and the time from the input
+# event to the first result in the list.
+SEARCH_JS = """
+const [q, done] = arguments;
+const input = document.querySelector('input[name=q]');
+const list = document.querySelector('.search__results');
+let shown = 0;
+function once() {
+  return new Promise(resolve => {
+    list.textContent = '';
+    const t0 = performance.now();
+    const obs = new MutationObserver(() => {
+      if (list.querySelector('a')) { obs.disconnect(); shown = list.querySelectorAll('a').length; resolve(performance.now() - t0); }
+    });
+    obs.observe(list, { childList: true, subtree: true });
+    input.value = q;
+    input.dispatchEvent(new Event('input'));
+  });
+}
+once().then(cold => {
+  const files = performance.getEntriesByType('resource').filter(e => e.name.includes('/search/'));
+  const bytes = files.reduce((a, e) => a + (e.decodedBodySize || 0), 0);
+  input.value = '';
+  input.dispatchEvent(new Event('input'));
+  const warm = [];
+  const next = () => warm.length < 5 ? once().then(t => { warm.push(t); input.value = ''; input.dispatchEvent(new Event('input')); return next(); }) : null;
+  return next().then(() => done({ cold_ms: cold, warm_ms: warm, files: files.length, bytes: bytes,
+    results: shown }));
+}).catch(e => done({ error: String(e) }));
+"""
+
+
+def _webdriver(url: str, method: str, path: str, body=None, timeout: float = 60):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.loads(r.read() or b"{}").get("value")
+
+
+def search_query_in_chromium(out: Path, query: str) -> dict:
+    """Serves `out` over HTTP and runs `query` through search.js in headless Chromium."""
+    driver = shutil.which("chromedriver")
+    if not driver:
+        return {"error": "chromedriver not on PATH"}
+    (out / "search-bench.html").write_text(SEARCH_PAGE, encoding="utf-8")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a, **k):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = free_port()
+    proc = subprocess.Popen([driver, f"--port={port}"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                _webdriver(url, "GET", "/status", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    return {"error": "chromedriver did not start"}
+                time.sleep(0.1)
+        opts = {"args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage"]}
+        if shutil.which("chromium"):
+            opts["binary"] = shutil.which("chromium")
+        sess = _webdriver(url, "POST", "/session",
+                          {"capabilities": {"alwaysMatch": {"goog:chromeOptions": opts}}})
+        sid = sess["sessionId"]
+        try:
+            _webdriver(url, "POST", f"/session/{sid}/timeouts", {"script": 60000})
+            _webdriver(url, "POST", f"/session/{sid}/url",
+                       {"url": f"http://127.0.0.1:{httpd.server_address[1]}/search-bench.html"})
+            return _webdriver(url, "POST", f"/session/{sid}/execute/async",
+                              {"script": SEARCH_JS, "args": [query]}, timeout=90)
+        finally:
+            _webdriver(url, "DELETE", f"/session/{sid}")
+    finally:
+        proc.terminate()
+        proc.wait()
+        httpd.shutdown()
+
+
+def bench_search(out: Path, series: list, query: str) -> dict:
+    """Index size, the index's share of the build time, and one query's load."""
+    res: dict = {}
+    files = [p for p in (out / "search").glob("*.js")] if (out / "search").is_dir() else []
+    res["index_files"] = len(files)
+    res["index_bytes"] = sum(p.stat().st_size for p in files)
+    res["index_gzip_bytes"] = sum(len(gzip.compress(p.read_bytes())) for p in files)
+    by_label = {s.label: s for s in series}
+    with_s, without = by_label.get("guidepost"), by_label.get("guidepost (no search)")
+    if with_s and without and with_s.ok and without.ok:
+        res["build_s"] = with_s.med_wall()
+        res["build_without_search_s"] = without.med_wall()
+        res["index_build_share"] = with_s.med_wall() / without.med_wall() - 1
+    try:
+        res["query"] = search_query_in_chromium(out, query)
+    except Exception as e:  # noqa: BLE001 - report, keep the other numbers
+        res["query"] = {"error": f"{type(e).__name__}: {e}"}
+    q = res["query"] or {}
+    print(f"  search: index {res['index_files']} files, {res['index_bytes'] / 1024:.0f} kB "
+          f"({res['index_gzip_bytes'] / 1024:.0f} kB gzip)"
+          + (f", build +{res['index_build_share']:.1%} ({res['build_without_search_s']:.3f} s -> "
+             f"{res['build_s']:.3f} s)" if "index_build_share" in res else ""))
+    if "error" in q:
+        print(f"  search query: {q['error']}")
+    else:
+        warm = sorted(q["warm_ms"])
+        print(f"  search query {query!r}: {q['files']} files, {q['bytes'] / 1024:.1f} kB loaded, "
+              f"first result {q['cold_ms']:.0f} ms cold, {warm[len(warm) // 2]:.1f} ms cached "
+              f"(median of {len(warm)}), {q['results']} results shown")
+    return res
+
+
 def fmt_s(x: float) -> str:
     return f"{x:.3f}" if x < 100 else f"{x:.1f}"
 
@@ -1298,6 +1432,10 @@ def parse_args(argv=None):
                     help="floor program: reads, renders with pulldown-cmark and writes each page")
     ap.add_argument("--floor-args", default="{content} {out}",
                     help="argument template for --floor-bin (default '{content} {out}')")
+    ap.add_argument("--search", action="store_true",
+                    help="also build with [search] enabled = false (index build cost), report the "
+                         "index size and measure a query in headless Chromium (chromedriver)")
+    ap.add_argument("--search-query", default="board", help="the one-word query --search measures")
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--no-zola", action="store_true")
     ap.add_argument("--no-repo", action="store_true", help="skip the bundled-site build")
@@ -1383,6 +1521,15 @@ def main(argv=None) -> int:
                               lambda out: [str(gp_bin), "build", "--root", str(gp_site),
                                            "--output", str(out)],
                               base / "out-guidepost")]
+            if args.search:
+                ns_site = base / "guidepost-site-nosearch"
+                shutil.copytree(gp_site, ns_site)
+                with open(ns_site / "guidepost.toml", "a", encoding="utf-8") as fh:
+                    fh.write("\n[search]\nenabled = false\n")
+                specs.append(ToolSpec("guidepost (no search)",
+                                      lambda out: [str(gp_bin), "build", "--root", str(ns_site),
+                                                   "--output", str(out)],
+                                      base / "out-guidepost-nosearch"))
             if floor:
                 fargs = args.floor_args
                 specs.append(ToolSpec(
@@ -1409,6 +1556,8 @@ def main(argv=None) -> int:
             entry: dict = {"builds": [s.as_dict() for s in series],
                            "mean_body_bytes": model.avg_body_bytes()}
 
+            if args.search:
+                entry["search"] = bench_search(base / "out-guidepost", series, args.search_query)
             if args.serve:
                 print()
                 print(f"  live reload ({n} pages)")

@@ -57,6 +57,14 @@ pub struct Config {
     /// Dev-server settings.
     #[serde(default)]
     pub serve: ServeConfig,
+    /// Site search.
+    #[serde(default)]
+    pub search: SearchConfig,
+    /// Zola's switch for its search index: sets `[search] enabled` when that
+    /// table does not. Hidden from templates, so a Zola theme that loads
+    /// Zola's index scripts when it is true does not ask for missing files.
+    #[serde(default, skip_serializing)]
+    pub build_search_index: Option<bool>,
     /// Embedding pages in other sites (intranets): which pages get a
     /// chrome-less copy under `/embed/`, and who may frame them.
     #[serde(default)]
@@ -267,6 +275,35 @@ impl Default for ServeConfig {
             debounce_ms: 20,
             request_timeout_ms: 10_000,
             max_connections: 256,
+        }
+    }
+}
+
+/// `[search]` table (unknown keys are found by `config::keys`, which also
+/// knows Zola's keys of this table).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SearchConfig {
+    /// Build the index, the search page and the search box.
+    pub enabled: bool,
+    /// Only these sections or pages (content-relative: `"roles"`, `"glossary.md"`); empty means all.
+    pub include: Vec<String>,
+    /// Leave these sections or pages out.
+    pub exclude: Vec<String>,
+    /// Characters of text shown under each result.
+    pub snippet_length: usize,
+    /// Warn when the index is larger than this many kilobytes.
+    pub index_budget_kb: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            enabled: true,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            snippet_length: 100,
+            index_budget_kb: 1024,
         }
     }
 }
@@ -533,6 +570,16 @@ impl Config {
         {
             // Zola's default; ours is on.
             config.markdown.smart_punctuation = false;
+        }
+        if !keys::has_key(text, &["search", "enabled"]) {
+            match config.build_search_index {
+                Some(on) => config.search.enabled = on,
+                // Zola's default: no index.
+                None if ZOLA_CONFIG_FILES.iter().any(|z| file.ends_with(z)) => {
+                    config.search.enabled = false
+                }
+                None => {}
+            }
         }
         if ZOLA_CONFIG_FILES.iter().any(|z| file.ends_with(z)) && !keys::has_key(text, &["theme"]) {
             // A Zola site without a theme uses only its own templates.

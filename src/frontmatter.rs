@@ -100,7 +100,8 @@ pub(crate) struct FrontMatter {
     pub page_template: Option<String>,
     /// Zola's anchor links (`none`, `left`, `right`, `heading`); stored for templates.
     pub insert_anchor_links: Option<String>,
-    /// Whether the document goes into a search index (stored for templates).
+    /// `false` leaves the document out of the search index (Zola's key;
+    /// also `page.in_search_index` for templates).
     pub in_search_index: Option<bool>,
     /// Section: Zola's name for `feed`.
     pub generate_feeds: Option<bool>,

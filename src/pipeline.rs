@@ -284,7 +284,7 @@ pub(crate) fn patch_documents(
     root: &Path,
     rel_paths: &[&str],
     keeps_place: impl Fn(&Document, &Document) -> bool,
-) -> Result<Option<Vec<(String, OutputBody)>>, PatchError> {
+) -> Result<Option<Patched>, PatchError> {
     let site = state.site().clone();
     let model_options = model_options_for_patch(state);
     let mut changed: Vec<(DocId, Document)> = Vec::new();
@@ -314,9 +314,13 @@ pub(crate) fn patch_documents(
     state
         .cache
         .update_docs(&state.theme, changed)
-        .map(|r| Some(r.files))
+        .map(|r| Some((r.files, r.removed)))
         .map_err(|e| PatchError::Render(sorted(e)))
 }
+
+/// What [`patch_documents`] re-rendered (output path, bytes), and the
+/// output paths the site no longer has.
+pub(crate) type Patched = (Vec<(String, OutputBody)>, Vec<String>);
 
 /// How the model is assembled: drafts, the tables features claim, and the
 /// templates' shortcodes and markup.

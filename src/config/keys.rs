@@ -98,6 +98,29 @@ const SERVE: &[(&str, Key)] = &[
     ("max_connections", Done),
 ];
 
+/// `[search]`: Guidepost's keys, and Zola 0.22's, which configure Zola's
+/// elasticlunr/Fuse index (Guidepost writes its own: they change nothing).
+const SEARCH: &[(&str, Key)] = &[
+    ("enabled", Done),
+    ("include", Done),
+    ("exclude", Done),
+    ("snippet_length", Done),
+    ("index_budget_kb", Done),
+    ("include_title", Warn(ZOLA_SEARCH)),
+    ("include_description", Warn(ZOLA_SEARCH)),
+    ("include_date", Warn(ZOLA_SEARCH)),
+    ("include_path", Warn(ZOLA_SEARCH)),
+    ("include_content", Warn(ZOLA_SEARCH)),
+    ("truncate_content_length", Warn(ZOLA_SEARCH)),
+    (
+        "index_format",
+        Warn("the index is always Guidepost's own (search/*.js), not elasticlunr or Fuse"),
+    ),
+];
+
+/// Why Zola's options of its search index change nothing.
+const ZOLA_SEARCH: &str = "Guidepost indexes titles, headings, descriptions, tags and text itself (see `[search]` `include`, `exclude`, `snippet_length`)";
+
 /// Top-level keys.
 pub(super) const TOP: &[(&str, Key)] = &[
     ("title", Done),
@@ -137,7 +160,8 @@ pub(super) const TOP: &[(&str, Key)] = &[
         Warn("taxonomies are always written at the site root"),
     ),
     ("minify_html", Warn("HTML is not minified")),
-    ("build_search_index", Warn("no search index is built")),
+    // Sets `[search] enabled` when that table does not.
+    ("build_search_index", Done),
     ("ignored_content", Warn("every file under content/ is read")),
     ("ignored_static", Warn("every file under static/ is copied")),
     (
@@ -148,7 +172,7 @@ pub(super) const TOP: &[(&str, Key)] = &[
         "link_checker",
         Warn("external links are not checked (internal `@/` links always are)"),
     ),
-    ("search", Warn("no search index is built")),
+    ("search", Table(SEARCH)),
     (
         "exclude_paginated_pages_in_sitemap",
         Warn("paginated pages stay in the sitemap"),
@@ -329,16 +353,17 @@ mod tests {
     #[test]
     fn unimplemented_keys_warn_only_when_they_ask_for_something() {
         let (errors, warnings) = run(
-            "minify_html = false\nbuild_search_index = true\n[markdown.highlighting]\ntheme = \"x\"\n[search]\n",
+            "minify_html = false\nbuild_search_index = true\n[markdown.highlighting]\ntheme = \"x\"\n[search]\nenabled = true\ninclude_title = true\ninclude_path = false\nindex_format = \"fuse_json\"\n",
         );
-        assert!(errors.is_empty());
+        assert!(errors.is_empty(), "{errors:?}");
         let msgs: Vec<String> = warnings.iter().map(|e| e.to_string()).collect();
-        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].contains("`markdown.highlighting`"), "{msgs:?}");
         assert!(
-            msgs[0].contains("`build_search_index` is accepted but not implemented"),
+            msgs[1].contains("`search.include_title` is accepted but not implemented"),
             "{msgs:?}"
         );
-        assert!(msgs[1].contains("`markdown.highlighting`"), "{msgs:?}");
+        assert!(msgs[2].contains("`search.index_format`"), "{msgs:?}");
         assert!(warnings.iter().all(Diagnostic::is_warning));
     }
 }

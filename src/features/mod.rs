@@ -15,6 +15,7 @@
 pub(crate) mod comparison;
 pub(crate) mod decision;
 pub(crate) mod embed;
+pub(crate) mod search;
 
 use tera::{Kwargs, Map, Value};
 
@@ -24,7 +25,12 @@ use crate::plan::{Job, Lookup};
 
 /// Every feature, in the order they run. Adding one is one line here.
 pub(crate) fn registry() -> &'static [&'static dyn Feature] {
-    &[&comparison::Comparison, &decision::Decision, &embed::Embed]
+    &[
+        &comparison::Comparison,
+        &decision::Decision,
+        &embed::Embed,
+        &search::Search,
+    ]
 }
 
 /// The front matter tables all features claim.
@@ -88,6 +94,26 @@ pub(crate) trait Prepared: Send + Sync {
     /// Extra outputs of document `id` (`page` is its template object).
     fn jobs(&self, _site: &Site, _id: DocId, _page: &Value) -> Vec<Job> {
         Vec::new()
+    }
+
+    /// Outputs of the whole site rather than of one document (the search
+    /// index and page), planned once every template object (`values`, by
+    /// document id) is built. `previous` is this feature's state from the
+    /// last render of the dev server, to reuse work for unchanged documents.
+    fn site_jobs(
+        &self,
+        _site: &Site,
+        _values: &[Value],
+        _previous: Option<&dyn Prepared>,
+        _has_template: &dyn Fn(&str) -> bool,
+    ) -> Vec<Job> {
+        Vec::new()
+    }
+
+    /// This state as `Any`, for a feature that reuses its previous state
+    /// (see [`Prepared::site_jobs`]).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
     }
 
     /// Documents whose outputs show something of `changed` through this

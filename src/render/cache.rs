@@ -49,6 +49,8 @@ pub(crate) struct RenderCache {
     pub(super) inputs: HashMap<String, JobRecord>,
     pub(super) config_global: Value,
     pub(super) nav_global: Value,
+    /// Paths of the features' site-wide outputs (the search index).
+    pub(super) site_paths: HashSet<String>,
 }
 
 /// The inputs of one rendered output.
@@ -65,6 +67,8 @@ pub(super) struct JobRecord {
 pub(crate) struct Rerendered {
     /// Output files rendered again (changed or not), by output path.
     pub(crate) files: Vec<(String, OutputBody)>,
+    /// Output files the site no longer has (index shards of words gone).
+    pub(crate) removed: Vec<String>,
 }
 
 fn map_addr(v: &Value) -> Option<usize> {
@@ -197,7 +201,8 @@ impl RenderCache {
         }
         let site = self.site.clone();
         tracing::debug!("update_docs: model updated at {:?}", t0.elapsed());
-        self.features = Arc::new(features::prepare_all(&site)?);
+        let previous_features =
+            std::mem::replace(&mut self.features, Arc::new(features::prepare_all(&site)?));
         tracing::debug!("update_docs: features prepared at {:?}", t0.elapsed());
         let mut touched: BTreeSet<DocId> = BTreeSet::new();
         for &id in &changed_ids {
@@ -245,9 +250,28 @@ impl RenderCache {
             site: &site,
             values: &self.values,
             features: &self.features,
+            previous: Some(previous_features.as_slice()),
             has_template: &has_template,
         };
         let mut jobs: Vec<Job> = all.iter().flat_map(|&id| planner.doc_jobs(id)).collect();
+        // Site-wide feature outputs (the search index) whose inputs changed,
+        // and those no longer made.
+        let site_jobs = planner.site_jobs();
+        let site_paths: HashSet<String> = site_jobs.iter().map(|j| j.path.clone()).collect();
+        let mut removed: Vec<String> = self.site_paths.difference(&site_paths).cloned().collect();
+        removed.sort();
+        for path in &removed {
+            self.inputs.remove(path);
+        }
+        let removed = removed.iter().map(|p| output_file(p)).collect();
+        self.site_paths = site_paths;
+        jobs.extend(site_jobs.into_iter().filter(|j| {
+            !self.inputs.get(&j.path).is_some_and(|rec| {
+                rec.kind == j.kind
+                    && rec.vars.len() == j.vars.len()
+                    && rec.vars.iter().zip(&j.vars).all(|(a, b)| a == b)
+            })
+        }));
         let mut tax_paths: BTreeSet<String> = BTreeSet::new();
         for t in &site.taxonomies {
             for term in &t.terms {
@@ -328,7 +352,7 @@ impl RenderCache {
         files.extend(more);
         self.inputs.extend(records);
         tracing::debug!("update_docs: generated files at {:?}", t0.elapsed());
-        Ok(Rerendered { files })
+        Ok(Rerendered { files, removed })
     }
 }
 
@@ -388,7 +412,10 @@ impl RenderCache {
             return Err(super::once_per_place(errors));
         }
         self.inputs.extend(records);
-        Ok(Rerendered { files })
+        Ok(Rerendered {
+            files,
+            removed: Vec::new(),
+        })
     }
 }
 
@@ -477,7 +504,7 @@ mod tests {
         let files = pipeline::patch_documents(&mut built.state, root, &[edit], |_, _| true)
             .unwrap_or_else(|_| panic!("patch failed"))
             .expect("the edit keeps its place");
-        files.into_iter().map(|(k, _)| k).collect()
+        files.0.into_iter().map(|(k, _)| k).collect()
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Job planning: which outputs a document, a taxonomy and the site make,
 //! with the template and variables of each. Pure: nothing renders here.
 
+use std::collections::HashSet;
+
 use tera::{Map, Value};
 
 use super::values::page_list;
@@ -25,6 +27,8 @@ pub(super) struct Planner<'a> {
     pub site: &'a Site,
     pub values: &'a [Value],
     pub features: &'a [Box<dyn Prepared>],
+    /// The features' states of the previous render (the dev server), in registry order.
+    pub previous: Option<&'a [Box<dyn Prepared>]>,
     pub has_template: &'a dyn Fn(&str) -> bool,
 }
 
@@ -307,6 +311,18 @@ impl Planner<'_> {
         jobs
     }
 
+    /// What features contribute to the whole site (the search index).
+    pub(super) fn site_jobs(&self) -> Vec<Job> {
+        self.features
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| {
+                let previous = self.previous.and_then(|p| p.get(i)).map(|p| p.as_ref());
+                f.site_jobs(self.site, self.values, previous, self.has_template)
+            })
+            .collect()
+    }
+
     /// The single-file export of document `id` (`guidepost export`):
     /// `export.html` at the document's own path, with `page` (and `section`
     /// for a section), `export` = { url: the page's absolute URL, or none
@@ -342,12 +358,23 @@ impl Planner<'_> {
         )
     }
 
-    /// Every job of the site: documents, taxonomies, the 404 page.
+    /// Every job of the site: documents, taxonomies, features' site-wide
+    /// outputs, the 404 page.
+    #[cfg(test)]
     pub(super) fn all_jobs(&self) -> Vec<Job> {
+        self.plan().0
+    }
+
+    /// [`Planner::all_jobs`], and the paths of the features' site-wide
+    /// outputs (the dev server drops those a later edit no longer makes).
+    pub(super) fn plan(&self) -> (Vec<Job>, HashSet<String>) {
         let mut jobs: Vec<Job> = (0..self.site.docs.len())
             .flat_map(|id| self.doc_jobs(id))
             .collect();
         jobs.extend(self.taxonomy_jobs());
+        let site_jobs = self.site_jobs();
+        let site_paths = site_jobs.iter().map(|j| j.path.clone()).collect();
+        jobs.extend(site_jobs);
         if (self.has_template)("404.html") {
             if self.site.url_mode.is_relative() && self.site.config.served_path.is_none() {
                 // No warning channel yet: tracing prints warnings by default.
@@ -362,7 +389,7 @@ impl Planner<'_> {
                 "404 page",
             ));
         }
-        jobs
+        (jobs, site_paths)
     }
 }
 
@@ -405,6 +432,7 @@ mod tests {
             site,
             values: &values,
             features: &[],
+            previous: None,
             has_template: has,
         };
         planner
@@ -459,6 +487,7 @@ mod tests {
             site: &s,
             values: &values,
             features: &[],
+            previous: None,
             has_template: &|_| false,
         };
         let id = s.by_rel_path["s/_index.md"];

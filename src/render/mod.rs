@@ -16,7 +16,7 @@ mod generated;
 mod jobs;
 mod values;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -95,12 +95,13 @@ pub(crate) fn render_site(
         site: &site,
         values: &values,
         features: &features,
+        previous: previous.map(|(cache, _)| cache.features.as_slice()),
         has_template: &has_template,
     };
-    let jobs = match export {
-        Some(id) => vec![planner.export_job(id)],
+    let (jobs, site_paths) = match export {
+        Some(id) => (vec![planner.export_job(id)], HashSet::new()),
         None => {
-            let mut jobs = planner.all_jobs();
+            let (mut jobs, site_paths) = planner.plan();
             // Generated files last: the sitemap lists what the others write.
             let generated = generated::jobs(
                 &site,
@@ -108,7 +109,7 @@ pub(crate) fn render_site(
                 jobs.iter().map(|j| (j.path.as_str(), &j.kind)),
             );
             jobs.extend(generated);
-            jobs
+            (jobs, site_paths)
         }
     };
     // Two jobs writing one file is an error found before anything renders.
@@ -174,6 +175,7 @@ pub(crate) fn render_site(
         inputs: records.into_iter().collect(),
         config_global,
         nav_global,
+        site_paths,
     };
     Ok((output, cache))
 }

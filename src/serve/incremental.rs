@@ -65,8 +65,9 @@ pub(crate) enum Change {
 pub(crate) enum Update {
     /// A whole new output.
     Replace(SiteOutput),
-    /// These files replace (or add to) the current output.
-    Patch(Vec<(String, OutputBody)>),
+    /// These files replace (or add to) the current output, and these
+    /// output paths go (index shards of words no page has any more).
+    Patch(Vec<(String, OutputBody)>, Vec<String>),
 }
 
 /// Which way a rebuild went, for the summary line.
@@ -305,13 +306,13 @@ impl Project {
             } else if !edits.is_empty() {
                 self.edit(&edits, current)
             } else {
-                Ok((Update::Patch(Vec::new()), Strategy::StaticFiles))
+                Ok((Update::Patch(Vec::new(), Vec::new()), Strategy::StaticFiles))
             };
         match result {
             Ok((update, strategy)) => {
                 let rendered = match &update {
                     Update::Replace(o) => o.files.len(),
-                    Update::Patch(files) => files.len(),
+                    Update::Patch(files, _) => files.len(),
                 };
                 Ok(Rebuilt {
                     update,
@@ -400,7 +401,10 @@ impl Project {
                 d
             })?;
         cached.state.theme = theme;
-        Ok((Update::Patch(rendered.files), Strategy::Templates))
+        Ok((
+            Update::Patch(rendered.files, rendered.removed),
+            Strategy::Templates,
+        ))
     }
 
     /// Re-renders everything from the kept model with a reloaded theme.
@@ -466,7 +470,7 @@ impl Project {
             Ok(None) => self
                 .rebuild_reusing(current)
                 .map(|o| (Update::Replace(o), Strategy::NewModel)),
-            Ok(Some(files)) => Ok((Update::Patch(files), Strategy::FastPath)),
+            Ok(Some((files, removed))) => Ok((Update::Patch(files, removed), Strategy::FastPath)),
             Err(PatchError::Parse(_)) if rel_paths.len() > 1 => {
                 // Each file was checked against the others' kept versions
                 // (a link to an `#anchor` that another file of the batch
@@ -605,11 +609,16 @@ pub(crate) fn body_differs(a: &OutputBody, b: &OutputBody, touched: &HashSet<Pat
 
 /// Brings `output` (the dev server's current site) up to date with a good
 /// rebuild's `update`: a new output replaces it; a patch's files replace or
-/// add entries (the fast path never removes an output).
+/// add entries, and the outputs it drops go.
 pub(crate) fn apply(update: Update, output: &mut SiteOutput) {
     match update {
         Update::Replace(new) => drop_later(std::mem::replace(output, new)),
-        Update::Patch(files) => output.files.extend(files),
+        Update::Patch(files, removed) => {
+            output.files.extend(files);
+            for path in removed {
+                output.files.remove(&path);
+            }
+        }
     }
 }
 
@@ -622,7 +631,7 @@ pub(crate) fn changed_paths(
 ) -> Vec<String> {
     match update {
         Update::Replace(new) => diff_outputs(current, new, touched),
-        Update::Patch(files) => {
+        Update::Patch(files, removed) => {
             let mut changed: Vec<String> = current
                 .files
                 .iter()
@@ -639,6 +648,12 @@ pub(crate) fn changed_paths(
                             .is_none_or(|old| body_differs(old, b, touched))
                     })
                     .map(|(k, _)| k.clone()),
+            );
+            changed.extend(
+                removed
+                    .iter()
+                    .filter(|k| current.files.contains_key(*k))
+                    .cloned(),
             );
             changed
         }
@@ -712,7 +727,7 @@ mod tests {
             .rebuild(&changes, &output)
             .unwrap_or_else(|e| panic!("{e}"));
         let files = match &rebuilt.update {
-            Update::Patch(files) => files.iter().map(|(k, _)| k.clone()).collect(),
+            Update::Patch(files, _) => files.iter().map(|(k, _)| k.clone()).collect(),
             Update::Replace(o) => o.files.keys().cloned().collect(),
         };
         apply(rebuilt.update, &mut output);

@@ -243,7 +243,7 @@ fn rebuild_loop(
         let result = project.rebuild(&changes, &served.output);
         match result {
             Ok(rebuilt) => {
-                let patched = matches!(rebuilt.update, Update::Patch(_));
+                let patched = matches!(rebuilt.update, Update::Patch(..));
                 let changed =
                     incremental::changed_paths(&rebuilt.update, &served.output, &rebuilt.touched);
                 drop(served);

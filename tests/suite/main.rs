@@ -19,6 +19,7 @@ mod export;
 mod faults;
 mod properties;
 mod readme;
+mod search;
 mod serve;
 mod serve_browser;
 mod serve_limits;

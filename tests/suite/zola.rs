@@ -76,12 +76,11 @@ fn unimplemented_config_keys_warn_by_name_and_the_build_goes_on() {
     f.write("content/_index.md", "");
     let err = f.build_ok(&[]);
     for key in [
-        "`build_search_index`",
         "`minify_html`",
         "`markdown.lazy_async_image`",
         "`markdown.highlighting`",
         "`link_checker`",
-        "`search`",
+        "`search.include_title`",
         "`languages`",
     ] {
         assert!(

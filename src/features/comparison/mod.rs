@@ -583,8 +583,10 @@ pub(crate) fn render_table(
     }
     html.push_str("</tr>\n</thead>\n<tbody>\n");
     for (r, row) in spec.rows.iter().enumerate() {
+        // The row's id lets search results link to the row itself.
         html.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th>",
+            "<tr id=\"{id}-{}\"><th scope=\"row\">{}</th>",
+            slugify(&row.key),
             escape_attr(&row.label)
         ));
         for (i, (doc, name)) in items.iter().zip(&names).enumerate() {

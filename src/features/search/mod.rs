@@ -1,0 +1,559 @@
+//! Site search: an index built at build time from the rendered pages,
+//! written as small classic-script shards that the default theme's
+//! `search.js` loads on demand (so it works from file://, in a sandboxed
+//! iframe and under `default-src 'self'`), a static search page (an A–Z
+//! index of every page and heading, the no-JavaScript fallback), and the
+//! `search_box()` template function.
+//!
+//! - [`tokenize`]: words and stems;
+//! - [`extract`]: a rendered page's entries (top, headings, table rows,
+//!   decision steps) and their text;
+//! - [`index`]: BM25 impacts, shards, and the query the script runs.
+//!
+//! Its outputs belong to the whole site, so it contributes them through
+//! [`Prepared::site_jobs`]. The dev server hands it its previous state: a
+//! document whose rendered text is unchanged keeps its counted words, so an
+//! edit re-reads one page, and only shards whose bytes changed are emitted.
+
+pub(crate) mod extract;
+pub(crate) mod index;
+pub(crate) mod tokenize;
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use tera::{Kwargs, Map, Value};
+
+use super::{Call, Feature, Prepared};
+use crate::config::SearchConfig;
+use crate::diagnostics::Diagnostic;
+use crate::model::{DocId, Document, Site};
+use crate::plan::{Job, JobKind};
+use crate::text::escape_attr;
+use extract::{Entry, html_entries};
+use index::{Counted, Index, count};
+use tokenize::{Interner, Vocab};
+
+/// Where the search page and the index live.
+pub(crate) const SEARCH_PATH: &str = "/search/";
+
+/// The search feature.
+pub(crate) struct Search;
+
+impl Feature for Search {
+    fn functions(&self) -> &'static [&'static str] {
+        &["search_box"]
+    }
+
+    fn prepare(&self, site: &Site) -> Result<Box<dyn Prepared>, Vec<Diagnostic>> {
+        Ok(Box::new(SearchState::new(
+            site.config.search.clone(),
+            site.config.language.clone(),
+        )))
+    }
+}
+
+/// The inputs of one document's entries: what its rendered page shows.
+#[derive(Debug, Clone, PartialEq)]
+struct DocKey {
+    path: String,
+    title: String,
+    boosted: String,
+    content: Value,
+    decision: Value,
+}
+
+/// One document's counted entries, the ids of its word forms, and what
+/// they were counted from.
+struct DocCounted {
+    key: DocKey,
+    entries: Vec<Counted>,
+    forms: Vec<u32>,
+}
+
+/// The feature's state for one render: the configuration, and each
+/// document's counted entries with the vocabulary their ids refer to (kept
+/// for the next render of the dev server).
+struct SearchState {
+    config: SearchConfig,
+    language: String,
+    counted: Mutex<Kept>,
+}
+
+/// Counted documents by path, and the vocabulary they were counted with.
+#[derive(Clone)]
+struct Kept {
+    vocab: Arc<Vocab>,
+    docs: HashMap<String, Arc<DocCounted>>,
+}
+
+impl SearchState {
+    fn new(config: SearchConfig, language: String) -> SearchState {
+        let vocab = Arc::new(Vocab::new(&language));
+        SearchState {
+            config,
+            language,
+            counted: Mutex::new(Kept {
+                vocab,
+                docs: HashMap::new(),
+            }),
+        }
+    }
+
+    /// Whether document `d` goes into the index.
+    fn indexed(&self, d: &Document) -> bool {
+        let under = |list: &[String]| {
+            list.iter().any(|p| {
+                let p = p.trim_start_matches("@/").trim_matches('/');
+                d.rel_path == p || d.rel_path.starts_with(&format!("{p}/")) || p.is_empty()
+            })
+        };
+        !d.meta.draft
+            && d.meta.in_search_index != Some(false)
+            && (self.config.include.is_empty() || under(&self.config.include))
+            && !under(&self.config.exclude)
+    }
+
+    /// The counted entries of every indexed document, in site order, and
+    /// the vocabulary they were counted with, reusing `previous`'s where a
+    /// document's rendered text is unchanged (and then its vocabulary too).
+    fn count_all(
+        &self,
+        site: &Site,
+        values: &[Value],
+        previous: Option<&SearchState>,
+    ) -> (Arc<Vocab>, Vec<Arc<DocCounted>>) {
+        let previous = previous
+            .filter(|p| p.config == self.config && p.language == self.language)
+            .map(|p| p.counted.lock().expect("not poisoned").clone());
+        let vocab = match &previous {
+            Some(p) => p.vocab.clone(),
+            None => self.counted.lock().expect("not poisoned").vocab.clone(),
+        };
+        let ids: Vec<DocId> = (0..site.docs.len())
+            .filter(|&id| self.indexed(&site.docs[id]))
+            .collect();
+        let counted: Vec<Arc<DocCounted>> = ids
+            .par_iter()
+            .map_init(
+                || Interner::new(&vocab),
+                |interner, &id| {
+                    let d = &site.docs[id];
+                    let key = doc_key(site, id, values.get(id));
+                    if let Some(old) = previous.as_ref().and_then(|p| p.docs.get(&d.rel_path))
+                        && old.key == key
+                    {
+                        return old.clone();
+                    }
+                    let entries = doc_entries(site, id, &key)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, e)| count(e, i == 0, interner, self.config.snippet_length))
+                        .collect();
+                    Arc::new(DocCounted {
+                        key,
+                        entries,
+                        forms: interner.take_forms(),
+                    })
+                },
+            )
+            .collect();
+        drop(previous);
+        let mut mine = self.counted.lock().expect("not poisoned");
+        *mine = Kept {
+            vocab: vocab.clone(),
+            docs: ids
+                .iter()
+                .zip(&counted)
+                .map(|(&id, c)| (site.docs[id].rel_path.clone(), c.clone()))
+                .collect(),
+        };
+        (vocab, counted)
+    }
+}
+
+/// What document `id`'s entries are made from: its template object's
+/// content (with comparison tables) and decision tree, else its Markdown.
+fn doc_key(site: &Site, id: DocId, value: Option<&Value>) -> DocKey {
+    let d = &site.docs[id];
+    let get = |k: &str| {
+        value
+            .and_then(|v| v.get_from_path(k))
+            .cloned()
+            .unwrap_or_else(Value::none)
+    };
+    let content = match get("content") {
+        c if c.as_str().is_some() => c,
+        _ => Value::safe_string(d.rendered.html()),
+    };
+    let mut boosted: Vec<&str> = Vec::new();
+    if let Some(desc) = &d.meta.description {
+        boosted.push(desc);
+    }
+    for terms in d.meta.taxonomies.values() {
+        boosted.extend(terms.iter().map(String::as_str));
+    }
+    DocKey {
+        path: d.path.clone(),
+        title: d.title.clone(),
+        boosted: boosted.join(" "),
+        content,
+        decision: get("decision.outline"),
+    }
+}
+
+/// Document `id`'s entries: its page and headings, then its decision steps.
+fn doc_entries(site: &Site, id: DocId, key: &DocKey) -> Vec<Entry> {
+    let top = Entry {
+        url: key.path.clone(),
+        title: key.title.clone(),
+        heading: String::new(),
+        text: String::new(),
+        boosted: key.boosted.clone(),
+    };
+    let mut entries = html_entries(
+        key.content.as_str().unwrap_or(""),
+        &key.path,
+        &key.title,
+        top,
+    );
+    if let Some(outline) = key.decision.as_str() {
+        let root = site.permalink("/");
+        let mut rest = outline;
+        while let Some(i) = rest.find("<a href=\"") {
+            rest = &rest[i + 9..];
+            let Some(q) = rest.find('"') else { break };
+            let href = extract::decode(&rest[..q]);
+            let Some(end) = rest.find("</a>") else { break };
+            let text = rest[q..end].split_once('>').map_or("", |(_, t)| t);
+            let path = format!(
+                "/{}",
+                href.strip_prefix(&root)
+                    .unwrap_or(&href)
+                    .trim_start_matches('/')
+            );
+            if !entries.iter().any(|e| e.url == path) {
+                entries.push(Entry {
+                    url: path,
+                    title: site.docs[id].title.clone(),
+                    heading: extract::decode(text),
+                    text: String::new(),
+                    boosted: String::new(),
+                });
+            }
+            rest = &rest[end..];
+        }
+    }
+    entries
+}
+
+impl Prepared for SearchState {
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
+    }
+
+    fn site_jobs(
+        &self,
+        site: &Site,
+        values: &[Value],
+        previous: Option<&dyn Prepared>,
+        has_template: &dyn Fn(&str) -> bool,
+    ) -> Vec<Job> {
+        if !self.config.enabled {
+            return Vec::new();
+        }
+        let previous = previous
+            .and_then(|p| p.as_any())
+            .and_then(|a| a.downcast_ref::<SearchState>());
+        let t = std::time::Instant::now();
+        let (vocab, counted) = self.count_all(site, values, previous);
+        let t_count = t.elapsed();
+        let docs: Vec<(&[Counted], &[u32])> = counted
+            .iter()
+            .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+            .collect();
+        let index = Index::build(&docs, &vocab.snapshot(), site.url_mode.is_relative());
+        let lists: Vec<&[Counted]> = docs.iter().map(|d| d.0).collect();
+        let t_build = t.elapsed();
+        let files = index.files();
+        tracing::debug!(
+            "search: counted words in {t_count:?}, scored by {t_build:?}, {} files by {:?}",
+            files.len(),
+            t.elapsed()
+        );
+        let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+        if total > self.config.index_budget_kb * 1024 {
+            tracing::warn!(
+                "the search index is {} kB, over [search] index_budget_kb = {}: exclude sections with [search] exclude, pages with in_search_index = false, or shorten snippet_length",
+                total / 1024,
+                self.config.index_budget_kb
+            );
+        }
+        let mut jobs: Vec<Job> = files
+            .into_iter()
+            .map(|(name, bytes)| Job {
+                path: format!("{SEARCH_PATH}{name}"),
+                kind: JobKind::Raw(Arc::new(bytes)),
+                vars: Vec::new(),
+                source: "search index".into(),
+            })
+            .collect();
+        if has_template("search.html") && site.docs.iter().all(|d| d.path != SEARCH_PATH) {
+            jobs.push(Job::template(
+                SEARCH_PATH,
+                "search.html",
+                vec![("search", a_to_z(site, &lists))],
+                "search page",
+            ));
+        }
+        jobs
+    }
+
+    fn call(&self, name: &str, call: &Call, kwargs: &Kwargs) -> tera::TeraResult<Value> {
+        debug_assert_eq!(name, "search_box");
+        if !self.config.enabled {
+            return Ok(Value::safe_string(""));
+        }
+        let id: String = kwargs.get("id")?.unwrap_or_else(|| "search".to_string());
+        let label: String = kwargs.get("label")?.unwrap_or_else(|| "Search".to_string());
+        let id = escape_attr(&id);
+        let html = format!(
+            "<form class=\"search\" role=\"search\" action=\"{action}\" method=\"get\" data-search>\
+<label class=\"search__label\" for=\"{id}-input\">{label}</label>\
+<span class=\"search__field\"><input class=\"search__input\" id=\"{id}-input\" type=\"search\" name=\"q\" autocomplete=\"off\" spellcheck=\"false\" enterkeyhint=\"search\" aria-controls=\"{id}-results\" aria-keyshortcuts=\"/\">\
+<button class=\"search__submit\" type=\"submit\">Go</button></span>\
+<div class=\"search__panel\" id=\"{id}-results\" hidden><p class=\"search__status\" role=\"status\" aria-live=\"polite\"></p><ol class=\"search__results\"></ol></div>\
+</form>",
+            action = escape_attr(&call.site.permalink(SEARCH_PATH)),
+            label = escape_attr(&label),
+        );
+        Ok(Value::safe_string(&html))
+    }
+}
+
+/// The search page's A–Z index: every page and heading, grouped by first letter.
+fn a_to_z(site: &Site, lists: &[&[Counted]]) -> Value {
+    // (sort key, name, page title, URL)
+    let mut items: Vec<(String, &str, &str, String)> = lists
+        .iter()
+        .flat_map(|l| l.iter())
+        .filter(|c| !c.heading.is_empty() || !c.url.contains('#'))
+        .map(|c| {
+            let name = if c.heading.is_empty() {
+                &c.title
+            } else {
+                &c.heading
+            };
+            (
+                name.to_lowercase(),
+                name.as_str(),
+                c.title.as_str(),
+                site.permalink(&c.url),
+            )
+        })
+        .filter(|(_, name, _, _)| !name.is_empty())
+        .collect();
+    items.sort_by(|a, b| (&a.0, a.2, &a.3).cmp(&(&b.0, b.2, &b.3)));
+    let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
+    for (_, name, title, url) in items {
+        let first = name.chars().next().unwrap_or('#');
+        let letter = if first.is_alphabetic() {
+            first.to_uppercase().collect::<String>()
+        } else {
+            "#".to_string()
+        };
+        let mut m = Map::new();
+        m.insert("title".into(), Value::from(name));
+        m.insert(
+            "page".into(),
+            if title == name {
+                Value::none()
+            } else {
+                Value::from(title)
+            },
+        );
+        m.insert("url".into(), Value::from(url));
+        match groups.last_mut() {
+            Some((l, list)) if *l == letter => list.push(Value::from(m)),
+            _ => groups.push((letter, vec![Value::from(m)])),
+        }
+    }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(letter, list)| {
+            let mut m = Map::new();
+            m.insert("letter".into(), Value::from(letter));
+            m.insert("items".into(), Value::from(list));
+            Value::from(m)
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("groups".into(), Value::from(groups));
+    Value::from(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::model::{ModelOptions, assemble};
+    use crate::source::content::{ContentFiles, SourceFile};
+    use crate::urls::UrlMode;
+
+    /// The vectors `tests/suite/search.rs` runs through search.js in Chromium.
+    const VECTORS: &str = include_str!("../../../tests/search-vectors.json");
+
+    fn site(config: &str, files: &serde_json::Map<String, serde_json::Value>) -> Site {
+        let markdown = files
+            .iter()
+            .filter_map(|(path, text)| {
+                Some(SourceFile {
+                    rel_path: path.strip_prefix("content/")?.to_string(),
+                    display_path: path.into(),
+                    text: Arc::from(text.as_str()?),
+                })
+            })
+            .collect();
+        assemble(
+            Arc::new(Config::parse(config, "guidepost.toml".into()).unwrap()),
+            UrlMode::Relative,
+            ContentFiles {
+                markdown,
+                assets: Vec::new(),
+            },
+            &ModelOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// The index of `site` (its counted entries leak: an index borrows
+    /// them, and these are tests).
+    fn index_of(site: &Site) -> Index<'static> {
+        let state = SearchState::new(site.config.search.clone(), site.config.language.clone());
+        let (vocab, counted) = state.count_all(site, &[], None);
+        let counted: &'static [Arc<DocCounted>] = Vec::leak(counted);
+        let docs: Vec<(&[Counted], &[u32])> = counted
+            .iter()
+            .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+            .collect();
+        Index::build(&docs, &vocab.snapshot(), true)
+    }
+
+    #[test]
+    fn shared_vectors_rank_as_listed() {
+        let v: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
+        let s = site(
+            v["config"].as_str().unwrap(),
+            v["files"].as_object().unwrap(),
+        );
+        let ix = index_of(&s);
+        let mut wrong = Vec::new();
+        for q in v["queries"].as_array().unwrap() {
+            let query = q["q"].as_str().unwrap();
+            let got: Vec<&str> = ix
+                .query(query)
+                .into_iter()
+                .take(10)
+                .map(|i| ix.url(i))
+                .collect();
+            let expect: Vec<&str> = q["expect"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u.as_str().unwrap())
+                .collect();
+            if got != expect {
+                wrong.push(format!("{{ \"q\": {query:?}, \"expect\": {got:?} }}"));
+            }
+        }
+        assert!(wrong.is_empty(), "\n{}", wrong.join(",\n"));
+    }
+
+    #[test]
+    fn drafts_excluded_pages_and_sections_stay_out() {
+        let mut files = serde_json::Map::new();
+        for (p, t) in [
+            ("content/_index.md", ""),
+            ("content/a.md", "+++\ntitle = \"Alpha\"\n+++\nzebra\n"),
+            (
+                "content/b.md",
+                "+++\ntitle = \"Beta\"\nin_search_index = false\n+++\nzebra\n",
+            ),
+            (
+                "content/c.md",
+                "+++\ntitle = \"Gamma\"\ndraft = true\n+++\nzebra\n",
+            ),
+            (
+                "content/private/_index.md",
+                "+++\ntitle = \"Private\"\n+++\nzebra\n",
+            ),
+            (
+                "content/private/d.md",
+                "+++\ntitle = \"Delta\"\n+++\nzebra\n",
+            ),
+        ] {
+            files.insert(p.into(), t.into());
+        }
+        let config = "[search]\nexclude = [\"private\"]\n";
+        let ix = index_of(&site(config, &files));
+        let urls: Vec<&str> = ix.query("zebra ").into_iter().map(|i| ix.url(i)).collect();
+        assert_eq!(urls, ["/a/"]);
+        let config = "[search]\ninclude = [\"private\"]\n";
+        let ix = index_of(&site(config, &files));
+        let urls: Vec<&str> = ix.query("zebra ").into_iter().map(|i| ix.url(i)).collect();
+        assert_eq!(urls, ["/private/", "/private/d/"]);
+    }
+
+    #[test]
+    fn unchanged_documents_keep_their_counted_entries() {
+        let mut files = serde_json::Map::new();
+        files.insert("content/_index.md".into(), "".into());
+        files.insert(
+            "content/a.md".into(),
+            "+++\ntitle = \"A\"\n+++\nzebra\n".into(),
+        );
+        files.insert(
+            "content/b.md".into(),
+            "+++\ntitle = \"B\"\n+++\nyak\n".into(),
+        );
+        let s1 = site("", &files);
+        let first = Search.prepare(&s1).unwrap();
+        let jobs1 = first.site_jobs(&s1, &[], None, &|_| false);
+        files.insert(
+            "content/b.md".into(),
+            "+++\ntitle = \"B\"\n+++\nyak gnu\n".into(),
+        );
+        let s2 = site("", &files);
+        let second = Search.prepare(&s2).unwrap();
+        let jobs2 = second.site_jobs(&s2, &[], Some(first.as_ref()), &|_| false);
+        let state = |p: &dyn Prepared| {
+            let s = p.as_any().unwrap().downcast_ref::<SearchState>().unwrap();
+            s.counted.lock().unwrap().clone()
+        };
+        let (old, new) = (state(first.as_ref()), state(second.as_ref()));
+        assert!(
+            Arc::ptr_eq(&old.vocab, &new.vocab),
+            "reused entries' word ids name the same vocabulary"
+        );
+        let (old, new) = (old.docs, new.docs);
+        assert!(Arc::ptr_eq(&old["a.md"], &new["a.md"]), "a.md reused");
+        assert!(
+            !Arc::ptr_eq(&old["b.md"], &new["b.md"]),
+            "b.md counted again"
+        );
+        // Only the shards holding b.md's words (and the manifest) changed.
+        let changed: Vec<&str> = jobs2
+            .iter()
+            .filter(|j| !jobs1.iter().any(|o| o.path == j.path && o.kind == j.kind))
+            .map(|j| j.path.as_str())
+            .collect();
+        assert_eq!(
+            changed,
+            ["/search/index.js", "/search/w-gn.js", "/search/e-0.js"]
+        );
+    }
+}
