@@ -46,4 +46,4 @@ exec cargo mutants $args --in-place --no-shuffle \
     --skip browser --skip axe --skip properties:: --skip serve --skip screenshots \
     build:: faults:: bad_input:: comparison:: decision:: embed:: claims:: default_theme:: \
     authoring:: zola:: readme:: site_quality:: urls text comparison output validate \
-    frontmatter markdown
+    frontmatter markdown oracle
