@@ -1018,7 +1018,11 @@ impl SiteM {
                     .map(|q| format!("\"@/{}\"", self.rel(q.key)))
                     // Some bodies cite one page only: a table must still
                     // follow an edit of the one page it cites.
-                    .take(if p.body.is_multiple_of(3) { 1 } else { usize::MAX })
+                    .take(if p.body.is_multiple_of(3) {
+                        1
+                    } else {
+                        usize::MAX
+                    })
                     .collect();
                 t.push_str(&format!(
                     "\n[comparison]\ncaption = \"Roles <compared> & more\"\n\
