@@ -16,7 +16,7 @@ use serde::Serialize;
 
 /// `[markdown] raw_html`, re-exported for the benchmarks.
 pub use crate::config::RawHtml;
-use crate::config::{AnchorLinks, MarkdownConfig};
+use crate::config::{AnchorLinks, Config};
 use crate::highlight::{Fence, code_block};
 use crate::text::{SlugStrategy, escape_attr, slugify, slugify_anchor};
 
@@ -83,13 +83,16 @@ impl Default for Markup {
 
 impl Default for MarkdownOptions {
     fn default() -> Self {
-        MarkdownOptions::from(&MarkdownConfig::default())
+        MarkdownOptions::of_config(&Config::default())
     }
 }
 
-impl From<&MarkdownConfig> for MarkdownOptions {
-    /// The one place config switches become rendering options.
-    fn from(c: &MarkdownConfig) -> Self {
+impl MarkdownOptions {
+    /// The one place config switches become rendering options: `[markdown]`,
+    /// and the heading-id strategy of `[slugify] anchors`, so page bodies,
+    /// front-matter fragments and the `markdown` filter make the same ids.
+    pub(crate) fn of_config(config: &Config) -> Self {
+        let c = &config.markdown;
         MarkdownOptions {
             smart_punctuation: c.smart_punctuation,
             words_per_minute: c.words_per_minute,
@@ -107,7 +110,7 @@ impl From<&MarkdownConfig> for MarkdownOptions {
             highlight: c.highlight_code,
             markup: Arc::new(Markup::default()),
             raw_html: c.raw_html,
-            keep_anchor_text: false,
+            keep_anchor_text: config.slugify.anchors != SlugStrategy::On,
         }
     }
 }

@@ -334,7 +334,7 @@ impl std::fmt::Debug for ModelOptions {
 impl ModelOptions {
     /// Markdown options of `config` with the theme's markup.
     fn markdown(&self, config: &Config) -> MarkdownOptions {
-        let mut o = markdown_options(config);
+        let mut o = MarkdownOptions::of_config(config);
         if let Some(m) = &self.markup {
             o.markup = m.clone();
         }
@@ -938,13 +938,6 @@ fn check_kind_keys(d: &Document, config: &Config) -> Vec<Diagnostic> {
         }
     }
     errors
-}
-
-/// Markdown options of a config (the anchor strategy comes from `[slugify]`).
-fn markdown_options(config: &Config) -> MarkdownOptions {
-    let mut o = MarkdownOptions::from(&config.markdown);
-    o.keep_anchor_text = config.slugify.anchors != SlugStrategy::On;
-    o
 }
 
 /// `2024-01-31` (or `2024-01-31T10:00:00`) at the start of a file name,

@@ -16,7 +16,7 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
             let data = data_of(&slot)?;
             let links = data.site.links();
             let resolve = |target: &str| links.url(target);
-            let opts = MarkdownOptions::from(&data.site.config.markdown);
+            let opts = MarkdownOptions::of_config(&data.site.config);
             render_fragment(text, !inline, &opts, &resolve)
                 .map(|html| Value::safe_string(&html))
                 .map_err(tera::Error::message)

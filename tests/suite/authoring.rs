@@ -982,3 +982,18 @@ fn a_comparison_takes_its_data_from_json_toml_and_yaml_too() {
         "{err}"
     );
 }
+
+#[test]
+fn the_markdown_filter_makes_the_same_heading_ids_as_page_bodies() {
+    // `[slugify] anchors` applies to every Markdown the site renders: a page
+    // body and the `markdown` filter give one heading the same id.
+    let f = site("[slugify]\nanchors = \"safe\"\n");
+    f.write("content/p.md", "+++\ntitle = \"P\"\n+++\n## Über alles\n");
+    f.write(
+        "templates/page.html",
+        "<main>{{ page.content | safe }}<div id=\"f\">{{ \"## Über alles\" | markdown }}</div></main>",
+    );
+    f.build_ok(&[]);
+    let html = f.output("p/index.html");
+    assert_eq!(html.matches("<h2 id=\"Über_alles\"").count(), 2, "{html}");
+}

@@ -547,7 +547,7 @@ pub(crate) fn render_table(
             doc
         })
         .collect();
-    let md = MarkdownOptions::from(&site.config.markdown);
+    let md = MarkdownOptions::of_config(&site.config);
     let resolve = |t: &str| links.url(t);
     let names: Vec<String> = items
         .iter()

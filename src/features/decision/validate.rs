@@ -49,7 +49,7 @@ fn with_closest(d: Diagnostic, unknown: &str, known: &[&str], fallback: String) 
 /// Renders a Markdown fragment of a tree (help, outcome body), resolving and
 /// checking `@/` links and their anchors.
 pub(crate) fn render_markdown(site: &Site, text: &str, block: bool) -> Result<String, String> {
-    let opts = MarkdownOptions::from(&site.config.markdown);
+    let opts = MarkdownOptions::of_config(&site.config);
     let links = site.links();
     let resolve = |target: &str| links.url(target);
     // Links and their anchors are checked on a full rendering; the HTML comes
