@@ -487,6 +487,18 @@ mod tests {
             "content/other.md",
             "+++\ntitle = \"Other\"\n+++\nOther.\n",
         );
+        // One-item tables: a table citing only the edited page must follow
+        // it, one citing only another page must not.
+        write(
+            root,
+            "content/only-a.md",
+            "+++\ntitle = \"Only A\"\n[comparison]\nitems = [\"@/s/a.md\"]\nrows = [{ key = \"k\", label = \"K\" }]\n+++\n",
+        );
+        write(
+            root,
+            "content/only-b.md",
+            "+++\ntitle = \"Only B\"\n[comparison]\nitems = [\"@/s/b.md\"]\nrows = [{ key = \"k\", label = \"K\" }]\n+++\n",
+        );
         for (name, text) in templates {
             write(root, &format!("templates/{name}"), text);
         }
@@ -515,13 +527,14 @@ mod tests {
             "s/index.html",      // its section lists it
             "index.html",        // the grandparent lists it through subsections
             "cmp/index.html",    // a comparison cites it
+            "only-a/index.html", // a comparison cites it and nothing else
             "tags/x/index.html", // its taxonomy term
             "tags/index.html",
             "robots.txt",
         ] {
             assert!(got.contains(expected), "{expected} missing from {got:?}");
         }
-        for unrelated in ["s/b/index.html", "other/index.html"] {
+        for unrelated in ["s/b/index.html", "other/index.html", "only-b/index.html"] {
             assert!(!got.contains(unrelated), "{unrelated} re-rendered: {got:?}");
         }
     }

@@ -1142,9 +1142,10 @@ mod tests {
 
     #[test]
     fn ids_must_be_valid_and_unique() {
+        // The error names the first user of the id, so the reader finds both.
         one(
             with(good(), |v| v["outcomes"][1]["id"] = json!("second")),
-            "duplicate id `second`",
+            "duplicate id `second`: question 2 (`second`) already uses it",
             "second",
         );
         let bad = with(good(), |v| {
@@ -1153,6 +1154,22 @@ mod tests {
         });
         let e = one(bad, "invalid id `Other Thing`", "Other Thing");
         assert!(e.1.contains("[a-z0-9][a-z0-9-]*"));
+        // The first character alone decides these (the rest would be fine):
+        // ids start with a lower-case letter or a digit.
+        for id in ["Other", "-other"] {
+            let bad = with(good(), |v| {
+                v["outcomes"][1]["id"] = json!(id);
+                v["questions"][1]["answers"][1]["next"] = json!(id);
+            });
+            one(bad, &format!("invalid id `{id}`"), id);
+        }
+        // And a hyphen is fine after it.
+        let fine = with(good(), |v| {
+            v["outcomes"][1]["id"] = json!("other-1");
+            v["questions"][1]["answers"][1]["next"] = json!("other-1");
+            v["examples"][1]["outcome"] = json!("other-1");
+        });
+        run(&fine, false).unwrap_or_else(|e| panic!("{e:#?}"));
     }
 
     #[test]
@@ -1165,6 +1182,18 @@ mod tests {
             "othr",
         );
         assert_eq!(e.1, "did you mean `other`?");
+        // Nothing close: the help lists every id there is.
+        let e = one(
+            with(good(), |v| {
+                v["questions"][1]["answers"][1]["next"] = json!("zzzzzzzz")
+            }),
+            "names no question or outcome",
+            "zzzzzzzz",
+        );
+        assert_eq!(
+            e.1,
+            "`next` is the id of a question or an outcome: `done`, `first`, `other`, `second`"
+        );
     }
 
     #[test]
@@ -1304,11 +1333,12 @@ mod tests {
             e.0.contains("diverged at question `second`, answering “No”"),
             "{e:?}"
         );
-        one(
+        let e = one(
             with(good(), |v| v["examples"][1]["answers"] = json!(["Yes"])),
             "example 2 runs out of answers at question `second`",
             "answers",
         );
+        assert_eq!(e.1, "add an answer to “Second?” (`Yes`, `No`)");
         one(
             with(good(), |v| {
                 v["examples"][0]["answers"] = json!(["No", "Yes"])
