@@ -422,6 +422,9 @@ mod tests {
             "/%2E%2E/",
             "/a%00",
             "relative",
+            // Encoded slashes and dots, even where the decoded path is harmless.
+            "/a%2fb",
+            "/%2ehidden",
         ] {
             assert_eq!(clean_path(bad), None, "{bad}");
         }
