@@ -911,6 +911,31 @@ mod tests {
         Err("no pages".into())
     }
 
+    /// A theme without markup for an alert kind: the alert stays a
+    /// blockquote (with the kind as its class), opened and closed alike.
+    #[test]
+    fn alerts_without_theme_markup_stay_blockquotes() {
+        let opts = MarkdownOptions {
+            github_alerts: true,
+            ..opts()
+        };
+        assert!(opts.markup.alerts.is_empty());
+        let (r, errors) = render(
+            "> [!NOTE]\n> Mind the gap.\n\nAfter.\n",
+            0,
+            false,
+            &opts,
+            &no_links,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let html = r.html();
+        assert!(html.contains("markdown-alert-note"), "{html}");
+        assert!(html.contains("Mind the gap."), "{html}");
+        assert_eq!(html.matches("<blockquote").count(), 1, "{html}");
+        assert_eq!(html.matches("</blockquote>").count(), 1, "{html}");
+        assert!(html.contains("<p>After.</p>"), "{html}");
+    }
+
     #[test]
     fn headings_get_unique_ids_and_toc() {
         let (r, _) = render(
