@@ -936,6 +936,33 @@ mod tests {
         assert!(html.contains("<p>After.</p>"), "{html}");
     }
 
+    /// With the theme's markup for a kind, the alert opens and closes with
+    /// it: no blockquote is left open or closed on its own.
+    #[test]
+    fn alerts_open_and_close_with_the_theme_markup() {
+        let opts = MarkdownOptions {
+            github_alerts: true,
+            markup: Arc::new(Markup {
+                alerts: vec![(
+                    "note".into(),
+                    "<aside class=\"callout note\">".into(),
+                    "</aside>".into(),
+                )],
+                ..Markup::default()
+            }),
+            ..opts()
+        };
+        let (r, _) = render("> [!NOTE]\n> Mind the gap.\n", 0, false, &opts, &no_links);
+        let html = r.html();
+        assert!(html.contains("<aside class=\"callout note\">"), "{html}");
+        assert!(html.contains("</aside>"), "{html}");
+        assert!(!html.contains("blockquote"), "{html}");
+        assert!(
+            r.shortcodes.contains("callout"),
+            "an alert counts as a callout"
+        );
+    }
+
     #[test]
     fn headings_get_unique_ids_and_toc() {
         let (r, _) = render(
