@@ -90,6 +90,12 @@ templates:: serve::oracle_tests $BUILDS properties::" ;;
             # front-matter property test.
             echo "$SKIP_SERVER frontmatter model:: features::
 import:: serve::oracle_tests $BUILDS properties::" ;;
+        src/features/comparison/mod.rs)
+            # Tables are built with the model: every suite module that builds
+            # a site, the unit tests of the modules that show tables, and the
+            # dev server's oracle and cache tests (`Tables::dependants`).
+            echo "$SKIP_SERVER --skip properties:: comparison features:: render::
+templates:: serve::oracle_tests $BUILDS" ;;
         *)
             # The filter the first figures were measured with (it named the
             # oracle, but its `--skip serve` dropped it).
