@@ -44,7 +44,8 @@ if [ -z "$files" ]; then
 src/features/decision/validate.rs src/frontmatter.rs src/markdown.rs src/serve/server.rs"
 fi
 
-# Browser tests are skipped (one Chromium per mutant is too slow), and so are
+# Browser tests are skipped (one Chromium per mutant is too slow: by name
+# here, and GUIDEPOST_NO_BROWSER below for the rest), and so are
 # the timing tests, which a mutant makes hang until the timeout. The lib's
 # serve tests other than the oracle (watching, the incremental strategy) never
 # run the modules below; the suite's `serve::` tests run the binary's dev
@@ -105,6 +106,9 @@ output validate frontmatter markdown oracle" ;;
 }
 
 export CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_TEST_DEBUG=0
+# Tests that drive Chromium skip themselves (the search, default-theme,
+# export and site-quality ones have no `browser` in their names).
+export GUIDEPOST_NO_BROWSER=1
 # The Nu checker for the suite's validity tests, when installed.
 : "${GUIDEPOST_VNU_JAR:=$HOME/.cache/guidepost-tools/node_modules/vnu-jar/build/dist/vnu.jar}"
 export GUIDEPOST_VNU_JAR

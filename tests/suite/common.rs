@@ -245,9 +245,16 @@ impl Drop for Driver {
     }
 }
 
-/// Starts chromedriver, or returns None (skipping) when it is not installed.
-/// Panics instead of skipping when GUIDEPOST_REQUIRE_BROWSER=1.
+/// Starts chromedriver, or returns None (skipping) when it is not installed
+/// or `GUIDEPOST_NO_BROWSER` is set. Panics instead of skipping when
+/// GUIDEPOST_REQUIRE_BROWSER=1.
 pub fn chromedriver(test: &str) -> Option<Driver> {
+    // `scripts/mutants.sh` sets this: one Chromium per mutant is too slow,
+    // and not every test that drives one has `browser` in its name.
+    if std::env::var_os("GUIDEPOST_NO_BROWSER").is_some() && !browser_required() {
+        eprintln!("SKIPPED {test}: GUIDEPOST_NO_BROWSER is set");
+        return None;
+    }
     let Some(bin) = which("chromedriver") else {
         if browser_required() {
             panic!("{test}: chromedriver is not on PATH but GUIDEPOST_REQUIRE_BROWSER=1");
