@@ -771,6 +771,14 @@ mod tests {
         let errs = parse(Path::new("a.md"), &t, &[]).unwrap_err();
         let lines: Vec<usize> = errs.iter().map(|e| e.line_col().unwrap().0).collect();
         assert_eq!(lines, vec![2, 3, 4], "{errs:?}");
+        // Every key with a type of its own, each wrong: one error per line.
+        let t = src(
+            "+++\ntitle = 3\ndate = \"someday\"\ndraft = \"no\"\nweight = \"x\"\naliases = \"/x/\"\n\
+             taxonomies = 1\nattributes = \"a\"\nsort_by = \"random\"\npaginate_by = -1\n+++\n",
+        );
+        let errs = parse(Path::new("a.md"), &t, &[]).unwrap_err();
+        let lines: Vec<usize> = errs.iter().map(|e| e.line_col().unwrap().0).collect();
+        assert_eq!(lines, (2..=10).collect::<Vec<_>>(), "{errs:?}");
         let y = src("---\ntitle: [a]\ndraft: maybe\nweight: x\n---\n");
         let errs = parse(Path::new("a.md"), &y, &[]).unwrap_err();
         let mut lines: Vec<usize> = errs.iter().map(|e| e.line_col().unwrap().0).collect();
