@@ -56,13 +56,29 @@ impl Feature for Search {
 }
 
 /// The inputs of one document's entries: what its rendered page shows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct DocKey {
     path: String,
     title: String,
     boosted: String,
     content: Value,
     decision: Value,
+}
+
+impl PartialEq for DocKey {
+    fn eq(&self, other: &DocKey) -> bool {
+        // The content of an unchanged page is the same string, not a copy:
+        // no need to compare its bytes.
+        let same = |a: &Value, b: &Value| match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => std::ptr::eq(x, y) || x == y,
+            _ => a == b,
+        };
+        self.path == other.path
+            && self.title == other.title
+            && self.boosted == other.boosted
+            && same(&self.content, &other.content)
+            && same(&self.decision, &other.decision)
+    }
 }
 
 /// One document's counted entries, the ids of its word forms, and what
@@ -82,11 +98,21 @@ struct SearchState {
     counted: Mutex<Kept>,
 }
 
-/// Counted documents by path, and the vocabulary they were counted with.
+/// Counted documents by path, and the vocabulary they were counted with;
+/// the index built from them and its A–Z list (with the documents in site
+/// order), which the next render updates.
 #[derive(Clone)]
 struct Kept {
     vocab: Arc<Vocab>,
     docs: HashMap<String, Arc<DocCounted>>,
+    built: Option<Arc<Built>>,
+}
+
+/// An index, the A–Z list, and the documents they were made from.
+struct Built {
+    docs: Vec<Arc<DocCounted>>,
+    index: Index,
+    a_to_z: Value,
 }
 
 impl SearchState {
@@ -98,6 +124,7 @@ impl SearchState {
             counted: Mutex::new(Kept {
                 vocab,
                 docs: HashMap::new(),
+                built: None,
             }),
         }
     }
@@ -124,10 +151,10 @@ impl SearchState {
         site: &Site,
         values: &[Value],
         previous: Option<&SearchState>,
-    ) -> (Arc<Vocab>, Vec<Arc<DocCounted>>) {
+    ) -> (Arc<Vocab>, Vec<Arc<DocCounted>>, Option<Arc<Built>>) {
         let previous = previous
             .filter(|p| p.config == self.config && p.language == self.language)
-            .map(|p| p.counted.lock().expect("not poisoned").clone());
+            .map(|p| p.counted.lock().expect("not poisoned"));
         let vocab = match &previous {
             Some(p) => p.vocab.clone(),
             None => self.counted.lock().expect("not poisoned").vocab.clone(),
@@ -160,7 +187,7 @@ impl SearchState {
                 },
             )
             .collect();
-        drop(previous);
+        let built = previous.and_then(|p| p.built.clone());
         let mut mine = self.counted.lock().expect("not poisoned");
         *mine = Kept {
             vocab: vocab.clone(),
@@ -169,8 +196,9 @@ impl SearchState {
                 .zip(&counted)
                 .map(|(&id, c)| (site.docs[id].rel_path.clone(), c.clone()))
                 .collect(),
+            built: None,
         };
-        (vocab, counted)
+        (vocab, counted, built)
     }
 }
 
@@ -268,15 +296,44 @@ impl Prepared for SearchState {
             .and_then(|p| p.as_any())
             .and_then(|a| a.downcast_ref::<SearchState>());
         let t = std::time::Instant::now();
-        let (vocab, counted) = self.count_all(site, values, previous);
+        let (vocab, counted, previous) = self.count_all(site, values, previous);
         let t_count = t.elapsed();
-        let docs: Vec<(&[Counted], &[u32])> = counted
+        let new: Vec<(&[Counted], &[u32])> = counted
             .iter()
             .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
             .collect();
-        let index = Index::build(&docs, &vocab.snapshot(), site.url_mode.is_relative());
-        let lists: Vec<&[Counted]> = docs.iter().map(|d| d.0).collect();
+        let relative = site.url_mode.is_relative();
+        let updated = previous.as_ref().and_then(|p| {
+            let old: Vec<(&[Counted], &[u32])> = p
+                .docs
+                .iter()
+                .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+                .collect();
+            let index = p.index.update(&old, &new, &vocab.snapshot(), relative)?;
+            // The A–Z list stays when no changed document changed a name or URL.
+            let same_names = p.docs.iter().zip(&counted).all(|(a, b)| {
+                Arc::ptr_eq(a, b) || a.entries.iter().map(names).eq(b.entries.iter().map(names))
+            });
+            Some((index, same_names.then(|| p.a_to_z.clone())))
+        });
+        let (index, kept_a_to_z) = match updated {
+            Some((index, a_to_z)) => {
+                tracing::debug!(
+                    "search: index updated in {:?} (A–Z list {})",
+                    t.elapsed() - t_count,
+                    if a_to_z.is_some() {
+                        "kept"
+                    } else {
+                        "made again"
+                    }
+                );
+                (index, a_to_z)
+            }
+            None => (Index::build(&new, &vocab.snapshot(), relative), None),
+        };
         let t_build = t.elapsed();
+        let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
+        let a_to_z = kept_a_to_z.unwrap_or_else(|| a_to_z(site, &lists));
         let files = index.files();
         tracing::debug!(
             "search: counted words in {t_count:?}, scored by {t_build:?}, {} files by {:?}",
@@ -295,7 +352,7 @@ impl Prepared for SearchState {
             .into_iter()
             .map(|(name, bytes)| Job {
                 path: format!("{SEARCH_PATH}{name}"),
-                kind: JobKind::Raw(Arc::new(bytes)),
+                kind: JobKind::Raw(bytes),
                 vars: Vec::new(),
                 source: "search index".into(),
             })
@@ -304,10 +361,17 @@ impl Prepared for SearchState {
             jobs.push(Job::template(
                 SEARCH_PATH,
                 "search.html",
-                vec![("search", a_to_z(site, &lists))],
+                vec![("search", a_to_z.clone())],
                 "search page",
             ));
         }
+        drop(lists);
+        drop(new);
+        self.counted.lock().expect("not poisoned").built = Some(Arc::new(Built {
+            docs: counted,
+            index,
+            a_to_z,
+        }));
         jobs
     }
 
@@ -331,6 +395,11 @@ impl Prepared for SearchState {
         );
         Ok(Value::safe_string(&html))
     }
+}
+
+/// What an entry shows in the A–Z list.
+fn names(c: &Counted) -> (&str, &str, &str) {
+    (&c.url, &c.title, &c.heading)
 }
 
 /// The search page's A–Z index: every page and heading, grouped by first letter.
@@ -407,7 +476,10 @@ mod tests {
     /// The vectors `tests/suite/search.rs` runs through search.js in Chromium.
     const VECTORS: &str = include_str!("../../../tests/search-vectors.json");
 
-    fn site(config: &str, files: &serde_json::Map<String, serde_json::Value>) -> Site {
+    pub(super) fn site_of(
+        config: &str,
+        files: &serde_json::Map<String, serde_json::Value>,
+    ) -> Site {
         let markdown = files
             .iter()
             .filter_map(|(path, text)| {
@@ -432,9 +504,9 @@ mod tests {
 
     /// The index of `site` (its counted entries leak: an index borrows
     /// them, and these are tests).
-    fn index_of(site: &Site) -> Index<'static> {
+    fn index_of(site: &Site) -> Index {
         let state = SearchState::new(site.config.search.clone(), site.config.language.clone());
-        let (vocab, counted) = state.count_all(site, &[], None);
+        let (vocab, counted, _) = state.count_all(site, &[], None);
         let counted: &'static [Arc<DocCounted>] = Vec::leak(counted);
         let docs: Vec<(&[Counted], &[u32])> = counted
             .iter()
@@ -446,7 +518,7 @@ mod tests {
     #[test]
     fn shared_vectors_rank_as_listed() {
         let v: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
-        let s = site(
+        let s = site_of(
             v["config"].as_str().unwrap(),
             v["files"].as_object().unwrap(),
         );
@@ -499,11 +571,11 @@ mod tests {
             files.insert(p.into(), t.into());
         }
         let config = "[search]\nexclude = [\"private\"]\n";
-        let ix = index_of(&site(config, &files));
+        let ix = index_of(&site_of(config, &files));
         let urls: Vec<&str> = ix.query("zebra ").into_iter().map(|i| ix.url(i)).collect();
         assert_eq!(urls, ["/a/"]);
         let config = "[search]\ninclude = [\"private\"]\n";
-        let ix = index_of(&site(config, &files));
+        let ix = index_of(&site_of(config, &files));
         let urls: Vec<&str> = ix.query("zebra ").into_iter().map(|i| ix.url(i)).collect();
         assert_eq!(urls, ["/private/", "/private/d/"]);
     }
@@ -520,14 +592,14 @@ mod tests {
             "content/b.md".into(),
             "+++\ntitle = \"B\"\n+++\nyak\n".into(),
         );
-        let s1 = site("", &files);
+        let s1 = site_of("", &files);
         let first = Search.prepare(&s1).unwrap();
         let jobs1 = first.site_jobs(&s1, &[], None, &|_| false);
         files.insert(
             "content/b.md".into(),
             "+++\ntitle = \"B\"\n+++\nyak gnu\n".into(),
         );
-        let s2 = site("", &files);
+        let s2 = site_of("", &files);
         let second = Search.prepare(&s2).unwrap();
         let jobs2 = second.site_jobs(&s2, &[], Some(first.as_ref()), &|_| false);
         let state = |p: &dyn Prepared| {
@@ -555,5 +627,82 @@ mod tests {
             changed,
             ["/search/index.js", "/search/w-gn.js", "/search/e-0.js"]
         );
+    }
+}
+
+#[cfg(test)]
+mod update_tests {
+    use super::tests::site_of;
+    use super::*;
+
+    /// The index files of `files`, from scratch.
+    fn full(files: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, Vec<u8>)> {
+        let s = site_of("", files);
+        let state = Search.prepare(&s).unwrap();
+        bytes(state.site_jobs(&s, &[], None, &|_| true))
+    }
+
+    fn bytes(jobs: Vec<Job>) -> Vec<(String, Vec<u8>)> {
+        jobs.into_iter()
+            .map(|j| match j.kind {
+                JobKind::Raw(b) => (j.path, b.to_vec()),
+                _ => (j.path, format!("{:?}", j.vars).into_bytes()),
+            })
+            .collect()
+    }
+
+    /// A chain of edits, each rendered with the state of the one before,
+    /// gives at every step the files of a build from scratch: words that
+    /// come and go (forms no page has any more), headings renamed, entries
+    /// added (the ids move: built again), a page emptied.
+    #[test]
+    fn an_updated_index_equals_one_built_from_scratch() {
+        let mut files = serde_json::Map::new();
+        files.insert("content/_index.md".into(), "".into());
+        for (p, t) in [
+            ("a", "zebra yak\n\n## Grazing\n\ngnu gnus grass\n"),
+            ("b", "yak herd\n\n## Herding\n\nboard boards\n"),
+            ("c", "cattle\n"),
+        ] {
+            files.insert(
+                format!("content/{p}.md"),
+                format!("+++\ntitle = \"{p}\"\n+++\n{t}").into(),
+            );
+        }
+        let edits: &[(&str, &str)] = &[
+            ("b", "yak herd\n\n## Herding\n\nboard boards zebu\n"),
+            ("a", "zebra\n\n## Grazing\n\ngnu grass\n"),
+            ("b", "yak herd\n\n## Herds of yaks\n\nboard\n"),
+            ("c", "cattle gnu yak yak yak\n"),
+            ("a", "zebra\n\n## Grazing\n\ngnu grass\n\n## More\n\nmore\n"),
+            ("c", ""),
+            ("a", "quokka\n\n## Grazing\n\nquokkas\n\n## More\n\nmore\n"),
+        ];
+        let mut s = site_of("", &files);
+        let mut state = Search.prepare(&s).unwrap();
+        let mut jobs = state.site_jobs(&s, &[], None, &|_| true);
+        for (i, (p, t)) in edits.iter().enumerate() {
+            files.insert(
+                format!("content/{p}.md"),
+                format!("+++\ntitle = \"{p}\"\n+++\n{t}").into(),
+            );
+            s = site_of("", &files);
+            let next = Search.prepare(&s).unwrap();
+            let next_jobs = next.site_jobs(&s, &[], Some(state.as_ref()), &|_| true);
+            // An update keeps the bytes of the shards it did not encode again.
+            let kept = next_jobs.iter().any(|j| {
+                jobs.iter().any(|o| match (&o.kind, &j.kind) {
+                    (JobKind::Raw(a), JobKind::Raw(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                })
+            });
+            assert_eq!(kept, i != 4, "edit {i}: updated, unless it added an entry");
+            jobs = next_jobs.clone();
+            assert!(
+                bytes(next_jobs) == full(&files),
+                "edit {i} ({p}) differs from a full build"
+            );
+            state = next;
+        }
     }
 }
