@@ -335,16 +335,33 @@ impl Index {
         let rescored: Vec<Rescored> = dirty
             .par_iter()
             .map(|&s| {
-                let mut list: Vec<(u32, u32)> = index.counts[s as usize]
+                let before = &index.counts[s as usize];
+                let mut list: Vec<(u32, u32)> = before
                     .iter()
                     .filter(|(e, _)| !moved[*e as usize])
                     .copied()
                     .collect();
-                if let Some(more) = added.get(&s) {
-                    list.extend_from_slice(more);
-                    list.sort_unstable();
-                }
-                let postings = rank(&list, &index.lens);
+                let more = added.get(&s).map_or(&[][..], Vec::as_slice);
+                list.extend_from_slice(more);
+                list.sort_unstable();
+                let kept = &index.postings[s as usize];
+                let postings = if list.len() == before.len()
+                    && !kept.iter().any(|(e, _)| moved[*e as usize])
+                {
+                    // Same document frequency, so the same impact for every
+                    // entry that did not change, and none of the kept best
+                    // changed: the best now are among the kept best and the
+                    // changed entries (any other has the kept best ahead of it).
+                    let idf = idf(index.lens.len(), list.len());
+                    let mut best: Vec<(u32, u8)> = kept.to_vec();
+                    best.extend(
+                        more.iter()
+                            .map(|&(e, tf)| (e, impact(idf, tf, index.lens[e as usize]))),
+                    );
+                    Arc::from(best_of(best))
+                } else {
+                    rank(&list, &index.lens)
+                };
                 (s, Arc::from(list), postings)
             })
             .collect();
@@ -621,26 +638,37 @@ fn stem_counts(entries: &[&Counted], stem_count: usize) -> Vec<Arc<[(u32, u32)]>
 /// and every entry's length (`lens`): BM25 impacts, its [`MAX_POSTINGS`]
 /// best, by entry.
 fn rank(list: &[(u32, u32)], lens: &[u32]) -> Arc<[(u32, u8)]> {
-    let n = lens.len() as f64;
-    let df = list.len() as f64;
-    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-    let mut scored: Vec<(u32, u8)> = list
+    let idf = idf(lens.len(), list.len());
+    let scored: Vec<(u32, u8)> = list
         .iter()
-        .map(|&(id, tf)| {
-            let tf = tf as f64;
-            let dl = lens[id as usize] as f64;
-            let score = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / PIVOT));
-            (id, (score * IMPACT_SCALE).round().clamp(1.0, 63.0) as u8)
-        })
+        .map(|&(id, tf)| (id, impact(idf, tf, lens[id as usize])))
         .collect();
+    Arc::from(best_of(scored))
+}
+
+/// BM25's inverse document frequency for a stem in `df` of `n` entries.
+fn idf(n: usize, df: usize) -> f64 {
+    let (n, df) = (n as f64, df as f64);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// The impact of a stem counted `tf` times in an entry of length `len`.
+fn impact(idf: f64, tf: u32, len: u32) -> u8 {
+    let (tf, dl) = (tf as f64, len as f64);
+    let score = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / PIVOT));
+    (score * IMPACT_SCALE).round().clamp(1.0, 63.0) as u8
+}
+
+/// The [`MAX_POSTINGS`] best of `scored` (by impact, then earlier entry), by entry.
+fn best_of(mut scored: Vec<(u32, u8)>) -> Vec<(u32, u8)> {
     if scored.len() > MAX_POSTINGS {
         // The best by impact, then earlier entry (a total order, so
         // selecting equals sorting and cutting).
         scored.select_nth_unstable_by(MAX_POSTINGS - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.truncate(MAX_POSTINGS);
-        scored.sort_unstable();
     }
-    Arc::from(scored)
+    scored.sort_unstable();
+    scored
 }
 
 /// The forms some document has (`form_docs[f] > 0`), sorted, with their stems.
@@ -844,6 +872,63 @@ mod tests {
             .collect();
         let ix = index(&many);
         assert_eq!(ix.query("word ").len(), MAX_POSTINGS);
+    }
+
+    /// Documents of one entry each: `word` `n` times, `filler` `i % 37`
+    /// times (`i`: its place), and a word of their own.
+    fn counted_docs(vocab: &Vocab, ns: &[usize]) -> Vec<(Vec<Counted>, Vec<u32>)> {
+        let mut interner = Interner::new(vocab);
+        ns.iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let text = "word ".repeat(n) + &"filler ".repeat(i % 37) + &format!("own{i}");
+                let e = entry(&format!("/{i}/"), "T", "", &text);
+                (
+                    vec![count(e, true, &mut interner, 100)],
+                    interner.take_forms(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_update_of_a_common_word_equals_a_build() {
+        fn view(d: &[(Vec<Counted>, Vec<u32>)]) -> Vec<(&[Counted], &[u32])> {
+            d.iter()
+                .map(|(c, f)| (c.as_slice(), f.as_slice()))
+                .collect()
+        }
+        let vocab = Vocab::new("en");
+        // `word` in one document of nine (a little more than MAX_POSTINGS),
+        // one to six times.
+        let ns: Vec<usize> = (0..MAX_POSTINGS * 10)
+            .map(|i| if i % 9 == 0 { 1 + (i / 9) % 6 } else { 0 })
+            .collect();
+        let old = counted_docs(&vocab, &ns);
+        let built = Index::build(&view(&old), &vocab.snapshot(), true);
+        // Each change: one document's `word` count (into the best, out of
+        // them, up or down outside them; gone or new: another document
+        // frequency, so every impact changes).
+        for (doc, n) in [(9, 6), (45, 1), (54, 2), (63, 1), (72, 0), (10, 3)] {
+            let mut ns = ns.clone();
+            ns[doc] = n;
+            let changed = counted_docs(&vocab, &ns).swap_remove(doc);
+            // The other documents are the same (not copies): unchanged.
+            let mut new = view(&old);
+            new[doc] = (changed.0.as_slice(), changed.1.as_slice());
+            let updated = built
+                .update(&view(&old), &new, &vocab.snapshot(), true)
+                .expect("the same entries");
+            let fresh = Index::build(&new, &vocab.snapshot(), true);
+            assert!(
+                updated.postings == fresh.postings,
+                "doc {doc} with {n}: postings"
+            );
+            assert!(
+                updated.files() == fresh.files(),
+                "doc {doc} with {n}: files"
+            );
+        }
     }
 
     #[test]

@@ -56,28 +56,42 @@ impl Feature for Search {
 }
 
 /// The inputs of one document's entries: what its rendered page shows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct DocKey {
     path: String,
     title: String,
     boosted: String,
-    content: Value,
-    decision: Value,
+    content: String,
+    decision: Option<String>,
 }
 
-impl PartialEq for DocKey {
-    fn eq(&self, other: &DocKey) -> bool {
-        // The content of an unchanged page is the same string, not a copy:
-        // no need to compare its bytes.
-        let same = |a: &Value, b: &Value| match (a.as_str(), b.as_str()) {
-            (Some(x), Some(y)) => std::ptr::eq(x, y) || x == y,
-            _ => a == b,
-        };
-        self.path == other.path
-            && self.title == other.title
-            && self.boosted == other.boosted
-            && same(&self.content, &other.content)
-            && same(&self.decision, &other.decision)
+/// A [`DocKey`] borrowed from the site and the template objects: most
+/// documents are unchanged on a dev-server render, and comparing needs no copy.
+struct KeyView<'a> {
+    path: &'a str,
+    title: &'a str,
+    boosted: String,
+    content: &'a str,
+    decision: Option<&'a str>,
+}
+
+impl KeyView<'_> {
+    fn matches(&self, key: &DocKey) -> bool {
+        self.path == key.path
+            && self.title == key.title
+            && self.boosted == key.boosted
+            && self.content == key.content
+            && self.decision == key.decision.as_deref()
+    }
+
+    fn to_key(&self) -> DocKey {
+        DocKey {
+            path: self.path.to_string(),
+            title: self.title.to_string(),
+            boosted: self.boosted.clone(),
+            content: self.content.to_string(),
+            decision: self.decision.map(str::to_string),
+        }
     }
 }
 
@@ -170,10 +184,11 @@ impl SearchState {
                     let d = &site.docs[id];
                     let key = doc_key(site, id, values.get(id));
                     if let Some(old) = previous.as_ref().and_then(|p| p.docs.get(&d.rel_path))
-                        && old.key == key
+                        && key.matches(&old.key)
                     {
                         return old.clone();
                     }
+                    let key = key.to_key();
                     let entries = doc_entries(site, id, &key)
                         .into_iter()
                         .enumerate()
@@ -204,17 +219,12 @@ impl SearchState {
 
 /// What document `id`'s entries are made from: its template object's
 /// content (with comparison tables) and decision tree, else its Markdown.
-fn doc_key(site: &Site, id: DocId, value: Option<&Value>) -> DocKey {
+fn doc_key<'a>(site: &'a Site, id: DocId, value: Option<&'a Value>) -> KeyView<'a> {
     let d = &site.docs[id];
-    let get = |k: &str| {
+    let get = |k: &'static str| {
         value
             .and_then(|v| v.get_from_path(k))
-            .cloned()
-            .unwrap_or_else(Value::none)
-    };
-    let content = match get("content") {
-        c if c.as_str().is_some() => c,
-        _ => Value::safe_string(d.rendered.html()),
+            .and_then(Value::as_str)
     };
     let mut boosted: Vec<&str> = Vec::new();
     if let Some(desc) = &d.meta.description {
@@ -223,11 +233,11 @@ fn doc_key(site: &Site, id: DocId, value: Option<&Value>) -> DocKey {
     for terms in d.meta.taxonomies.values() {
         boosted.extend(terms.iter().map(String::as_str));
     }
-    DocKey {
-        path: d.path.clone(),
-        title: d.title.clone(),
+    KeyView {
+        path: &d.path,
+        title: &d.title,
         boosted: boosted.join(" "),
-        content,
+        content: get("content").unwrap_or_else(|| d.rendered.html()),
         decision: get("decision.outline"),
     }
 }
@@ -241,13 +251,8 @@ fn doc_entries(site: &Site, id: DocId, key: &DocKey) -> Vec<Entry> {
         text: String::new(),
         boosted: key.boosted.clone(),
     };
-    let mut entries = html_entries(
-        key.content.as_str().unwrap_or(""),
-        &key.path,
-        &key.title,
-        top,
-    );
-    if let Some(outline) = key.decision.as_str() {
+    let mut entries = html_entries(&key.content, &key.path, &key.title, top);
+    if let Some(outline) = key.decision.as_deref() {
         let root = site.permalink("/");
         let mut rest = outline;
         while let Some(i) = rest.find("<a href=\"") {
