@@ -161,7 +161,7 @@ pub(crate) struct Index {
     layout: Vec<usize>,
     /// Per stem id: every entry with the stem and its weighted count, by
     /// entry (what an update scores a stem from again).
-    counts: Vec<Arc<[(u32, u32)]>>,
+    counts: Vec<Arc<Vec<(u32, u32)>>>,
     /// Per entry: its weighted length.
     lens: Vec<u32>,
     /// Per stem id: postings (entry, impact), by entry; empty for a stem no
@@ -331,7 +331,7 @@ impl Index {
         dirty.dedup();
         index.postings.resize(stem_count, Arc::default());
         index.counts.resize(stem_count, Arc::default());
-        type Rescored = (u32, Arc<[(u32, u32)]>, Arc<[(u32, u8)]>);
+        type Rescored = (u32, Arc<Vec<(u32, u32)>>, Arc<[(u32, u8)]>);
         let rescored: Vec<Rescored> = dirty
             .par_iter()
             .map(|&s| {
@@ -362,7 +362,7 @@ impl Index {
                 } else {
                     rank(&list, &index.lens)
                 };
-                (s, Arc::from(list), postings)
+                (s, Arc::new(list), postings)
             })
             .collect();
         let mut word_keys: Vec<String> = Vec::new();
@@ -609,29 +609,20 @@ impl Index {
 }
 
 /// Per stem id: the entries with the stem and its weighted count there, by entry.
-fn stem_counts(entries: &[&Counted], stem_count: usize) -> Vec<Arc<[(u32, u32)]>> {
-    // All of them in one array first, each stem's run in entry order:
-    // `start[s]..start[s + 1]`.
-    let mut start = vec![0usize; stem_count + 1];
+fn stem_counts(entries: &[&Counted], stem_count: usize) -> Vec<Arc<Vec<(u32, u32)>>> {
+    let mut len = vec![0usize; stem_count];
     for e in entries {
         for &(s, _) in &e.terms {
-            start[s as usize + 1] += 1;
+            len[s as usize] += 1;
         }
     }
-    for s in 1..start.len() {
-        start[s] += start[s - 1];
-    }
-    let mut fill = start.clone();
-    let mut all = vec![(0u32, 0u32); start[start.len() - 1]];
+    let mut lists: Vec<Vec<(u32, u32)>> = len.iter().map(|&n| Vec::with_capacity(n)).collect();
     for (id, e) in entries.iter().enumerate() {
         for &(s, tf) in &e.terms {
-            all[fill[s as usize]] = (id as u32, tf);
-            fill[s as usize] += 1;
+            lists[s as usize].push((id as u32, tf));
         }
     }
-    (0..stem_count)
-        .map(|s| Arc::from(&all[start[s]..start[s + 1]]))
-        .collect()
+    lists.into_iter().map(Arc::new).collect()
 }
 
 /// A stem's postings from its entries' weighted counts (`list`, by entry)

@@ -20,6 +20,7 @@ pub(crate) mod index;
 pub(crate) mod tokenize;
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -56,13 +57,14 @@ impl Feature for Search {
 }
 
 /// The inputs of one document's entries: what its rendered page shows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct DocKey {
     path: String,
     title: String,
     boosted: String,
-    content: String,
-    decision: Option<String>,
+    /// The content (a string), shared with the template object it came from.
+    content: Value,
+    decision: Option<Value>,
 }
 
 /// A [`DocKey`] borrowed from the site and the template objects: most
@@ -71,8 +73,17 @@ struct KeyView<'a> {
     path: &'a str,
     title: &'a str,
     boosted: String,
-    content: &'a str,
-    decision: Option<&'a str>,
+    content: Cow<'a, Value>,
+    decision: Option<&'a Value>,
+}
+
+/// Whether two string values are equal; an unchanged page's content is the
+/// same shared string, whose bytes need no comparing.
+fn same_text(a: &Value, b: &Value) -> bool {
+    match (a.as_str(), b.as_str()) {
+        (Some(x), Some(y)) => std::ptr::eq(x, y) || x == y,
+        _ => a == b,
+    }
 }
 
 impl KeyView<'_> {
@@ -80,8 +91,11 @@ impl KeyView<'_> {
         self.path == key.path
             && self.title == key.title
             && self.boosted == key.boosted
-            && self.content == key.content
-            && self.decision == key.decision.as_deref()
+            && same_text(&self.content, &key.content)
+            && match (self.decision, &key.decision) {
+                (Some(a), Some(b)) => same_text(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
     }
 
     fn to_key(&self) -> DocKey {
@@ -89,8 +103,8 @@ impl KeyView<'_> {
             path: self.path.to_string(),
             title: self.title.to_string(),
             boosted: self.boosted.clone(),
-            content: self.content.to_string(),
-            decision: self.decision.map(str::to_string),
+            content: self.content.clone().into_owned(),
+            decision: self.decision.cloned(),
         }
     }
 }
@@ -224,7 +238,7 @@ fn doc_key<'a>(site: &'a Site, id: DocId, value: Option<&'a Value>) -> KeyView<'
     let get = |k: &'static str| {
         value
             .and_then(|v| v.get_from_path(k))
-            .and_then(Value::as_str)
+            .filter(|v| v.as_str().is_some())
     };
     let mut boosted: Vec<&str> = Vec::new();
     if let Some(desc) = &d.meta.description {
@@ -237,7 +251,10 @@ fn doc_key<'a>(site: &'a Site, id: DocId, value: Option<&'a Value>) -> KeyView<'
         path: &d.path,
         title: &d.title,
         boosted: boosted.join(" "),
-        content: get("content").unwrap_or_else(|| d.rendered.html()),
+        content: get("content").map_or_else(
+            || Cow::Owned(Value::safe_string(d.rendered.html())),
+            Cow::Borrowed,
+        ),
         decision: get("decision.outline"),
     }
 }
@@ -251,8 +268,13 @@ fn doc_entries(site: &Site, id: DocId, key: &DocKey) -> Vec<Entry> {
         text: String::new(),
         boosted: key.boosted.clone(),
     };
-    let mut entries = html_entries(&key.content, &key.path, &key.title, top);
-    if let Some(outline) = key.decision.as_deref() {
+    let mut entries = html_entries(
+        key.content.as_str().unwrap_or(""),
+        &key.path,
+        &key.title,
+        top,
+    );
+    if let Some(outline) = key.decision.as_ref().and_then(Value::as_str) {
         let root = site.permalink("/");
         let mut rest = outline;
         while let Some(i) = rest.find("<a href=\"") {
