@@ -141,6 +141,9 @@ struct Built {
     docs: Vec<Arc<DocCounted>>,
     index: Index,
     a_to_z: Value,
+    /// Whether the index files were over the configured budget (the dev
+    /// server warns when it goes over, not on every edit).
+    over_budget: bool,
 }
 
 impl SearchState {
@@ -324,6 +327,7 @@ impl Prepared for SearchState {
             .and_then(|a| a.downcast_ref::<SearchState>());
         let t = std::time::Instant::now();
         let (vocab, counted, previous) = self.count_all(site, values, previous);
+        let was_over = previous.as_ref().is_some_and(|p| p.over_budget);
         let t_count = t.elapsed();
         let new: Vec<(&[Counted], &[u32])> = counted
             .iter()
@@ -368,7 +372,8 @@ impl Prepared for SearchState {
             t.elapsed()
         );
         let total: usize = files.iter().map(|(_, b)| b.len()).sum();
-        if total > self.config.index_budget_kb * 1024 {
+        let over_budget = total > self.config.index_budget_kb * 1024;
+        if over_budget && !was_over {
             tracing::warn!(
                 "the search index is {} kB, over [search] index_budget_kb = {}: exclude sections with [search] exclude, pages with in_search_index = false, or shorten snippet_length",
                 total / 1024,
@@ -398,6 +403,7 @@ impl Prepared for SearchState {
             docs: counted,
             index,
             a_to_z,
+            over_budget,
         }));
         jobs
     }
