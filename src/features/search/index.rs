@@ -237,18 +237,33 @@ impl Index {
     /// and encodes every shard. `docs` were counted with `vocab`.
     pub(crate) fn build(docs: &Docs, vocab: &VocabSnapshot, relative: bool) -> Index {
         let entries: Vec<&Counted> = docs.iter().flat_map(|d| d.0.iter()).collect();
-        let counts = stem_counts(&entries, vocab.stem_count());
         let lens: Vec<u32> = entries.iter().map(|e| e.len).collect();
-        let postings = counts.par_iter().map(|list| rank(list, &lens)).collect();
-        let mut form_docs = vec![0u32; vocab.form_count()];
-        for &f in docs.iter().flat_map(|d| d.1.iter()) {
-            form_docs[f as usize] += 1;
-        }
+        // Three independent parts, each mostly serial: side by side.
+        let ((counts, postings), ((form_docs, forms), keys)) = rayon::join(
+            || {
+                let counts = stem_counts(&entries, vocab.stem_count());
+                let postings = counts.par_iter().map(|list| rank(list, &lens)).collect();
+                (counts, postings)
+            },
+            || {
+                rayon::join(
+                    || {
+                        let mut form_docs = vec![0u32; vocab.form_count()];
+                        for &f in docs.iter().flat_map(|d| d.1.iter()) {
+                            form_docs[f as usize] += 1;
+                        }
+                        let forms = present_forms(&form_docs, vocab);
+                        (form_docs, forms)
+                    },
+                    || heading_keys(&entries),
+                )
+            },
+        );
         let mut index = Index {
             relative,
             layout: docs.iter().map(|d| d.0.len()).collect(),
-            forms: Arc::new(present_forms(&form_docs, vocab)),
-            keys: Arc::new(heading_keys(&entries)),
+            forms: Arc::new(forms),
+            keys: Arc::new(keys),
             postings,
             counts,
             lens,
@@ -262,12 +277,18 @@ impl Index {
         keys.extend(index.keys.keys().map(|k| heading_shard(k)));
         keys.sort_unstable();
         keys.dedup();
-        index.encode_words(keys);
-        index.entry_shards = entries
-            .par_chunks(ENTRIES_PER_SHARD)
-            .enumerate()
-            .map(|(i, chunk)| entry_shard(i, chunk))
-            .collect();
+        let (words, entry_shards) = rayon::join(
+            || index.word_shards(keys),
+            || {
+                entries
+                    .par_chunks(ENTRIES_PER_SHARD)
+                    .enumerate()
+                    .map(|(i, chunk)| entry_shard(i, chunk))
+                    .collect()
+            },
+        );
+        index.store_words(words);
+        index.entry_shards = entry_shards;
         index
     }
 
@@ -452,13 +473,22 @@ impl Index {
     /// Encodes the word shards `keys` (sorted) again from the forms and
     /// headings, dropping those left with neither.
     fn encode_words(&mut self, keys: Vec<String>) {
-        let encoded: Vec<(String, Option<Shard>)> = keys
-            .into_par_iter()
+        let encoded = self.word_shards(keys);
+        self.store_words(encoded);
+    }
+
+    /// Word shards `keys`, encoded (`None`: a shard left with no word).
+    fn word_shards(&self, keys: Vec<String>) -> Vec<(String, Option<Shard>)> {
+        keys.into_par_iter()
             .map(|key| {
                 let shard = self.word_shard(&key);
                 (key, shard)
             })
-            .collect();
+            .collect()
+    }
+
+    /// Keeps encoded word shards, dropping those with no word.
+    fn store_words(&mut self, encoded: Vec<(String, Option<Shard>)>) {
         for (key, shard) in encoded {
             match shard {
                 Some(s) => self.words.insert(key, s),

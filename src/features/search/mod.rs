@@ -195,6 +195,7 @@ impl SearchState {
             .collect();
         let counted: Vec<Arc<DocCounted>> = ids
             .par_iter()
+            .with_min_len(ids.len() / 16 + 1)
             .map_init(
                 || Interner::new(&vocab),
                 |interner, &id| {
@@ -360,11 +361,21 @@ impl Prepared for SearchState {
                 );
                 (index, a_to_z)
             }
-            None => (Index::build(&new, &vocab.snapshot(), relative), None),
+            None => {
+                // The A–Z list is made beside the index (much of either is serial).
+                let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
+                let (index, list) = rayon::join(
+                    || Index::build(&new, &vocab.snapshot(), relative),
+                    || a_to_z(site, &lists),
+                );
+                (index, Some(list))
+            }
         };
         let t_build = t.elapsed();
-        let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
-        let a_to_z = kept_a_to_z.unwrap_or_else(|| a_to_z(site, &lists));
+        let a_to_z = kept_a_to_z.unwrap_or_else(|| {
+            let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
+            a_to_z(site, &lists)
+        });
         let files = index.files();
         tracing::debug!(
             "search: counted words in {t_count:?}, scored by {t_build:?}, {} files by {:?}",
@@ -397,7 +408,6 @@ impl Prepared for SearchState {
                 "search page",
             ));
         }
-        drop(lists);
         drop(new);
         self.counted.lock().expect("not poisoned").built = Some(Arc::new(Built {
             docs: counted,
