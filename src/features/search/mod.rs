@@ -144,6 +144,8 @@ struct Built {
     /// Whether the index files were over the configured budget (the dev
     /// server warns when it goes over, not on every edit).
     over_budget: bool,
+    /// The site's root URL the A–Z list's links start with.
+    root: String,
 }
 
 impl SearchState {
@@ -335,47 +337,45 @@ impl Prepared for SearchState {
             .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
             .collect();
         let relative = site.url_mode.is_relative();
-        let updated = previous.as_ref().and_then(|p| {
-            let old: Vec<(&[Counted], &[u32])> = p
-                .docs
-                .iter()
-                .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
-                .collect();
-            let index = p.index.update(&old, &new, &vocab.snapshot(), relative)?;
-            // The A–Z list stays when no changed document changed a name or URL.
-            let same_names = p.docs.iter().zip(&counted).all(|(a, b)| {
-                Arc::ptr_eq(a, b) || a.entries.iter().map(names).eq(b.entries.iter().map(names))
-            });
-            Some((index, same_names.then(|| p.a_to_z.clone())))
-        });
-        let (index, kept_a_to_z) = match updated {
-            Some((index, a_to_z)) => {
-                tracing::debug!(
-                    "search: index updated in {:?} (A–Z list {})",
-                    t.elapsed() - t_count,
-                    if a_to_z.is_some() {
-                        "kept"
-                    } else {
-                        "made again"
-                    }
-                );
-                (index, a_to_z)
-            }
-            None => {
-                // The A–Z list is made beside the index (much of either is serial).
-                let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
-                let (index, list) = rayon::join(
-                    || Index::build(&new, &vocab.snapshot(), relative),
-                    || a_to_z(site, &lists),
-                );
-                (index, Some(list))
-            }
+        let root = site.permalink("/");
+        // The A–Z list stays when the documents are the same and none
+        // changed a name or URL.
+        let kept_a_to_z = previous
+            .as_ref()
+            .filter(|p| {
+                p.root == root
+                    && p.docs.len() == counted.len()
+                    && p.docs.iter().zip(&counted).all(|(a, b)| {
+                        Arc::ptr_eq(a, b)
+                            || a.entries.iter().map(names).eq(b.entries.iter().map(names))
+                    })
+            })
+            .map(|p| p.a_to_z.clone());
+        let update = || {
+            previous.as_ref().and_then(|p| {
+                let old: Vec<(&[Counted], &[u32])> = p
+                    .docs
+                    .iter()
+                    .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+                    .collect();
+                p.index.update(&old, &new, &vocab.snapshot(), relative)
+            })
         };
+        let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
+        // Beside each other: much of either is serial work.
+        let (index, a_to_z) = rayon::join(
+            || {
+                update().map_or_else(
+                    || Index::build(&new, &vocab.snapshot(), relative),
+                    |index| {
+                        tracing::debug!("search: index updated in {:?}", t.elapsed() - t_count);
+                        index
+                    },
+                )
+            },
+            || kept_a_to_z.unwrap_or_else(|| a_to_z(site, &lists)),
+        );
         let t_build = t.elapsed();
-        let a_to_z = kept_a_to_z.unwrap_or_else(|| {
-            let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
-            a_to_z(site, &lists)
-        });
         let files = index.files();
         tracing::debug!(
             "search: counted words in {t_count:?}, scored by {t_build:?}, {} files by {:?}",
@@ -414,6 +414,7 @@ impl Prepared for SearchState {
             index,
             a_to_z,
             over_budget,
+            root,
         }));
         jobs
     }
