@@ -113,6 +113,10 @@ impl KeyView<'_> {
 /// they were counted from.
 struct DocCounted {
     key: DocKey,
+    /// The template object the key was read from: the dev server keeps an
+    /// unchanged document's object, so finding the same one again means
+    /// the same key without reading it.
+    value: Option<Value>,
     entries: Vec<Counted>,
     forms: Vec<u32>,
 }
@@ -202,8 +206,19 @@ impl SearchState {
                 || Interner::new(&vocab),
                 |interner, &id| {
                     let d = &site.docs[id];
-                    let key = doc_key(site, id, values.get(id));
-                    if let Some(old) = previous.as_ref().and_then(|p| p.docs.get(&d.rel_path))
+                    let value = values.get(id);
+                    let old = previous.as_ref().and_then(|p| p.docs.get(&d.rel_path));
+                    if let Some(old) = old
+                        && let (Some(now), Some(then)) = (
+                            value.and_then(Value::as_map),
+                            old.value.as_ref().and_then(Value::as_map),
+                        )
+                        && std::ptr::eq(now, then)
+                    {
+                        return old.clone();
+                    }
+                    let key = doc_key(site, id, value);
+                    if let Some(old) = old
                         && key.matches(&old.key)
                     {
                         return old.clone();
@@ -216,6 +231,7 @@ impl SearchState {
                         .collect();
                     Arc::new(DocCounted {
                         key,
+                        value: value.cloned(),
                         entries,
                         forms: interner.take_forms(),
                     })
