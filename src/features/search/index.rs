@@ -357,14 +357,23 @@ impl Index {
             .par_iter()
             .map(|&s| {
                 let before = &index.counts[s as usize];
-                let mut list: Vec<(u32, u32)> = before
-                    .iter()
-                    .filter(|(e, _)| !moved[*e as usize])
-                    .copied()
-                    .collect();
+                // Both by entry (the changed entries were added in id
+                // order): merged, not sorted.
                 let more = added.get(&s).map_or(&[][..], Vec::as_slice);
-                list.extend_from_slice(more);
-                list.sort_unstable();
+                let mut list: Vec<(u32, u32)> = Vec::with_capacity(before.len() + more.len());
+                let mut rest = more.iter().peekable();
+                for &(e, tf) in before.iter() {
+                    while let Some(&&m) = rest.peek()
+                        && m.0 < e
+                    {
+                        list.push(m);
+                        rest.next();
+                    }
+                    if !moved[e as usize] {
+                        list.push((e, tf));
+                    }
+                }
+                list.extend(rest);
                 let kept = &index.postings[s as usize];
                 let postings = if list.len() == before.len()
                     && !kept.iter().any(|(e, _)| moved[*e as usize])
