@@ -92,10 +92,6 @@ impl Feature for Decision {
         &["decision_card"]
     }
 
-    fn table_shapes_outputs(&self) -> bool {
-        true
-    }
-
     fn prepare(&self, site: &Site) -> Result<Box<dyn Prepared>, Vec<Diagnostic>> {
         prepare(site).map(|t| Box::new(t) as Box<dyn Prepared>)
     }
