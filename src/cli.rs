@@ -183,13 +183,18 @@ pub fn main() -> ExitCode {
                 Err(e) => return report(e, &root),
             };
             print_warnings(&built.warnings, &root);
-            match staging.finish(&built.output) {
+            let code = match staging.finish(&built.output) {
                 Ok(_) => {
                     eprintln!("Built {} into {}", built.stats.summary(), out.display());
                     ExitCode::SUCCESS
                 }
                 Err(e) => report(e.into(), &root),
-            }
+            };
+            // The process ends here: freeing the model, the template objects
+            // and the search index one allocation at a time took 0.15 s of a
+            // 10k-page build, and the system takes the memory back at once.
+            std::mem::forget(built);
+            code
         }
         Command::Check { root, drafts } => {
             let options = BuildOptions {

@@ -42,17 +42,6 @@ pub(crate) fn claimed_tables() -> Vec<&'static str> {
         .collect()
 }
 
-/// Tables whose edits can add, remove or move outputs (the dev server's
-/// fast path does not take documents that have one).
-pub(crate) fn shaping_tables() -> Vec<&'static str> {
-    registry()
-        .iter()
-        .filter(|f| f.table_shapes_outputs())
-        .flat_map(|f| f.tables())
-        .copied()
-        .collect()
-}
-
 /// A feature, implemented once per folder under `features/`.
 pub(crate) trait Feature: Sync {
     /// Top-level front matter tables it reads (`["decision"]`).
@@ -63,11 +52,6 @@ pub(crate) trait Feature: Sync {
     /// Template functions it adds; calls reach [`Prepared::call`].
     fn functions(&self) -> &'static [&'static str] {
         &[]
-    }
-
-    /// Whether an edit of its table can add or remove outputs.
-    fn table_shapes_outputs(&self) -> bool {
-        false
     }
 
     /// Reads and validates its tables against the whole model, before any

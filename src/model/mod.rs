@@ -186,6 +186,9 @@ pub struct Site {
     pub skipped_drafts: HashSet<String>,
     /// Problems that do not fail the build (accepted but unimplemented keys).
     pub warnings: Vec<Diagnostic>,
+    /// The theme's markup for Markdown, which page bodies were rendered
+    /// with: the templates' `markdown` filter renders with it too.
+    pub markup: Option<Arc<crate::markdown::Markup>>,
 }
 
 impl Site {
@@ -202,6 +205,7 @@ impl Site {
             loose_assets: Vec::new(),
             skipped_drafts: HashSet::new(),
             warnings: Vec::new(),
+            markup: None,
         }
     }
 
@@ -519,6 +523,7 @@ fn assemble_inner(
             taxonomies: Vec::new(),
             loose_assets: Vec::new(),
             skipped_drafts: skipped_drafts.clone(),
+            markup: options.markup.clone(),
             warnings: Vec::new(),
         }));
     }
@@ -655,6 +660,7 @@ fn assemble_inner(
             loose_assets,
             skipped_drafts,
             warnings,
+            markup: options.markup.clone(),
         })
     } else {
         Err(errors)

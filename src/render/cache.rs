@@ -193,6 +193,24 @@ impl RenderCache {
         let t0 = std::time::Instant::now();
         self.templates.clear_site();
         let changed_ids: Vec<DocId> = changed.iter().map(|(id, _)| *id).collect();
+        // What the changed documents made before (a decision tree's steps
+        // follow its routes): the outputs they no longer make are removed.
+        let made_before: HashSet<String> = {
+            let tera = &self.templates.tera;
+            let has_template = |name: &str| tera.contains_template(name);
+            let before = Planner {
+                site: &self.site,
+                values: &self.values,
+                features: &self.features,
+                previous: None,
+                has_template: &has_template,
+            };
+            changed_ids
+                .iter()
+                .flat_map(|&id| before.doc_jobs(id))
+                .map(|j| j.path)
+                .collect()
+        };
         {
             let site = Arc::make_mut(&mut self.site);
             for (id, doc) in changed {
@@ -254,11 +272,17 @@ impl RenderCache {
             has_template: &has_template,
         };
         let mut jobs: Vec<Job> = all.iter().flat_map(|&id| planner.doc_jobs(id)).collect();
+        let made_now: HashSet<&str> = jobs.iter().map(|j| j.path.as_str()).collect();
+        let mut gone: Vec<String> = made_before
+            .into_iter()
+            .filter(|p| !made_now.contains(p.as_str()))
+            .collect();
         // Site-wide feature outputs (the search index) whose inputs changed,
         // and those no longer made.
         let site_jobs = planner.site_jobs();
         let site_paths: HashSet<String> = site_jobs.iter().map(|j| j.path.clone()).collect();
         let mut removed: Vec<String> = self.site_paths.difference(&site_paths).cloned().collect();
+        removed.append(&mut gone);
         removed.sort();
         for path in &removed {
             self.inputs.remove(path);

@@ -23,12 +23,12 @@
 //! An edit "keeps its place" when the document's path, title, dates, weight,
 //! taxonomies, aliases, `[extra] nav_title`, draft flag, section keys
 //! (`sort_by`, `paginate_by`, `feed`), heading ids (other pages' `#anchor`
-//! links) and its feature tables' names are unchanged, and it has no table
-//! whose feature shapes outputs (a decision tree). Then nothing outside the
-//! document's own dependants can differ, because other outputs only show
+//! links) and its feature tables' names are unchanged. Then nothing outside
+//! the document's own dependants can differ, because other outputs only show
 //! its title (or navigation label) and path, or recorded that they looked
 //! it up (`get_page`, `comparison()`, `decision_card`...). The dependency
-//! map of the fast path is in `render::cache`.
+//! map of the fast path is in `render::cache`; the outputs a document no
+//! longer makes (a decision tree's steps follow its routes) are removed.
 //!
 //! After any failed rebuild the cache is dropped and the next change does a
 //! full build, so a half-applied update is never reused.
@@ -39,7 +39,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::diagnostics::Diagnostics;
-use crate::features;
 use crate::model::Document;
 use crate::pipeline::{self, BuildOptions, Model, PatchError, State, load_config, url_mode_for};
 use crate::plan::{OutputBody, SiteOutput};
@@ -462,10 +461,12 @@ impl Project {
         current: &SiteOutput,
     ) -> Result<(Update, Strategy), Diagnostics> {
         let cached = self.state.as_mut().expect("checked by the caller");
-        let shaping = features::shaping_tables();
-        let keeps = |old: &Document, new: &Document| keeps_place(old, new, &shaping);
-        let patch =
-            pipeline::patch_documents(&mut cached.state, &self.options.root, rel_paths, keeps);
+        let patch = pipeline::patch_documents(
+            &mut cached.state,
+            &self.options.root,
+            rel_paths,
+            keeps_place,
+        );
         match patch {
             Ok(None) => self
                 .rebuild_reusing(current)
@@ -574,7 +575,7 @@ fn markdown_templates(changes: &BTreeSet<Change>) -> Option<(Vec<String>, bool)>
 
 /// True when `new` (a re-parse of `old`) sits where `old` did: nothing that
 /// other outputs show or that orders, groups or links documents changed.
-fn keeps_place(old: &Document, new: &Document, shaping_tables: &[&str]) -> bool {
+fn keeps_place(old: &Document, new: &Document) -> bool {
     let (o, n) = (&old.meta, &new.meta);
     old.kind == new.kind
         && old.path == new.path
@@ -592,7 +593,6 @@ fn keeps_place(old: &Document, new: &Document, shaping_tables: &[&str]) -> bool 
         && o.paginate_by == n.paginate_by
         && o.feed == n.feed
         && o.tables == n.tables
-        && !shaping_tables.iter().any(|t| o.tables.contains(*t))
         && old.rendered.heading_ids == new.rendered.heading_ids
 }
 

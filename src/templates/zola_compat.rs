@@ -16,7 +16,10 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
             let data = data_of(&slot)?;
             let links = data.site.links();
             let resolve = |target: &str| links.url(target);
-            let opts = MarkdownOptions::of_config(&data.site.config);
+            let mut opts = MarkdownOptions::of_config(&data.site.config);
+            if let Some(markup) = &data.site.markup {
+                opts.markup = markup.clone();
+            }
             render_fragment(text, !inline, &opts, &resolve)
                 .map(|html| Value::safe_string(&html))
                 .map_err(tera::Error::message)

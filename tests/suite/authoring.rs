@@ -340,8 +340,21 @@ fn anchor_link_modes_and_an_overridden_template() {
         "<a class=\"mine\" href=\"#{{ id }}\" aria-label=\"Link to {{ id }}\">§</a>",
     );
     f.write("content/a.md", page);
+    // The templates' `markdown` filter renders headings like page bodies.
+    f.write("templates/md.html", "{{ \"## Intro\" | markdown }}");
+    f.write(
+        "content/b.md",
+        "+++\ntitle = \"B\"\ntemplate = \"md.html\"\n+++\n",
+    );
     f.build_ok(&[]);
     assert!(f.output("a/index.html").contains("<h2 id=\"intro\"><a class=\"mine\" href=\"#intro\" aria-label=\"Link to intro\">§</a> Intro</h2>"));
+    let b = f.output("b/index.html");
+    assert!(
+        b.contains(
+            "<a class=\"mine\" href=\"#intro\" aria-label=\"Link to intro\">§</a> Intro</h2>"
+        ),
+        "{b}"
+    );
     let f = site("[markdown]\ninsert_anchor_links = \"sideways\"\n");
     let err = f.build_err(&[]);
     assert!(err.contains("guidepost.toml:4"), "{err}");

@@ -198,6 +198,31 @@ fn link_target_and_selection_are_configurable() {
 }
 
 #[test]
+fn highlighted_code_is_styled_in_embed_copies_too() {
+    let code = "+++\ntitle = \"Code\"\n+++\nRun this:\n\n```rust\nfn main() {}\n```\n";
+    let f = site("[embed]\npages = [\"@/code.md\"]\n");
+    f.write("content/code.md", code);
+    f.build_ok(&[]);
+    let html = f.output("embed/code/index.html");
+    assert!(html.contains("class=\"z-"), "highlighted: {html}");
+    for (sheet, media) in [
+        ("syntax-light", "not all and (prefers-color-scheme: dark)"),
+        ("syntax-dark", "(prefers-color-scheme: dark)"),
+    ] {
+        assert!(
+            html.contains(&format!("css/{sheet}.css\" media=\"{media}\"")),
+            "{sheet}: {html}"
+        );
+        assert!(f.has_output(&format!("css/{sheet}.css")), "{sheet}");
+    }
+    let plain = site("[embed]\npages = [\"@/code.md\"]\n[markdown]\nhighlight_code = false\n");
+    plain.write("content/code.md", code);
+    plain.build_ok(&[]);
+    let html = plain.output("embed/code/index.html");
+    assert!(!html.contains("syntax-light.css"), "{html}");
+}
+
+#[test]
 fn unknown_pages_sections_and_settings_are_errors() {
     let f = site("[embed]\npages = [\"roles/c.md\"]\nsections = [\"rolez\"]\n");
     let err = f.build_err(&[]);

@@ -650,12 +650,17 @@ fn an_edit_to_a_missing_anchor_is_an_error_on_the_fast_path_too() {
     assert!(text.contains("beta.md"), "{text}");
 }
 
-#[test]
-fn port_zero_picks_a_free_port_and_bind_elsewhere_warns() {
-    let f = site();
+/// Starts `guidepost serve --port 0 <extra>` with its standard error kept:
+/// the server, its port (read from the line it prints) and its stderr.
+fn serve_reading_stderr(
+    f: &Fixture,
+    extra: &[&str],
+) -> (crate::common::ServeProcess, u16, std::process::ChildStderr) {
     let mut child = Command::new(crate::common::binary())
-        .args(["serve", "--port", "0", "--bind", "0.0.0.0", "--root"])
+        .args(["serve", "--port", "0", "--root"])
         .arg(f.root())
+        .args(extra)
+        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -666,7 +671,6 @@ fn port_zero_picks_a_free_port_and_bind_elsewhere_warns() {
         .read_line(&mut line)
         .unwrap();
     let stderr = child.stderr.take().unwrap();
-    let server = crate::common::ServeProcess { child, port: 0 };
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -680,12 +684,51 @@ fn port_zero_picks_a_free_port_and_bind_elsewhere_warns() {
         .unwrap_or_else(|e| panic!("{url}: {e}"));
     assert_ne!(port, 0, "{url}");
     crate::common::wait_until_serving(port);
+    (crate::common::ServeProcess { child, port }, port, stderr)
+}
+
+#[test]
+fn port_zero_picks_a_free_port_and_bind_elsewhere_warns() {
+    let f = site();
+    let (server, _, stderr) = serve_reading_stderr(&f, &["--bind", "0.0.0.0"]);
     drop(server);
     let mut warning = String::new();
     std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut warning).unwrap();
     assert!(
         warning.contains("reachable from the network"),
         "no warning for --bind 0.0.0.0: {warning}"
+    );
+}
+
+#[test]
+fn an_index_over_budget_is_reported_once_not_on_every_edit() {
+    let f = Fixture::new(&format!("{CONFIG}[search]\nindex_budget_kb = 1\n"));
+    f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+    for i in 0..20 {
+        f.write(
+            &format!("content/p{i}.md"),
+            &format!(
+                "+++\ntitle = \"Page {i}\"\n+++\n{}\n",
+                "Words of page number {i} about many things. ".repeat(20)
+            ),
+        );
+    }
+    let (server, port, stderr) = serve_reading_stderr(&f, &[]);
+    let ev = Events::open(port);
+    for i in 0..2 {
+        f.write(
+            "content/p3.md",
+            &format!("+++\ntitle = \"Page 3\"\n+++\nEdit {i} of page three.\n"),
+        );
+        reload(&ev, "an edit of p3");
+    }
+    drop(server);
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut err).unwrap();
+    assert_eq!(
+        err.matches("over [search] index_budget_kb = 1").count(),
+        1,
+        "{err}"
     );
 }
 

@@ -92,10 +92,6 @@ impl Feature for Decision {
         &["decision_card"]
     }
 
-    fn table_shapes_outputs(&self) -> bool {
-        true
-    }
-
     fn prepare(&self, site: &Site) -> Result<Box<dyn Prepared>, Vec<Diagnostic>> {
         prepare(site).map(|t| Box::new(t) as Box<dyn Prepared>)
     }
@@ -397,10 +393,14 @@ pub(crate) struct Trees {
 /// Where the `decision_card` shortcode puts a card: `<!-- decision_card @/decide.md -->`.
 const CARD_MARKER: &str = "<!-- decision_card ";
 
+/// A card marker's span in rendered HTML and the tree path it names.
+type CardMarker = (std::ops::Range<usize>, String);
+
 /// The tree paths named by card markers in rendered HTML, with their spans.
-fn card_markers(html: &str) -> Vec<(std::ops::Range<usize>, String)> {
-    html.match_indices(CARD_MARKER)
-        .filter_map(|(at, _)| {
+fn card_markers(html: &str) -> Vec<CardMarker> {
+    // memchr's SIMD search: every edit in `serve` looks through every page.
+    memchr::memmem::find_iter(html.as_bytes(), CARD_MARKER)
+        .filter_map(|at| {
             let rest = &html[at + CARD_MARKER.len()..];
             let end = rest.find(" -->")?;
             Some((
@@ -448,11 +448,15 @@ pub(crate) fn prepare(site: &Site) -> Result<Trees, Vec<Diagnostic>> {
         }
     }
     // Link cards placed in bodies by the shortcode must name a tree.
-    for (id, d) in site.docs.iter().enumerate() {
-        let markers = card_markers(d.rendered.html());
-        if markers.is_empty() {
-            continue;
-        }
+    let marked: Vec<(DocId, Vec<CardMarker>)> = site
+        .docs
+        .par_iter()
+        .enumerate()
+        .map(|(id, d)| (id, card_markers(d.rendered.html())))
+        .filter(|(_, markers)| !markers.is_empty())
+        .collect();
+    for (id, markers) in marked {
+        let d = &site.docs[id];
         let mut paths = Vec::new();
         for (_, path) in markers {
             if let Err(message) = prepared.card_html(site, &path) {

@@ -23,9 +23,8 @@
 //! the script's sums equal Rust's exactly. A stem keeps its
 //! [`MAX_POSTINGS`] best entries, which bounds what a common word loads.
 
-use std::collections::BTreeMap;
-#[cfg(test)]
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -149,18 +148,54 @@ fn file_key(key: &str) -> String {
     out
 }
 
-/// The built index: word shards, entry shards, and the queries over them.
-#[derive(Debug, Default)]
-pub(crate) struct Index<'a> {
-    /// Word forms, sorted, each with the index of its stem in `postings`.
-    forms: Vec<(String, usize)>,
-    /// Per stem (sorted by stem): postings (entry, impact), by entry.
-    postings: Vec<Vec<(u32, u8)>>,
-    /// Whole headings and titles ([`Counted::keys`]) → their entries.
-    keys: BTreeMap<&'a str, Vec<u32>>,
-    entries: Vec<&'a Counted>,
+/// The built index: every stem's postings, the word forms and whole
+/// headings the shards list, and the encoded shards. It owns all of it, so
+/// the dev server keeps it and [`Index::update`]s it after an edit, encoding
+/// only the shards the edit touched.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
     /// Whether the site uses relative URLs (the script then names `index.html`).
     relative: bool,
+    /// Per document: its number of entries (entry ids are positions in site
+    /// order, so these fix every id).
+    layout: Vec<usize>,
+    /// Per stem id: every entry with the stem and its weighted count, by
+    /// entry (what an update scores a stem from again).
+    counts: Vec<Arc<Vec<(u32, u32)>>>,
+    /// Per entry: its weighted length.
+    lens: Vec<u32>,
+    /// Per stem id: postings (entry, impact), by entry; empty for a stem no
+    /// entry has.
+    postings: Vec<Arc<[(u32, u8)]>>,
+    /// Per form id: how many documents have the form.
+    form_docs: Vec<u32>,
+    /// The forms some document has, sorted, each with its stem id.
+    forms: Arc<Vec<(String, u32)>>,
+    /// Whole headings and titles ([`Counted::keys`]) → their entries.
+    keys: Arc<BTreeMap<String, Vec<u32>>>,
+    /// Word shards by key.
+    words: BTreeMap<String, Shard>,
+    /// Entry shards, in order.
+    entry_shards: Vec<Shard>,
+    /// Entry URLs, for the tests' queries.
+    #[cfg(test)]
+    urls: Vec<String>,
+}
+
+/// One encoded shard file and the hash the manifest gives it.
+#[derive(Debug, Clone)]
+struct Shard {
+    bytes: Arc<Vec<u8>>,
+    hash: String,
+}
+
+impl Shard {
+    fn new(bytes: Vec<u8>) -> Shard {
+        Shard {
+            hash: hash_hex(&bytes),
+            bytes: Arc::new(bytes),
+        }
+    }
 }
 
 /// The manifest's JSON.
@@ -170,8 +205,8 @@ struct Manifest<'a> {
     rel: bool,
     n: usize,
     per: usize,
-    words: BTreeMap<&'a str, String>,
-    entries: Vec<String>,
+    words: BTreeMap<&'a str, &'a str>,
+    entries: Vec<&'a str>,
 }
 
 /// A word shard's JSON.
@@ -185,10 +220,6 @@ struct WordShard<'a> {
     h: Vec<(&'a str, Vec<u32>)>,
 }
 
-/// A word shard's inputs: its key, its words with their stems' places in
-/// `postings`, and the whole headings it carries.
-type ShardInput<'s> = (&'s String, Vec<(&'s str, usize)>, Vec<(&'s str, Vec<u32>)>);
-
 /// An entry's title in an entry shard, or `0`: the entry before's.
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -197,98 +228,332 @@ enum TitleOrSame<'a> {
     Title(&'a str),
 }
 
-impl<'a> Index<'a> {
-    /// Scores every entry's words (BM25, impacts) and keeps each stem's
-    /// best. `docs` are each document's entries and word forms, counted
-    /// with `vocab`.
-    pub(crate) fn build(
-        docs: &[(&'a [Counted], &[u32])],
+/// Each document's counted entries and the ids of its word forms, in site
+/// order (what the index is built from).
+pub(crate) type Docs<'d> = [(&'d [Counted], &'d [u32])];
+
+impl Index {
+    /// Scores every entry's words (BM25, impacts), keeps each stem's best,
+    /// and encodes every shard. `docs` were counted with `vocab`.
+    pub(crate) fn build(docs: &Docs, vocab: &VocabSnapshot, relative: bool) -> Index {
+        let entries: Vec<&Counted> = docs.iter().flat_map(|d| d.0.iter()).collect();
+        let lens: Vec<u32> = entries.iter().map(|e| e.len).collect();
+        // Three independent parts, each mostly serial: side by side.
+        let ((counts, postings), ((form_docs, forms), keys)) = rayon::join(
+            || {
+                let counts = stem_counts(&entries, vocab.stem_count());
+                let postings = counts.par_iter().map(|list| rank(list, &lens)).collect();
+                (counts, postings)
+            },
+            || {
+                rayon::join(
+                    || {
+                        let mut form_docs = vec![0u32; vocab.form_count()];
+                        for &f in docs.iter().flat_map(|d| d.1.iter()) {
+                            form_docs[f as usize] += 1;
+                        }
+                        let forms = present_forms(&form_docs, vocab);
+                        (form_docs, forms)
+                    },
+                    || heading_keys(&entries),
+                )
+            },
+        );
+        let mut index = Index {
+            relative,
+            layout: docs.iter().map(|d| d.0.len()).collect(),
+            forms: Arc::new(forms),
+            keys: Arc::new(keys),
+            postings,
+            counts,
+            lens,
+            form_docs,
+            words: BTreeMap::new(),
+            entry_shards: Vec::new(),
+            #[cfg(test)]
+            urls: entries.iter().map(|e| e.url.clone()).collect(),
+        };
+        let mut keys: Vec<String> = index.forms.iter().map(|(w, _)| shard_key(w)).collect();
+        keys.extend(index.keys.keys().map(|k| heading_shard(k)));
+        keys.sort_unstable();
+        keys.dedup();
+        let (words, entry_shards) = rayon::join(
+            || index.word_shards(keys),
+            || {
+                entries
+                    .par_chunks(ENTRIES_PER_SHARD)
+                    .enumerate()
+                    .map(|(i, chunk)| entry_shard(i, chunk))
+                    .collect()
+            },
+        );
+        index.store_words(words);
+        index.entry_shards = entry_shards;
+        index
+    }
+
+    /// This index after `old` became `new` (each document's entries and
+    /// forms, counted with `vocab` as this index's were): only the stems,
+    /// shards and entries of documents whose counted entries changed are
+    /// scored and encoded again. `None` when an entry id moved (a document
+    /// or an entry came or went), which needs [`Index::build`]. Equal to
+    /// [`Index::build`] of `new` (the dev server's oracle checks it).
+    pub(crate) fn update(
+        &self,
+        old: &Docs,
+        new: &Docs,
         vocab: &VocabSnapshot,
         relative: bool,
-    ) -> Index<'a> {
-        let entries: Vec<&Counted> = docs.iter().flat_map(|d| d.0.iter()).collect();
-        let n = entries.len();
-        // Postings by stem id in one array (entry, count), each stem's run
-        // in entry order: `start[s]..start[s + 1]`.
-        let mut start = vec![0usize; vocab.stem_count() + 1];
-        for e in &entries {
-            for &(s, _) in &e.terms {
-                start[s as usize + 1] += 1;
-            }
+    ) -> Option<Index> {
+        if relative != self.relative
+            || old.len() != self.layout.len()
+            || new.len() != self.layout.len()
+            || new.iter().zip(&self.layout).any(|(d, &n)| d.0.len() != n)
+            || old.iter().zip(&self.layout).any(|(d, &n)| d.0.len() != n)
+        {
+            return None;
         }
-        for s in 1..start.len() {
-            start[s] += start[s - 1];
-        }
-        let mut fill = start.clone();
-        let mut all = vec![(0u32, 0u32); start[start.len() - 1]];
-        for (id, e) in entries.iter().enumerate() {
-            for &(s, tf) in &e.terms {
-                all[fill[s as usize]] = (id as u32, tf);
-                fill[s as usize] += 1;
-            }
-        }
-        let by_stem = |s: u32| &all[start[s as usize]..start[s as usize + 1]];
-        let mut seen = vec![false; vocab.form_count()];
-        for &f in docs.iter().flat_map(|d| d.1.iter()) {
-            seen[f as usize] = true;
-        }
-        // Stems in text order: the order of `postings` and of the shards.
-        let mut stems: Vec<u32> = (0..vocab.stem_count() as u32)
-            .filter(|&s| !by_stem(s).is_empty())
+        let changed: Vec<usize> = (0..new.len())
+            .filter(|&i| !std::ptr::eq(old[i].0, new[i].0) || !std::ptr::eq(old[i].1, new[i].1))
             .collect();
-        stems.sort_unstable_by(|&a, &b| vocab.stem(a).cmp(vocab.stem(b)));
-        let mut rank = vec![usize::MAX; vocab.stem_count()];
-        for (i, &s) in stems.iter().enumerate() {
-            rank[s as usize] = i;
+        let mut index = self.clone();
+        if changed.is_empty() {
+            return Some(index);
         }
-        let postings: Vec<Vec<(u32, u8)>> = stems
+        let entries: Vec<&Counted> = new.iter().flat_map(|d| d.0.iter()).collect();
+        let first_id: Vec<usize> = self
+            .layout
+            .iter()
+            .scan(0, |at, &n| {
+                let first = *at;
+                *at += n;
+                Some(first)
+            })
+            .collect();
+        let stem_count = vocab.stem_count();
+        // The changed documents' entries (their ids are the same before and
+        // after), and the counts of their stems now.
+        let mut moved = vec![false; entries.len()];
+        let mut added: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+        let mut dirty: Vec<u32> = Vec::new();
+        for &i in &changed {
+            for (j, e) in new[i].0.iter().enumerate() {
+                let id = (first_id[i] + j) as u32;
+                moved[id as usize] = true;
+                index.lens[id as usize] = e.len;
+                for &(s, tf) in &e.terms {
+                    added.entry(s).or_default().push((id, tf));
+                    dirty.push(s);
+                }
+            }
+            dirty.extend(old[i].0.iter().flat_map(|e| e.terms.iter().map(|t| t.0)));
+        }
+        dirty.sort_unstable();
+        dirty.dedup();
+        index.postings.resize(stem_count, Arc::default());
+        index.counts.resize(stem_count, Arc::default());
+        type Rescored = (u32, Arc<Vec<(u32, u32)>>, Arc<[(u32, u8)]>);
+        let rescored: Vec<Rescored> = dirty
             .par_iter()
             .map(|&s| {
-                let list = by_stem(s);
-                let df = list.len() as f64;
-                let idf = (1.0 + (n as f64 - df + 0.5) / (df + 0.5)).ln();
-                let mut scored: Vec<(u32, u8)> = list
-                    .iter()
-                    .map(|&(id, tf)| {
-                        let tf = tf as f64;
-                        let dl = entries[id as usize].len as f64;
-                        let score = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / PIVOT));
-                        (id, (score * IMPACT_SCALE).round().clamp(1.0, 63.0) as u8)
-                    })
-                    .collect();
-                if scored.len() > MAX_POSTINGS {
-                    // The best by impact, then earlier entry (a total order,
-                    // so selecting equals sorting and cutting).
-                    scored.select_nth_unstable_by(MAX_POSTINGS - 1, |a, b| {
-                        b.1.cmp(&a.1).then(a.0.cmp(&b.0))
-                    });
-                    scored.truncate(MAX_POSTINGS);
-                    scored.sort_unstable();
+                let before = &index.counts[s as usize];
+                // Both by entry (the changed entries were added in id
+                // order): merged, not sorted.
+                let more = added.get(&s).map_or(&[][..], Vec::as_slice);
+                let mut list: Vec<(u32, u32)> = Vec::with_capacity(before.len() + more.len());
+                let mut rest = more.iter().peekable();
+                for &(e, tf) in before.iter() {
+                    while let Some(&&m) = rest.peek()
+                        && m.0 < e
+                    {
+                        list.push(m);
+                        rest.next();
+                    }
+                    if !moved[e as usize] {
+                        list.push((e, tf));
+                    }
                 }
-                scored
+                list.extend(rest);
+                let kept = &index.postings[s as usize];
+                let postings = if list.len() == before.len()
+                    && !kept.iter().any(|(e, _)| moved[*e as usize])
+                {
+                    // Same document frequency, so the same impact for every
+                    // entry that did not change, and none of the kept best
+                    // changed: the best now are among the kept best and the
+                    // changed entries (any other has the kept best ahead of it).
+                    let idf = idf(index.lens.len(), list.len());
+                    let mut best: Vec<(u32, u8)> = kept.to_vec();
+                    best.extend(
+                        more.iter()
+                            .map(|&(e, tf)| (e, impact(idf, tf, index.lens[e as usize]))),
+                    );
+                    Arc::from(best_of(best))
+                } else {
+                    rank(&list, &index.lens)
+                };
+                (s, Arc::new(list), postings)
             })
             .collect();
-        let mut keys: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-        for (id, e) in entries.iter().enumerate() {
-            for k in &e.keys {
-                keys.entry(k).or_default().push(id as u32);
+        let mut word_keys: Vec<String> = Vec::new();
+        let mut changed_stems = vec![false; stem_count];
+        for (s, counts, postings) in rescored {
+            index.counts[s as usize] = counts;
+            if postings != index.postings[s as usize] {
+                index.postings[s as usize] = postings;
+                changed_stems[s as usize] = true;
             }
         }
-        let mut forms: Vec<(String, usize)> = (0..seen.len() as u32)
-            .filter(|&f| seen[f as usize])
-            .map(|f| {
-                let (form, s) = vocab.form(f);
-                (form.to_string(), rank[s as usize])
+        // Forms that came or went.
+        index.form_docs.resize(vocab.form_count(), 0);
+        let before: Vec<(u32, bool)> = changed
+            .iter()
+            .flat_map(|&i| old[i].1.iter().chain(new[i].1))
+            .map(|&f| (f, index.form_docs[f as usize] > 0))
+            .collect();
+        for &i in &changed {
+            for &f in old[i].1 {
+                index.form_docs[f as usize] -= 1;
+            }
+            for &f in new[i].1 {
+                index.form_docs[f as usize] += 1;
+            }
+        }
+        let mut forms_changed = false;
+        for (f, was) in before {
+            if was != (index.form_docs[f as usize] > 0) {
+                forms_changed = true;
+                word_keys.push(shard_key(vocab.form(f).0));
+            }
+        }
+        if forms_changed {
+            index.forms = Arc::new(present_forms(&index.form_docs, vocab));
+        }
+        word_keys.extend(
+            index
+                .forms
+                .iter()
+                .filter(|(_, s)| changed_stems[*s as usize])
+                .map(|(w, _)| shard_key(w)),
+        );
+        // Whole headings: the changed documents' entries, before and after.
+        let keyed = |d: &(&[Counted], &[u32]), first: usize| -> Vec<(u32, String)> {
+            d.0.iter()
+                .enumerate()
+                .flat_map(|(j, e)| e.keys.iter().map(move |k| ((first + j) as u32, k.clone())))
+                .collect()
+        };
+        let mut keys_changed = false;
+        for &i in &changed {
+            let (was, is) = (keyed(&old[i], first_id[i]), keyed(&new[i], first_id[i]));
+            if was != is {
+                keys_changed = true;
+                word_keys.extend(was.iter().chain(&is).map(|(_, k)| heading_shard(k)));
+            }
+        }
+        if keys_changed {
+            index.keys = Arc::new(heading_keys(&entries));
+        }
+        word_keys.sort_unstable();
+        word_keys.dedup();
+        index.encode_words(word_keys);
+        // Entry shards holding a changed document's entries.
+        let mut shards: Vec<usize> = changed
+            .iter()
+            .filter(|&&i| self.layout[i] > 0)
+            .flat_map(|&i| {
+                first_id[i] / ENTRIES_PER_SHARD
+                    ..=(first_id[i] + self.layout[i] - 1) / ENTRIES_PER_SHARD
             })
             .collect();
-        forms.sort_unstable();
-        Index {
-            relative,
-            keys,
-            forms,
-            postings,
-            entries,
+        shards.dedup();
+        for i in shards {
+            let from = i * ENTRIES_PER_SHARD;
+            let to = (from + ENTRIES_PER_SHARD).min(entries.len());
+            index.entry_shards[i] = entry_shard(i, &entries[from..to]);
         }
+        #[cfg(test)]
+        {
+            index.urls = entries.iter().map(|e| e.url.clone()).collect();
+        }
+        Some(index)
+    }
+
+    /// Encodes the word shards `keys` (sorted) again from the forms and
+    /// headings, dropping those left with neither.
+    fn encode_words(&mut self, keys: Vec<String>) {
+        let encoded = self.word_shards(keys);
+        self.store_words(encoded);
+    }
+
+    /// Word shards `keys`, encoded (`None`: a shard left with no word).
+    fn word_shards(&self, keys: Vec<String>) -> Vec<(String, Option<Shard>)> {
+        keys.into_par_iter()
+            .map(|key| {
+                let shard = self.word_shard(&key);
+                (key, shard)
+            })
+            .collect()
+    }
+
+    /// Keeps encoded word shards, dropping those with no word.
+    fn store_words(&mut self, encoded: Vec<(String, Option<Shard>)>) {
+        for (key, shard) in encoded {
+            match shard {
+                Some(s) => self.words.insert(key, s),
+                None => self.words.remove(&key),
+            };
+        }
+    }
+
+    /// Word shard `key`: its forms (a run of the sorted forms: they share
+    /// their first two characters) with their stems' postings, and the whole
+    /// headings whose first word starts with `key`.
+    fn word_shard(&self, key: &str) -> Option<Shard> {
+        let from = self.forms.partition_point(|(w, _)| w.as_str() < key);
+        let forms = self.forms[from..]
+            .iter()
+            .take_while(|(w, _)| w.starts_with(key))
+            .filter(|(w, _)| shard_key(w) == key);
+        let mut shard = WordShard {
+            w: Vec::new(),
+            p: Vec::new(),
+            h: Vec::new(),
+        };
+        let mut local: HashMap<u32, usize> = HashMap::new();
+        for (w, s) in forms {
+            let next = local.len();
+            let l = *local.entry(*s).or_insert(next);
+            if l == shard.p.len() {
+                shard.p.push(encode_postings(&self.postings[*s as usize]));
+            }
+            shard.w.push((w, l));
+        }
+        for (k, list) in self
+            .keys
+            .range::<str, _>((std::ops::Bound::Included(key), std::ops::Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(key))
+            .filter(|(k, _)| heading_shard(k) == key)
+        {
+            let mut prev = 0;
+            let deltas = list
+                .iter()
+                .map(|&e| {
+                    let d = e - prev;
+                    prev = e;
+                    d
+                })
+                .collect();
+            shard.h.push((k, deltas));
+        }
+        if shard.w.is_empty() && shard.h.is_empty() {
+            return None;
+        }
+        let name = format!("w-{}.js", file_key(key));
+        Some(Shard::new(script(
+            &name,
+            &serde_json::to_string(&shard).expect("serialisable"),
+        )))
     }
 
     /// Entry ids best first for `query`, as the search script ranks them:
@@ -305,7 +570,7 @@ impl<'a> Index<'a> {
         for (i, t) in tokens.iter().enumerate() {
             let prefix = typing && i + 1 == tokens.len() && t.chars().count() >= 2;
             let from = self.forms.partition_point(|(w, _)| w < t);
-            let mut stems: Vec<usize> = self.forms[from..]
+            let mut stems: Vec<u32> = self.forms[from..]
                 .iter()
                 .take_while(|(w, _)| {
                     if prefix {
@@ -320,7 +585,7 @@ impl<'a> Index<'a> {
             stems.dedup();
             let mut best: HashMap<u32, u32> = HashMap::new();
             for s in stems {
-                for &(e, impact) in &self.postings[s] {
+                for &(e, impact) in self.postings[s as usize].iter() {
                     let b = best.entry(e).or_default();
                     *b = (*b).max(impact as u32);
                 }
@@ -346,119 +611,161 @@ impl<'a> Index<'a> {
     /// The URL of entry `id`.
     #[cfg(test)]
     pub(crate) fn url(&self, id: usize) -> &str {
-        &self.entries[id].url
+        &self.urls[id]
     }
 
     /// The index's files (name under the index folder, bytes): the
     /// manifest, the word shards and the entry shards.
-    pub(crate) fn files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut by_key: BTreeMap<String, Vec<(&str, usize)>> = BTreeMap::new();
-        for (w, s) in &self.forms {
-            by_key.entry(shard_key(w)).or_default().push((w, *s));
-        }
-        let mut headings: BTreeMap<String, Vec<(&str, Vec<u32>)>> = BTreeMap::new();
-        for (k, list) in &self.keys {
-            let mut prev = 0;
-            let deltas = list
-                .iter()
-                .map(|&e| {
-                    let d = e - prev;
-                    prev = e;
-                    d
-                })
-                .collect();
-            // In the shard of its first word, which the query loads anyway.
-            let key = shard_key(k.split(' ').next().unwrap_or(""));
-            headings.entry(key.clone()).or_default().push((k, deltas));
-            by_key.entry(key).or_default();
-        }
-        let mut manifest = Manifest {
+    pub(crate) fn files(&self) -> Vec<(String, Arc<Vec<u8>>)> {
+        let manifest = Manifest {
             v: 1,
             rel: self.relative,
-            n: self.entries.len(),
+            n: self.layout.iter().sum(),
             per: ENTRIES_PER_SHARD,
-            words: BTreeMap::new(),
-            entries: Vec::new(),
+            words: self
+                .words
+                .iter()
+                .map(|(k, s)| (k.as_str(), s.hash.as_str()))
+                .collect(),
+            entries: self.entry_shards.iter().map(|s| s.hash.as_str()).collect(),
         };
-        let shards: Vec<ShardInput> = by_key
-            .iter_mut()
-            .map(|(key, words)| {
-                let h = headings.remove(key).unwrap_or_default();
-                (key, std::mem::take(words), h)
-            })
-            .collect();
-        // Shards are independent: built in parallel, kept in key order.
-        let word_files: Vec<(&String, String, Vec<u8>)> = shards
-            .into_par_iter()
-            .map(|(key, words, h)| {
-                let mut local: BTreeMap<usize, usize> = BTreeMap::new();
-                let mut shard = WordShard {
-                    w: Vec::new(),
-                    p: Vec::new(),
-                    h,
-                };
-                for (w, s) in words {
-                    let next = local.len();
-                    let l = *local.entry(s).or_insert(next);
-                    if l == shard.p.len() {
-                        shard.p.push(encode_postings(&self.postings[s]));
-                    }
-                    shard.w.push((w, l));
-                }
-                let name = format!("w-{}.js", file_key(key));
-                let bytes = script(&name, &serde_json::to_string(&shard).expect("serialisable"));
-                (key, name, bytes)
-            })
-            .collect();
-        let entry_files: Vec<(String, Vec<u8>)> = self
-            .entries
-            .par_chunks(ENTRIES_PER_SHARD)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let name = format!("e-{i}.js");
-                // Within a shard, an entry of the same page as the one before
-                // has just its `#anchor` as URL and 0 for the title.
-                let mut page = "";
-                let mut title = "";
-                let list: Vec<(String, TitleOrSame, &str, &str)> = chunk
-                    .iter()
-                    .map(|e| {
-                        let (path, anchor) = e.url.split_once('#').unwrap_or((&e.url, ""));
-                        let url = if path == page && !anchor.is_empty() {
-                            format!("#{anchor}")
-                        } else {
-                            e.url.clone()
-                        };
-                        let same_title = e.title == title && !title.is_empty();
-                        (page, title) = (path, e.title.as_str());
-                        let t = if same_title {
-                            TitleOrSame::Same(0)
-                        } else {
-                            TitleOrSame::Title(&e.title)
-                        };
-                        (url, t, e.heading.as_str(), e.snippet.as_str())
-                    })
-                    .collect();
-                let bytes = script(&name, &serde_json::to_string(&list).expect("serialisable"));
-                (name, bytes)
-            })
-            .collect();
-        let mut files = Vec::with_capacity(word_files.len() + entry_files.len() + 1);
-        for (key, name, bytes) in word_files {
-            manifest.words.insert(key.as_str(), hash_hex(&bytes));
-            files.push((name, bytes));
+        let mut files = Vec::with_capacity(self.words.len() + self.entry_shards.len() + 1);
+        files.push((
+            "index.js".to_string(),
+            Arc::new(script(
+                "index.js",
+                &serde_json::to_string(&manifest).expect("serialisable"),
+            )),
+        ));
+        for (key, s) in &self.words {
+            files.push((format!("w-{}.js", file_key(key)), s.bytes.clone()));
         }
-        for (name, bytes) in entry_files {
-            manifest.entries.push(hash_hex(&bytes));
-            files.push((name, bytes));
+        for (i, s) in self.entry_shards.iter().enumerate() {
+            files.push((format!("e-{i}.js"), s.bytes.clone()));
         }
-        let bytes = script(
-            "index.js",
-            &serde_json::to_string(&manifest).expect("serialisable"),
-        );
-        files.insert(0, ("index.js".into(), bytes));
         files
     }
+}
+
+/// Per stem id: the entries with the stem and its weighted count there, by entry.
+fn stem_counts(entries: &[&Counted], stem_count: usize) -> Vec<Arc<Vec<(u32, u32)>>> {
+    let mut len = vec![0usize; stem_count];
+    for e in entries {
+        for &(s, _) in &e.terms {
+            len[s as usize] += 1;
+        }
+    }
+    let mut lists: Vec<Vec<(u32, u32)>> = len.iter().map(|&n| Vec::with_capacity(n)).collect();
+    for (id, e) in entries.iter().enumerate() {
+        for &(s, tf) in &e.terms {
+            lists[s as usize].push((id as u32, tf));
+        }
+    }
+    lists.into_iter().map(Arc::new).collect()
+}
+
+/// A stem's postings from its entries' weighted counts (`list`, by entry)
+/// and every entry's length (`lens`): BM25 impacts, its [`MAX_POSTINGS`]
+/// best, by entry.
+fn rank(list: &[(u32, u32)], lens: &[u32]) -> Arc<[(u32, u8)]> {
+    let idf = idf(lens.len(), list.len());
+    let scored: Vec<(u32, u8)> = list
+        .iter()
+        .map(|&(id, tf)| (id, impact(idf, tf, lens[id as usize])))
+        .collect();
+    Arc::from(best_of(scored))
+}
+
+/// BM25's inverse document frequency for a stem in `df` of `n` entries.
+fn idf(n: usize, df: usize) -> f64 {
+    let (n, df) = (n as f64, df as f64);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// The impact of a stem counted `tf` times in an entry of length `len`.
+fn impact(idf: f64, tf: u32, len: u32) -> u8 {
+    let (tf, dl) = (tf as f64, len as f64);
+    let score = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * dl / PIVOT));
+    (score * IMPACT_SCALE).round().clamp(1.0, 63.0) as u8
+}
+
+/// The [`MAX_POSTINGS`] best of `scored` (by impact, then earlier entry), by entry.
+fn best_of(mut scored: Vec<(u32, u8)>) -> Vec<(u32, u8)> {
+    if scored.len() > MAX_POSTINGS {
+        // The best by impact, then earlier entry (a total order, so
+        // selecting equals sorting and cutting).
+        scored.select_nth_unstable_by(MAX_POSTINGS - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(MAX_POSTINGS);
+    }
+    scored.sort_unstable();
+    scored
+}
+
+/// The forms some document has (`form_docs[f] > 0`), sorted, with their stems.
+fn present_forms(form_docs: &[u32], vocab: &VocabSnapshot) -> Vec<(String, u32)> {
+    let mut forms: Vec<(String, u32)> = (0..form_docs.len() as u32)
+        .filter(|&f| form_docs[f as usize] > 0)
+        .map(|f| {
+            let (form, s) = vocab.form(f);
+            (form.to_string(), s)
+        })
+        .collect();
+    forms.sort_unstable();
+    forms
+}
+
+/// Whole headings and titles → their entries.
+fn heading_keys(entries: &[&Counted]) -> BTreeMap<String, Vec<u32>> {
+    let mut keys: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (id, e) in entries.iter().enumerate() {
+        for k in &e.keys {
+            match keys.get_mut(k.as_str()) {
+                Some(list) => list.push(id as u32),
+                None => {
+                    keys.insert(k.clone(), vec![id as u32]);
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// The word shard a whole heading goes in: its first word's, which the
+/// query loads anyway.
+fn heading_shard(key: &str) -> String {
+    shard_key(key.split(' ').next().unwrap_or(""))
+}
+
+/// Entry shard `i` (named `e-<i>.js`) holding `chunk`.
+fn entry_shard(i: usize, chunk: &[&Counted]) -> Shard {
+    let name = format!("e-{i}.js");
+    // Within a shard, an entry of the same page as the one before has just
+    // its `#anchor` as URL and 0 for the title.
+    let mut page = "";
+    let mut title = "";
+    let list: Vec<(String, TitleOrSame, &str, &str)> = chunk
+        .iter()
+        .map(|e| {
+            let (path, anchor) = e.url.split_once('#').unwrap_or((&e.url, ""));
+            let url = if path == page && !anchor.is_empty() {
+                format!("#{anchor}")
+            } else {
+                e.url.clone()
+            };
+            let same_title = e.title == title && !title.is_empty();
+            (page, title) = (path, e.title.as_str());
+            let t = if same_title {
+                TitleOrSame::Same(0)
+            } else {
+                TitleOrSame::Title(&e.title)
+            };
+            (url, t, e.heading.as_str(), e.snippet.as_str())
+        })
+        .collect();
+    Shard::new(script(
+        &name,
+        &serde_json::to_string(&list).expect("serialisable"),
+    ))
 }
 
 /// A stem's postings as text, three characters a posting or so: per entry,
@@ -524,7 +831,7 @@ mod tests {
 
     /// Counts `entries` and builds their index (the counted entries leak:
     /// an index borrows them, and these are tests).
-    fn index(entries: &[(Entry, bool)]) -> Index<'static> {
+    fn index(entries: &[(Entry, bool)]) -> Index {
         let vocab = Vocab::new("en");
         let mut interner = Interner::new(&vocab);
         let counted: Vec<Counted> = entries
@@ -597,6 +904,63 @@ mod tests {
         assert_eq!(ix.query("word ").len(), MAX_POSTINGS);
     }
 
+    /// Documents of one entry each: `word` `n` times, `filler` `i % 37`
+    /// times (`i`: its place), and a word of their own.
+    fn counted_docs(vocab: &Vocab, ns: &[usize]) -> Vec<(Vec<Counted>, Vec<u32>)> {
+        let mut interner = Interner::new(vocab);
+        ns.iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let text = "word ".repeat(n) + &"filler ".repeat(i % 37) + &format!("own{i}");
+                let e = entry(&format!("/{i}/"), "T", "", &text);
+                (
+                    vec![count(e, true, &mut interner, 100)],
+                    interner.take_forms(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_update_of_a_common_word_equals_a_build() {
+        fn view(d: &[(Vec<Counted>, Vec<u32>)]) -> Vec<(&[Counted], &[u32])> {
+            d.iter()
+                .map(|(c, f)| (c.as_slice(), f.as_slice()))
+                .collect()
+        }
+        let vocab = Vocab::new("en");
+        // `word` in one document of nine (a little more than MAX_POSTINGS),
+        // one to six times.
+        let ns: Vec<usize> = (0..MAX_POSTINGS * 10)
+            .map(|i| if i % 9 == 0 { 1 + (i / 9) % 6 } else { 0 })
+            .collect();
+        let old = counted_docs(&vocab, &ns);
+        let built = Index::build(&view(&old), &vocab.snapshot(), true);
+        // Each change: one document's `word` count (into the best, out of
+        // them, up or down outside them; gone or new: another document
+        // frequency, so every impact changes).
+        for (doc, n) in [(9, 6), (45, 1), (54, 2), (63, 1), (72, 0), (10, 3)] {
+            let mut ns = ns.clone();
+            ns[doc] = n;
+            let changed = counted_docs(&vocab, &ns).swap_remove(doc);
+            // The other documents are the same (not copies): unchanged.
+            let mut new = view(&old);
+            new[doc] = (changed.0.as_slice(), changed.1.as_slice());
+            let updated = built
+                .update(&view(&old), &new, &vocab.snapshot(), true)
+                .expect("the same entries");
+            let fresh = Index::build(&new, &vocab.snapshot(), true);
+            assert!(
+                updated.postings == fresh.postings,
+                "doc {doc} with {n}: postings"
+            );
+            assert!(
+                updated.files() == fresh.files(),
+                "doc {doc} with {n}: files"
+            );
+        }
+    }
+
     #[test]
     fn postings_encode_as_varint_deltas_and_impact_characters() {
         assert_eq!(encode_postings(&[(0, 1), (5, 63), (5 + 32, 10)]), "015_w1a");
@@ -623,7 +987,7 @@ mod tests {
             ]
         );
         let text = |n: &str| {
-            String::from_utf8(files.iter().find(|f| f.0 == n).unwrap().1.clone()).unwrap()
+            String::from_utf8(files.iter().find(|f| f.0 == n).unwrap().1.to_vec()).unwrap()
         };
         let bo = text("w-bo.js");
         assert!(bo.starts_with("guidepostSearchShard(\"w-bo.js\",'"), "{bo}");

@@ -20,6 +20,7 @@ pub(crate) mod index;
 pub(crate) mod tokenize;
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -56,19 +57,66 @@ impl Feature for Search {
 }
 
 /// The inputs of one document's entries: what its rendered page shows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct DocKey {
     path: String,
     title: String,
     boosted: String,
+    /// The content (a string), shared with the template object it came from.
     content: Value,
-    decision: Value,
+    decision: Option<Value>,
+}
+
+/// A [`DocKey`] borrowed from the site and the template objects: most
+/// documents are unchanged on a dev-server render, and comparing needs no copy.
+struct KeyView<'a> {
+    path: &'a str,
+    title: &'a str,
+    boosted: String,
+    content: Cow<'a, Value>,
+    decision: Option<&'a Value>,
+}
+
+/// Whether two string values are equal; an unchanged page's content is the
+/// same shared string, whose bytes need no comparing.
+fn same_text(a: &Value, b: &Value) -> bool {
+    match (a.as_str(), b.as_str()) {
+        (Some(x), Some(y)) => std::ptr::eq(x, y) || x == y,
+        _ => a == b,
+    }
+}
+
+impl KeyView<'_> {
+    fn matches(&self, key: &DocKey) -> bool {
+        self.path == key.path
+            && self.title == key.title
+            && self.boosted == key.boosted
+            && same_text(&self.content, &key.content)
+            && match (self.decision, &key.decision) {
+                (Some(a), Some(b)) => same_text(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
+    }
+
+    fn to_key(&self) -> DocKey {
+        DocKey {
+            path: self.path.to_string(),
+            title: self.title.to_string(),
+            boosted: self.boosted.clone(),
+            content: self.content.clone().into_owned(),
+            decision: self.decision.cloned(),
+        }
+    }
 }
 
 /// One document's counted entries, the ids of its word forms, and what
 /// they were counted from.
 struct DocCounted {
     key: DocKey,
+    /// The template object the key was read from: the dev server keeps an
+    /// unchanged document's object, so finding the same one again means
+    /// the same key without reading it.
+    value: Option<Value>,
     entries: Vec<Counted>,
     forms: Vec<u32>,
 }
@@ -82,11 +130,26 @@ struct SearchState {
     counted: Mutex<Kept>,
 }
 
-/// Counted documents by path, and the vocabulary they were counted with.
+/// Counted documents by path, and the vocabulary they were counted with;
+/// the index built from them and its A–Z list (with the documents in site
+/// order), which the next render updates.
 #[derive(Clone)]
 struct Kept {
     vocab: Arc<Vocab>,
     docs: HashMap<String, Arc<DocCounted>>,
+    built: Option<Arc<Built>>,
+}
+
+/// An index, the A–Z list, and the documents they were made from.
+struct Built {
+    docs: Vec<Arc<DocCounted>>,
+    index: Index,
+    a_to_z: Value,
+    /// Whether the index files were over the configured budget (the dev
+    /// server warns when it goes over, not on every edit).
+    over_budget: bool,
+    /// The site's root URL the A–Z list's links start with.
+    root: String,
 }
 
 impl SearchState {
@@ -98,6 +161,7 @@ impl SearchState {
             counted: Mutex::new(Kept {
                 vocab,
                 docs: HashMap::new(),
+                built: None,
             }),
         }
     }
@@ -124,10 +188,10 @@ impl SearchState {
         site: &Site,
         values: &[Value],
         previous: Option<&SearchState>,
-    ) -> (Arc<Vocab>, Vec<Arc<DocCounted>>) {
+    ) -> (Arc<Vocab>, Vec<Arc<DocCounted>>, Option<Arc<Built>>) {
         let previous = previous
             .filter(|p| p.config == self.config && p.language == self.language)
-            .map(|p| p.counted.lock().expect("not poisoned").clone());
+            .map(|p| p.counted.lock().expect("not poisoned"));
         let vocab = match &previous {
             Some(p) => p.vocab.clone(),
             None => self.counted.lock().expect("not poisoned").vocab.clone(),
@@ -137,16 +201,29 @@ impl SearchState {
             .collect();
         let counted: Vec<Arc<DocCounted>> = ids
             .par_iter()
+            .with_min_len(ids.len() / 16 + 1)
             .map_init(
                 || Interner::new(&vocab),
                 |interner, &id| {
                     let d = &site.docs[id];
-                    let key = doc_key(site, id, values.get(id));
-                    if let Some(old) = previous.as_ref().and_then(|p| p.docs.get(&d.rel_path))
-                        && old.key == key
+                    let value = values.get(id);
+                    let old = previous.as_ref().and_then(|p| p.docs.get(&d.rel_path));
+                    if let Some(old) = old
+                        && let (Some(now), Some(then)) = (
+                            value.and_then(Value::as_map),
+                            old.value.as_ref().and_then(Value::as_map),
+                        )
+                        && std::ptr::eq(now, then)
                     {
                         return old.clone();
                     }
+                    let key = doc_key(site, id, value);
+                    if let Some(old) = old
+                        && key.matches(&old.key)
+                    {
+                        return old.clone();
+                    }
+                    let key = key.to_key();
                     let entries = doc_entries(site, id, &key)
                         .into_iter()
                         .enumerate()
@@ -154,13 +231,14 @@ impl SearchState {
                         .collect();
                     Arc::new(DocCounted {
                         key,
+                        value: value.cloned(),
                         entries,
                         forms: interner.take_forms(),
                     })
                 },
             )
             .collect();
-        drop(previous);
+        let built = previous.and_then(|p| p.built.clone());
         let mut mine = self.counted.lock().expect("not poisoned");
         *mine = Kept {
             vocab: vocab.clone(),
@@ -169,24 +247,20 @@ impl SearchState {
                 .zip(&counted)
                 .map(|(&id, c)| (site.docs[id].rel_path.clone(), c.clone()))
                 .collect(),
+            built: None,
         };
-        (vocab, counted)
+        (vocab, counted, built)
     }
 }
 
 /// What document `id`'s entries are made from: its template object's
 /// content (with comparison tables) and decision tree, else its Markdown.
-fn doc_key(site: &Site, id: DocId, value: Option<&Value>) -> DocKey {
+fn doc_key<'a>(site: &'a Site, id: DocId, value: Option<&'a Value>) -> KeyView<'a> {
     let d = &site.docs[id];
-    let get = |k: &str| {
+    let get = |k: &'static str| {
         value
             .and_then(|v| v.get_from_path(k))
-            .cloned()
-            .unwrap_or_else(Value::none)
-    };
-    let content = match get("content") {
-        c if c.as_str().is_some() => c,
-        _ => Value::safe_string(d.rendered.html()),
+            .filter(|v| v.as_str().is_some())
     };
     let mut boosted: Vec<&str> = Vec::new();
     if let Some(desc) = &d.meta.description {
@@ -195,11 +269,14 @@ fn doc_key(site: &Site, id: DocId, value: Option<&Value>) -> DocKey {
     for terms in d.meta.taxonomies.values() {
         boosted.extend(terms.iter().map(String::as_str));
     }
-    DocKey {
-        path: d.path.clone(),
-        title: d.title.clone(),
+    KeyView {
+        path: &d.path,
+        title: &d.title,
         boosted: boosted.join(" "),
-        content,
+        content: get("content").map_or_else(
+            || Cow::Owned(Value::safe_string(d.rendered.html())),
+            Cow::Borrowed,
+        ),
         decision: get("decision.outline"),
     }
 }
@@ -219,7 +296,7 @@ fn doc_entries(site: &Site, id: DocId, key: &DocKey) -> Vec<Entry> {
         &key.title,
         top,
     );
-    if let Some(outline) = key.decision.as_str() {
+    if let Some(outline) = key.decision.as_ref().and_then(Value::as_str) {
         let root = site.permalink("/");
         let mut rest = outline;
         while let Some(i) = rest.find("<a href=\"") {
@@ -268,14 +345,52 @@ impl Prepared for SearchState {
             .and_then(|p| p.as_any())
             .and_then(|a| a.downcast_ref::<SearchState>());
         let t = std::time::Instant::now();
-        let (vocab, counted) = self.count_all(site, values, previous);
+        let (vocab, counted, previous) = self.count_all(site, values, previous);
+        let was_over = previous.as_ref().is_some_and(|p| p.over_budget);
         let t_count = t.elapsed();
-        let docs: Vec<(&[Counted], &[u32])> = counted
+        let new: Vec<(&[Counted], &[u32])> = counted
             .iter()
             .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
             .collect();
-        let index = Index::build(&docs, &vocab.snapshot(), site.url_mode.is_relative());
-        let lists: Vec<&[Counted]> = docs.iter().map(|d| d.0).collect();
+        let relative = site.url_mode.is_relative();
+        let root = site.permalink("/");
+        // The A–Z list stays when the documents are the same and none
+        // changed a name or URL.
+        let kept_a_to_z = previous
+            .as_ref()
+            .filter(|p| {
+                p.root == root
+                    && p.docs.len() == counted.len()
+                    && p.docs.iter().zip(&counted).all(|(a, b)| {
+                        Arc::ptr_eq(a, b)
+                            || a.entries.iter().map(names).eq(b.entries.iter().map(names))
+                    })
+            })
+            .map(|p| p.a_to_z.clone());
+        let update = || {
+            previous.as_ref().and_then(|p| {
+                let old: Vec<(&[Counted], &[u32])> = p
+                    .docs
+                    .iter()
+                    .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+                    .collect();
+                p.index.update(&old, &new, &vocab.snapshot(), relative)
+            })
+        };
+        let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
+        // Beside each other: much of either is serial work.
+        let (index, a_to_z) = rayon::join(
+            || {
+                update().map_or_else(
+                    || Index::build(&new, &vocab.snapshot(), relative),
+                    |index| {
+                        tracing::debug!("search: index updated in {:?}", t.elapsed() - t_count);
+                        index
+                    },
+                )
+            },
+            || kept_a_to_z.unwrap_or_else(|| a_to_z(site, &lists)),
+        );
         let t_build = t.elapsed();
         let files = index.files();
         tracing::debug!(
@@ -284,7 +399,8 @@ impl Prepared for SearchState {
             t.elapsed()
         );
         let total: usize = files.iter().map(|(_, b)| b.len()).sum();
-        if total > self.config.index_budget_kb * 1024 {
+        let over_budget = total > self.config.index_budget_kb * 1024;
+        if over_budget && !was_over {
             tracing::warn!(
                 "the search index is {} kB, over [search] index_budget_kb = {}: exclude sections with [search] exclude, pages with in_search_index = false, or shorten snippet_length",
                 total / 1024,
@@ -295,7 +411,7 @@ impl Prepared for SearchState {
             .into_iter()
             .map(|(name, bytes)| Job {
                 path: format!("{SEARCH_PATH}{name}"),
-                kind: JobKind::Raw(Arc::new(bytes)),
+                kind: JobKind::Raw(bytes),
                 vars: Vec::new(),
                 source: "search index".into(),
             })
@@ -304,10 +420,18 @@ impl Prepared for SearchState {
             jobs.push(Job::template(
                 SEARCH_PATH,
                 "search.html",
-                vec![("search", a_to_z(site, &lists))],
+                vec![("search", a_to_z.clone())],
                 "search page",
             ));
         }
+        drop(new);
+        self.counted.lock().expect("not poisoned").built = Some(Arc::new(Built {
+            docs: counted,
+            index,
+            a_to_z,
+            over_budget,
+            root,
+        }));
         jobs
     }
 
@@ -331,6 +455,11 @@ impl Prepared for SearchState {
         );
         Ok(Value::safe_string(&html))
     }
+}
+
+/// What an entry shows in the A–Z list.
+fn names(c: &Counted) -> (&str, &str, &str) {
+    (&c.url, &c.title, &c.heading)
 }
 
 /// The search page's A–Z index: every page and heading, grouped by first letter.
@@ -407,7 +536,10 @@ mod tests {
     /// The vectors `tests/suite/search.rs` runs through search.js in Chromium.
     const VECTORS: &str = include_str!("../../../tests/search-vectors.json");
 
-    fn site(config: &str, files: &serde_json::Map<String, serde_json::Value>) -> Site {
+    pub(super) fn site_of(
+        config: &str,
+        files: &serde_json::Map<String, serde_json::Value>,
+    ) -> Site {
         let markdown = files
             .iter()
             .filter_map(|(path, text)| {
@@ -432,9 +564,9 @@ mod tests {
 
     /// The index of `site` (its counted entries leak: an index borrows
     /// them, and these are tests).
-    fn index_of(site: &Site) -> Index<'static> {
+    fn index_of(site: &Site) -> Index {
         let state = SearchState::new(site.config.search.clone(), site.config.language.clone());
-        let (vocab, counted) = state.count_all(site, &[], None);
+        let (vocab, counted, _) = state.count_all(site, &[], None);
         let counted: &'static [Arc<DocCounted>] = Vec::leak(counted);
         let docs: Vec<(&[Counted], &[u32])> = counted
             .iter()
@@ -446,7 +578,7 @@ mod tests {
     #[test]
     fn shared_vectors_rank_as_listed() {
         let v: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
-        let s = site(
+        let s = site_of(
             v["config"].as_str().unwrap(),
             v["files"].as_object().unwrap(),
         );
@@ -499,11 +631,11 @@ mod tests {
             files.insert(p.into(), t.into());
         }
         let config = "[search]\nexclude = [\"private\"]\n";
-        let ix = index_of(&site(config, &files));
+        let ix = index_of(&site_of(config, &files));
         let urls: Vec<&str> = ix.query("zebra ").into_iter().map(|i| ix.url(i)).collect();
         assert_eq!(urls, ["/a/"]);
         let config = "[search]\ninclude = [\"private\"]\n";
-        let ix = index_of(&site(config, &files));
+        let ix = index_of(&site_of(config, &files));
         let urls: Vec<&str> = ix.query("zebra ").into_iter().map(|i| ix.url(i)).collect();
         assert_eq!(urls, ["/private/", "/private/d/"]);
     }
@@ -520,14 +652,14 @@ mod tests {
             "content/b.md".into(),
             "+++\ntitle = \"B\"\n+++\nyak\n".into(),
         );
-        let s1 = site("", &files);
+        let s1 = site_of("", &files);
         let first = Search.prepare(&s1).unwrap();
         let jobs1 = first.site_jobs(&s1, &[], None, &|_| false);
         files.insert(
             "content/b.md".into(),
             "+++\ntitle = \"B\"\n+++\nyak gnu\n".into(),
         );
-        let s2 = site("", &files);
+        let s2 = site_of("", &files);
         let second = Search.prepare(&s2).unwrap();
         let jobs2 = second.site_jobs(&s2, &[], Some(first.as_ref()), &|_| false);
         let state = |p: &dyn Prepared| {
@@ -555,5 +687,82 @@ mod tests {
             changed,
             ["/search/index.js", "/search/w-gn.js", "/search/e-0.js"]
         );
+    }
+}
+
+#[cfg(test)]
+mod update_tests {
+    use super::tests::site_of;
+    use super::*;
+
+    /// The index files of `files`, from scratch.
+    fn full(files: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, Vec<u8>)> {
+        let s = site_of("", files);
+        let state = Search.prepare(&s).unwrap();
+        bytes(state.site_jobs(&s, &[], None, &|_| true))
+    }
+
+    fn bytes(jobs: Vec<Job>) -> Vec<(String, Vec<u8>)> {
+        jobs.into_iter()
+            .map(|j| match j.kind {
+                JobKind::Raw(b) => (j.path, b.to_vec()),
+                _ => (j.path, format!("{:?}", j.vars).into_bytes()),
+            })
+            .collect()
+    }
+
+    /// A chain of edits, each rendered with the state of the one before,
+    /// gives at every step the files of a build from scratch: words that
+    /// come and go (forms no page has any more), headings renamed, entries
+    /// added (the ids move: built again), a page emptied.
+    #[test]
+    fn an_updated_index_equals_one_built_from_scratch() {
+        let mut files = serde_json::Map::new();
+        files.insert("content/_index.md".into(), "".into());
+        for (p, t) in [
+            ("a", "zebra yak\n\n## Grazing\n\ngnu gnus grass\n"),
+            ("b", "yak herd\n\n## Herding\n\nboard boards\n"),
+            ("c", "cattle\n"),
+        ] {
+            files.insert(
+                format!("content/{p}.md"),
+                format!("+++\ntitle = \"{p}\"\n+++\n{t}").into(),
+            );
+        }
+        let edits: &[(&str, &str)] = &[
+            ("b", "yak herd\n\n## Herding\n\nboard boards zebu\n"),
+            ("a", "zebra\n\n## Grazing\n\ngnu grass\n"),
+            ("b", "yak herd\n\n## Herds of yaks\n\nboard\n"),
+            ("c", "cattle gnu yak yak yak\n"),
+            ("a", "zebra\n\n## Grazing\n\ngnu grass\n\n## More\n\nmore\n"),
+            ("c", ""),
+            ("a", "quokka\n\n## Grazing\n\nquokkas\n\n## More\n\nmore\n"),
+        ];
+        let mut s = site_of("", &files);
+        let mut state = Search.prepare(&s).unwrap();
+        let mut jobs = state.site_jobs(&s, &[], None, &|_| true);
+        for (i, (p, t)) in edits.iter().enumerate() {
+            files.insert(
+                format!("content/{p}.md"),
+                format!("+++\ntitle = \"{p}\"\n+++\n{t}").into(),
+            );
+            s = site_of("", &files);
+            let next = Search.prepare(&s).unwrap();
+            let next_jobs = next.site_jobs(&s, &[], Some(state.as_ref()), &|_| true);
+            // An update keeps the bytes of the shards it did not encode again.
+            let kept = next_jobs.iter().any(|j| {
+                jobs.iter().any(|o| match (&o.kind, &j.kind) {
+                    (JobKind::Raw(a), JobKind::Raw(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                })
+            });
+            assert_eq!(kept, i != 4, "edit {i}: updated, unless it added an entry");
+            jobs = next_jobs.clone();
+            assert!(
+                bytes(next_jobs) == full(&files),
+                "edit {i} ({p}) differs from a full build"
+            );
+            state = next;
+        }
     }
 }

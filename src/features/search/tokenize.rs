@@ -164,14 +164,15 @@ impl VocabSnapshot<'_> {
         self.inner.stems.len()
     }
 
+    /// Stem `id`.
+    #[cfg(test)]
+    pub(crate) fn stem(&self, id: u32) -> &str {
+        &self.inner.stems[id as usize]
+    }
+
     /// The number of form ids.
     pub(crate) fn form_count(&self) -> usize {
         self.inner.forms.len()
-    }
-
-    /// Stem `id`.
-    pub(crate) fn stem(&self, id: u32) -> &str {
-        &self.inner.stems[id as usize]
     }
 
     /// Form `id` and its stem id.
