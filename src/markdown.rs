@@ -88,6 +88,17 @@ impl Default for MarkdownOptions {
 }
 
 impl MarkdownOptions {
+    /// [`MarkdownOptions::of_config`] with the theme's markup (heading
+    /// links, alerts) when there is one: what page bodies and the templates'
+    /// `markdown` filter render with.
+    pub(crate) fn of_theme(config: &Config, markup: Option<&Arc<Markup>>) -> Self {
+        let mut o = MarkdownOptions::of_config(config);
+        if let Some(m) = markup {
+            o.markup = m.clone();
+        }
+        o
+    }
+
     /// The one place config switches become rendering options: `[markdown]`,
     /// and the heading-id strategy of `[slugify] anchors`, so page bodies,
     /// front-matter fragments and the `markdown` filter make the same ids.

@@ -338,11 +338,7 @@ impl std::fmt::Debug for ModelOptions {
 impl ModelOptions {
     /// Markdown options of `config` with the theme's markup.
     fn markdown(&self, config: &Config) -> MarkdownOptions {
-        let mut o = MarkdownOptions::of_config(config);
-        if let Some(m) = &self.markup {
-            o.markup = m.clone();
-        }
-        o
+        MarkdownOptions::of_theme(config, self.markup.as_ref())
     }
 
     /// Whether a reused document must be rendered again because a

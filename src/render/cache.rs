@@ -62,6 +62,18 @@ pub(super) struct JobRecord {
     pub(super) lookups: Vec<Lookup>,
 }
 
+impl JobRecord {
+    /// The job that rendered output `path` last time, to run again.
+    fn job(&self, path: &str) -> Job {
+        Job {
+            path: path.to_string(),
+            kind: self.kind.clone(),
+            vars: self.vars.clone(),
+            source: self.source.clone(),
+        }
+    }
+}
+
 /// What [`RenderCache::update_docs`] re-rendered.
 #[derive(Debug, Default)]
 pub(crate) struct Rerendered {
@@ -329,12 +341,7 @@ impl RenderCache {
                         Lookup::Url(_) | Lookup::Untracked => false,
                     })
             })
-            .map(|(path, rec)| Job {
-                path: path.clone(),
-                kind: rec.kind.clone(),
-                vars: rec.vars.clone(),
-                source: rec.source.clone(),
-            })
+            .map(|(path, rec)| rec.job(path))
             .collect();
         lookers.sort_by(|a, b| a.path.cmp(&b.path));
         jobs.extend(lookers);
@@ -413,12 +420,7 @@ impl RenderCache {
                 (JobKind::Template(t), Some(names)) => names.contains(t),
                 _ => false,
             })
-            .map(|(path, rec)| Job {
-                path: path.clone(),
-                kind: rec.kind.clone(),
-                vars: rec.vars.clone(),
-                source: rec.source.clone(),
-            })
+            .map(|(path, rec)| rec.job(path))
             .collect();
         jobs.sort_by(|a, b| a.path.cmp(&b.path));
         let renderer = Renderer {

@@ -16,10 +16,7 @@ pub(super) fn register(tera: &mut Tera, slot: FunctionSlot) {
             let data = data_of(&slot)?;
             let links = data.site.links();
             let resolve = |target: &str| links.url(target);
-            let mut opts = MarkdownOptions::of_config(&data.site.config);
-            if let Some(markup) = &data.site.markup {
-                opts.markup = markup.clone();
-            }
+            let opts = MarkdownOptions::of_theme(&data.site.config, data.site.markup.as_ref());
             render_fragment(text, !inline, &opts, &resolve)
                 .map(|html| Value::safe_string(&html))
                 .map_err(tera::Error::message)
