@@ -56,12 +56,67 @@ fn inline(name: &str) -> bool {
 /// Elements whose text is not content.
 const SKIPPED: &[&str] = &["script", "style", "svg", "template", "button"];
 
+/// [`html_entries_into`] with each entry's text kept whole, and entries with
+/// neither heading nor text left out (the top is kept): what the index's
+/// counting of a page must equal.
+#[cfg(test)]
+pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> Vec<Entry> {
+    let mut texts = Texts(vec![String::new()]);
+    let mut out = html_entries_into(html, path, title, top, &mut texts);
+    for (e, mut text) in out.iter_mut().zip(texts.0) {
+        trim_space(&mut text);
+        e.text = text;
+    }
+    out.retain(|e| !(e.heading.is_empty() && e.text.is_empty() && e.url.contains('#')));
+    out
+}
+
+/// Where [`html_entries_into`] puts the entries' text (not their headings).
+pub(crate) trait TextSink {
+    /// A new entry, number `entry` (the page's top is 0).
+    fn open(&mut self, entry: usize);
+    /// HTML text of `entry`, character references decoded.
+    fn text(&mut self, entry: usize, text: &str);
+    /// A word break in `entry`'s text (the edge of an element that is not
+    /// inline).
+    fn space(&mut self, entry: usize);
+}
+
+/// Each entry's text, whitespace collapsed as it grows ([`push_text`]).
+#[cfg(test)]
+struct Texts(Vec<String>);
+
+#[cfg(test)]
+impl TextSink for Texts {
+    fn open(&mut self, entry: usize) {
+        debug_assert_eq!(entry, self.0.len());
+        self.0.push(String::new());
+    }
+    fn text(&mut self, entry: usize, text: &str) {
+        push_text(&mut self.0[entry], text);
+    }
+    fn space(&mut self, entry: usize) {
+        space(&mut self.0[entry]);
+    }
+}
+
 /// Splits rendered HTML into entries: text before the first heading goes to
 /// `top`; each `<h1>`–`<h6>` with an `id` starts an entry, a definition
 /// term (`<dt>`) with an `id` starts one that ends with its list, and a
 /// table row with an `id` is an entry of its own (its first cell is its
 /// heading).
-pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> Vec<Entry> {
+///
+/// Each entry's text is handed to `texts` as it is read, not kept in the
+/// entry: the index counts its words on the way and keeps only a snippet.
+/// The entries come back unfiltered (an entry with neither heading nor
+/// text is the caller's to drop), with headings trimmed and texts empty.
+pub(crate) fn html_entries_into(
+    html: &str,
+    path: &str,
+    title: &str,
+    top: Entry,
+    texts: &mut impl TextSink,
+) -> Vec<Entry> {
     let mut out = vec![top];
     let mut current = 0usize;
     // A heading being read: (level tag, entry index).
@@ -71,15 +126,17 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
     let mut in_first_cell = false;
     // The entry a definition list with term entries started in.
     let mut dl_section: Option<usize> = None;
-    let mut skip: Vec<String> = Vec::new();
+    // The elements being skipped, innermost last (their names: a nested
+    // one of the same name must close before the outer one).
+    let mut skip: Vec<std::borrow::Cow<'_, str>> = Vec::new();
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         let text = &rest[..lt];
         if skip.is_empty() && !text.is_empty() {
-            push_text(
-                target(&mut out, &heading, row, in_first_cell, current),
-                text,
-            );
+            match target(&heading, row, in_first_cell, current) {
+                Target::Heading(i) => push_text(&mut out[i].heading, &decode_cow(text)),
+                Target::Text(i) => texts.text(i, &decode_cow(text)),
+            }
         }
         rest = &rest[lt..];
         let Some(gt) = rest.find('>') else { break };
@@ -91,8 +148,8 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
         let closing = tag.starts_with('/');
         let after = tag.trim_start_matches('/');
         let name_len = after.bytes().take_while(u8::is_ascii_alphanumeric).count();
-        let name = lowercase(&after[..name_len]);
-        let name = name.as_ref();
+        let name_cow = lowercase(&after[..name_len]);
+        let name = name_cow.as_ref();
         // Attributes follow the name (a tag of just a name has none).
         let has_attrs = after.len() > name_len;
         let self_closing = tag.ends_with('/');
@@ -100,7 +157,7 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
             if closing && skip.last().is_some_and(|s| s == name) {
                 skip.pop();
             } else if !closing && !self_closing && skip.last().is_some_and(|s| s == name) {
-                skip.push(name.to_string());
+                skip.push(name_cow);
             }
             continue;
         }
@@ -108,7 +165,7 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
             && !self_closing
             && (SKIPPED.contains(&name) || (has_attrs && attr(tag, "aria-hidden") == Some("true")))
         {
-            skip.push(name.to_string());
+            skip.push(name_cow);
             continue;
         }
         let is_heading = name.len() == 2
@@ -130,6 +187,7 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
                     text: String::new(),
                     boosted: String::new(),
                 });
+                texts.open(out.len() - 1);
                 current = out.len() - 1;
                 heading = Some((name.to_string(), current));
             }
@@ -151,6 +209,7 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
                     text: String::new(),
                     boosted: String::new(),
                 });
+                texts.open(out.len() - 1);
                 row = Some((out.len() - 1, current, false));
             }
         } else if name == "tr" && closing {
@@ -166,15 +225,16 @@ pub(crate) fn html_entries(html: &str, path: &str, title: &str, top: Entry) -> V
             }
         }
         if !inline(name) {
-            space(target(&mut out, &heading, row, in_first_cell, current));
+            match target(&heading, row, in_first_cell, current) {
+                Target::Heading(i) => space(&mut out[i].heading),
+                Target::Text(i) => texts.space(i),
+            }
         }
     }
-    // Text and headings are collapsed as they grow; a space may end them.
+    // Headings are collapsed as they grow; a space may end them.
     for e in &mut out {
-        trim_space(&mut e.text);
         trim_space(&mut e.heading);
     }
-    out.retain(|e| !(e.heading.is_empty() && e.text.is_empty() && e.url.contains('#')));
     out
 }
 
@@ -187,29 +247,33 @@ fn lowercase(name: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Where text goes: an entry's heading or its text.
+enum Target {
+    Heading(usize),
+    Text(usize),
+}
+
 /// Where text goes: an open heading, a row's first cell (its heading), the
 /// row, or the current section.
-fn target<'a>(
-    out: &'a mut [Entry],
+fn target(
     heading: &Option<(String, usize)>,
     row: Option<(usize, usize, bool)>,
     in_first_cell: bool,
     current: usize,
-) -> &'a mut String {
+) -> Target {
     match (heading, row) {
-        (Some(h), _) => &mut out[h.1].heading,
-        (None, Some((i, _, _))) if in_first_cell => &mut out[i].heading,
-        (None, Some((i, _, _))) => &mut out[i].text,
-        (None, None) => &mut out[current].text,
+        (Some(h), _) => Target::Heading(h.1),
+        (None, Some((i, _, _))) if in_first_cell => Target::Heading(i),
+        (None, Some((i, _, _))) => Target::Text(i),
+        (None, None) => Target::Text(current),
     }
 }
 
-/// Appends HTML text (entities decoded) to `target` with whitespace
+/// Appends text (entities already decoded) to `target` with whitespace
 /// collapsed as it goes: `target` never starts with a space nor has two in
 /// a row, so once [`trim_space`]d it equals the text's words joined by
 /// single spaces, and is never copied again.
-fn push_text(target: &mut String, text: &str) {
-    let text = decode_cow(text);
+pub(crate) fn push_text(target: &mut String, text: &str) {
     if text.is_ascii() {
         // The same by bytes (`char::is_whitespace` of ASCII: space and \t,
         // \n, \x0b, \x0c, \r).
@@ -239,35 +303,40 @@ fn push_text(target: &mut String, text: &str) {
 }
 
 /// A word break in collapsed text: one space, unless at the start or after one.
-fn space(target: &mut String) {
+pub(crate) fn space(target: &mut String) {
     if !target.is_empty() && !target.ends_with(' ') {
         target.push(' ');
     }
 }
 
 /// Drops the space a collapsed text may end with.
-fn trim_space(s: &mut String) {
+pub(crate) fn trim_space(s: &mut String) {
     if s.ends_with(' ') {
         s.pop();
     }
 }
 
 /// The value of attribute `name` in a start tag's text (quoted values only,
-/// as Guidepost's own HTML writes them).
+/// as Guidepost's own HTML writes them). An attribute name follows ASCII
+/// whitespace, the only separator HTML has between attributes.
 fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let mut search = tag;
-    while let Some(i) = search.find(name) {
-        let before = search[..i].chars().last();
-        let after = &search[i + name.len()..];
-        if before.is_some_and(char::is_whitespace) && after.starts_with('=') {
-            let v = &after[1..];
+    let b = tag.as_bytes();
+    let n = name.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b[from..]
+        .iter()
+        .position(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
+    {
+        let at = from + i + 1;
+        from = at;
+        if b[at..].starts_with(n) && b.get(at + n.len()) == Some(&b'=') {
+            let v = &tag[at + n.len() + 1..];
             let quote = v.chars().next()?;
             if quote == '"' || quote == '\'' {
                 let end = v[1..].find(quote)?;
                 return Some(&v[1..1 + end]);
             }
         }
-        search = &search[i + name.len()..];
     }
     None
 }

@@ -29,10 +29,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::extract::{Entry, snippet};
+use super::extract::{Entry, TextSink, push_text, snippet, trim_space};
 use super::tokenize::{Interner, VocabSnapshot, each_segment, lowercase_into};
 #[cfg(test)]
 use super::tokenize::{Vocab, words};
+#[cfg(doc)]
+use super::{extract::html_entries_into, tokenize::each_chunk_segment};
 
 /// A page title's words count this many times.
 pub(crate) const TITLE_BOOST: u32 = 4;
@@ -75,19 +77,29 @@ pub(crate) struct Counted {
 
 /// Counts an entry's words (`is_top`: the entry carries the page title);
 /// the word forms it has stay with `interner` for the document
-/// ([`Interner::take_forms`]).
+/// ([`Interner::take_forms`]). The index reads pages with a
+/// [`TextCounter`] instead; this is what it must equal.
+#[cfg(test)]
 pub(crate) fn count(
     entry: Entry,
     is_top: bool,
     interner: &mut Interner<'_>,
     snippet_length: usize,
 ) -> Counted {
+    interner.add(&entry.text, 1);
+    let snippet = snippet(&entry.text, snippet_length);
+    counted(entry, snippet, is_top, interner)
+}
+
+/// An entry counted, with the words of its text already in `interner`'s
+/// current entry: its title (at the top), heading and boosted words are
+/// added.
+fn counted(entry: Entry, snippet: String, is_top: bool, interner: &mut Interner<'_>) -> Counted {
     if is_top {
         interner.add(&entry.title, TITLE_BOOST);
     }
     interner.add(&entry.heading, HEADING_BOOST);
     interner.add(&entry.boosted, HEADING_BOOST);
-    interner.add(&entry.text, 1);
     let (terms, len) = interner.take();
     let name = if entry.heading.is_empty() {
         &entry.title
@@ -102,13 +114,191 @@ pub(crate) fn count(
     keys.dedup();
     Counted {
         keys,
-        snippet: snippet(&entry.text, snippet_length),
+        snippet,
         url: entry.url,
         title: entry.title,
         heading: entry.heading,
         terms,
         len,
     }
+}
+
+/// Counts the words of each entry's text while [`html_entries_into`] reads
+/// a page, so that no entry's text is kept whole: only its first
+/// characters, for the snippet. The result equals [`count`] of each entry
+/// with its text (the unit tests compare them): a text's words are those of
+/// its whitespace-separated chunks ([`each_chunk_segment`]), and a chunk
+/// may continue across inline elements, so each entry keeps the chunk it
+/// has not yet seen the end of.
+pub(crate) struct TextCounter<'i, 'v> {
+    interner: &'i mut Interner<'v>,
+    /// The characters of text a snippet needs: with one more it is cut,
+    /// and a trailing space may be trimmed.
+    keep: usize,
+    /// The entry whose words are in the interner's current counts.
+    active: usize,
+    texts: Vec<TextCount>,
+}
+
+/// What [`TextCounter`] keeps of one entry's text.
+#[derive(Default)]
+pub(crate) struct TextCount {
+    /// The text's start, whitespace collapsed, up to `keep` characters or
+    /// a little more.
+    start: String,
+    start_chars: usize,
+    /// The last chunk of text, when no whitespace has ended it yet.
+    open: String,
+    /// Counts the interner gave back when another entry's text came.
+    terms: Vec<(u32, u32)>,
+}
+
+impl TextCount {
+    /// Whether the entry has any text.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.start.trim_end_matches(' ').is_empty()
+    }
+}
+
+impl<'i, 'v> TextCounter<'i, 'v> {
+    pub(crate) fn new(interner: &'i mut Interner<'v>, snippet_length: usize) -> Self {
+        TextCounter {
+            interner,
+            keep: snippet_length + 2,
+            active: 0,
+            texts: vec![TextCount::default()],
+        }
+    }
+
+    /// Makes `entry` the one the interner counts for.
+    fn switch(&mut self, entry: usize) {
+        if entry != self.active {
+            self.give_back();
+            self.active = entry;
+        }
+    }
+
+    /// Takes the active entry's counts from the interner.
+    fn give_back(&mut self) {
+        let (terms, _) = self.interner.take();
+        let kept = &mut self.texts[self.active].terms;
+        if kept.is_empty() {
+            *kept = terms;
+        } else {
+            kept.extend(terms);
+        }
+    }
+
+    /// Counts `entry`'s open chunk, which whitespace has now ended.
+    fn close(&mut self, entry: usize) {
+        if !self.texts[entry].open.is_empty() {
+            self.switch(entry);
+            self.interner.add_chunk(&self.texts[entry].open, 1);
+            self.texts[entry].open.clear();
+        }
+    }
+
+    /// Each entry's counts and text start, with every chunk counted; the
+    /// interner is left ready for the entries' headings.
+    pub(crate) fn finish(mut self) -> Vec<TextCount> {
+        for entry in 0..self.texts.len() {
+            self.close(entry);
+        }
+        self.give_back();
+        self.texts
+    }
+}
+
+impl TextSink for TextCounter<'_, '_> {
+    fn open(&mut self, entry: usize) {
+        debug_assert_eq!(entry, self.texts.len());
+        self.texts.push(TextCount::default());
+    }
+
+    fn text<'t>(&mut self, entry: usize, text: &'t str) {
+        let t = &mut self.texts[entry];
+        // The start grows a few characters at a time until it is long
+        // enough ([`push_text`] gives the same text in pieces as whole).
+        let mut more = text;
+        while t.start_chars < self.keep && !more.is_empty() {
+            let want = self.keep - t.start_chars;
+            let cut = more.char_indices().nth(want).map_or(more.len(), |(i, _)| i);
+            let before = t.start.len();
+            push_text(&mut t.start, &more[..cut]);
+            t.start_chars += t.start[before..].chars().count();
+            more = &more[cut..];
+        }
+        let is_space = |c: char| c.is_whitespace();
+        let mut rest = text;
+        if !self.texts[entry].open.is_empty() {
+            // The open chunk goes on up to the first whitespace.
+            let end = rest.find(is_space).unwrap_or(rest.len());
+            self.texts[entry].open.push_str(&rest[..end]);
+            rest = &rest[end..];
+            if rest.is_empty() {
+                return;
+            }
+            self.close(entry);
+        }
+        self.switch(entry);
+        let ends_open = !rest.ends_with(is_space);
+        let mut last = "";
+        let mut count = |chunk: &'t str| {
+            if !last.is_empty() {
+                self.interner.add_chunk(last, 1);
+            }
+            last = chunk;
+        };
+        if rest.is_ascii() {
+            // By bytes: ASCII's whitespace is space and \t, \n, \x0b, \x0c, \r.
+            let b = rest.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                while i < b.len() && matches!(b[i], b' ' | b'\t'..=b'\r') {
+                    i += 1;
+                }
+                let start = i;
+                while i < b.len() && !matches!(b[i], b' ' | b'\t'..=b'\r') {
+                    i += 1;
+                }
+                if i > start {
+                    count(&rest[start..i]);
+                }
+            }
+        } else {
+            rest.split(is_space)
+                .filter(|c| !c.is_empty())
+                .for_each(&mut count);
+        }
+        if ends_open {
+            self.texts[entry].open.push_str(last);
+        } else if !last.is_empty() {
+            self.interner.add_chunk(last, 1);
+        }
+    }
+
+    fn space(&mut self, entry: usize) {
+        self.close(entry);
+        let t = &mut self.texts[entry];
+        if t.start_chars < self.keep && !t.start.is_empty() && !t.start.ends_with(' ') {
+            t.start.push(' ');
+            t.start_chars += 1;
+        }
+    }
+}
+
+/// An entry counted by a [`TextCounter`] (its `text` is empty).
+pub(crate) fn count_read(
+    entry: Entry,
+    text: TextCount,
+    is_top: bool,
+    interner: &mut Interner<'_>,
+    snippet_length: usize,
+) -> Counted {
+    interner.add_counts(&text.terms);
+    let mut start = text.start;
+    trim_space(&mut start);
+    counted(entry, snippet(&start, snippet_length), is_top, interner)
 }
 
 /// The words of `text` joined by spaces.
@@ -841,6 +1031,57 @@ mod tests {
         let counted: &'static [Counted] = Vec::leak(counted);
         let forms = interner.take_forms();
         Index::build(&[(counted, &forms)], &vocab.snapshot(), true)
+    }
+
+    /// Counting a page while it is read ([`TextCounter`]) equals counting
+    /// each entry's whole text: words split by inline elements, entities,
+    /// texts interrupted by rows and definition lists, non-ASCII words and
+    /// whitespace, snippets cut or not, entries left out.
+    #[test]
+    fn counting_while_reading_equals_counting_whole_texts() {
+        use crate::features::search::extract::{html_entries, html_entries_into};
+        let long = "word ".repeat(60);
+        let pages = [
+            "<p>Intro &amp;\u{a0}more <em>gov</em>erning bo<a href=\"#\">ard</a>s.</p>\n<h2 id=\"board\">Board <a class=\"a\" href=\"#board\" aria-hidden=\"true\">#</a></h2>\n<p>The <strong>Board</strong>-level body.</p><h3 id=\"empty\"></h3><h3 id=\"x\">Sub</h3><p>a<br>b\x0b\tc</p>",
+            "<h2 id=\"t\">Table</h2><p>before the tab</p><table><caption>C</caption><tr><th>Dimension</th><th>A</th></tr><tr id=\"c-reports-to\"><th scope=\"row\">Reports to</th><td>CEO, <a href=\"/x/\">board</a>s</td></tr></table>le after<p>after</p>",
+            "<h2 id=\"g\">Terms</h2><p>Intro.</p><dl>\n<dt id=\"board\">Board</dt>\n<dd>The governing body.</dd>\n<dt>Plain</dt><dd>No id.</dd></dl><p>After the list.</p>",
+            "<p>Übersicht naïve café\u{2003}über <b>Mä</b>use, ΟΔΟΣ x\u{202f}y 3.5% snake_case a.b.c</p><h2 id=\"u\">Ünïcode</h2><p>ééé</p>",
+            &format!(
+                "<p>{long}</p><h2 id=\"l\">Long</h2><p>{long}<i>tail</i>ing</p><h2 id=\"m\">Mixed</h2><p>{}</p>",
+                "ä ".repeat(90)
+            ),
+            "",
+            "<script>var x = 1;</script><p>only <code>code</code></p>",
+        ];
+        for (n, html) in pages.iter().enumerate() {
+            let top = entry("/p/", "The Page", "", "");
+            let vocab = Vocab::new("en");
+            let mut interner = Interner::new(&vocab);
+            let whole: Vec<Counted> = html_entries(html, "/p/", "The Page", top.clone())
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| count(e, i == 0, &mut interner, 40))
+                .collect();
+            let mut forms_whole = interner.take_forms();
+            let mut counter = TextCounter::new(&mut interner, 40);
+            let read = html_entries_into(html, "/p/", "The Page", top, &mut counter);
+            let read: Vec<Counted> = read
+                .into_iter()
+                .zip(counter.finish())
+                .filter(|(e, t)| !(e.heading.is_empty() && t.is_empty() && e.url.contains('#')))
+                .enumerate()
+                .map(|(i, (e, t))| count_read(e, t, i == 0, &mut interner, 40))
+                .collect();
+            let mut forms_read = interner.take_forms();
+            let sorted = |mut c: Vec<Counted>| {
+                c.iter_mut().for_each(|c| c.terms.sort());
+                c
+            };
+            assert_eq!(sorted(read), sorted(whole), "page {n}");
+            forms_whole.sort();
+            forms_read.sort();
+            assert_eq!(forms_read, forms_whole, "page {n}");
+        }
     }
 
     fn urls(ix: &Index, q: &str) -> Vec<String> {

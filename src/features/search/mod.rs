@@ -33,8 +33,8 @@ use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, Document, Site};
 use crate::plan::{Job, JobKind};
 use crate::text::escape_attr;
-use extract::{Entry, html_entries};
-use index::{Counted, Index, count};
+use extract::{Entry, html_entries_into};
+use index::{Counted, Index, TextCount, TextCounter, count_read};
 use tokenize::{Interner, Vocab};
 
 /// Where the search page and the index live.
@@ -224,11 +224,7 @@ impl SearchState {
                         return old.clone();
                     }
                     let key = key.to_key();
-                    let entries = doc_entries(site, id, &key)
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, e)| count(e, i == 0, interner, self.config.snippet_length))
-                        .collect();
+                    let entries = doc_entries(site, id, &key, interner, self.config.snippet_length);
                     Arc::new(DocCounted {
                         key,
                         value: value.cloned(),
@@ -281,8 +277,15 @@ fn doc_key<'a>(site: &'a Site, id: DocId, value: Option<&'a Value>) -> KeyView<'
     }
 }
 
-/// Document `id`'s entries: its page and headings, then its decision steps.
-fn doc_entries(site: &Site, id: DocId, key: &DocKey) -> Vec<Entry> {
+/// Document `id`'s entries, counted: its page and headings, then its
+/// decision steps.
+fn doc_entries(
+    site: &Site,
+    id: DocId,
+    key: &DocKey,
+    interner: &mut Interner<'_>,
+    snippet_length: usize,
+) -> Vec<Counted> {
     let top = Entry {
         url: key.path.clone(),
         title: key.title.clone(),
@@ -290,12 +293,20 @@ fn doc_entries(site: &Site, id: DocId, key: &DocKey) -> Vec<Entry> {
         text: String::new(),
         boosted: key.boosted.clone(),
     };
-    let mut entries = html_entries(
+    let mut counter = TextCounter::new(interner, snippet_length);
+    let read = html_entries_into(
         key.content.as_str().unwrap_or(""),
         &key.path,
         &key.title,
         top,
+        &mut counter,
     );
+    // An entry with neither heading nor text is left out (not the top).
+    let mut entries: Vec<(Entry, TextCount)> = read
+        .into_iter()
+        .zip(counter.finish())
+        .filter(|(e, t)| !(e.heading.is_empty() && t.is_empty() && e.url.contains('#')))
+        .collect();
     if let Some(outline) = key.decision.as_ref().and_then(Value::as_str) {
         let root = site.permalink("/");
         let mut rest = outline;
@@ -311,19 +322,24 @@ fn doc_entries(site: &Site, id: DocId, key: &DocKey) -> Vec<Entry> {
                     .unwrap_or(&href)
                     .trim_start_matches('/')
             );
-            if !entries.iter().any(|e| e.url == path) {
-                entries.push(Entry {
+            if !entries.iter().any(|(e, _)| e.url == path) {
+                let step = Entry {
                     url: path,
                     title: site.docs[id].title.clone(),
                     heading: extract::decode(text),
                     text: String::new(),
                     boosted: String::new(),
-                });
+                };
+                entries.push((step, TextCount::default()));
             }
             rest = &rest[end..];
         }
     }
     entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (e, t))| count_read(e, t, i == 0, interner, snippet_length))
+        .collect()
 }
 
 impl Prepared for SearchState {

@@ -42,37 +42,73 @@ pub(crate) fn each_segment<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
         return;
     }
     for chunk in text.split_ascii_whitespace() {
-        let b = chunk.as_bytes();
-        let Some(start) = b.iter().position(u8::is_ascii_alphanumeric) else {
-            // No letter or digit: no word (`unicode_words` keeps only
-            // segments with one).
-            continue;
-        };
-        let end = b
-            .iter()
-            .rposition(u8::is_ascii_alphanumeric)
-            .map_or(0, |e| e + 1);
-        let plain = b[start..end].iter().all(u8::is_ascii_alphanumeric)
-            && !b[..start].contains(&b'_')
-            && !b[end..].contains(&b'_');
-        if plain {
-            f(&chunk[start..end]);
+        each_chunk_segment(chunk, &mut f);
+    }
+}
+
+/// [`each_segment`] of one chunk of text with no whitespace in it. A text's
+/// words are its whitespace-separated chunks' words: a space always breaks
+/// words in UAX #29 (the rules that keep a space with what follows it,
+/// WB3d and WB4, join only spaces, marks and format characters, none of
+/// which is a letter or digit), so a chunk can be read on its own, as the
+/// index does while it reads a page.
+pub(crate) fn each_chunk_segment<'t>(chunk: &'t str, mut f: impl FnMut(&'t str)) {
+    // One pass: the first and last letter or digit, whether anything else
+    // comes between them, whether there is a `_`; a non-ASCII byte sends
+    // the chunk to the segmenter.
+    let (mut start, mut end) = (usize::MAX, 0);
+    let (mut gap, mut inner, mut underscore) = (false, false, false);
+    for (i, &c) in chunk.as_bytes().iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            if start == usize::MAX {
+                start = i;
+            } else if gap {
+                inner = true;
+            }
+            end = i + 1;
+        } else if c >= 0x80 {
+            chunk.unicode_words().for_each(f);
+            return;
         } else {
-            chunk.unicode_words().for_each(&mut f);
+            underscore |= c == b'_';
+            gap |= start != usize::MAX;
         }
+    }
+    if start == usize::MAX {
+        // No letter or digit: no word (`unicode_words` keeps only
+        // segments with one).
+        return;
+    }
+    if !inner && !underscore {
+        // Letters and digits with only punctuation other than `_` around
+        // them: one word.
+        f(&chunk[start..end]);
+    } else {
+        chunk.unicode_words().for_each(f);
     }
 }
 
 /// A segment of at most 16 bytes as one number (its bytes, zero-padded:
 /// a word has no NUL byte, so two segments never share a number).
 fn pack(segment: &str) -> Option<u128> {
+    // Whole-word loads (overlapping at the end) rather than bytes copied
+    // into a buffer: reading a buffer just written byte by byte as one
+    // number stalls the CPU on every word.
     let b = segment.as_bytes();
-    if b.len() > 16 {
-        return None;
-    }
-    let mut buf = [0u8; 16];
-    buf[..b.len()].copy_from_slice(b);
-    Some(u128::from_le_bytes(buf))
+    let n = b.len();
+    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let u32_at = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
+    let (lo, hi) = match n {
+        0..=3 => (
+            b.iter().rev().fold(0u64, |v, &c| (v << 8) | u64::from(c)),
+            0,
+        ),
+        4..=7 => (u32_at(0) | ((u32_at(n - 4) >> ((8 - n) * 8)) << 32), 0),
+        8 => (u64_at(0), 0),
+        9..=16 => (u64_at(0), u64_at(n - 8) >> ((16 - n) * 8)),
+        _ => return None,
+    };
+    Some(u128::from(lo) | (u128::from(hi) << 64))
 }
 
 /// A word segment lowercased as `words` does (`str::to_lowercase`), into `buf`.
@@ -221,48 +257,70 @@ impl<'v> Interner<'v> {
     /// Counts each word of `text` `weight` (at least 1) times into the current entry
     /// (and notes its form for the current document).
     pub(crate) fn add(&mut self, text: &str, weight: u32) {
-        let Interner {
-            vocab,
-            short,
-            cache,
-            buf,
-            counts,
-            stems,
-            seen,
-            forms,
-        } = self;
-        each_segment(text, |w| {
-            let mut intern = || {
-                lowercase_into(w, buf);
-                vocab.intern(buf)
-            };
-            let (form, stem) = match pack(w) {
-                Some(key) => *short.entry(key).or_insert_with(intern),
-                None => match cache.get(w) {
-                    Some(&ids) => ids,
-                    None => {
-                        let ids = intern();
-                        cache.insert(w.to_string(), ids);
-                        ids
-                    }
-                },
-            };
-            let (f, s) = (form as usize, stem as usize);
-            if s >= counts.len() {
-                counts.resize((s + 1).next_power_of_two().max(1024), 0);
-            }
-            if counts[s] == 0 {
-                stems.push(stem);
-            }
-            counts[s] += weight;
-            if f >= seen.len() {
-                seen.resize((f + 1).next_power_of_two().max(1024), false);
-            }
-            if !seen[f] {
-                seen[f] = true;
-                forms.push(form);
-            }
-        });
+        each_segment(text, |w| self.add_segment(w, weight));
+    }
+
+    /// Counts the words of `chunk`, text with no whitespace in it, like
+    /// [`Interner::add`] does.
+    pub(crate) fn add_chunk(&mut self, chunk: &str, weight: u32) {
+        each_chunk_segment(chunk, |w| self.add_segment(w, weight));
+    }
+
+    /// Adds counts taken from this interner before ([`Interner::take`])
+    /// to the current entry's.
+    pub(crate) fn add_counts(&mut self, terms: &[(u32, u32)]) {
+        for &(stem, n) in terms {
+            self.count_stem(stem, n);
+        }
+    }
+
+    /// Counts one word segment (as written) `weight` times.
+    fn add_segment(&mut self, w: &str, weight: u32) {
+        let (form, stem) = match pack(w) {
+            Some(key) => match self.short.get(&key) {
+                Some(&ids) => ids,
+                None => {
+                    let ids = self.intern(w);
+                    self.short.insert(key, ids);
+                    ids
+                }
+            },
+            None => match self.cache.get(w) {
+                Some(&ids) => ids,
+                None => {
+                    let ids = self.intern(w);
+                    self.cache.insert(w.to_string(), ids);
+                    ids
+                }
+            },
+        };
+        self.count_stem(stem, weight);
+        let f = form as usize;
+        if f >= self.seen.len() {
+            self.seen
+                .resize((f + 1).next_power_of_two().max(1024), false);
+        }
+        if !self.seen[f] {
+            self.seen[f] = true;
+            self.forms.push(form);
+        }
+    }
+
+    /// The vocabulary's ids of segment `w`, lowercased.
+    fn intern(&mut self, w: &str) -> (u32, u32) {
+        lowercase_into(w, &mut self.buf);
+        self.vocab.intern(&self.buf)
+    }
+
+    fn count_stem(&mut self, stem: u32, n: u32) {
+        let s = stem as usize;
+        if s >= self.counts.len() {
+            self.counts.resize((s + 1).next_power_of_two().max(1024), 0);
+        }
+        if self.counts[s] == 0 {
+            self.stems.push(stem);
+        }
+        self.counts[s] += n;
     }
 
     /// The current entry's stem ids with weighted counts (in no particular
@@ -382,6 +440,18 @@ mod tests {
             let want: Vec<String> = words(t).collect();
             assert_eq!(got, want, "{t:?}");
         }
+    }
+
+    /// A segment packs into its bytes, zero-padded, whatever its length.
+    #[test]
+    fn segments_pack_into_their_bytes() {
+        let text = "abcdefghijklmnopq";
+        for n in 1..=16 {
+            let mut buf = [0u8; 16];
+            buf[..n].copy_from_slice(&text.as_bytes()[..n]);
+            assert_eq!(pack(&text[..n]), Some(u128::from_le_bytes(buf)), "{n}");
+        }
+        assert_eq!(pack(text), None);
     }
 
     #[test]
