@@ -126,7 +126,8 @@ fn doc_map_linked(
     link: &(dyn Fn(DocId) -> Value + Sync),
 ) -> Map {
     let d = &site.docs[id];
-    let mut m = Map::new();
+    // Room for every key below and the features' (no growing and rehashing).
+    let mut m = Map::with_capacity(48);
     let r = &d.rendered;
     m.insert("title".into(), Value::from(d.title.clone()));
     m.insert(
