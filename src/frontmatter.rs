@@ -58,7 +58,7 @@ pub enum SortBy {
 
 /// Every key a page or section may set in its front matter, besides the
 /// tables features claim.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 pub(crate) struct FrontMatter {
     pub title: Option<String>,
     pub description: Option<String>,

@@ -127,7 +127,7 @@ impl MarkdownOptions {
 }
 
 /// One table-of-contents entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TocEntry {
     pub level: u32,
     pub id: String,

@@ -166,7 +166,7 @@ impl RenderCache {
                     }),
                     Lookup::Value(rel) => matches!(
                         (self.values_by_path.get(rel), values_by_path.get(rel)),
-                        (Some(a), Some(b)) if a == b
+                        (Some(a), Some(b)) if map_addr(a).is_some_and(|x| map_addr(b) == Some(x)) || a == b
                     ),
                     Lookup::Untracked => false,
                 }
@@ -185,7 +185,9 @@ impl RenderCache {
             .filter(|(d, _)| d.kind == DocKind::Page)
             .filter_map(|(d, new)| {
                 let old = self.values_by_path.get(&d.rel_path)?;
-                Some(((map_addr(old)?, map_addr(new)?), old == new))
+                let (a, b) = (map_addr(old)?, map_addr(new)?);
+                // A kept object is the same one (`values::build_values`).
+                Some(((a, b), a == b || old == new))
             })
             .collect()
     }

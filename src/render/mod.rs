@@ -58,7 +58,11 @@ pub(crate) fn render_site(
 ) -> Result<(SiteOutput, RenderCache), Vec<Diagnostic>> {
     let t_start = std::time::Instant::now();
     let features = Arc::new(features);
-    let values = values::build_values(&site, &features);
+    let kept = previous.map(|(cache, _)| values::Kept {
+        site: &cache.site,
+        values_by_path: &cache.values_by_path,
+    });
+    let values = values::build_values(&site, &features, kept);
     let values_by_path: HashMap<String, Value> = site
         .docs
         .iter()

@@ -2,7 +2,7 @@
 //! and shared (Tera values are reference-counted) by its own page and by
 //! every listing that shows it, plus the `config` and `main_nav` globals.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use tera::{Map, Value};
@@ -83,34 +83,162 @@ pub(super) fn link_value(site: &Site, d: &Document) -> Value {
     Value::from(m)
 }
 
+/// The last render's model and template objects by content path: the dev
+/// server's new model (a page added, a title changed) keeps the object of
+/// every page whose object would come out the same, so only the changed
+/// ones are built, and compared against the old ones by address.
+pub(super) struct Kept<'a> {
+    pub(super) site: &'a Site,
+    pub(super) values_by_path: &'a HashMap<String, Value>,
+}
+
 /// Builds every document's template object once: pages first, then sections
-/// (which list their pages by sharing those objects).
-pub(super) fn build_values(site: &Site, features: &[Box<dyn Prepared>]) -> Vec<Value> {
+/// (which list their pages by sharing those objects). With `kept`, a page
+/// keeps its old object when nothing it is made from changed.
+pub(super) fn build_values(
+    site: &Site,
+    features: &[Box<dyn Prepared>],
+    kept: Option<Kept>,
+) -> Vec<Value> {
     // Each document's `{ title, permalink, path }` once, shared by every
     // page that shows it as an ancestor or neighbour (a third of the
     // allocations of the template objects otherwise).
     let links: Vec<Value> = site.docs.par_iter().map(|d| link_value(site, d)).collect();
     let link = |id: DocId| links[id].clone();
-    let base: Vec<Map> = site
+    // Permalinks and `lang` come from the config; the rest from the documents.
+    let kept = kept.filter(|k| {
+        k.site.url_mode == site.url_mode && k.site.config.language == site.config.language
+    });
+    let base: Vec<Result<Value, Map>> = site
         .docs
         .par_iter()
         .enumerate()
-        .map(|(id, _)| doc_map_linked(site, id, features, &link))
+        .map(|(id, d)| {
+            match kept
+                .as_ref()
+                .filter(|_| d.kind == DocKind::Page)
+                .and_then(|k| kept_object(site, id, features, &links, k))
+            {
+                Some(old) => Ok(old),
+                None => Err(doc_map_linked(site, id, features, &link)),
+            }
+        })
         .collect();
     let mut values = Vec::with_capacity(base.len());
     let mut sections = Vec::new();
     for (id, m) in base.into_iter().enumerate() {
-        if site.docs[id].kind == DocKind::Section {
-            sections.push((id, m));
-            values.push(Value::none());
-        } else {
-            values.push(Value::from(m));
+        match m {
+            Ok(old) => values.push(old),
+            Err(m) if site.docs[id].kind == DocKind::Section => {
+                sections.push((id, m));
+                values.push(Value::none());
+            }
+            Err(m) => values.push(Value::from(m)),
         }
     }
     for (id, m) in sections {
         values[id] = section_value(site, id, m, &values);
     }
     values
+}
+
+/// The keys [`doc_map_linked`] gives every document before the features
+/// add theirs.
+const BASE_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "content",
+    "summary",
+    "toc",
+    "permalink",
+    "path",
+    "relative_path",
+    "date",
+    "updated",
+    "word_count",
+    "reading_time",
+    "weight",
+    "draft",
+    "authors",
+    "in_search_index",
+    "insert_anchor_links",
+    "transparent",
+    "slug",
+    "lang",
+    "taxonomies",
+    "attributes",
+    "extra",
+    "ancestors",
+    "lower",
+    "higher",
+    "previous",
+    "next",
+    "colocated_path",
+    "assets",
+    "year",
+    "month",
+    "day",
+];
+
+/// Page `id`'s object from the last render when building it again would give
+/// an equal one: the same document (every field [`doc_map_linked`] reads),
+/// the same ancestors and neighbours, and the same keys from every feature.
+fn kept_object(
+    site: &Site,
+    id: DocId,
+    features: &[Box<dyn Prepared>],
+    links: &[Value],
+    kept: &Kept,
+) -> Option<Value> {
+    let d = &site.docs[id];
+    let old = kept.values_by_path.get(&d.rel_path)?;
+    let od = kept.site.get(&d.rel_path)?;
+    let om = old.as_map()?;
+    let (r, or) = (&d.rendered, &od.rendered);
+    let same_doc = d.kind == od.kind
+        && d.title == od.title
+        && d.path == od.path
+        && d.meta == od.meta
+        && r.content == or.content
+        && r.summary == or.summary
+        && r.toc == or.toc
+        && r.word_count == or.word_count
+        && r.reading_time == or.reading_time
+        && d.assets.len() == od.assets.len()
+        && d.assets
+            .iter()
+            .zip(&od.assets)
+            .all(|(a, b)| a.rel_path == b.rel_path);
+    if !same_doc {
+        return None;
+    }
+    let get = |k: &'static str| om.get(&tera::value::Key::from(k));
+    let ancestors: Vec<Value> = site
+        .ancestors(id)
+        .into_iter()
+        .map(|a| links[a].clone())
+        .collect();
+    let neighbour = |n: Option<DocId>| n.map_or_else(Value::none, |n| links[n].clone());
+    if get("ancestors") != Some(&Value::from(ancestors))
+        || get("previous") != Some(&neighbour(d.previous))
+        || get("next") != Some(&neighbour(d.next))
+    {
+        return None;
+    }
+    // The features' keys, made again (they may depend on other pages) and
+    // compared; the old object may have no other keys. A feature that
+    // changes `content` reads what an earlier one set, else the page's own.
+    let mut ext = Map::new();
+    for f in features {
+        f.extend_doc(site, id, &mut ext);
+    }
+    let same_ext = ext.iter().all(|(k, v)| om.get(k) == Some(v))
+        && om
+            .keys()
+            .all(|k| ext.contains_key(k) || BASE_KEYS.contains(&k.as_str().unwrap_or("")))
+        && (ext.contains_key(&tera::value::Key::from("content"))
+            || get("content") == Some(&r.content));
+    same_ext.then(|| old.clone())
 }
 
 /// A page's template object (a section's without its listings).
@@ -225,6 +353,7 @@ fn doc_map_linked(
     m.insert("year".into(), part(0..4));
     m.insert("month".into(), part(5..7));
     m.insert("day".into(), part(8..10));
+    debug_assert_eq!(m.len(), BASE_KEYS.len(), "BASE_KEYS lists every key above");
     for f in features {
         f.extend_doc(site, id, &mut m);
     }
@@ -257,4 +386,96 @@ pub(super) fn section_value(site: &Site, id: DocId, mut m: Map, values: &[Value]
         .collect();
     m.insert("subsections".into(), Value::from(subs));
     Value::from(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{self, BuildOptions};
+
+    /// A feature that adds key `x` and may rewrite `content`.
+    struct Adds {
+        x: Option<&'static str>,
+        content: Option<&'static str>,
+    }
+
+    impl Prepared for Adds {
+        fn extend_doc(&self, _site: &Site, _id: DocId, doc: &mut Map) {
+            if let Some(x) = self.x {
+                doc.insert("x".into(), Value::from(x));
+            }
+            if let Some(c) = self.content {
+                doc.insert("content".into(), Value::safe_string(c));
+            }
+        }
+    }
+
+    fn features(x: Option<&'static str>, content: Option<&'static str>) -> Vec<Box<dyn Prepared>> {
+        vec![Box::new(Adds { x, content })]
+    }
+
+    /// A page keeps its old object only when building it again would give an
+    /// equal one, features' keys included: a key a feature no longer adds,
+    /// or a `content` it no longer rewrites, makes a new object.
+    #[test]
+    fn kept_objects_are_reused_only_when_every_key_would_be_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("guidepost.toml", "title = \"T\"\n");
+        write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+        write("content/a.md", "+++\ntitle = \"A\"\n+++\nA body.\n");
+        write("content/b.md", "+++\ntitle = \"B\"\n+++\nB body.\n");
+        let options = BuildOptions {
+            root: root.to_path_buf(),
+            ..Default::default()
+        };
+        let built = pipeline::build(&options, None).unwrap_or_else(|e| panic!("{e}"));
+        let site = built.state.site().clone();
+        let a = site.by_rel_path["a.md"];
+        let by_path = |values: &[Value]| -> HashMap<String, Value> {
+            site.docs
+                .iter()
+                .zip(values)
+                .map(|(d, v)| (d.rel_path.clone(), v.clone()))
+                .collect()
+        };
+        let rebuilt = |old: &[Value], now: &[Box<dyn Prepared>]| -> Value {
+            let old = by_path(old);
+            let kept = Kept {
+                site: &site,
+                values_by_path: &old,
+            };
+            build_values(&site, now, Some(kept)).swap_remove(a)
+        };
+        let same = |x: &Value, y: &Value| std::ptr::eq(x.as_map().unwrap(), y.as_map().unwrap());
+        let key = |v: &Value, k: &'static str| {
+            v.as_map().unwrap().get(&tera::value::Key::from(k)).cloned()
+        };
+
+        let with_x = build_values(&site, &features(Some("1"), None), None);
+        let again = rebuilt(&with_x, &features(Some("1"), None));
+        assert!(same(&again, &with_x[a]), "nothing changed: the old object");
+
+        let changed = rebuilt(&with_x, &features(Some("2"), None));
+        assert!(!same(&changed, &with_x[a]));
+        assert_eq!(key(&changed, "x"), Some(Value::from("2")));
+
+        let without = rebuilt(&with_x, &features(None, None));
+        assert!(!same(&without, &with_x[a]));
+        assert_eq!(key(&without, "x"), None, "a key no feature adds any more");
+
+        let rewritten = build_values(&site, &features(None, Some("<p>new</p>")), None);
+        let own = rebuilt(&rewritten, &features(None, None));
+        assert!(!same(&own, &rewritten[a]));
+        assert_eq!(
+            key(&own, "content"),
+            Some(site.docs[a].rendered.content.clone())
+        );
+        assert_eq!(own, build_values(&site, &features(None, None), None)[a]);
+    }
 }
