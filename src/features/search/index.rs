@@ -362,7 +362,7 @@ pub(crate) struct Index {
     /// The forms some document has, sorted, each with its stem id.
     forms: Arc<Vec<(String, u32)>>,
     /// Whole headings and titles ([`Counted::keys`]) → their entries.
-    keys: Arc<BTreeMap<String, Vec<u32>>>,
+    keys: Arc<HeadingKeys>,
     /// Word shards by key.
     words: BTreeMap<String, Shard>,
     /// Entry shards, in order.
@@ -642,7 +642,32 @@ impl Index {
             }
         }
         if keys_changed {
-            index.keys = Arc::new(heading_keys(&entries));
+            // The changed documents' entries leave the lists of the keys
+            // they had and join those they have (a copy of the map shares
+            // every key and list; only the lists touched are copied).
+            let mut keys = (*index.keys).clone();
+            for &i in &changed {
+                for (id, k) in keyed(&old[i], first_id[i]) {
+                    if let Some(list) = keys.get_mut(k.as_str()) {
+                        let l = Arc::make_mut(list);
+                        if let Ok(at) = l.binary_search(&id) {
+                            l.remove(at);
+                        }
+                        if l.is_empty() {
+                            keys.remove(k.as_str());
+                        }
+                    }
+                }
+            }
+            for &i in &changed {
+                for (id, k) in keyed(&new[i], first_id[i]) {
+                    let l = Arc::make_mut(keys.entry(Arc::from(k)).or_default());
+                    if let Err(at) = l.binary_search(&id) {
+                        l.insert(at, id);
+                    }
+                }
+            }
+            index.keys = Arc::new(keys);
         }
         word_keys.sort_unstable();
         word_keys.dedup();
@@ -788,7 +813,7 @@ impl Index {
         }
         // A query that is a whole heading puts that heading first.
         if let Some(entries) = self.keys.get(tokens.join(" ").as_str()) {
-            for &e in entries {
+            for &e in entries.iter() {
                 let t = totals.entry(e).or_default();
                 *t = (tokens.len() as u32, t.1 + HEADING_MATCH);
             }
@@ -904,20 +929,21 @@ fn present_forms(form_docs: &[u32], vocab: &VocabSnapshot) -> Vec<(String, u32)>
     forms
 }
 
+/// Whole headings and titles → their entries, in order (keys and lists
+/// shared, so that the dev server's update copies only what it changes).
+type HeadingKeys = BTreeMap<Arc<str>, Arc<Vec<u32>>>;
+
 /// Whole headings and titles → their entries.
-fn heading_keys(entries: &[&Counted]) -> BTreeMap<String, Vec<u32>> {
-    let mut keys: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+fn heading_keys(entries: &[&Counted]) -> HeadingKeys {
+    let mut keys: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for (id, e) in entries.iter().enumerate() {
         for k in &e.keys {
-            match keys.get_mut(k.as_str()) {
-                Some(list) => list.push(id as u32),
-                None => {
-                    keys.insert(k.clone(), vec![id as u32]);
-                }
-            }
+            keys.entry(k.as_str()).or_default().push(id as u32);
         }
     }
-    keys
+    keys.into_iter()
+        .map(|(k, list)| (Arc::from(k), Arc::new(list)))
+        .collect()
 }
 
 /// The word shard a whole heading goes in: its first word's, which the

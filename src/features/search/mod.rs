@@ -145,6 +145,8 @@ struct Built {
     docs: Vec<Arc<DocCounted>>,
     index: Index,
     a_to_z: Value,
+    /// The A–Z list's lines, sorted, each with its document.
+    a_to_z_lines: Arc<Vec<Arc<Line>>>,
     /// Whether the index files were over the configured budget (the dev
     /// server warns when it goes over, not on every edit).
     over_budget: bool,
@@ -382,7 +384,7 @@ impl Prepared for SearchState {
                             || a.entries.iter().map(names).eq(b.entries.iter().map(names))
                     })
             })
-            .map(|p| p.a_to_z.clone());
+            .map(|p| (p.a_to_z.clone(), p.a_to_z_lines.clone()));
         let update = || {
             previous.as_ref().and_then(|p| {
                 let old: Vec<(&[Counted], &[u32])> = p
@@ -393,9 +395,8 @@ impl Prepared for SearchState {
                 p.index.update(&old, &new, &vocab.snapshot(), relative)
             })
         };
-        let lists: Vec<&[Counted]> = new.iter().map(|d| d.0).collect();
         // Beside each other: much of either is serial work.
-        let (index, a_to_z) = rayon::join(
+        let (index, (a_to_z, a_to_z_lines)) = rayon::join(
             || {
                 update().map_or_else(
                     || Index::build(&new, &vocab.snapshot(), relative),
@@ -405,7 +406,12 @@ impl Prepared for SearchState {
                     },
                 )
             },
-            || kept_a_to_z.unwrap_or_else(|| a_to_z(site, &lists)),
+            || {
+                kept_a_to_z.unwrap_or_else(|| {
+                    let lines = a_to_z_lines(site, &counted, previous.as_deref(), &root);
+                    (a_to_z(&lines), Arc::new(lines))
+                })
+            },
         );
         let t_build = t.elapsed();
         let files = index.files();
@@ -445,6 +451,7 @@ impl Prepared for SearchState {
             docs: counted,
             index,
             a_to_z,
+            a_to_z_lines,
             over_budget,
             root,
         }));
@@ -479,50 +486,112 @@ fn names(c: &Counted) -> (&str, &str, &str) {
 }
 
 /// The search page's A–Z index: every page and heading, grouped by first letter.
-fn a_to_z(site: &Site, lists: &[&[Counted]]) -> Value {
-    // (sort key, name, page title, URL)
-    let mut items: Vec<(String, &str, &str, String)> = lists
+/// One line of the A–Z list: what it is sorted by, its letter, its
+/// template value, and the path of the document it comes from.
+struct Line {
+    /// The name lowercased, the page title, the URL.
+    key: (String, String, String),
+    letter: String,
+    value: Value,
+    doc: Arc<str>,
+}
+
+/// The A–Z list's lines, sorted: the lines of documents whose counted
+/// entries `previous` had (the same ones: the dev server keeps an unchanged
+/// document's) as they were, merged with those of the others.
+fn a_to_z_lines(
+    site: &Site,
+    counted: &[Arc<DocCounted>],
+    previous: Option<&Built>,
+    root: &str,
+) -> Vec<Arc<Line>> {
+    let previous = previous.filter(|p| p.root == root);
+    let before: HashMap<&str, &Arc<DocCounted>> = previous
+        .map(|p| p.docs.iter().map(|d| (d.key.path.as_str(), d)).collect())
+        .unwrap_or_default();
+    let same = |d: &Arc<DocCounted>| {
+        before
+            .get(d.key.path.as_str())
+            .is_some_and(|b| Arc::ptr_eq(b, d))
+    };
+    let unchanged: std::collections::HashSet<&str> = counted
         .iter()
-        .flat_map(|l| l.iter())
-        .filter(|c| !c.heading.is_empty() || !c.url.contains('#'))
-        .map(|c| {
-            let name = if c.heading.is_empty() {
-                &c.title
-            } else {
-                &c.heading
-            };
-            (
-                name.to_lowercase(),
-                name.as_str(),
-                c.title.as_str(),
-                site.permalink(&c.url),
-            )
-        })
-        .filter(|(_, name, _, _)| !name.is_empty())
+        .filter(|d| same(d))
+        .map(|d| d.key.path.as_str())
         .collect();
-    items.sort_by(|a, b| (&a.0, a.2, &a.3).cmp(&(&b.0, b.2, &b.3)));
-    let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
-    for (_, name, title, url) in items {
-        let first = name.chars().next().unwrap_or('#');
-        let letter = if first.is_alphabetic() {
-            first.to_uppercase().collect::<String>()
+    let mut fresh: Vec<Arc<Line>> = counted
+        .par_iter()
+        .filter(|d| !same(d))
+        .flat_map_iter(|d| {
+            let doc: Arc<str> = Arc::from(d.key.path.as_str());
+            d.entries
+                .iter()
+                .filter_map(move |c| line(site, c, doc.clone()).map(Arc::new))
+        })
+        .collect();
+    fresh.par_sort_by(|a, b| a.key.cmp(&b.key));
+    let kept = previous
+        .map(|p| p.a_to_z_lines.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|l| unchanged.contains(&*l.doc));
+    // A merge of two sorted lists (a kept line before a fresh one with an
+    // equal key: both show the same name, page and URL).
+    let mut out = Vec::with_capacity(fresh.len() + previous.map_or(0, |p| p.a_to_z_lines.len()));
+    let mut fresh = fresh.into_iter().peekable();
+    for l in kept {
+        while let Some(f) = fresh.next_if(|f| f.key < l.key) {
+            out.push(f);
+        }
+        out.push(l.clone());
+    }
+    out.extend(fresh);
+    out
+}
+
+/// Entry `c`'s line in the A–Z list (none for an entry with no name).
+fn line(site: &Site, c: &Counted, doc: Arc<str>) -> Option<Line> {
+    if c.heading.is_empty() && c.url.contains('#') {
+        return None;
+    }
+    let name = if c.heading.is_empty() {
+        &c.title
+    } else {
+        &c.heading
+    };
+    let first = name.chars().next()?;
+    let letter = if first.is_alphabetic() {
+        first.to_uppercase().collect::<String>()
+    } else {
+        "#".to_string()
+    };
+    let url = site.permalink(&c.url);
+    let mut m = Map::new();
+    m.insert("title".into(), Value::from(name.as_str()));
+    m.insert(
+        "page".into(),
+        if c.title == *name {
+            Value::none()
         } else {
-            "#".to_string()
-        };
-        let mut m = Map::new();
-        m.insert("title".into(), Value::from(name));
-        m.insert(
-            "page".into(),
-            if title == name {
-                Value::none()
-            } else {
-                Value::from(title)
-            },
-        );
-        m.insert("url".into(), Value::from(url));
+            Value::from(c.title.as_str())
+        },
+    );
+    m.insert("url".into(), Value::from(url.as_str()));
+    Some(Line {
+        key: (name.to_lowercase(), c.title.clone(), url),
+        letter,
+        value: Value::from(m),
+        doc,
+    })
+}
+
+/// The A–Z list from its sorted lines: `{ groups: [{ letter, items }] }`.
+fn a_to_z(lines: &[Arc<Line>]) -> Value {
+    let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
+    for l in lines {
         match groups.last_mut() {
-            Some((l, list)) if *l == letter => list.push(Value::from(m)),
-            _ => groups.push((letter, vec![Value::from(m)])),
+            Some((letter, list)) if *letter == l.letter => list.push(l.value.clone()),
+            _ => groups.push((&l.letter, vec![l.value.clone()])),
         }
     }
     let groups: Vec<Value> = groups
