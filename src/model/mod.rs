@@ -403,7 +403,8 @@ fn assemble_inner(
         .map(|f| {
             match previous
                 .and_then(|p| p.get(&f.rel_path))
-                .filter(|d| *d.source == *f.text)
+                // The dev server hands back the text it kept: the same one.
+                .filter(|d| Arc::ptr_eq(&d.source, &f.text) || *d.source == *f.text)
             {
                 Some(d) => (Ok(d.unplaced()), true),
                 None => (prepare_document(f, &config, &options.claimed), false),

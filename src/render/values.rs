@@ -199,7 +199,7 @@ fn kept_object(
         && d.title == od.title
         && d.path == od.path
         && d.meta == od.meta
-        && r.content == or.content
+        && same_value(&r.content, &or.content)
         && r.summary == or.summary
         && r.toc == or.toc
         && r.word_count == or.word_count
@@ -237,8 +237,17 @@ fn kept_object(
             .keys()
             .all(|k| ext.contains_key(k) || BASE_KEYS.contains(&k.as_str().unwrap_or("")))
         && (ext.contains_key(&tera::value::Key::from("content"))
-            || get("content") == Some(&r.content));
+            || get("content").is_some_and(|c| same_value(c, &r.content)));
     same_ext.then(|| old.clone())
+}
+
+/// Whether two values are equal; a kept document's HTML is the same shared
+/// string, whose bytes need no comparing.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a.as_str(), b.as_str()) {
+        (Some(x), Some(y)) if std::ptr::eq(x, y) => true,
+        _ => a == b,
+    }
 }
 
 /// A page's template object (a section's without its listings).
