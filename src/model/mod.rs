@@ -1053,10 +1053,14 @@ fn parent_section(rel_path: &str, kind: DocKind, by_rel_path: &HashMap<String, D
 }
 
 fn default_title(rel_path: &str) -> String {
-    let stem = rel_path
-        .trim_end_matches(".md")
-        .trim_end_matches("/index")
-        .trim_end_matches("/_index");
+    let stem = rel_path.trim_end_matches(".md");
+    // The home section (`_index.md`, also made when the site has none) and
+    // a root `index.md` are named by no folder.
+    let stem = if stem == "_index" || stem == "index" {
+        ""
+    } else {
+        stem.trim_end_matches("/index").trim_end_matches("/_index")
+    };
     let last = stem.rsplit('/').next().unwrap_or(stem);
     let words = last.replace(['-', '_'], " ");
     let mut c = words.chars();
@@ -1177,6 +1181,18 @@ mod tests {
         let mut meta = FrontMatter::default();
         meta.slug = slug.map(str::to_string);
         site_path_zola(rel, kind, &meta, &Config::default()).0
+    }
+
+    /// A document without a title is named after its file or folder; the
+    /// home section is "Home" (it was " index": `_index` with its `_` made a space).
+    #[test]
+    fn untitled_documents_are_named_after_their_place() {
+        assert_eq!(default_title("_index.md"), "Home");
+        assert_eq!(default_title("index.md"), "Home");
+        assert_eq!(default_title("roles/_index.md"), "Roles");
+        assert_eq!(default_title("my-guide/index.md"), "My guide");
+        assert_eq!(default_title("how_to.md"), "How to");
+        assert_eq!(default_title("my_index.md"), "My index");
     }
 
     #[test]

@@ -141,6 +141,87 @@ fn build_writes_index_search_page_and_box() {
     assert!(!home.contains("style="), "no inline style");
 }
 
+/// A large site's A–Z list has a page per letter: `/search/` links to
+/// them, each lists its letter's pages and headings and marks its letter
+/// in the navigation; a small site's list stays on one page.
+#[test]
+fn a_large_a_to_z_list_has_a_page_per_letter() {
+    let f = Fixture::new("title = \"Big\"\n");
+    // 520 pages with one heading each: 1040 lines, over the one-page limit.
+    for i in 0..520 {
+        let (first, second) = if i % 2 == 0 {
+            ("Alpha", "Beta")
+        } else {
+            ("Étude", "42 things")
+        };
+        f.write(
+            &format!("content/p{i}.md"),
+            &format!("+++\ntitle = \"{first} {i}\"\n+++\n## {second} {i}\n\nText.\n"),
+        );
+    }
+    f.build_ok(&[]);
+    let main = f.output("search/index.html");
+    assert!(
+        main.contains("data-search-page"),
+        "the box's target: {main}"
+    );
+    assert!(
+        !main.contains("search-page__list"),
+        "no list on /search/: {main}"
+    );
+    for (letter, slug) in [("A", "a"), ("B", "b"), ("É", "uc9"), ("#", "0")] {
+        assert!(
+            main.contains(&format!("<a href=\"{slug}/index.html\">{letter}</a>")),
+            "{letter}: {main}"
+        );
+    }
+    let a = f.output("search/a/index.html");
+    assert!(a.contains("<title>Search: A · Big</title>"), "{a}");
+    assert!(
+        a.contains("<a href=\"index.html\" aria-current=\"page\">A</a>"),
+        "{a}"
+    );
+    assert!(a.contains("<a href=\"../b/index.html\">B</a>"), "{a}");
+    assert!(
+        a.contains("<a href=\"../../p0/index.html\">Alpha 0</a>"),
+        "{a}"
+    );
+    assert!(!a.contains("Beta 0"), "B's headings are on B's page: {a}");
+    assert!(!a.contains("data-search-page"), "{a}");
+    let b = f.output("search/b/index.html");
+    assert!(
+        b.contains("<a href=\"../../p0/index.html#beta-0\">Beta 0</a> <span class=\"search-page__in\">in Alpha 0</span>"),
+        "{b}"
+    );
+    assert!(f.output("search/uc9/index.html").contains(">Étude 1</a>"));
+    assert!(f.output("search/0/index.html").contains(">42 things 1</a>"));
+    // Under the limit: one page with every list.
+    let small = Fixture::new("title = \"Small\"\n");
+    small.write(
+        "content/a.md",
+        "+++\ntitle = \"Alpha\"\n+++\n## Beta\n\nText.\n",
+    );
+    small.build_ok(&[]);
+    let page = small.output("search/index.html");
+    // Letters link to their lists on the page (`#` first: the home page's
+    // empty-looking names sort before letters).
+    let link = |n: usize, l: &str| format!("<a href=\"#letter-{n}\">{l}</a>");
+    let heading = |n: usize, l: &str| format!("<h2 id=\"letter-{n}\">{l}</h2>");
+    assert!(
+        (1..4).any(|n| page.contains(&link(n, "A")) && page.contains(&heading(n, "A"))),
+        "{page}"
+    );
+    assert!(
+        (1..4).any(|n| page.contains(&link(n, "B")) && page.contains(&heading(n, "B"))),
+        "{page}"
+    );
+    assert!(
+        page.contains(">Beta</a> <span class=\"search-page__in\">in Alpha</span>"),
+        "{page}"
+    );
+    assert!(!small.has_output("search/a/index.html"));
+}
+
 #[test]
 fn search_can_be_switched_off_and_bad_keys_are_errors_at_their_line() {
     let f = Fixture::new("title = \"x\"\n[search]\nenabled = false\n");

@@ -144,7 +144,7 @@ struct Kept {
 struct Built {
     docs: Vec<Arc<DocCounted>>,
     index: Index,
-    a_to_z: Value,
+    a_to_z: AToZ,
     /// The A–Z list's lines, sorted, each with its document.
     a_to_z_lines: Arc<Vec<Arc<Line>>>,
     /// Whether the index files were over the configured budget (the dev
@@ -409,7 +409,7 @@ impl Prepared for SearchState {
             || {
                 kept_a_to_z.unwrap_or_else(|| {
                     let lines = a_to_z_lines(site, &counted, previous.as_deref(), &root);
-                    (a_to_z(&lines), Arc::new(lines))
+                    (a_to_z(site, &lines), Arc::new(lines))
                 })
             },
         );
@@ -442,9 +442,19 @@ impl Prepared for SearchState {
             jobs.push(Job::template(
                 SEARCH_PATH,
                 "search.html",
-                vec![("search", a_to_z.clone())],
+                vec![("search", a_to_z.main.clone())],
                 "search page",
             ));
+            for (path, value) in &a_to_z.letters {
+                if site.docs.iter().all(|d| d.path != *path) {
+                    jobs.push(Job::template(
+                        path,
+                        "search.html",
+                        vec![("search", value.clone())],
+                        "search page",
+                    ));
+                }
+            }
         }
         drop(new);
         self.counted.lock().expect("not poisoned").built = Some(Arc::new(Built {
@@ -585,8 +595,27 @@ fn line(site: &Site, c: &Counted, doc: Arc<str>) -> Option<Line> {
     })
 }
 
-/// The A–Z list from its sorted lines: `{ groups: [{ letter, items }] }`.
-fn a_to_z(lines: &[Arc<Line>]) -> Value {
+/// Lines above which the A–Z list gets a page per letter: one page of
+/// every heading of a large site is megabytes of HTML (6.5 MB at 10k
+/// pages), too much for the no-JavaScript fallback, and any renamed
+/// heading would render all of it again.
+const A_TO_Z_ONE_PAGE: usize = 1000;
+
+/// The search pages' template values: `/search/`, and in a list split by
+/// letter, each letter's page (its site path and value).
+#[derive(Clone)]
+struct AToZ {
+    main: Value,
+    letters: Vec<(String, Value)>,
+}
+
+/// The A–Z list from its sorted lines, as `search` for `search.html`:
+/// `{ letters: [{ letter, url, current }], groups: [{ letter, id, items:
+/// [{ title, page, url }] }], split, letter }`. `letters` is the
+/// navigation (anchors on one page; the letters' pages when split),
+/// `groups` the lists this page shows (none on a split list's
+/// `/search/`), `letter` the letter of a letter's page.
+fn a_to_z(site: &Site, lines: &[Arc<Line>]) -> AToZ {
     let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
     for l in lines {
         match groups.last_mut() {
@@ -594,18 +623,86 @@ fn a_to_z(lines: &[Arc<Line>]) -> Value {
             _ => groups.push((&l.letter, vec![l.value.clone()])),
         }
     }
-    let groups: Vec<Value> = groups
-        .into_iter()
-        .map(|(letter, list)| {
-            let mut m = Map::new();
-            m.insert("letter".into(), Value::from(letter));
-            m.insert("items".into(), Value::from(list));
-            Value::from(m)
-        })
-        .collect();
-    let mut m = Map::new();
-    m.insert("groups".into(), Value::from(groups));
-    Value::from(m)
+    let split = lines.len() > A_TO_Z_ONE_PAGE;
+    let id = |i: usize| format!("letter-{}", i + 1);
+    let path = |letter: &str| format!("{SEARCH_PATH}{}/", letter_slug(letter));
+    let letters = |current: Option<usize>| -> Value {
+        let list: Vec<Value> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, (letter, _))| {
+                let mut m = Map::new();
+                m.insert("letter".into(), Value::from(*letter));
+                let url = if split {
+                    site.permalink(&path(letter))
+                } else {
+                    format!("#{}", id(i))
+                };
+                m.insert("url".into(), Value::from(url));
+                m.insert("current".into(), Value::from(current == Some(i)));
+                Value::from(m)
+            })
+            .collect();
+        Value::from(list)
+    };
+    let group = |i: usize, letter: &str, items: &[Value]| -> Value {
+        let mut m = Map::new();
+        m.insert("letter".into(), Value::from(letter));
+        m.insert("id".into(), Value::from(id(i)));
+        m.insert("items".into(), Value::from(items.to_vec()));
+        Value::from(m)
+    };
+    let page = |letters: Value, groups: Vec<Value>, letter: Option<&str>| -> Value {
+        let mut m = Map::new();
+        m.insert("letters".into(), letters);
+        m.insert("groups".into(), Value::from(groups));
+        m.insert("split".into(), Value::from(split));
+        m.insert(
+            "letter".into(),
+            letter.map_or_else(Value::none, Value::from),
+        );
+        Value::from(m)
+    };
+    if !split {
+        let all = groups
+            .iter()
+            .enumerate()
+            .map(|(i, (letter, items))| group(i, letter, items))
+            .collect();
+        return AToZ {
+            main: page(letters(None), all, None),
+            letters: Vec::new(),
+        };
+    }
+    AToZ {
+        main: page(letters(None), Vec::new(), None),
+        letters: groups
+            .iter()
+            .enumerate()
+            .map(|(i, (letter, items))| {
+                let value = page(
+                    letters(Some(i)),
+                    vec![group(i, letter, items)],
+                    Some(letter),
+                );
+                (path(letter), value)
+            })
+            .collect(),
+    }
+}
+
+/// A letter as a path segment: an ASCII letter in lower case, `0` for the
+/// group of names that start with no letter, `u` and the hex code points of
+/// any other.
+fn letter_slug(letter: &str) -> String {
+    if letter == "#" {
+        return "0".into();
+    }
+    if letter.len() == 1 && letter.as_bytes()[0].is_ascii_alphabetic() {
+        return letter.to_ascii_lowercase();
+    }
+    let hex: Vec<String> = letter.chars().map(|c| format!("{:x}", c as u32)).collect();
+    format!("u{}", hex.join("-"))
 }
 
 #[cfg(test)]
