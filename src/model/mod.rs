@@ -47,7 +47,7 @@ pub struct Document {
     /// Site-root-relative path for messages: `content/roles/vcio.md`.
     pub display_path: PathBuf,
     pub source: Arc<str>,
-    pub meta: FrontMatter,
+    pub meta: Arc<FrontMatter>,
     pub front_matter: Option<FrontMatterSource>,
     pub body_offset: usize,
     /// Site path: `/roles/vcio/`.
@@ -61,7 +61,7 @@ pub struct Document {
     pub next: Option<DocId>,
     /// Files next to a `name/index.md` page, copied beside its output.
     pub assets: Vec<AssetFile>,
-    pub rendered: Rendered,
+    pub rendered: Arc<Rendered>,
 }
 
 impl Document {
@@ -558,7 +558,7 @@ fn assemble_inner(
         .collect();
     for (d, r) in docs.iter_mut().zip(rendered) {
         if let Some((r, diags)) = r {
-            d.rendered = r;
+            d.rendered = Arc::new(r);
             errors.extend(diags);
         }
         d.title = document_title(d);
@@ -692,7 +692,7 @@ fn prepare_document(
         rel_path: file.rel_path,
         display_path: file.display_path,
         source: file.text,
-        meta,
+        meta: Arc::new(meta),
         front_matter,
         body_offset,
         path,
@@ -703,7 +703,7 @@ fn prepare_document(
         previous: None,
         next: None,
         assets: Vec::new(),
-        rendered: Rendered::default(),
+        rendered: Arc::default(),
     };
     let errors = check_kind_keys(&d, config);
     if errors.is_empty() {
@@ -1163,7 +1163,7 @@ pub(crate) fn reparse_document(
         &options.markdown(&site.config),
         options.shortcodes.as_deref(),
     );
-    d.rendered = r;
+    d.rendered = Arc::new(r);
     d.title = document_title(&d);
     errors.extend(links.anchor_errors(&d));
     if errors.is_empty() {

@@ -195,15 +195,18 @@ fn kept_object(
     let od = kept.site.get(&d.rel_path)?;
     let om = old.as_map()?;
     let (r, or) = (&d.rendered, &od.rendered);
+    // A document the new model took from the old one shares its front
+    // matter and rendering.
     let same_doc = d.kind == od.kind
         && d.title == od.title
         && d.path == od.path
-        && d.meta == od.meta
-        && same_value(&r.content, &or.content)
-        && r.summary == or.summary
-        && r.toc == or.toc
-        && r.word_count == or.word_count
-        && r.reading_time == or.reading_time
+        && (std::sync::Arc::ptr_eq(&d.meta, &od.meta) || d.meta == od.meta)
+        && (std::sync::Arc::ptr_eq(r, or)
+            || same_value(&r.content, &or.content)
+                && r.summary == or.summary
+                && r.toc == or.toc
+                && r.word_count == or.word_count
+                && r.reading_time == or.reading_time)
         && d.assets.len() == od.assets.len()
         && d.assets
             .iter()
