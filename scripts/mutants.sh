@@ -9,6 +9,7 @@
 #   scripts/mutants.sh src/serve/server.rs -- --re ':217:'  # re-test some mutants
 #   TESTS="decision:: claims::" scripts/mutants.sh F   # other test filters for F
 #   TIMEOUT=120 scripts/mutants.sh ...         # a longer test timeout (busy machine)
+#   TARGETS=--lib scripts/mutants.sh F         # only the unit tests (stage 1, below)
 #
 # Each module is tested with the tests that can reach it (the table in
 # `tests_for` below), so a mutant of one module does not wait for the suite
@@ -24,6 +25,22 @@
 # crate's dependencies are not rebuilt in a copy: run it in a separate git
 # worktree (`git worktree add --detach ../gp-mutants`), never in one you edit.
 # Debug info is off for the mutant builds (smaller, faster links).
+#
+# A whole module in two stages: `TARGETS` names the test binaries, for the
+# build and the run (default `--lib --test suite`). Stage 1, `TARGETS=--lib`,
+# runs every mutant against the unit tests alone, with the same filters: the
+# lib binary is part of the full run, so whatever it catches the full run
+# catches too, and a mutant costs only the lib's test build (about 15 s here
+# instead of about 60 s). Stage 2 re-tests stage 1's missed mutants with the
+# suite, named in one `--re` built from missed.txt (`--test suite` alone: the
+# unit tests already passed them):
+#   TARGETS=--lib scripts/mutants.sh src/markdown.rs
+#   cp -r mutants.out mutants.out.stage1
+#   re=$(sed 's/[][\\.*^$(){}+?|]/\\&/g; s/^/^/; s/$/$/' mutants.out.stage1/missed.txt | paste -sd'|')
+#   TARGETS="--test suite" scripts/mutants.sh src/markdown.rs -- --re "$re"
+# (add `--shard 0/3 --sharding round-robin` for a spread sample of them). The
+# module's figures are stage 1's caught, timeouts and unviable plus stage 2's
+# caught and timeouts; stage 2's missed are the survivors.
 #
 # Needs cargo-mutants (MIT): cargo install cargo-mutants --locked
 # Results land in mutants.out/ for one file, mutants.out/<file>/mutants.out/
@@ -109,9 +126,18 @@ export CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_TEST_DEBUG=0
 # Tests that drive Chromium skip themselves (the search, default-theme,
 # export and site-quality ones have no `browser` in their names).
 export GUIDEPOST_NO_BROWSER=1
+# A property that fails needs no smaller counterexample here: shrinking can
+# take a minute per caught mutant, and the verdict does not change.
+export PROPTEST_MAX_SHRINK_ITERS="${PROPTEST_MAX_SHRINK_ITERS:-0}"
 # The Nu checker for the suite's validity tests, when installed.
 : "${GUIDEPOST_VNU_JAR:=$HOME/.cache/guidepost-tools/node_modules/vnu-jar/build/dist/vnu.jar}"
 export GUIDEPOST_VNU_JAR
+
+# The test binaries, for the build as well as the test run (arguments after
+# `--` reach only the test run: without these the build phase would build
+# every test target, the examples and the binary's unit tests, per mutant).
+cargo_args=""
+for t in ${TARGETS:---lib --test suite}; do cargo_args="$cargo_args --cargo-arg=$t"; done
 
 status=0
 count=0
@@ -119,6 +145,7 @@ for f in $files; do count=$((count + 1)); done
 for f in $files; do
     if [ "$count" -gt 1 ]; then
         out="mutants.out/$(echo "$f" | tr / _)"
+        mkdir -p "$out"
     else
         out="."
     fi
@@ -128,8 +155,8 @@ for f in $files; do
     cargo mutants --file "$f" --in-place --no-shuffle --output "$out" \
         --timeout "${TIMEOUT:-75}" \
         --build-timeout "${BUILD_TIMEOUT:-900}" \
-        "$@" \
-        -- --lib --test suite -- $SKIP_ALWAYS $filters || status=$?
+        $cargo_args "$@" \
+        -- -- $SKIP_ALWAYS $filters || status=$?
 done
 # cargo-mutants' own status (2: some mutant missed) of the last file that had one.
 exit "$status"

@@ -1086,6 +1086,81 @@ mod tests {
         );
     }
 
+    /// Every word counts once, wherever it is: headings, definition terms,
+    /// code blocks, text with emoji shortcodes and plain paragraphs.
+    #[test]
+    fn word_count_counts_every_kind_of_text() {
+        let opts = MarkdownOptions {
+            definition_lists: true,
+            emoji: true,
+            ..opts()
+        };
+        let body = "## Two words\n\nTerm one\n: Its definition here.\n\n```\ncode line\n```\n\nSay :smile: now.\n";
+        let (r, _) = render(body, 0, false, &opts, &no_links);
+        assert_eq!(r.word_count, 2 + 2 + 3 + 2 + 3, "{}", r.html());
+    }
+
+    /// An unknown code language is a warning whose span is the opening
+    /// fence with its info string, at the file's offsets.
+    #[test]
+    fn unknown_language_warnings_cover_the_opening_fence() {
+        let body = "Text.\n\n```nosuchlang\nx\n```\n";
+        let (r, _) = render(body, 100, false, &opts(), &no_links);
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        let (span, message) = &r.warnings[0];
+        assert!(message.contains("`nosuchlang`"), "{message}");
+        let at = 100 + body.find("```").unwrap();
+        assert_eq!(*span, at..at + "```nosuchlang".len());
+    }
+
+    /// Without `bottom_footnotes`, references are pulldown-cmark's own and
+    /// link to its definition's id; with it, each reference of a note has
+    /// an id of its own and the note links back to the first one.
+    #[test]
+    fn footnote_references_link_to_their_definitions() {
+        let body = "One.[^a] Two.[^a]\n\n[^a]: The note.\n";
+        let (r, _) = render(body, 0, false, &opts(), &no_links);
+        let html = r.html();
+        assert!(html.contains("href=\"#a\""), "{html}");
+        assert!(html.contains("id=\"a\""), "{html}");
+        assert!(!html.contains("fn-a"), "{html}");
+        let bottom = MarkdownOptions {
+            bottom_footnotes: true,
+            ..opts()
+        };
+        let (r, _) = render(body, 0, false, &bottom, &no_links);
+        let html = r.html();
+        assert!(html.contains("id=\"fr-a-1\""), "{html}");
+        assert!(html.contains("id=\"fr-a-2\""), "{html}");
+        assert!(html.contains("<li id=\"fn-a\">"), "{html}");
+        assert!(html.contains("href=\"#fr-a-1\""), "{html}");
+    }
+
+    /// A bottom footnote defined before the first paragraph is not the
+    /// page's summary: the summary is the first paragraph of the text.
+    #[test]
+    fn a_footnote_defined_first_is_not_the_summary() {
+        let bottom = MarkdownOptions {
+            bottom_footnotes: true,
+            ..opts()
+        };
+        let (r, _) = render(
+            "[^a]: The note.\n\nThe text.[^a]\n",
+            0,
+            false,
+            &bottom,
+            &no_links,
+        );
+        assert_eq!(
+            r.summary.as_deref(),
+            Some(
+                "<p>The text.<sup class=\"footnote-reference\" id=\"fr-a-1\"><a href=\"#fn-a\">1</a></sup></p>\n"
+            ),
+            "{}",
+            r.html()
+        );
+    }
+
     #[test]
     fn fragment_strips_paragraph() {
         assert_eq!(
