@@ -294,6 +294,9 @@ fn render_with(
     let mut depth = 0usize;
     let mut heading: Option<OpenHeading> = None;
     let mut pending: Vec<Event> = Vec::new();
+    // Inside a table: the HTML writer keeps the table's state (head or
+    // body, column alignments), so its events are written in one go.
+    let mut in_table = false;
     // A definition list term being collected (it may end in `{#id}`).
     let mut term: Option<Vec<Event>> = None;
     // A fenced or indented code block being collected: info, text, start.
@@ -307,7 +310,19 @@ fn render_with(
 
     let flush = |pending: &mut Vec<Event>, html: &mut String| {
         if !pending.is_empty() {
+            let from = html.len();
             html::push_html(html, pending.drain(..));
+            // pulldown-cmark aligns table columns with `style` attributes,
+            // which `default-src 'self'` blocks: classes instead (the
+            // theme's CSS aligns them).
+            if memchr::memmem::find(&html.as_bytes()[from..], b" style=\"text-align: ").is_some() {
+                let aligned = html[from..]
+                    .replace(" style=\"text-align: left\"", " class=\"align-left\"")
+                    .replace(" style=\"text-align: center\"", " class=\"align-center\"")
+                    .replace(" style=\"text-align: right\"", " class=\"align-right\"");
+                html.truncate(from);
+                html.push_str(&aligned);
+            }
         }
     };
 
@@ -536,10 +551,12 @@ fn render_with(
                     })
                 ))));
                 pending.push(event);
+                in_table = true;
             }
             Event::End(TagEnd::Table) => {
                 pending.push(event);
                 pending.push(Event::Html(CowStr::from("</div>\n")));
+                in_table = false;
             }
             Event::Start(Tag::Paragraph) => {
                 if depth == 0 && first_paragraph_start.is_none() {
@@ -578,7 +595,9 @@ fn render_with(
                 pending.push(e);
             }
         }
-        if pending.len() > 256 {
+        // Written in batches (a long page's events are not all kept), but
+        // never in the middle of a table.
+        if pending.len() > 256 && !in_table {
             flush(&mut pending, &mut html);
         }
     }
@@ -944,6 +963,41 @@ mod tests {
         assert!(html.contains("Mind the gap."), "{html}");
         assert_eq!(html.matches("<blockquote").count(), 1, "{html}");
         assert_eq!(html.matches("</blockquote>").count(), 1, "{html}");
+        assert!(html.contains("<p>After.</p>"), "{html}");
+    }
+
+    /// A table longer than one batch of events is written whole: every body
+    /// cell stays a `<td>` with its column's alignment (a batch written in
+    /// the middle of a table restarted the HTML writer, and the cells after
+    /// it came out as head cells without alignment). Alignment is a class,
+    /// not a `style` attribute, which a strict CSP blocks.
+    #[test]
+    fn long_tables_keep_their_cells_and_alignment() {
+        let mut md = String::from("| Name | Value |\n| :--- | ---: |\n");
+        for i in 0..120 {
+            md.push_str(&format!("| row {i} | {i} |\n"));
+        }
+        md.push_str("\nAfter.\n");
+        let (r, _) = render(&md, 0, false, &opts(), &no_links);
+        let html = r.html();
+        let head_cells = html.matches("<th ").count() + html.matches("<th>").count();
+        assert_eq!(head_cells, 2, "two head cells: {html}");
+        assert_eq!(html.matches("<td").count(), 240, "{html}");
+        let right = html.matches("<td class=\"align-right\">").count();
+        let left = html.matches("<td class=\"align-left\">").count();
+        assert_eq!((left, right), (120, 120), "{html}");
+        assert!(
+            html.contains("<td class=\"align-right\">119</td>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<th class=\"align-left\">Name</th>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("style="),
+            "no style attributes (CSP): {html}"
+        );
         assert!(html.contains("<p>After.</p>"), "{html}");
     }
 

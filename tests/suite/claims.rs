@@ -124,6 +124,22 @@ fn markdown_extensions_and_heading_self_links() {
     assert!(html.contains("footnote-definition"), "{html}");
     // A heading never shares its id with a footnote.
     assert_eq!(html.matches("id=\"sources\"").count(), 1, "{html}");
+    // Aligned table columns get classes: a `style` attribute is blocked
+    // under `default-src 'self'`.
+    f.write(
+        "content/t.md",
+        "+++\ntitle = \"T\"\n+++\n| A | B | C |\n| :-- | :-: | --: |\n| 1 | 2 | 3 |\n",
+    );
+    f.build_ok(&[]);
+    let html = f.output("t/index.html");
+    for (cell, class) in [("1", "left"), ("2", "center"), ("3", "right")] {
+        assert!(
+            html.contains(&format!("<td class=\"align-{class}\">{cell}</td>")),
+            "{html}"
+        );
+    }
+    assert!(!html.contains("style="), "{html}");
+    assert!(f.output("css/guidepost.css").contains("td.align-center"));
 }
 
 #[test]
