@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tera::{Kwargs, Map, Value};
 
 use super::{Call, Feature, Prepared};
@@ -516,7 +517,7 @@ fn a_to_z_lines(
     root: &str,
 ) -> Vec<Arc<Line>> {
     let previous = previous.filter(|p| p.root == root);
-    let before: HashMap<&str, &Arc<DocCounted>> = previous
+    let before: FxHashMap<&str, &Arc<DocCounted>> = previous
         .map(|p| p.docs.iter().map(|d| (d.key.path.as_str(), d)).collect())
         .unwrap_or_default();
     let same = |d: &Arc<DocCounted>| {
@@ -524,11 +525,23 @@ fn a_to_z_lines(
             .get(d.key.path.as_str())
             .is_some_and(|b| Arc::ptr_eq(b, d))
     };
-    let unchanged: std::collections::HashSet<&str> = counted
+    // The previous documents whose lines go, changed or gone: an edit has
+    // one or a few, and every kept line is checked against them.
+    let now: FxHashMap<&str, &Arc<DocCounted>> =
+        counted.iter().map(|d| (d.key.path.as_str(), d)).collect();
+    let stale: Vec<&str> = before
         .iter()
-        .filter(|d| same(d))
-        .map(|d| d.key.path.as_str())
+        .filter(|(path, b)| !now.get(*path).is_some_and(|d| Arc::ptr_eq(b, d)))
+        .map(|(path, _)| *path)
         .collect();
+    let stale_set: FxHashSet<&str> = stale.iter().copied().collect();
+    let is_stale = |doc: &str| {
+        if stale.len() <= 8 {
+            stale.contains(&doc)
+        } else {
+            stale_set.contains(doc)
+        }
+    };
     let mut fresh: Vec<Arc<Line>> = counted
         .par_iter()
         .filter(|d| !same(d))
@@ -544,7 +557,7 @@ fn a_to_z_lines(
         .map(|p| p.a_to_z_lines.as_slice())
         .unwrap_or_default()
         .iter()
-        .filter(|l| unchanged.contains(&*l.doc));
+        .filter(|l| !is_stale(&l.doc));
     // A merge of two sorted lists (a kept line before a fresh one with an
     // equal key: both show the same name, page and URL).
     let mut out = Vec::with_capacity(fresh.len() + previous.map_or(0, |p| p.a_to_z_lines.len()));
