@@ -574,7 +574,11 @@ fn render_with(
                     first_paragraph_end = Some(html.len());
                 }
             }
-            Event::Html(ref s) | Event::InlineHtml(ref s) if s.trim() == "<!-- more -->" => {
+            // Not inside a table: writing there would restart the writer
+            // mid-table (and a summary cannot end in a cell).
+            Event::Html(ref s) | Event::InlineHtml(ref s)
+                if s.trim() == "<!-- more -->" && !in_table =>
+            {
                 flush(&mut pending, &mut html);
                 more_marker = Some(html.len());
             }
@@ -999,6 +1003,12 @@ mod tests {
             "no style attributes (CSP): {html}"
         );
         assert!(html.contains("<p>After.</p>"), "{html}");
+        // A summary marker in a cell is no marker: the table stays whole.
+        let md = "Intro.\n\n| A | B |\n| :-- | --: |\n| x <!-- more --> | 1 |\n| y | 2 |\n";
+        let (r, _) = render(md, 0, false, &opts(), &no_links);
+        let html = r.html();
+        assert!(html.contains("<td class=\"align-right\">2</td>"), "{html}");
+        assert_eq!(r.summary.as_deref(), Some("<p>Intro.</p>\n"), "{html}");
     }
 
     /// With the theme's markup for a kind, the alert opens and closes with
