@@ -21,7 +21,7 @@ pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static", 
 
 /// How long the debouncer gathers the events of one save before passing them
 /// on; short, because the real wait is [`settle`]'s.
-const MERGE_WINDOW: Duration = Duration::from_millis(20);
+const MERGE_WINDOW: Duration = Duration::from_millis(10);
 
 /// Gathers batches after `first` until none arrived for `window`: a burst of
 /// saves (an editor writing every 100 ms, a `git checkout`) becomes one
