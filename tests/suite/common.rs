@@ -195,11 +195,23 @@ fn content_type(p: &Path) -> &'static str {
 /// Sends a raw HTTP/1.1 GET for `target` (sent exactly as given, no
 /// normalisation) and returns (status, headers, body).
 pub fn raw_get(port: u16, target: &str) -> (u16, String, Vec<u8>) {
+    raw_request(port, "GET", target)
+}
+
+/// [`raw_get`] with any method. GET and HEAD go without a body header, as
+/// browsers send them; other methods say `Content-Length: 0`, so that the
+/// server answers rather than waiting for a body.
+pub fn raw_request(port: u16, method: &str, target: &str) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let length = if matches!(method, "GET" | "HEAD") {
+        ""
+    } else {
+        "Content-Length: 0\r\n"
+    };
     write!(
         s,
-        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{length}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut buf = Vec::new();

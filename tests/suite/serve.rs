@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::common::{Fixture, raw_get};
+use crate::common::{Fixture, raw_get, raw_request};
 
 const CONFIG: &str =
     "title = \"Serve test\"\nbase_url = \"\"\ntaxonomies = [{ name = \"tags\" }]\n";
@@ -376,7 +376,7 @@ fn requests_cannot_leave_the_site() {
     assert!(head.to_lowercase().contains("text/css"), "{head}");
     // GET and HEAD only: HEAD answers as GET would, without the body (link
     // checkers and `curl -I` use it); anything else is refused.
-    let (status, head, body) = request(port, "HEAD", "/docs/alpha/");
+    let (status, head, body) = raw_request(port, "HEAD", "/docs/alpha/");
     assert_eq!(status, 200, "{head}");
     assert!(
         head.to_lowercase().contains("content-type: text/html"),
@@ -384,38 +384,13 @@ fn requests_cannot_leave_the_site() {
     );
     assert!(body.is_empty(), "HEAD with a body: {body:?}");
     for method in ["POST", "PUT", "DELETE"] {
-        let (status, head, body) = request(port, method, "/docs/alpha/");
+        let (status, head, body) = raw_request(port, method, "/docs/alpha/");
         assert_eq!(status, 405, "{method}: {head}");
         assert!(
             !String::from_utf8_lossy(&body).contains("Alpha text"),
             "{method} got the page"
         );
     }
-}
-
-/// One request with any method: (status, head, body).
-fn request(port: u16, method: &str, target: &str) -> (u16, String, Vec<u8>) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut buf = Vec::new();
-    let _ = std::io::Read::read_to_end(&mut s, &mut buf);
-    let split = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(buf.len());
-    let head = String::from_utf8_lossy(&buf[..split]).to_string();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = buf.get(split + 4..).map(<[u8]>::to_vec).unwrap_or_default();
-    (status, head, body)
 }
 
 /// `--csp` (the browser tests' server runs with it) sends `default-src
