@@ -303,9 +303,8 @@ fn zola_search_keys_are_known_and_build_search_index_switches_the_index() {
     );
 }
 
-#[test]
-fn an_index_over_budget_is_a_warning() {
-    let f = Fixture::new("title = \"x\"\n[search]\nindex_budget_kb = 1\n");
+/// Twenty pages of varied words: an index over a 1 kB budget.
+pub(crate) fn write_wordy_pages(f: &Fixture) {
     for i in 0..20 {
         f.write(
             &format!("content/p{i}.md"),
@@ -315,6 +314,12 @@ fn an_index_over_budget_is_a_warning() {
             ),
         );
     }
+}
+
+#[test]
+fn an_index_over_budget_is_a_warning() {
+    let f = Fixture::new("title = \"x\"\n[search]\nindex_budget_kb = 1\n");
+    write_wordy_pages(&f);
     let err = f.build_ok(&[]);
     assert!(err.contains("index_budget_kb = 1"), "{err}");
 }

@@ -679,15 +679,7 @@ fn port_zero_picks_a_free_port_and_bind_elsewhere_warns() {
 fn an_index_over_budget_is_reported_once_not_on_every_edit() {
     let f = Fixture::new(&format!("{CONFIG}[search]\nindex_budget_kb = 1\n"));
     f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
-    for i in 0..20 {
-        f.write(
-            &format!("content/p{i}.md"),
-            &format!(
-                "+++\ntitle = \"Page {i}\"\n+++\n{}\n",
-                "Words of page number {i} about many things. ".repeat(20)
-            ),
-        );
-    }
+    crate::search::write_wordy_pages(&f);
     let (server, port, stderr) = serve_reading_stderr(&f, &[]);
     let ev = Events::open(port);
     for i in 0..2 {
