@@ -633,38 +633,35 @@ impl Index {
                 .flat_map(|(j, e)| e.keys.iter().map(move |k| ((first + j) as u32, k.clone())))
                 .collect()
         };
-        let mut keys_changed = false;
-        for &i in &changed {
-            let (was, is) = (keyed(&old[i], first_id[i]), keyed(&new[i], first_id[i]));
-            if was != is {
-                keys_changed = true;
-                word_keys.extend(was.iter().chain(&is).map(|(_, k)| heading_shard(k)));
-            }
+        // The changed documents whose whole headings changed: (before, after).
+        let moved: Vec<_> = changed
+            .iter()
+            .map(|&i| (keyed(&old[i], first_id[i]), keyed(&new[i], first_id[i])))
+            .filter(|(was, is)| was != is)
+            .collect();
+        for (was, is) in &moved {
+            word_keys.extend(was.iter().chain(is).map(|(_, k)| heading_shard(k)));
         }
-        if keys_changed {
-            // The changed documents' entries leave the lists of the keys
-            // they had and join those they have (a copy of the map shares
-            // every key and list; only the lists touched are copied).
+        if !moved.is_empty() {
+            // Their entries leave the lists of the keys they had and join
+            // those they have (a copy of the map shares every key and list;
+            // only the lists touched are copied).
             let mut keys = (*index.keys).clone();
-            for &i in &changed {
-                for (id, k) in keyed(&old[i], first_id[i]) {
-                    if let Some(list) = keys.get_mut(k.as_str()) {
-                        let l = Arc::make_mut(list);
-                        if let Ok(at) = l.binary_search(&id) {
-                            l.remove(at);
-                        }
-                        if l.is_empty() {
-                            keys.remove(k.as_str());
-                        }
+            for (id, k) in moved.iter().flat_map(|(was, _)| was) {
+                if let Some(list) = keys.get_mut(k.as_str()) {
+                    let l = Arc::make_mut(list);
+                    if let Ok(at) = l.binary_search(id) {
+                        l.remove(at);
+                    }
+                    if l.is_empty() {
+                        keys.remove(k.as_str());
                     }
                 }
             }
-            for &i in &changed {
-                for (id, k) in keyed(&new[i], first_id[i]) {
-                    let l = Arc::make_mut(keys.entry(Arc::from(k)).or_default());
-                    if let Err(at) = l.binary_search(&id) {
-                        l.insert(at, id);
-                    }
+            for (id, k) in moved.iter().flat_map(|(_, is)| is) {
+                let l = Arc::make_mut(keys.entry(Arc::from(k.as_str())).or_default());
+                if let Err(at) = l.binary_search(id) {
+                    l.insert(at, *id);
                 }
             }
             index.keys = Arc::new(keys);
