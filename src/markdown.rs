@@ -199,6 +199,16 @@ impl Rendered {
     }
 }
 
+/// Whether two HTML values (a [`Rendered::content`], a value made from one)
+/// are equal. An unchanged page's HTML is the same shared string in the dev
+/// server's old and new models, whose bytes need no comparing.
+pub(crate) fn same_html(a: &tera::Value, b: &tera::Value) -> bool {
+    match (a.as_str(), b.as_str()) {
+        (Some(x), Some(y)) => std::ptr::eq(x, y) || x == y,
+        _ => a == b,
+    }
+}
+
 /// Ids the default theme uses for its own landmarks; headings never take them.
 const RESERVED_IDS: &[&str] = &[
     "main",

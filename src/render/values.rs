@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use tera::{Map, Value};
 
 use crate::features::Prepared;
+use crate::markdown::same_html;
 use crate::model::{DocId, DocKind, Document, Site};
 
 /// The `main_nav` global: the home section's subsections and pages, in
@@ -202,7 +203,7 @@ fn kept_object(
         && d.path == od.path
         && (std::sync::Arc::ptr_eq(&d.meta, &od.meta) || d.meta == od.meta)
         && (std::sync::Arc::ptr_eq(r, or)
-            || same_value(&r.content, &or.content)
+            || same_html(&r.content, &or.content)
                 && r.summary == or.summary
                 && r.toc == or.toc
                 && r.word_count == or.word_count
@@ -240,17 +241,8 @@ fn kept_object(
             .keys()
             .all(|k| ext.contains_key(k) || BASE_KEYS.contains(&k.as_str().unwrap_or("")))
         && (ext.contains_key(&tera::value::Key::from("content"))
-            || get("content").is_some_and(|c| same_value(c, &r.content)));
+            || get("content").is_some_and(|c| same_html(c, &r.content)));
     same_ext.then(|| old.clone())
-}
-
-/// Whether two values are equal; a kept document's HTML is the same shared
-/// string, whose bytes need no comparing.
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (a.as_str(), b.as_str()) {
-        (Some(x), Some(y)) if std::ptr::eq(x, y) => true,
-        _ => a == b,
-    }
 }
 
 /// A page's template object (a section's without its listings).

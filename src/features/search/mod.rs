@@ -31,6 +31,7 @@ use tera::{Kwargs, Map, Value};
 use super::{Call, Feature, Prepared};
 use crate::config::SearchConfig;
 use crate::diagnostics::Diagnostic;
+use crate::markdown::same_html;
 use crate::model::{DocId, Document, Site};
 use crate::plan::{Job, JobKind};
 use crate::text::escape_attr;
@@ -78,23 +79,14 @@ struct KeyView<'a> {
     decision: Option<&'a Value>,
 }
 
-/// Whether two string values are equal; an unchanged page's content is the
-/// same shared string, whose bytes need no comparing.
-fn same_text(a: &Value, b: &Value) -> bool {
-    match (a.as_str(), b.as_str()) {
-        (Some(x), Some(y)) => std::ptr::eq(x, y) || x == y,
-        _ => a == b,
-    }
-}
-
 impl KeyView<'_> {
     fn matches(&self, key: &DocKey) -> bool {
         self.path == key.path
             && self.title == key.title
             && self.boosted == key.boosted
-            && same_text(&self.content, &key.content)
+            && same_html(&self.content, &key.content)
             && match (self.decision, &key.decision) {
-                (Some(a), Some(b)) => same_text(a, b),
+                (Some(a), Some(b)) => same_html(a, b),
                 (a, b) => a.is_none() && b.is_none(),
             }
     }
@@ -529,19 +521,11 @@ fn a_to_z_lines(
     // one or a few, and every kept line is checked against them.
     let now: FxHashMap<&str, &Arc<DocCounted>> =
         counted.iter().map(|d| (d.key.path.as_str(), d)).collect();
-    let stale: Vec<&str> = before
+    let stale: FxHashSet<&str> = before
         .iter()
         .filter(|(path, b)| !now.get(*path).is_some_and(|d| Arc::ptr_eq(b, d)))
         .map(|(path, _)| *path)
         .collect();
-    let stale_set: FxHashSet<&str> = stale.iter().copied().collect();
-    let is_stale = |doc: &str| {
-        if stale.len() <= 8 {
-            stale.contains(&doc)
-        } else {
-            stale_set.contains(doc)
-        }
-    };
     let mut fresh: Vec<Arc<Line>> = counted
         .par_iter()
         .filter(|d| !same(d))
@@ -557,7 +541,7 @@ fn a_to_z_lines(
         .map(|p| p.a_to_z_lines.as_slice())
         .unwrap_or_default()
         .iter()
-        .filter(|l| !is_stale(&l.doc));
+        .filter(|l| !stale.contains(&*l.doc));
     // A merge of two sorted lists (a kept line before a fresh one with an
     // equal key: both show the same name, page and URL).
     let mut out = Vec::with_capacity(fresh.len() + previous.map_or(0, |p| p.a_to_z_lines.len()));
