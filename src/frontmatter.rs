@@ -267,6 +267,7 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 /// A file split into its parts.
+#[derive(Debug)]
 pub(crate) struct Split {
     pub front_matter: Option<(Format, Range<usize>)>,
     pub body_offset: usize,
@@ -825,5 +826,290 @@ mod tests {
             .unwrap_err()
             .remove(0);
         assert!(e.message.contains("never closed"));
+    }
+
+    #[test]
+    fn unclosed_front_matter_points_at_its_opening_fence() {
+        for (text, span, fence) in [
+            ("+++\ntitle = \"x\"\n", 0..3, "+++"),
+            ("---\ntitle: x\n", 0..3, "---"),
+            ("\u{feff}+++\ntitle = \"x\"\n", 3..6, "+++"),
+        ] {
+            let e = parse(Path::new("a.md"), &src(text), &[])
+                .unwrap_err()
+                .remove(0);
+            assert_eq!(e.span, span, "{text:?}");
+            assert_eq!(
+                e.help.as_deref(),
+                Some(
+                    format!("end the front matter block with a line containing only `{fence}`")
+                        .as_str()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn dates_are_checked_field_by_field() {
+        for good in [
+            "2000-02-29",
+            "2024-12-31",
+            "2024-01-31",
+            "2024-04-30",
+            "2024-01-02t10:20",
+            "2024-01-02T23:59",
+            "2024-01-02T00:00:60",
+            "2024-01-02T10:20:30z",
+            "2024-01-02T10:20:30.5Z",
+            "2024-01-02T10:20:30-23:59",
+            "2024-01-02T10:20+05:30",
+        ] {
+            assert!(valid_date_time(good), "{good} is valid");
+        }
+        for bad in [
+            "1900-02-29",
+            "2024-02-30",
+            "2024-06-31",
+            "2024-09-31",
+            "2024-11-31",
+            "2024-01-32",
+            "2024-01-00",
+            "2024/01/02",
+            "2024-01/02",
+            "2O24-01-02",
+            "2024-01-02X10:20",
+            "2024-01-02T",
+            "2024-01-02T10:2",
+            "2024-01-02T24:00",
+            "2024-01-02T10:60",
+            "2024-01-02T10-20",
+            "2024-01-02T10:20:61",
+            "2024-01-02T10:20:3",
+            "2024-01-02T10:20:30.",
+            "2024-01-02T10:20:30.Z",
+            "2024-01-02T10:20:30Zx",
+            "2024-01-02T10:20+24:00",
+            "2024-01-02T10:20+05:60",
+            "2024-01-02T10:20+0530",
+            "2024-01-02T10:20+05:300",
+            "2024-01-02T10:20-05-30",
+        ] {
+            assert!(!valid_date_time(bad), "{bad} is invalid");
+        }
+        // Kept as written, trimmed, with a space before the time made a `T`.
+        assert_eq!(
+            Date::check(" 2024-01-02 10:20 ").unwrap(),
+            Date("2024-01-02T10:20".into())
+        );
+        let e = Date::check("2024-13-01").unwrap_err();
+        assert_eq!(
+            e,
+            "invalid date `2024-13-01`, expected a real date YYYY-MM-DD or an RFC 3339 date-time"
+        );
+    }
+
+    #[test]
+    fn feeds_get_rfc3339_dates() {
+        assert_eq!(Date("2024-01-02".into()).rfc3339(), "2024-01-02T00:00:00Z");
+        assert_eq!(
+            Date("2024-01-02T10:20:30+02:00".into()).rfc3339(),
+            "2024-01-02T10:20:30+02:00"
+        );
+    }
+
+    #[test]
+    fn toml_date_times_and_yaml_strings_are_dates() {
+        let t = src("+++\ndate = 2024-01-02T10:20:30Z\nupdated = 2024-03-04\n+++\n");
+        let (fm, _, _) = parse(Path::new("a.md"), &t, &[]).unwrap();
+        assert_eq!(fm.date, Some(Date("2024-01-02T10:20:30Z".into())));
+        assert_eq!(fm.updated, Some(Date("2024-03-04".into())));
+        let y = src("---\ndate: \"2024-01-02 10:20\"\n---\n");
+        let (fm, _, _) = parse(Path::new("a.md"), &y, &[]).unwrap();
+        assert_eq!(fm.date, Some(Date("2024-01-02T10:20".into())));
+    }
+
+    #[test]
+    fn fences_are_found_with_a_bom_trailing_spaces_and_crlf() {
+        let fm = |text: &str| {
+            let s = split(text);
+            (
+                s.front_matter
+                    .map(|(f, r)| (f, text.get(r).map(str::to_string))),
+                s.body_offset,
+            )
+        };
+        let text = "\u{feff}+++\ntitle = \"a\"\n+++\nbody";
+        let s = split(text);
+        assert_eq!(s.front_matter, Some((Format::Toml, 7..19)));
+        assert_eq!(&text[s.body_offset..], "body");
+        let text = "+++  \ntitle = 1\n+++ \t\nbody";
+        assert_eq!(fm(text).0, Some((Format::Toml, Some("title = 1\n".into()))));
+        assert_eq!(&text[fm(text).1..], "body");
+        let text = "+++\r\ntitle = 1\r\n+++\r\nbody";
+        assert_eq!(
+            fm(text).0,
+            Some((Format::Toml, Some("title = 1\r\n".into())))
+        );
+        assert_eq!(&text[fm(text).1..], "body");
+        let text = "---\n---\nbody";
+        assert_eq!(fm(text), (Some((Format::Yaml, Some(String::new()))), 8));
+        // A YAML block is not closed by a TOML fence, nor the other way round.
+        assert_eq!(fm("---\n+++\nbody").0, Some((Format::Yaml, None)));
+        assert_eq!(fm("---\n+++\nbody").1, 12);
+        // Not a fence line: no front matter at all.
+        for text in [
+            "+++x\ntitle = 1\n+++\n",
+            "+++",
+            "plain text\n+++\n",
+            "\n+++\na = 1\n+++\n",
+        ] {
+            assert_eq!(fm(text), (None, 0), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_without_a_close_match_lists_every_known_key() {
+        let t = src("+++\ntitle = \"A\"\n  zzqqxx = 1\n+++\n");
+        let e = parse(Path::new("a.md"), &t, &["comparison"])
+            .unwrap_err()
+            .remove(0);
+        assert_eq!(&t[e.span.clone()], "zzqqxx");
+        assert_eq!(e.message, "invalid front matter: unknown field `zzqqxx`");
+        assert_eq!(
+            e.help.unwrap(),
+            format!("known keys: {}, comparison", KEYS.join(", "))
+        );
+    }
+
+    #[test]
+    fn one_wrong_value_gets_the_parsers_own_error() {
+        let t = src("+++\ntitle = \"A\"\nweight = \"heavy\"\n+++\n");
+        let errs = parse(Path::new("a.md"), &t, &[]).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].line_col(), Some((3, 10)), "{}", errs[0]);
+        assert!(
+            errs[0]
+                .message
+                .starts_with("invalid front matter: invalid type"),
+            "{}",
+            errs[0].message
+        );
+    }
+
+    #[test]
+    fn syntax_errors_point_into_the_block() {
+        let t = src("+++\ntitle = \"A\"\nweight = = 3\n+++\n");
+        let e = parse(Path::new("a.md"), &t, &[]).unwrap_err().remove(0);
+        assert_eq!(e.line_col().unwrap().0, 3, "{e}");
+        let y = src("---\ntitle: A\nweight: [1\n---\n");
+        let e = parse(Path::new("a.md"), &y, &[]).unwrap_err().remove(0);
+        assert!(e.line_col().unwrap().0 >= 3, "{e}");
+        assert!(!e.message.contains(" at line "), "{}", e.message);
+        assert!(!e.message.contains("error: "), "{}", e.message);
+        // A blank YAML block is an empty one, not an error.
+        let y = src("---\n  \n---\nbody");
+        let (fm, _, off) = parse(Path::new("a.md"), &y, &[]).unwrap();
+        assert_eq!(fm, FrontMatter::default());
+        assert_eq!(&y[off..], "body");
+    }
+
+    #[test]
+    fn a_features_unknown_key_gets_a_did_you_mean() {
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Only {
+            title: Option<String>,
+        }
+        for text in [
+            "+++\ntitle = \"A\"\ntitel = 1\n+++\n",
+            "---\ntitle: A\ntitel: 1\n---\n",
+        ] {
+            let t = src(text);
+            let (format, range) = split(text).front_matter.unwrap();
+            let fms = FrontMatterSource { format, range };
+            let e = deserialize_block::<Only>(Path::new("a.md"), &t, &fms).unwrap_err();
+            assert_eq!(e.line_col().unwrap().0, 3, "{e}");
+            assert_eq!(e.help.as_deref(), Some("did you mean `title`?"), "{e}");
+        }
+    }
+
+    #[test]
+    fn yaml_entries_start_at_unindented_keys() {
+        let text = "a: 1\n  b: 2\n# c\n- x\n}\n]\n\nd: 3";
+        assert_eq!(yaml_entries(text), vec![0..25, 25..29]);
+        assert_eq!(yaml_entries(""), Vec::<Range<usize>>::new());
+        assert_eq!(yaml_entries("a: 1\n"), vec![0..5]);
+    }
+
+    #[test]
+    fn top_keys_are_found_in_every_toml_and_yaml_form() {
+        let t = "+++\ntitle = \"a\"\n[ decison ]\nx = 1\n\"quoted\" = 2\nname.sub = 3\n+++\n";
+        let (format, range) = split(t).front_matter.unwrap();
+        let fms = FrontMatterSource { format, range };
+        for key in ["title", "decison", "quoted", "name"] {
+            let r = fms.locate_top_key(t, key);
+            assert_eq!(&t[r], key);
+        }
+        // A prefix of a key, or a key that is not there: the block's start.
+        for key in ["tit", "nope"] {
+            assert_eq!(fms.locate_top_key(t, key), 4..4, "{key}");
+        }
+        let y = "---\ntitle: a\n\"quo\": 1\nouter:\n  nested: 2\n---\n";
+        let (format, range) = split(y).front_matter.unwrap();
+        let fms = FrontMatterSource { format, range };
+        for key in ["title", "quo", "outer"] {
+            let r = fms.locate_top_key(y, key);
+            assert_eq!(&y[r], key);
+        }
+        for key in ["nested", "titl"] {
+            assert_eq!(fms.locate_top_key(y, key), 4..4, "{key}");
+        }
+    }
+
+    #[test]
+    fn locate_stops_at_the_deepest_key_that_exists() {
+        let t = "+++\ntitle = \"A\"\n[comparison]\nrows = [\n  { key = \"x\" },\n]\n+++\n";
+        let (_, fms, _) = parse(Path::new("a.md"), &src(t), &["comparison"]).unwrap();
+        let fms = fms.unwrap();
+        let at = |path: &[Key]| {
+            let r = fms.locate(t, path);
+            t[r].to_string()
+        };
+        assert_eq!(at(&[Key::Name("title")]), "\"A\"");
+        assert_eq!(
+            at(&[Key::Name("comparison"), Key::Name("rows"), Key::Index(3)]),
+            "[\n  { key = \"x\" },\n]"
+        );
+        assert_eq!(
+            at(&[Key::Name("comparison"), Key::Name("rows"), Key::Index(0)]),
+            "{ key = \"x\" }"
+        );
+        assert_eq!(fms.locate(t, &[Key::Name("nope")]), 4..4);
+        let y = "---\ntitle: A\ncomparison:\n  items: [a]\n  rows:\n    - key: x\n      label: X\n---\n";
+        let (_, fms, _) = parse(Path::new("a.md"), &src(y), &["comparison"]).unwrap();
+        let fms = fms.unwrap();
+        let at = |path: &[Key]| {
+            let r = fms.locate(y, path);
+            y[r].to_string()
+        };
+        assert_eq!(at(&[Key::Name("title")]), "A");
+        assert_eq!(
+            at(&[Key::Name("comparison"), Key::Name("items")]),
+            "items: [a]"
+        );
+        // An item that is a table: its first entry.
+        assert_eq!(
+            at(&[Key::Name("comparison"), Key::Name("rows"), Key::Index(0)]),
+            "x"
+        );
+        assert!(
+            at(&[Key::Name("comparison"), Key::Name("rows"), Key::Index(4)]).starts_with("rows:"),
+        );
+        assert_eq!(
+            at(&[Key::Name("comparison"), Key::Name("items"), Key::Index(0)]),
+            "items: [a]"
+        );
+        assert_eq!(fms.locate(y, &[Key::Name("nope")]), 4..4);
     }
 }
