@@ -1242,4 +1242,176 @@ mod tests {
             "<em>a</em>"
         );
     }
+
+    #[test]
+    fn script_urls_are_neutralised_unless_raw_html_is_allowed() {
+        let md = "[go](javascript:alert(1)) ![i](data:text/html,x) [ok](https://e.org/)\n";
+        for raw_html in [RawHtml::Escape, RawHtml::Sanitize] {
+            let o = MarkdownOptions { raw_html, ..opts() };
+            let (r, _) = render(md, 0, false, &o, &no_links);
+            let html = r.html();
+            assert!(
+                !html.contains("javascript:") && !html.contains("data:"),
+                "{html}"
+            );
+            assert!(html.contains("href=\"https://e.org/\""), "{html}");
+        }
+        let escaped = MarkdownOptions {
+            raw_html: RawHtml::Escape,
+            ..opts()
+        };
+        let (r, _) = render(md, 0, false, &escaped, &no_links);
+        assert!(r.html().contains("<a href=\"#\">go</a>"), "{}", r.html());
+        assert!(
+            r.html().contains("<img src=\"#\" alt=\"i\""),
+            "{}",
+            r.html()
+        );
+        // Front matter fragments never keep raw HTML, so never script URLs.
+        let f = render_fragment("[go](javascript:alert(1))", false, &opts(), &no_links).unwrap();
+        assert_eq!(f, "<a href=\"#\">go</a>");
+        // Raw HTML allowed: the author is trusted, links are kept as written.
+        let (r, _) = render(md, 0, false, &opts(), &no_links);
+        assert!(
+            r.html().contains("href=\"javascript:alert(1)\""),
+            "{}",
+            r.html()
+        );
+        assert!(
+            r.html().contains("src=\"data:text/html,x\""),
+            "{}",
+            r.html()
+        );
+    }
+
+    #[test]
+    fn script_schemes_are_found_through_case_spaces_and_controls() {
+        for url in [
+            "javascript:x",
+            " JavaScript:x",
+            "java\tscript:x",
+            "java\u{1}script:x",
+            "VBScript:x",
+            "data:text/html,x",
+        ] {
+            assert!(is_script_url(url), "{url:?}");
+        }
+        for url in [
+            "https://e.org/",
+            "javascript",
+            "./javascript:x",
+            "#data:x",
+            "mailto:a@b",
+        ] {
+            assert!(!is_script_url(url), "{url:?}");
+        }
+    }
+
+    #[test]
+    fn sanitize_keeps_what_guidepost_writes_and_drops_the_rest() {
+        let o = MarkdownOptions {
+            raw_html: RawHtml::Sanitize,
+            ..opts()
+        };
+        let md = "<p id=\"a\" class=\"b\" role=\"note\" tabindex=\"0\" aria-label=\"l\" onclick=\"x()\" style=\"color:red\">Hi</p>\n\n<script>alert(1)</script>\n\n- [x] done\n\n| A |\n| - |\n| 1 |\n\nSummary <b onclick=\"y()\">b</b>\n\n<!-- more -->\n\nRest.\n";
+        let (r, _) = render(md, 0, false, &o, &no_links);
+        let html = r.html();
+        assert!(
+            html.contains(
+                "<p id=\"a\" class=\"b\" role=\"note\" tabindex=\"0\" aria-label=\"l\">Hi</p>"
+            ),
+            "{html}"
+        );
+        assert!(
+            !html.contains("script") && !html.contains("onclick") && !html.contains("style="),
+            "{html}"
+        );
+        assert!(
+            html.contains("<input disabled=\"\" type=\"checkbox\" checked=\"\">"),
+            "{html}"
+        );
+        assert!(html.contains("<th>A</th>"), "{html}");
+        let summary = r.summary.as_deref().unwrap();
+        assert!(summary.contains("Summary <b>b</b>"), "{summary}");
+        assert!(!summary.contains("onclick"), "{summary}");
+    }
+
+    #[test]
+    fn the_theme_markup_replaces_the_default_one() {
+        let config = Config::default();
+        assert_eq!(
+            MarkdownOptions::of_theme(&config, None).markup.anchor_link,
+            Markup::default().anchor_link
+        );
+        let markup = Arc::new(Markup {
+            anchor_link: "<a href=\"#{ANCHOR}\">¶</a>".replace("{ANCHOR}", ANCHOR_ID),
+            alerts: vec![("note".into(), "<aside>".into(), "</aside>".into())],
+        });
+        let o = MarkdownOptions::of_theme(&config, Some(&markup));
+        assert!(Arc::ptr_eq(&o.markup, &markup));
+        let o = MarkdownOptions {
+            anchor_links: AnchorLinks::Right,
+            ..o
+        };
+        let (r, _) = render("## Top\n", 0, false, &o, &no_links);
+        assert_eq!(r.html(), "<h2 id=\"top\">Top <a href=\"#top\">¶</a></h2>\n");
+    }
+
+    #[test]
+    fn same_html_compares_text_not_identity() {
+        let a = tera::Value::safe_string("<p>x</p>");
+        let b = tera::Value::safe_string("<p>x</p>");
+        let c = tera::Value::safe_string("<p>y</p>");
+        assert!(same_html(&a, &a.clone()));
+        assert!(same_html(&a, &b));
+        assert!(!same_html(&a, &c));
+        assert!(!same_html(&a, &tera::Value::none()));
+        assert!(same_html(&tera::Value::none(), &tera::Value::none()));
+    }
+
+    #[test]
+    fn every_markdown_extension_is_on_by_default() {
+        let md = "~~gone~~\n\n- [ ] todo\n\n## Head {#own .wide}\n\n| A |\n| - |\n| 1 |\n\nNote[^n].\n\n[^n]: The note.\n";
+        let (r, _) = render(md, 0, false, &opts(), &no_links);
+        let html = r.html();
+        for part in [
+            "<del>gone</del>",
+            "<input disabled=\"\" type=\"checkbox\"/>",
+            "<h2 id=\"own\" class=\"wide\">",
+            "<table>",
+            "<td>1</td>",
+            "footnote-reference",
+        ] {
+            assert!(html.contains(part), "{part}: {html}");
+        }
+    }
+
+    #[test]
+    fn optional_extensions_follow_their_switches() {
+        let md = "\"Quoted\" -- text\n\n> [!NOTE]\n> Alert.\n\nTerm\n: Definition\n";
+        let on = MarkdownOptions {
+            smart_punctuation: true,
+            github_alerts: true,
+            definition_lists: true,
+            ..opts()
+        };
+        let (r, _) = render(md, 0, false, &on, &no_links);
+        let html = r.html();
+        assert!(html.contains("“Quoted” – text"), "{html}");
+        assert!(html.contains("markdown-alert-note"), "{html}");
+        assert!(html.contains("<dd>"), "{html}");
+        let off = MarkdownOptions {
+            smart_punctuation: false,
+            github_alerts: false,
+            definition_lists: false,
+            ..opts()
+        };
+        let (r, _) = render(md, 0, false, &off, &no_links);
+        let html = r.html();
+        assert!(html.contains("<p>\"Quoted\" -- text</p>"), "{html}");
+        assert!(
+            !html.contains("markdown-alert") && !html.contains("<dd>"),
+            "{html}"
+        );
+    }
 }
