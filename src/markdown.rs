@@ -1169,9 +1169,10 @@ mod tests {
             emoji: true,
             ..opts()
         };
-        let body = "## Two words\n\nTerm one\n: Its definition here.\n\n```\ncode line\n```\n\nSay :smile: now.\n";
+        // Each count differs from its product with the ones before it.
+        let body = "## Two words\n\nTerm one more\n: Its definition here.\n\n```\ncode line\n```\n\nSay :smile: now.\n";
         let (r, _) = render(body, 0, false, &opts, &no_links);
-        assert_eq!(r.word_count, 2 + 2 + 3 + 2 + 3, "{}", r.html());
+        assert_eq!(r.word_count, 2 + 3 + 3 + 2 + 3, "{}", r.html());
     }
 
     /// An unknown code language is a warning whose span is the opening
@@ -1412,6 +1413,28 @@ mod tests {
         assert!(
             !html.contains("markdown-alert") && !html.contains("<dd>"),
             "{html}"
+        );
+    }
+
+    #[test]
+    fn only_the_first_h1_is_dropped_and_only_when_asked() {
+        let body = "## Sub\n\n# Title\n\n# Second\n";
+        let opts = MarkdownOptions {
+            anchor_links: AnchorLinks::None,
+            ..opts()
+        };
+        let (r, _) = render(body, 0, true, &opts, &no_links);
+        assert_eq!(r.first_h1.as_deref(), Some("Title"));
+        assert_eq!(
+            r.html(),
+            "<h2 id=\"sub\">Sub</h2>\n<h1 id=\"second\">Second</h1>\n"
+        );
+        let (r, _) = render(body, 0, false, &opts, &no_links);
+        assert_eq!(r.first_h1, None);
+        assert!(
+            r.html().contains("<h1 id=\"title\">Title</h1>"),
+            "{}",
+            r.html()
         );
     }
 }
