@@ -967,4 +967,141 @@ rows = [
             "{pointed:?}"
         );
     }
+
+    #[test]
+    fn line_at_spans_one_line() {
+        let text = "ab\ncd\n";
+        assert_eq!(line_at(text, 0), 0..2);
+        assert_eq!(line_at(text, 3), 3..5);
+        assert_eq!(line_at(text, 4), 4..5);
+        assert_eq!(line_at(text, 99), 6..6);
+    }
+
+    /// `(columns, [(item, values as `key=value`, the text of its span)])`.
+    fn records(result: Records, text: &str) -> (Vec<String>, Vec<(String, String, String)>) {
+        let (columns, records) = result;
+        let records = records
+            .into_iter()
+            .map(|(item, values, span)| {
+                let values = values
+                    .iter()
+                    .map(|(k, v)| {
+                        format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (item, values, text[span].to_string())
+            })
+            .collect();
+        (columns, records)
+    }
+
+    #[test]
+    fn csv_data_has_an_item_column_then_attributes() {
+        let text = "item, focus ,budget\n@/a.md,IT,Yes\n @/b.md ,Risk,No\n";
+        let (columns, rows) = records(csv_records(text).unwrap(), text);
+        assert_eq!(columns, ["focus", "budget"]);
+        assert_eq!(
+            rows,
+            [
+                (
+                    "@/a.md".into(),
+                    "budget=Yes focus=IT".into(),
+                    "@/a.md,IT,Yes".into()
+                ),
+                (
+                    "@/b.md".into(),
+                    "budget=No focus=Risk".into(),
+                    " @/b.md ,Risk,No".into()
+                ),
+            ]
+        );
+        let (span, message) = csv_records("page,focus\n@/a.md,IT\n").unwrap_err();
+        assert_eq!(span, 0..10);
+        assert!(message.contains("must be `item`"), "{message}");
+        let text = "item,focus\n@/a.md,IT\n@/b.md,Risk,extra\n";
+        let (span, message) = csv_records(text).unwrap_err();
+        assert_eq!(&text[span], "@/b.md,Risk,extra");
+        assert!(message.starts_with("invalid CSV"), "{message}");
+    }
+
+    #[test]
+    fn structured_data_in_every_format_reads_alike() {
+        let json = "[\n  {\"item\": \"@/a.md\", \"focus\": \"IT\", \"budget\": \"Yes\"},\n  {\"item\": \"@/b.md\", \"focus\": \"Risk\", \"budget\": \"No\"}\n]\n";
+        let json_items = "{\"items\": [\n{\"item\": \"@/a.md\", \"focus\": \"IT\", \"budget\": \"Yes\"},\n{\"item\": \"@/b.md\", \"focus\": \"Risk\", \"budget\": \"No\"}]}\n";
+        let toml = "[[items]]\nitem = \"@/a.md\"\nfocus = \"IT\"\nbudget = \"Yes\"\n[[items]]\nitem = \"@/b.md\"\nfocus = \"Risk\"\nbudget = \"No\"\n";
+        let yaml = "- item: \"@/a.md\"\n  focus: IT\n  budget: \"Yes\"\n- item: \"@/b.md\"\n  focus: Risk\n  budget: \"No\"\n";
+        for (format, text) in [
+            ("json", json),
+            ("json", json_items),
+            ("toml", toml),
+            ("yaml", yaml),
+        ] {
+            let (columns, rows) = records(structured_records(text, format).unwrap(), text);
+            assert_eq!(
+                columns,
+                ["focus", "budget"],
+                "{format}: columns in the file's order"
+            );
+            let items: Vec<_> = rows.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
+            assert_eq!(
+                items,
+                [
+                    ("@/a.md", "budget=Yes focus=IT"),
+                    ("@/b.md", "budget=No focus=Risk")
+                ],
+                "{format}"
+            );
+            // Each record's span is the line naming its item.
+            for (item, _, line) in &rows {
+                assert!(
+                    line.contains(item.as_str()) && !line.contains('\n'),
+                    "{format}: {line:?}"
+                );
+            }
+            assert_ne!(rows[0].2, rows[1].2, "{format}");
+        }
+        // The same item twice: the second record points at the second line.
+        let text = "- item: \"@/a.md\"\n  x: 1\n- item: \"@/a.md\"\n  x: 2\n";
+        let (_, rows) = records(structured_records(text, "yaml").unwrap(), text);
+        assert_eq!(rows[1].2, "- item: \"@/a.md\"");
+        let (columns, _) = structured_records(text, "yaml").unwrap();
+        assert_eq!(columns, ["x"]);
+        let (_, recs) = structured_records(text, "yaml").unwrap();
+        assert_eq!((recs[0].2.start, recs[1].2.start), (0, 24));
+    }
+
+    #[test]
+    fn structured_data_errors_name_the_line_or_the_record() {
+        let text = "[\n  {\"item\": \"@/a.md\"},\n  {\"item\": }\n]\n";
+        let (span, message) = structured_records(text, "json").unwrap_err();
+        assert_eq!(&text[span], "  {\"item\": }");
+        assert!(message.starts_with("invalid JSON"), "{message}");
+        let text = "[[items]]\nitem = \n";
+        let (span, message) = structured_records(text, "toml").unwrap_err();
+        assert!(span.start >= 10, "{span:?}");
+        assert!(message.starts_with("invalid TOML"), "{message}");
+        for (text, format, expected) in [
+            (
+                "{\"rows\": []}",
+                "json",
+                "must be a list of records, or `items`",
+            ),
+            ("\"text\"", "json", "must be a list of records"),
+            (
+                "[1]",
+                "json",
+                "record 1 of the comparison data is not a table",
+            ),
+            (
+                "[{\"item\": \"@/a.md\"}, {\"x\": 1}]",
+                "json",
+                "record 2 of the comparison data has no `item`",
+            ),
+            ("- [", "yaml", "invalid YAML"),
+        ] {
+            let (_, message) = structured_records(text, format).unwrap_err();
+            assert!(message.contains(expected), "{text}: {message}");
+        }
+    }
 }
