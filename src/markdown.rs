@@ -1437,4 +1437,200 @@ mod tests {
             r.html()
         );
     }
+
+    #[test]
+    fn external_link_switches_add_rel_class_and_target() {
+        let o = MarkdownOptions {
+            external_links: ExternalLinks {
+                target_blank: true,
+                no_follow: true,
+                no_referrer: true,
+                class: Some("ext".into()),
+            },
+            ..opts()
+        };
+        let (r, _) = render(
+            "[a](https://e.org/) [b](http://e.org/) [c](//e.org/) [d](mailto:x@e.org)",
+            0,
+            false,
+            &o,
+            &no_links,
+        );
+        let html = r.html();
+        for url in ["https://e.org/", "http://e.org/", "//e.org/"] {
+            assert!(
+                html.contains(&format!(
+                    "<a href=\"{url}\" rel=\"external noopener nofollow noreferrer\" class=\"ext\" target=\"_blank\">"
+                )),
+                "{url}: {html}"
+            );
+        }
+        assert!(html.contains("<a href=\"mailto:x@e.org\">d</a>"), "{html}");
+        let o = MarkdownOptions {
+            external_links: ExternalLinks {
+                no_referrer: true,
+                ..ExternalLinks::default()
+            },
+            ..opts()
+        };
+        let (r, _) = render("[a](https://e.org/)", 0, false, &o, &no_links);
+        assert_eq!(
+            r.html(),
+            "<p><a href=\"https://e.org/\" rel=\"external noreferrer\">a</a></p>\n"
+        );
+    }
+
+    #[test]
+    fn definition_terms_take_an_id_from_a_trailing_marker() {
+        let o = MarkdownOptions {
+            definition_lists: true,
+            ..opts()
+        };
+        let body = "MSP {#msp}\n: Managed.\n\nAgain {#msp}\n: Twice.\n\nPlain {#bad id}\n: Kept.\n\nOdd {#x}y\n: Kept too.\n\nEmpty {#}\n: Kept three.\n";
+        let (r, _) = render(body, 0, false, &o, &no_links);
+        let html = r.html();
+        for part in [
+            "<dt id=\"msp\">MSP</dt>",
+            "<dt id=\"msp-1\">Again</dt>",
+            "<dt>Plain {#bad id}</dt>",
+            "<dt>Odd {#x}y</dt>",
+            "<dt>Empty {#}</dt>",
+        ] {
+            assert!(html.contains(part), "{part}: {html}");
+        }
+        assert!(r.heading_ids.contains("msp") && r.heading_ids.contains("msp-1"));
+        assert_eq!(r.heading_ids.len(), 2, "{:?}", r.heading_ids);
+        let mut only = vec![Event::Text(CowStr::from("{#only}"))];
+        assert_eq!(term_id(&mut only).as_deref(), Some("only"));
+        assert!(only.is_empty(), "{only:?}");
+        let mut words = vec![Event::Text(CowStr::from("A b  {#a_b-1}  "))];
+        assert_eq!(term_id(&mut words).as_deref(), Some("a_b-1"));
+        assert_eq!(words, vec![Event::Text(CowStr::from("A b"))]);
+    }
+
+    #[test]
+    fn emoji_shortcodes_become_emoji_and_the_rest_stays() {
+        assert_eq!(
+            emojify(":warning: :nope: a:qq: : smile: ::smile: end:"),
+            "⚠️ :nope: a:qq: : smile: :😄 end:"
+        );
+        let o = MarkdownOptions {
+            emoji: true,
+            ..opts()
+        };
+        let (r, _) = render("Go :rocket: now", 0, false, &o, &no_links);
+        assert_eq!(r.html(), "<p>Go 🚀 now</p>\n");
+        let (r, _) = render("Go :rocket: now", 0, false, &opts(), &no_links);
+        assert_eq!(r.html(), "<p>Go :rocket: now</p>\n");
+    }
+
+    #[test]
+    fn bottom_footnotes_follow_the_order_of_first_reference() {
+        let o = MarkdownOptions {
+            bottom_footnotes: true,
+            ..opts()
+        };
+        let body =
+            "B first[^b], then A[^a].\n\n[^a]: Note A.\n\n[^b]: Note B.\n\n[^c]: Never cited.\n";
+        let (r, _) = render(body, 0, false, &o, &no_links);
+        let html = r.html();
+        let list = &html[html.find("<section class=\"footnotes\"").expect(html)..];
+        assert_eq!(
+            list,
+            "<section class=\"footnotes\" role=\"doc-endnotes\" aria-label=\"Footnotes\">\n<ol class=\"footnotes-list\">\n\
+             <li id=\"fn-b\"><p>Note B.</p> <a class=\"footnote-backref\" href=\"#fr-b-1\" aria-label=\"Back to reference 1\">↩</a></li>\n\
+             <li id=\"fn-a\"><p>Note A.</p> <a class=\"footnote-backref\" href=\"#fr-a-1\" aria-label=\"Back to reference 2\">↩</a></li>\n\
+             <li id=\"fn-c\"><p>Never cited.</p></li>\n</ol>\n</section>\n"
+        );
+        assert!(
+            html.contains("<a href=\"#fn-b\">1</a>") && html.contains("<a href=\"#fn-a\">2</a>"),
+            "{html}"
+        );
+        assert_eq!(strip_definition_wrapper("  <p>x</p> "), "<p>x</p>");
+        assert_eq!(
+            strip_definition_wrapper(
+                "<div class=\"footnote-definition\" id=\"a\"><sup class=\"footnote-definition-label\">1</sup><p>x</p></div>"
+            ),
+            "<p>x</p>"
+        );
+    }
+
+    #[test]
+    fn footnote_labels_and_theme_landmarks_are_not_heading_ids() {
+        let body = "## Sources\n\n## Main\n\nText[^sources].\n\n  [^sources]: S.\n";
+        let labels: Vec<String> = footnote_labels(body).collect();
+        assert_eq!(labels, ["sources"]);
+        let (r, _) = render(body, 0, false, &opts(), &no_links);
+        let html = r.html();
+        assert!(html.contains("<h2 id=\"sources-1\">"), "{html}");
+        assert!(html.contains("<h2 id=\"main-1\">"), "{html}");
+    }
+
+    #[test]
+    fn tables_are_named_after_the_heading_before_them() {
+        let (r, _) = render(
+            "|a|\n|-|\n|b|\n\n## Costs & fees\n\n|a|\n|-|\n|b|\n",
+            0,
+            false,
+            &opts(),
+            &no_links,
+        );
+        let html = r.html();
+        assert!(html.contains("aria-label=\"Table\">"), "{html}");
+        assert!(
+            html.contains("aria-label=\"Table: Costs &amp; fees\">"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn summary_is_the_first_top_level_paragraph_or_none() {
+        let (r, _) = render(
+            "## Only a heading\n\n- a list\n",
+            0,
+            false,
+            &opts(),
+            &no_links,
+        );
+        assert_eq!(r.summary, None);
+        let (r, _) = render(
+            "- item\n- other\n\nTop.\n\nNext.\n",
+            0,
+            false,
+            &opts(),
+            &no_links,
+        );
+        assert_eq!(r.summary.as_deref(), Some("<p>Top.</p>\n"), "{}", r.html());
+    }
+
+    #[test]
+    fn reading_time_rounds_up_and_never_divides_by_zero() {
+        let body = "one two three four five";
+        let o = MarkdownOptions {
+            words_per_minute: 2,
+            ..opts()
+        };
+        assert_eq!(render(body, 0, false, &o, &no_links).0.reading_time, 3);
+        let o = MarkdownOptions {
+            words_per_minute: 0,
+            ..opts()
+        };
+        assert_eq!(render(body, 0, false, &o, &no_links).0.reading_time, 5);
+        let (r, _) = render("    indented code here\n", 0, false, &opts(), &no_links);
+        assert_eq!(r.word_count, 3);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn anchor_links_keep_their_target_and_file_span() {
+        let resolve = |_: &str| Ok("/a/".to_string());
+        let (r, errors) = render("See [x](@/a.md#top).", 10, false, &opts(), &resolve);
+        assert!(errors.is_empty());
+        let link = &r.anchor_links[0];
+        assert_eq!(
+            (link.target.as_str(), link.anchor.as_str()),
+            ("a.md", "top")
+        );
+        assert_eq!(link.span, 14..29);
+    }
 }
