@@ -317,6 +317,10 @@ fn render_with(
     let mut footnote_names: Vec<String> = Vec::new();
     let mut footnote_defs: Vec<(String, String)> = Vec::new();
     let mut footnote_refs: Vec<(String, usize)> = Vec::new();
+    // Without bottom footnotes: each note's number, by first mention. The
+    // HTML writer numbers notes itself, but a fresh writer per batch starts
+    // again at 1, so references and labels are written here instead.
+    let mut footnote_numbers: HashMap<String, usize> = HashMap::new();
 
     let flush = |pending: &mut Vec<Event>, html: &mut String| {
         if !pending.is_empty() {
@@ -518,6 +522,25 @@ fn render_with(
                     let name = footnote_names.pop().unwrap_or_default();
                     footnote_defs.push((name, html.split_off(start)));
                 }
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let number = footnote_number(&mut footnote_numbers, &name);
+                depth += 1;
+                pending.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"footnote-definition\" id=\"{}\"><sup class=\"footnote-definition-label\">{number}</sup>",
+                    escape_attr(&name)
+                ))));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                depth = depth.saturating_sub(1);
+                pending.push(event);
+            }
+            Event::FootnoteReference(name) if !opts.bottom_footnotes => {
+                let number = footnote_number(&mut footnote_numbers, &name);
+                pending.push(Event::Html(CowStr::from(format!(
+                    "<sup class=\"footnote-reference\"><a href=\"#{}\">{number}</a></sup>",
+                    escape_attr(&name)
+                ))));
             }
             Event::FootnoteReference(name) if opts.bottom_footnotes => {
                 let name = name.to_string();
@@ -810,6 +833,13 @@ fn emojify(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The number of footnote `name`: the next one when it is first mentioned
+/// (by a reference or its definition, as pulldown-cmark's writer counts).
+fn footnote_number(numbers: &mut HashMap<String, usize>, name: &str) -> usize {
+    let next = numbers.len() + 1;
+    *numbers.entry(name.to_string()).or_insert(next)
 }
 
 /// The footnote definitions at the end of the page, in the order they are
@@ -1632,5 +1662,46 @@ mod tests {
             ("a.md", "top")
         );
         assert_eq!(link.span, 14..29);
+    }
+
+    /// Footnotes keep one numbering through the page: the HTML is written
+    /// in batches (at headings, at the first paragraph, every 256 events),
+    /// and each batch's writer used to start counting at 1 again.
+    #[test]
+    fn footnote_numbers_run_through_the_whole_page() {
+        let mut body = String::from("First[^a].\n\n## Two\n\nSecond[^b], first again[^a].\n\n");
+        for i in 0..200 {
+            body.push_str(&format!("Filler *{i}* text.\n\n"));
+        }
+        body.push_str("Third[^c].\n\n[^a]: Note A.\n\n[^b]: Note B.\n\n[^c]: Note C.\n");
+        let (r, _) = render(&body, 0, false, &opts(), &no_links);
+        let html = r.html();
+        for (name, n) in [("a", 1), ("b", 2), ("c", 3)] {
+            assert!(
+                html.contains(&format!(
+                    "<sup class=\"footnote-reference\"><a href=\"#{name}\">{n}</a></sup>"
+                )),
+                "{name}: {html}"
+            );
+            assert!(
+                html.contains(&format!(
+                    "<div class=\"footnote-definition\" id=\"{name}\"><sup class=\"footnote-definition-label\">{n}</sup>"
+                )),
+                "{name}: {html}"
+            );
+        }
+        assert_eq!(html.matches("<a href=\"#a\">1</a>").count(), 2, "{html}");
+        // A note defined first is not the summary, in this mode too.
+        let (r, _) = render(
+            "[^a]: The note.\n\nThe text.[^a]\n",
+            0,
+            false,
+            &opts(),
+            &no_links,
+        );
+        assert_eq!(
+            r.summary.as_deref(),
+            Some("<p>The text.<sup class=\"footnote-reference\"><a href=\"#a\">1</a></sup></p>\n")
+        );
     }
 }
