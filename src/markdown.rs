@@ -390,6 +390,7 @@ fn render_with(
                     let id_attr = escape_attr(&id);
                     let n = *level as u32;
                     flush(&mut pending, &mut html);
+                    start_block(&mut html);
                     let mut inner_html = String::new();
                     html::push_html(&mut inner_html, inner.drain(..));
                     let class_attr = if classes.is_empty() {
@@ -594,6 +595,7 @@ fn render_with(
             Event::Start(Tag::Paragraph) => {
                 if depth == 0 && first_paragraph_start.is_none() {
                     flush(&mut pending, &mut html);
+                    start_block(&mut html);
                     first_paragraph_start = Some(html.len());
                 }
                 depth += 1;
@@ -632,9 +634,12 @@ fn render_with(
                 pending.push(e);
             }
         }
-        // Written in batches (a long page's events are not all kept), but
-        // never in the middle of a table.
-        if pending.len() > 256 && !in_table {
+        // Written in batches (a long page's events are not all kept). A
+        // batch ends only where a block ends: there the HTML writer holds
+        // nothing (no table, no open element, its output ends in a
+        // newline), so the next batch's fresh writer writes what one
+        // writer would have, and the batch size changes memory, not HTML.
+        if pending.len() > 256 && ends_block(pending.last()) {
             flush(&mut pending, &mut html);
         }
     }
@@ -651,6 +656,28 @@ fn render_with(
     out.toc = nest_toc(flat_toc);
     out.reading_time = out.word_count.div_ceil(opts.words_per_minute.max(1));
     (out, errors)
+}
+
+/// Where a block starts after a batch was written: the HTML writer starts
+/// a block on a line of its own, but the next batch's fresh writer does not
+/// know the last one stopped mid-line (inside a list item, `<li>`), so the
+/// line break it would have written is added here.
+fn start_block(html: &mut String) {
+    if !html.is_empty() && !html.ends_with('\n') {
+        html.push('\n');
+    }
+}
+
+/// Whether `event` closes a block whose HTML ends with a newline and
+/// leaves the writer without state (a paragraph, list, item or quote; a
+/// table's cells and rows never end with one of these).
+fn ends_block(event: Option<&Event>) -> bool {
+    matches!(
+        event,
+        Some(Event::End(
+            TagEnd::Paragraph | TagEnd::List(_) | TagEnd::Item | TagEnd::BlockQuote(_)
+        ))
+    )
 }
 
 /// Renders a short Markdown fragment (a table cell, a decision-tree answer).
@@ -1702,6 +1729,37 @@ mod tests {
         assert_eq!(
             r.summary.as_deref(),
             Some("<p>The text.<sup class=\"footnote-reference\"><a href=\"#a\">1</a></sup></p>\n")
+        );
+    }
+
+    /// A long page is written in batches, and the batches do not show: a
+    /// page of lists, quotes and emphasis (nothing Guidepost rewrites) comes
+    /// out exactly as pulldown-cmark writes it in one go. Batches that
+    /// ended anywhere lost a line break where a fresh writer starts a block
+    /// (`<li>a\n<ul>` became `<li>a<ul>`).
+    #[test]
+    fn batches_write_what_one_writer_would() {
+        let mut md = String::new();
+        for i in 0..120 {
+            md.push_str(&format!(
+                "- item *{i}*\n  - nested {i}\n\n  loose {i}\n\n> quoted **{i}**\n> - in a quote\n\n1. one\n2. two {i}\n\n"
+            ));
+        }
+        let (r, _) = render(&md, 0, false, &opts(), &no_links);
+        let mut expected = String::new();
+        html::push_html(&mut expected, Parser::new_ext(&md, parser_options(&opts())));
+        let html = r.html();
+        let at = html
+            .bytes()
+            .zip(expected.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(html.len().min(expected.len()));
+        let around = |s: &str| s[at.saturating_sub(60)..(at + 40).min(s.len())].to_string();
+        assert!(
+            html == expected,
+            "batched HTML differs from one writer's at byte {at}: {:?} / {:?}",
+            around(html),
+            around(&expected)
         );
     }
 }
