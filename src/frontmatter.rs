@@ -1112,4 +1112,24 @@ mod tests {
         );
         assert_eq!(fms.locate(y, &[Key::Name("nope")]), 4..4);
     }
+
+    /// A wrong value's error covers the value (TOML) or one character where
+    /// the YAML parser stopped, and says what a date looks like.
+    #[test]
+    fn value_errors_cover_the_value() {
+        let t = src("+++\ntitle = \"A\"\nweight = \"heavy\"\n+++\n");
+        let e = parse(Path::new("a.md"), &t, &[]).unwrap_err().remove(0);
+        assert_eq!(&t[e.span.clone()], "\"heavy\"", "{e}");
+        let t = src("+++\ndate = 3\n+++\n");
+        let e = parse(Path::new("a.md"), &t, &[]).unwrap_err().remove(0);
+        assert_eq!(&t[e.span.clone()], "3", "{e}");
+        assert!(
+            e.message.contains("expected a date such as 2026-01-31"),
+            "{e}"
+        );
+        let y = src("---\ntitle: A\nweight: heavy\n---\n");
+        let e = parse(Path::new("a.md"), &y, &[]).unwrap_err().remove(0);
+        assert_eq!(e.span.len(), 1, "{e}");
+        assert_eq!(e.line_col().unwrap().0, 3, "{e}");
+    }
 }
