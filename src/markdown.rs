@@ -1718,6 +1718,12 @@ mod tests {
             );
         }
         assert_eq!(html.matches("<a href=\"#a\">1</a>").count(), 2, "{html}");
+        assert!(
+            html.ends_with(
+                "<div class=\"footnote-definition\" id=\"c\"><sup class=\"footnote-definition-label\">3</sup>\n<p>Note C.</p>\n</div>\n"
+            ),
+            "{html}"
+        );
         // A note defined first is not the summary, in this mode too.
         let (r, _) = render(
             "[^a]: The note.\n\nThe text.[^a]\n",
