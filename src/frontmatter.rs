@@ -1131,5 +1131,8 @@ mod tests {
         let e = parse(Path::new("a.md"), &y, &[]).unwrap_err().remove(0);
         assert_eq!(e.span.len(), 1, "{e}");
         assert_eq!(e.line_col().unwrap().0, 3, "{e}");
+        // The parser's own location and snippet are cut from the message
+        // (the diagnostic shows them): `error: line 2 column 9: invalid i64`.
+        assert_eq!(e.message, "invalid front matter: invalid i64");
     }
 }

@@ -1768,4 +1768,14 @@ mod tests {
             around(&expected)
         );
     }
+
+    /// A heading's text joins its lines with spaces (a setext heading can
+    /// have several), for its id, its table-of-contents entry and its words.
+    #[test]
+    fn a_heading_over_two_lines_reads_as_one() {
+        let (r, _) = render("Intro\n\nTwo\nlines\n---\n", 0, false, &opts(), &no_links);
+        assert!(r.html().contains("<h2 id=\"two-lines\">"), "{}", r.html());
+        assert_eq!(r.toc[0].title, "Two lines");
+        assert_eq!(r.word_count, 3);
+    }
 }
