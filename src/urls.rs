@@ -272,4 +272,19 @@ mod tests {
             ""
         );
     }
+
+    #[test]
+    fn finish_html_relativizes_only_in_relative_mode() {
+        let html = "<a href=\"/roles/vcio/\">x</a>".to_string();
+        assert!(UrlMode::Relative.is_relative());
+        assert_eq!(
+            UrlMode::Relative.finish_html(html.clone(), "/guide/"),
+            "<a href=\"../roles/vcio/index.html\">x</a>"
+        );
+        let absolute = UrlMode::Absolute {
+            base: "/docs".into(),
+        };
+        assert!(!absolute.is_relative());
+        assert_eq!(absolute.finish_html(html.clone(), "/guide/"), html);
+    }
 }
