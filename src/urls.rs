@@ -287,4 +287,17 @@ mod tests {
         assert!(!absolute.is_relative());
         assert_eq!(absolute.finish_html(html.clone(), "/guide/"), html);
     }
+
+    #[test]
+    fn the_404_page_links_under_the_served_path_and_alias_refreshes_are_rewritten() {
+        assert_eq!(
+            under_served_path_html("<a href=\"/guide/\">g</a><img src=\"/i.png\">", "/kb/"),
+            "<a href=\"/kb/guide/index.html\">g</a><img src=\"/kb/i.png\">"
+        );
+        let alias = "<meta http-equiv=\"refresh\" content=\"0; url=/roles/vcio/\"><a href=\"/roles/vcio/\">x</a>";
+        assert_eq!(
+            relativize_html(alias, "/old/page/"),
+            "<meta http-equiv=\"refresh\" content=\"0; url=../../roles/vcio/index.html\"><a href=\"../../roles/vcio/index.html\">x</a>"
+        );
+    }
 }
