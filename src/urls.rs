@@ -289,7 +289,7 @@ mod tests {
     }
 
     #[test]
-    fn the_404_page_links_under_the_served_path_and_alias_refreshes_are_rewritten() {
+    fn not_found_page_links_and_alias_refreshes_are_rewritten() {
         assert_eq!(
             under_served_path_html("<a href=\"/guide/\">g</a><img src=\"/i.png\">", "/kb/"),
             "<a href=\"/kb/guide/index.html\">g</a><img src=\"/kb/i.png\">"
