@@ -698,6 +698,17 @@ mod tests {
         Arc::from(s)
     }
 
+    /// The front matter block of `text`, as later stages see it.
+    fn block_of(text: &str) -> FrontMatterSource {
+        let (format, range) = split(text).front_matter.expect("a front matter block");
+        FrontMatterSource { format, range }
+    }
+
+    /// The text `locate` finds for `path` in `text`.
+    fn located(text: &str, path: &[Key]) -> String {
+        text[block_of(text).locate(text, path)].to_string()
+    }
+
     #[test]
     fn toml_and_yaml_read_the_same_fields() {
         let t =
@@ -1026,8 +1037,7 @@ mod tests {
             "---\ntitle: A\ntitel: 1\n---\n",
         ] {
             let t = src(text);
-            let (format, range) = split(text).front_matter.unwrap();
-            let fms = FrontMatterSource { format, range };
+            let fms = block_of(text);
             let e = deserialize_block::<Only>(Path::new("a.md"), &t, &fms).unwrap_err();
             assert_eq!(e.line_col().unwrap().0, 3, "{e}");
             assert_eq!(e.help.as_deref(), Some("did you mean `title`?"), "{e}");
@@ -1045,8 +1055,7 @@ mod tests {
     #[test]
     fn top_keys_are_found_in_every_toml_and_yaml_form() {
         let t = "+++\ntitle = \"a\"\n[ decison ]\nx = 1\n\"quoted\" = 2\nname.sub = 3\n+++\n";
-        let (format, range) = split(t).front_matter.unwrap();
-        let fms = FrontMatterSource { format, range };
+        let fms = block_of(t);
         for key in ["title", "decison", "quoted", "name"] {
             let r = fms.locate_top_key(t, key);
             assert_eq!(&t[r], key);
@@ -1056,8 +1065,7 @@ mod tests {
             assert_eq!(fms.locate_top_key(t, key), 4..4, "{key}");
         }
         let y = "---\ntitle: a\n\"quo\": 1\nouter:\n  nested: 2\n---\n";
-        let (format, range) = split(y).front_matter.unwrap();
-        let fms = FrontMatterSource { format, range };
+        let fms = block_of(y);
         for key in ["title", "quo", "outer"] {
             let r = fms.locate_top_key(y, key);
             assert_eq!(&y[r], key);
@@ -1070,12 +1078,7 @@ mod tests {
     #[test]
     fn locate_stops_at_the_deepest_key_that_exists() {
         let t = "+++\ntitle = \"A\"\n[comparison]\nrows = [\n  { key = \"x\" },\n]\n+++\n";
-        let (_, fms, _) = parse(Path::new("a.md"), &src(t), &["comparison"]).unwrap();
-        let fms = fms.unwrap();
-        let at = |path: &[Key]| {
-            let r = fms.locate(t, path);
-            t[r].to_string()
-        };
+        let at = |path: &[Key]| located(t, path);
         assert_eq!(at(&[Key::Name("title")]), "\"A\"");
         assert_eq!(
             at(&[Key::Name("comparison"), Key::Name("rows"), Key::Index(3)]),
@@ -1085,14 +1088,9 @@ mod tests {
             at(&[Key::Name("comparison"), Key::Name("rows"), Key::Index(0)]),
             "{ key = \"x\" }"
         );
-        assert_eq!(fms.locate(t, &[Key::Name("nope")]), 4..4);
+        assert_eq!(block_of(t).locate(t, &[Key::Name("nope")]), 4..4);
         let y = "---\ntitle: A\ncomparison:\n  items: [a]\n  rows:\n    - key: x\n      label: X\n---\n";
-        let (_, fms, _) = parse(Path::new("a.md"), &src(y), &["comparison"]).unwrap();
-        let fms = fms.unwrap();
-        let at = |path: &[Key]| {
-            let r = fms.locate(y, path);
-            y[r].to_string()
-        };
+        let at = |path: &[Key]| located(y, path);
         assert_eq!(at(&[Key::Name("title")]), "A");
         assert_eq!(
             at(&[Key::Name("comparison"), Key::Name("items")]),
@@ -1110,7 +1108,7 @@ mod tests {
             at(&[Key::Name("comparison"), Key::Name("items"), Key::Index(0)]),
             "items: [a]"
         );
-        assert_eq!(fms.locate(y, &[Key::Name("nope")]), 4..4);
+        assert_eq!(block_of(y).locate(y, &[Key::Name("nope")]), 4..4);
     }
 
     /// A wrong value's error covers the value (TOML) or one character where

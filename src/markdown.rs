@@ -524,6 +524,8 @@ fn render_with(
                     footnote_defs.push((name, html.split_off(start)));
                 }
             }
+            // The default footnotes (bottom footnotes took the arms above):
+            // numbered here, one numbering for the page.
             Event::Start(Tag::FootnoteDefinition(name)) => {
                 let number = footnote_number(&mut footnote_numbers, &name);
                 depth += 1;
