@@ -130,7 +130,7 @@ pub(crate) fn html_entries_into(
     // one of the same name must close before the outer one).
     let mut skip: Vec<std::borrow::Cow<'_, str>> = Vec::new();
     let mut rest = html;
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) {
         let text = &rest[..lt];
         if skip.is_empty() && !text.is_empty() {
             match target(&heading, row, in_first_cell, current) {
@@ -139,7 +139,9 @@ pub(crate) fn html_entries_into(
             }
         }
         rest = &rest[lt..];
-        let Some(gt) = rest.find('>') else { break };
+        let Some(gt) = memchr::memchr(b'>', rest.as_bytes()) else {
+            break;
+        };
         let tag = &rest[1..gt];
         rest = &rest[gt + 1..];
         if tag.starts_with('!') {
@@ -348,7 +350,7 @@ pub(crate) fn decode(s: &str) -> String {
 
 /// [`decode`], borrowing `s` when it has no reference.
 fn decode_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains('&') {
+    if memchr::memchr(b'&', s.as_bytes()).is_none() {
         return s.into();
     }
     let mut out = String::with_capacity(s.len());

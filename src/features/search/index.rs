@@ -30,7 +30,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::extract::{Entry, TextSink, push_text, snippet, trim_space};
-use super::tokenize::{Interner, VocabSnapshot, each_segment, lowercase_into};
+use super::tokenize::{
+    Interner, VocabSnapshot, each_ascii_segment_but_last, each_segment, lowercase_into,
+};
 #[cfg(test)]
 use super::tokenize::{Vocab, words};
 #[cfg(doc)]
@@ -241,6 +243,12 @@ impl TextSink for TextCounter<'_, '_> {
             self.close(entry);
         }
         self.switch(entry);
+        if rest.is_ascii() {
+            let interner = &mut *self.interner;
+            let last = each_ascii_segment_but_last(rest, |w| interner.add_segment(w, 1));
+            self.texts[entry].open.push_str(last);
+            return;
+        }
         let ends_open = !rest.ends_with(is_space);
         let mut last = "";
         let mut count = |chunk: &'t str| {
@@ -249,27 +257,9 @@ impl TextSink for TextCounter<'_, '_> {
             }
             last = chunk;
         };
-        if rest.is_ascii() {
-            // By bytes: ASCII's whitespace is space and \t, \n, \x0b, \x0c, \r.
-            let b = rest.as_bytes();
-            let mut i = 0;
-            while i < b.len() {
-                while i < b.len() && matches!(b[i], b' ' | b'\t'..=b'\r') {
-                    i += 1;
-                }
-                let start = i;
-                while i < b.len() && !matches!(b[i], b' ' | b'\t'..=b'\r') {
-                    i += 1;
-                }
-                if i > start {
-                    count(&rest[start..i]);
-                }
-            }
-        } else {
-            rest.split(is_space)
-                .filter(|c| !c.is_empty())
-                .for_each(&mut count);
-        }
+        rest.split(is_space)
+            .filter(|c| !c.is_empty())
+            .for_each(&mut count);
         if ends_open {
             self.texts[entry].open.push_str(last);
         } else if !last.is_empty() {

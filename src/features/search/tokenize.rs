@@ -41,8 +41,103 @@ pub(crate) fn each_segment<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
         text.unicode_words().for_each(f);
         return;
     }
-    for chunk in text.split_ascii_whitespace() {
-        each_chunk_segment(chunk, &mut f);
+    let last = each_ascii_segment_but_last(text, &mut f);
+    each_chunk_segment(last, f);
+}
+
+/// How [`each_ascii_segment_but_last`] classes a byte.
+#[derive(Clone, Copy, PartialEq)]
+enum Byte {
+    /// `char::is_whitespace` of ASCII: space and \t, \n, \x0b, \x0c, \r.
+    Space,
+    LetterOrDigit,
+    Underscore,
+    /// Other punctuation (and non-ASCII bytes, which the caller rules out).
+    Other,
+}
+
+const BYTE_CLASS: [Byte; 256] = {
+    let mut table = [Byte::Other; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = if b == b' ' || (b >= b'\t' && b <= b'\r') {
+            Byte::Space
+        } else if b.is_ascii_alphanumeric() {
+            Byte::LetterOrDigit
+        } else if b == b'_' {
+            Byte::Underscore
+        } else {
+            Byte::Other
+        };
+        i += 1;
+    }
+    table
+};
+
+/// [`each_chunk_segment`] of each whitespace-separated chunk of ASCII `text`
+/// but the last, in one pass over its bytes (the index reads millions of
+/// words, and splitting, then classifying each chunk again, was most of
+/// the cost of counting them). Returns the last chunk, not yet read, when
+/// `text` does not end in whitespace (while a page is read, that chunk
+/// may go on in the next piece of text), else "".
+pub(crate) fn each_ascii_segment_but_last<'t>(
+    text: &'t str,
+    mut f: impl FnMut(&'t str),
+) -> &'t str {
+    debug_assert!(text.is_ascii());
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    loop {
+        while i < n && BYTE_CLASS[b[i] as usize] == Byte::Space {
+            i += 1;
+        }
+        if i == n {
+            return "";
+        }
+        // The chunk's first and last letter or digit, and what is between
+        // and around them, as [`each_chunk_segment`] finds them.
+        let chunk = i;
+        let (mut start, mut end) = (usize::MAX, 0);
+        let (mut gap, mut inner, mut underscore) = (false, false, false);
+        while i < n {
+            match BYTE_CLASS[b[i] as usize] {
+                Byte::Space => break,
+                Byte::LetterOrDigit => {
+                    if start == usize::MAX {
+                        start = i;
+                    } else if gap {
+                        inner = true;
+                    }
+                    // The rest of the run in a tight loop: most bytes of
+                    // most chunks are letters.
+                    i += 1;
+                    while i < n && BYTE_CLASS[b[i] as usize] == Byte::LetterOrDigit {
+                        i += 1;
+                    }
+                    end = i;
+                    continue;
+                }
+                Byte::Underscore => {
+                    underscore = true;
+                    gap |= start != usize::MAX;
+                }
+                Byte::Other => gap |= start != usize::MAX,
+            }
+            i += 1;
+        }
+        if i == n {
+            return &text[chunk..];
+        }
+        if start == usize::MAX {
+            continue;
+        }
+        if !inner && !underscore {
+            f(&text[start..end]);
+        } else {
+            text[chunk..i].unicode_words().for_each(&mut f);
+        }
     }
 }
 
@@ -275,7 +370,7 @@ impl<'v> Interner<'v> {
     }
 
     /// Counts one word segment (as written) `weight` times.
-    fn add_segment(&mut self, w: &str, weight: u32) {
+    pub(crate) fn add_segment(&mut self, w: &str, weight: u32) {
         let (form, stem) = match pack(w) {
             Some(key) => match self.short.get(&key) {
                 Some(&ids) => ids,
@@ -439,6 +534,27 @@ mod tests {
             });
             let want: Vec<String> = words(t).collect();
             assert_eq!(got, want, "{t:?}");
+        }
+    }
+
+    /// The one-pass reader finds each chunk's words as the segmenter does,
+    /// and hands back the last chunk, unread, unless whitespace ends the text.
+    #[test]
+    fn ascii_text_is_read_in_one_pass_up_to_its_last_chunk() {
+        for (text, last) in [
+            ("The board's (annual) report: 3.5% of 1,000", "1,000"),
+            ("snake_case _lead trail_ __ -- x-y a:b a'b 'q' ...end. ", ""),
+            ("tab\tsep\nline\x0bvt\x0cff\rcr a\x01b v2.0.1 ok\r", ""),
+            ("CIO (chief officer) HIPAA/SOC", "HIPAA/SOC"),
+            ("word", "word"),
+            ("", ""),
+            ("  \n", ""),
+        ] {
+            let mut got = Vec::new();
+            let rest = each_ascii_segment_but_last(text, |w| got.push(w.to_lowercase()));
+            assert_eq!(rest, last, "{text:?}");
+            let read = &text[..text.len() - rest.len()];
+            assert_eq!(got, words(read).collect::<Vec<_>>(), "{text:?}");
         }
     }
 
