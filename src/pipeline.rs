@@ -191,6 +191,7 @@ pub(crate) fn run(
         },
         Err(e) => (Err(e), None),
     };
+    tracing::debug!("templates parsed at {:?}", started.elapsed());
     let mut model_options = model_options(options, authoring.as_ref());
     if let Model::ReusingExcept(_, stale) = &model {
         model_options.stale_shortcodes = stale.clone();
