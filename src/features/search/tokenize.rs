@@ -110,19 +110,16 @@ pub(crate) fn each_ascii_segment_but_last<'t>(
                     } else if gap {
                         inner = true;
                     }
-                    // The rest of the run in a tight loop: most bytes of
-                    // most chunks are letters.
-                    i += 1;
+                    // The whole run in a tight loop: most bytes of most
+                    // chunks are letters.
                     while i < n && BYTE_CLASS[b[i] as usize] == Byte::LetterOrDigit {
                         i += 1;
                     }
                     end = i;
                     continue;
                 }
-                Byte::Underscore => {
-                    underscore = true;
-                    gap |= start != usize::MAX;
-                }
+                // The segmenter reads any chunk with `_` (which joins words).
+                Byte::Underscore => underscore = true,
                 Byte::Other => gap |= start != usize::MAX,
             }
             i += 1;
