@@ -45,14 +45,16 @@ pub(crate) fn each_segment<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     each_chunk_segment(last, f);
 }
 
-/// How [`each_ascii_segment_but_last`] classes a byte.
+/// How [`scan_chunk`] classes a byte.
 #[derive(Clone, Copy, PartialEq)]
 enum Byte {
     /// `char::is_whitespace` of ASCII: space and \t, \n, \x0b, \x0c, \r.
     Space,
     LetterOrDigit,
     Underscore,
-    /// Other punctuation (and non-ASCII bytes, which the caller rules out).
+    /// A byte of a non-ASCII character.
+    NotAscii,
+    /// Other punctuation.
     Other,
 }
 
@@ -67,6 +69,8 @@ const BYTE_CLASS: [Byte; 256] = {
             Byte::LetterOrDigit
         } else if b == b'_' {
             Byte::Underscore
+        } else if b >= 0x80 {
+            Byte::NotAscii
         } else {
             Byte::Other
         };
@@ -74,6 +78,73 @@ const BYTE_CLASS: [Byte; 256] = {
     }
     table
 };
+
+/// How the words of a chunk (text between whitespace) are found.
+enum ChunkWords {
+    /// No letter or digit: no word (`unicode_words` keeps only segments
+    /// with one).
+    None,
+    /// Letters and digits with only punctuation other than `_` around
+    /// them: one word, these bytes of the text.
+    One(usize, usize),
+    /// Anything else: the segmenter reads the chunk.
+    Segmenter,
+}
+
+/// Scans the chunk of `b` that starts at `i`, up to ASCII whitespace or the
+/// end: where it ends, and how its words are found. One pass: the first
+/// and last letter or digit, whether anything else comes between them,
+/// whether there is a `_` or a non-ASCII character.
+fn scan_chunk(b: &[u8], mut i: usize) -> (usize, ChunkWords) {
+    let (mut start, mut end) = (usize::MAX, 0);
+    let (mut gap, mut inner, mut segmenter) = (false, false, false);
+    while i < b.len() {
+        match BYTE_CLASS[b[i] as usize] {
+            Byte::Space => break,
+            Byte::LetterOrDigit => {
+                if start == usize::MAX {
+                    start = i;
+                } else if gap {
+                    inner = true;
+                }
+                // The whole run in a tight loop: most bytes of most chunks
+                // are letters.
+                while i < b.len() && BYTE_CLASS[b[i] as usize] == Byte::LetterOrDigit {
+                    i += 1;
+                }
+                end = i;
+                continue;
+            }
+            // `_` joins words, and the segmenter knows every other script.
+            Byte::Underscore | Byte::NotAscii => segmenter = true,
+            Byte::Other => gap |= start != usize::MAX,
+        }
+        i += 1;
+    }
+    let words = if segmenter || inner {
+        ChunkWords::Segmenter
+    } else if start == usize::MAX {
+        ChunkWords::None
+    } else {
+        ChunkWords::One(start, end)
+    };
+    (i, words)
+}
+
+/// Calls `f` with the words of `text[chunk..end]`, found as `words` says.
+fn read_chunk<'t>(
+    text: &'t str,
+    chunk: usize,
+    end: usize,
+    words: ChunkWords,
+    mut f: impl FnMut(&'t str),
+) {
+    match words {
+        ChunkWords::None => {}
+        ChunkWords::One(start, end) => f(&text[start..end]),
+        ChunkWords::Segmenter => text[chunk..end].unicode_words().for_each(f),
+    }
+}
 
 /// [`each_chunk_segment`] of each whitespace-separated chunk of ASCII `text`
 /// but the last, in one pass over its bytes (the index reads millions of
@@ -87,54 +158,20 @@ pub(crate) fn each_ascii_segment_but_last<'t>(
 ) -> &'t str {
     debug_assert!(text.is_ascii());
     let b = text.as_bytes();
-    let n = b.len();
     let mut i = 0;
     loop {
-        while i < n && BYTE_CLASS[b[i] as usize] == Byte::Space {
+        while i < b.len() && BYTE_CLASS[b[i] as usize] == Byte::Space {
             i += 1;
         }
-        if i == n {
+        if i == b.len() {
             return "";
         }
-        // The chunk's first and last letter or digit, and what is between
-        // and around them, as [`each_chunk_segment`] finds them.
-        let chunk = i;
-        let (mut start, mut end) = (usize::MAX, 0);
-        let (mut gap, mut inner, mut underscore) = (false, false, false);
-        while i < n {
-            match BYTE_CLASS[b[i] as usize] {
-                Byte::Space => break,
-                Byte::LetterOrDigit => {
-                    if start == usize::MAX {
-                        start = i;
-                    } else if gap {
-                        inner = true;
-                    }
-                    // The whole run in a tight loop: most bytes of most
-                    // chunks are letters.
-                    while i < n && BYTE_CLASS[b[i] as usize] == Byte::LetterOrDigit {
-                        i += 1;
-                    }
-                    end = i;
-                    continue;
-                }
-                // The segmenter reads any chunk with `_` (which joins words).
-                Byte::Underscore => underscore = true,
-                Byte::Other => gap |= start != usize::MAX,
-            }
-            i += 1;
+        let (end, words) = scan_chunk(b, i);
+        if end == b.len() {
+            return &text[i..];
         }
-        if i == n {
-            return &text[chunk..];
-        }
-        if start == usize::MAX {
-            continue;
-        }
-        if !inner && !underscore {
-            f(&text[start..end]);
-        } else {
-            text[chunk..i].unicode_words().for_each(&mut f);
-        }
+        read_chunk(text, i, end, words, &mut f);
+        i = end;
     }
 }
 
@@ -144,40 +181,10 @@ pub(crate) fn each_ascii_segment_but_last<'t>(
 /// WB3d and WB4, join only spaces, marks and format characters, none of
 /// which is a letter or digit), so a chunk can be read on its own, as the
 /// index does while it reads a page.
-pub(crate) fn each_chunk_segment<'t>(chunk: &'t str, mut f: impl FnMut(&'t str)) {
-    // One pass: the first and last letter or digit, whether anything else
-    // comes between them, whether there is a `_`; a non-ASCII byte sends
-    // the chunk to the segmenter.
-    let (mut start, mut end) = (usize::MAX, 0);
-    let (mut gap, mut inner, mut underscore) = (false, false, false);
-    for (i, &c) in chunk.as_bytes().iter().enumerate() {
-        if c.is_ascii_alphanumeric() {
-            if start == usize::MAX {
-                start = i;
-            } else if gap {
-                inner = true;
-            }
-            end = i + 1;
-        } else if c >= 0x80 {
-            chunk.unicode_words().for_each(f);
-            return;
-        } else {
-            underscore |= c == b'_';
-            gap |= start != usize::MAX;
-        }
-    }
-    if start == usize::MAX {
-        // No letter or digit: no word (`unicode_words` keeps only
-        // segments with one).
-        return;
-    }
-    if !inner && !underscore {
-        // Letters and digits with only punctuation other than `_` around
-        // them: one word.
-        f(&chunk[start..end]);
-    } else {
-        chunk.unicode_words().for_each(f);
-    }
+pub(crate) fn each_chunk_segment<'t>(chunk: &'t str, f: impl FnMut(&'t str)) {
+    let (end, words) = scan_chunk(chunk.as_bytes(), 0);
+    debug_assert_eq!(end, chunk.len(), "a chunk has no whitespace: {chunk:?}");
+    read_chunk(chunk, 0, end, words, f);
 }
 
 /// A segment of at most 16 bytes as one number (its bytes, zero-padded:
