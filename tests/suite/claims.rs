@@ -339,3 +339,40 @@ fn more_than_2000_routes_is_an_error_at_start() {
     f.write("content/big.md", &small);
     f.build_ok(&[]);
 }
+
+/// A chain of 51 questions: one route asks more than the 50 a route may,
+/// an error at `start`; 50 build, and the deepest result page lists all 50.
+#[test]
+fn a_route_of_more_than_50_questions_is_an_error_at_start() {
+    let chain = |n: usize| {
+        let mut tree = String::from("+++\ntitle = \"Deep\"\n[decision]\nstart = \"q0\"\n");
+        for i in 0..n {
+            let next = if i + 1 == n {
+                "done".to_string()
+            } else {
+                format!("q{}", i + 1)
+            };
+            tree.push_str(&format!(
+                "[[decision.questions]]\nid = \"q{i}\"\ntext = \"Q{i}?\"\nanswers = [{{ label = \"On\", next = \"{next}\" }}]\n"
+            ));
+        }
+        tree + "[[decision.outcomes]]\nid = \"done\"\ntitle = \"Done\"\n+++\n"
+    };
+    let f = Fixture::new("title = \"T\"\nbase_url = \"\"\n");
+    f.write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+    f.write("content/deep.md", &chain(51));
+    let err = f.build_err(&[]);
+    assert!(
+        err.contains("a route through this tree asks 51 questions; at most 50 fit on one route"),
+        "{err}"
+    );
+    assert!(err.contains("content/deep.md:4:"), "at `start`: {err}");
+    assert!(!err.contains("distinct routes"), "no route walk: {err}");
+    f.write("content/deep.md", &chain(50));
+    f.build_ok(&[]);
+    let result = f.output("deep/result/done/index.html");
+    let asked = result
+        .matches("<dt class=\"decision-summary__question\">")
+        .count();
+    assert_eq!(asked, 50, "{result}");
+}

@@ -15,6 +15,13 @@ use crate::text::slugify;
 /// More distinct routes than this would write too many pages.
 pub(crate) const MAX_ROUTES: usize = 2000;
 
+/// The most questions one route may ask. A route's page has one URL segment
+/// per answer and lists every answer with a Change link to its own route, so
+/// a page's size grows with the square of its depth and the site's with the
+/// cube: a 540-question chain (a 30 kB file) wrote 942 MB. No reader answers
+/// fifty questions in a row; a tree that asks for more should be split.
+pub(crate) const MAX_DEPTH: usize = 50;
+
 fn is_valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -434,8 +441,14 @@ impl<'a> Checker<'a> {
             .collect::<Option<_>>()?;
         let start = start.filter(|_| acyclic)?;
         self.reachability(&next, start);
-        let states = self.routes(&next, start);
         let longest = longest_paths(&next);
+        // Routes are walked only when none is too deep: a deep one makes
+        // every state's route long, and the depth error says it already.
+        let states = if self.depth(longest[start]) {
+            self.routes(&next, start)
+        } else {
+            Vec::new()
+        };
         Some(Graph {
             start,
             next,
@@ -573,6 +586,23 @@ impl<'a> Checker<'a> {
                     .push(self.doc.error_at(&at, message).with_help(HELP));
             }
         }
+    }
+
+    /// Whether the longest route (`deepest` questions) is within
+    /// [`MAX_DEPTH`]; an error at `start` when not.
+    fn depth(&mut self, deepest: usize) -> bool {
+        if deepest <= MAX_DEPTH {
+            return true;
+        }
+        self.errors.push(
+            self.doc
+                .error_at(
+                    &[Key::Name("decision"), Key::Name("start")],
+                    format!("a route through this tree asks {deepest} questions; at most {MAX_DEPTH} fit on one route"),
+                )
+                .with_help("split it into several trees, linked from their outcomes"),
+        );
+        false
     }
 
     /// Every distinct route from the start, one page each; an error when
@@ -923,7 +953,7 @@ mod tests {
 
     use serde_json::{Value, json};
 
-    use super::MAX_ROUTES;
+    use super::{MAX_DEPTH, MAX_ROUTES};
     use crate::config::Config;
     use crate::diagnostics::Diagnostic;
     use crate::features::decision::{Tree, Trees as Prepared, prepare};
@@ -1425,15 +1455,28 @@ mod tests {
         })
     }
 
+    /// Asserts that the only error is `message`.
+    fn only_error(result: Result<Tree, Vec<Diagnostic>>, message: &str) {
+        let errs = result.expect_err("expected an error");
+        let messages: Vec<&str> = errs.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, [message]);
+    }
+
     /// Asserts that the only error is the one about too many routes.
     fn only_route_cap(result: Result<Tree, Vec<Diagnostic>>) {
-        let errs = result.expect_err("expected the route cap error");
-        let messages: Vec<&str> = errs.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(
-            messages,
-            [format!(
-                "this tree has more than {MAX_ROUTES} distinct routes, one page each"
-            )]
+        only_error(
+            result,
+            &format!("this tree has more than {MAX_ROUTES} distinct routes, one page each"),
+        );
+    }
+
+    /// Asserts that the only error is that a route asks `n` questions.
+    fn only_depth_cap(result: Result<Tree, Vec<Diagnostic>>, n: usize) {
+        only_error(
+            result,
+            &format!(
+                "a route through this tree asks {n} questions; at most {MAX_DEPTH} fit on one route"
+            ),
         );
     }
 
@@ -1444,10 +1487,10 @@ mod tests {
         let site = site(&source(&v, false));
         let (result, took) = check_on_small_stack(&site);
         eprintln!("20,000-question chain: checked in {took:?}");
-        // One page per question and the result: 20,001 pages, over the cap.
-        // Everything else (cycles, reachability, longest path, the example
-        // that walks all of it) passes.
-        only_route_cap(result);
+        // Far deeper than a route may be. Everything else (cycles,
+        // reachability, the example that walks all of it) passes, and the
+        // 20,001 routes are not walked.
+        only_depth_cap(result, 20_000);
     }
 
     #[test]
@@ -1466,27 +1509,66 @@ mod tests {
     }
 
     #[test]
-    fn a_20000_deep_dag_reports_the_route_cap() {
+    fn a_20000_deep_dag_reports_the_depth_cap() {
         // Two answers per question, both to the next: 2^20000 routes.
         let site = site(&source(&chain(20_000, &["Yes", "No"]), false));
         let (result, took) = check_on_small_stack(&site);
         eprintln!("20,000-deep DAG: checked in {took:?}");
+        only_depth_cap(result, 20_000);
+    }
+
+    #[test]
+    fn a_dag_as_deep_as_allowed_reports_the_route_cap() {
+        // 2^MAX_DEPTH routes, each within the depth cap.
+        let site = site(&source(&chain(MAX_DEPTH, &["Yes", "No"]), false));
+        let (result, took) = check_on_small_stack(&site);
+        eprintln!("{MAX_DEPTH}-deep DAG: checked in {took:?}");
         only_route_cap(result);
+        assert!(took < Duration::from_secs(1), "took {took:?}");
+    }
+
+    #[test]
+    fn one_question_more_than_the_depth_cap_is_an_error() {
+        let site = site(&source(&chain(MAX_DEPTH + 1, &["Next"]), false));
+        only_depth_cap(check_on_small_stack(&site).0, MAX_DEPTH + 1);
+    }
+
+    #[test]
+    fn the_widest_tree_under_the_cap_is_valid_and_one_more_route_is_not() {
+        // One question with an answer per route: the question's page and
+        // one result page per answer.
+        let wide = |answers: usize| {
+            let answers: Vec<Value> = (0..answers)
+                .map(|i| json!({ "label": format!("A{i}"), "next": "end" }))
+                .collect();
+            json!({
+                "start": "q1",
+                "questions": [ { "id": "q1", "text": "Which?", "answers": answers } ],
+                "outcomes": [ { "id": "end", "title": "End" } ],
+            })
+        };
+        let site_at_cap = site(&source(&wide(MAX_ROUTES - 1), false));
+        let tree = check_on_small_stack(&site_at_cap)
+            .0
+            .unwrap_or_else(|e| panic!("{e:#?}"));
+        assert_eq!(tree.states.len(), MAX_ROUTES);
+        only_route_cap(check_on_small_stack(&site(&source(&wide(MAX_ROUTES), false))).0);
     }
 
     #[test]
     fn route_enumeration_stops_at_the_cap() {
-        // 40 diamonds in a row: `a{i}` leads to `b{i}` or `c{i}`, both of
-        // which lead to `a{i+1}` (the last ones to `end`): 2^40 routes.
+        // 25 diamonds in a row: `a{i}` leads to `b{i}` or `c{i}`, both of
+        // which lead to `a{i+1}` (the last ones to `end`): 2^25 routes of
+        // 50 questions, as deep as a route may be.
         let next = |i: usize| {
-            if i == 40 {
+            if i == 25 {
                 "end".to_string()
             } else {
                 format!("a{}", i + 1)
             }
         };
         let mut questions = Vec::new();
-        for i in 1..=40 {
+        for i in 1..=25 {
             questions.push(
                 json!({ "id": format!("a{i}"), "text": "Which?", "answers": [
                 { "label": "Left", "next": format!("b{i}") },
@@ -1507,20 +1589,20 @@ mod tests {
             "outcomes": [ { "id": "end", "title": "End" } ],
         });
         let (result, took) = check_on_small_stack(&site(&source(&v, false)));
-        eprintln!("2^40-route diamond DAG: checked in {took:?}");
+        eprintln!("2^25-route diamond DAG: checked in {took:?}");
         only_route_cap(result);
         assert!(took < Duration::from_secs(1), "took {took:?}");
     }
 
     #[test]
     fn the_deepest_tree_under_the_cap_builds_on_a_small_stack() {
-        // 1,999 questions in a chain and the result: exactly MAX_ROUTES pages.
-        let site = site(&source(&chain(MAX_ROUTES - 1, &["Next"]), false));
+        // MAX_DEPTH questions in a chain and the result.
+        let site = site(&source(&chain(MAX_DEPTH, &["Next"]), false));
         let (result, took) = check_on_small_stack(&site);
-        eprintln!("{}-question chain: checked in {took:?}", MAX_ROUTES - 1);
+        eprintln!("{MAX_DEPTH}-question chain: checked in {took:?}");
         let tree = result.unwrap_or_else(|e| panic!("{e:#?}"));
-        assert_eq!(tree.states.len(), MAX_ROUTES);
-        assert_eq!(tree.max_questions(), MAX_ROUTES - 1);
+        assert_eq!(tree.states.len(), MAX_DEPTH + 1);
+        assert_eq!(tree.max_questions(), MAX_DEPTH);
         // The outline (a list nested as deep as the tree) is built here, on
         // the calling thread; `check` itself runs on rayon's threads.
         let id = site
@@ -1537,9 +1619,9 @@ mod tests {
                 .unwrap()
                 .to_string()
         });
-        assert_eq!(outline.matches("<ul>\n").count(), MAX_ROUTES - 1);
+        assert_eq!(outline.matches("<ul>\n").count(), MAX_DEPTH);
         // Each question's list closes inside its parent's answer, then the root.
-        assert!(outline.ends_with(&"</li>\n</ul>\n".repeat(MAX_ROUTES)));
+        assert!(outline.ends_with(&"</li>\n</ul>\n".repeat(MAX_DEPTH + 1)));
     }
 
     #[test]
