@@ -6,13 +6,14 @@
 //! Anchors are checked after every page is rendered (see `model`).
 
 use std::collections::{HashMap, HashSet};
+use std::iter::Peekable;
 use std::ops::Range;
 use std::sync::Arc;
+use std::vec::IntoIter;
 
 use pulldown_cmark::{
     BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
 };
-use serde::Serialize;
 
 /// `[markdown] raw_html`, re-exported for the benchmarks.
 pub use crate::config::RawHtml;
@@ -126,16 +127,6 @@ impl MarkdownOptions {
     }
 }
 
-/// One table-of-contents entry.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct TocEntry {
-    pub level: u32,
-    pub id: String,
-    pub title: String,
-    pub permalink: String,
-    pub children: Vec<TocEntry>,
-}
-
 /// A resolved `@/page.md#anchor` link whose anchor must exist on the target.
 #[derive(Debug, Clone)]
 pub struct AnchorLink {
@@ -153,7 +144,10 @@ pub struct Rendered {
     /// shares one copy (see [`Rendered::html`] for the text).
     pub content: tera::Value,
     pub summary: Option<String>,
-    pub toc: Vec<TocEntry>,
+    /// The table of contents as the template value `page.toc`: a list of
+    /// `{ level, id, title, permalink, children }`. Built here, on the
+    /// rendering threads, as the one copy (no Rust-side tree to convert).
+    pub toc: tera::Value,
     pub word_count: usize,
     pub reading_time: usize,
     pub heading_ids: HashSet<String>,
@@ -180,7 +174,7 @@ impl Default for Rendered {
         Rendered {
             content: tera::Value::safe_string(""),
             summary: None,
-            toc: Vec::new(),
+            toc: tera::Value::from(Vec::<tera::Value>::new()),
             word_count: 0,
             reading_time: 0,
             heading_ids: HashSet::new(),
@@ -329,14 +323,7 @@ fn render_with(
             // pulldown-cmark aligns table columns with `style` attributes,
             // which `default-src 'self'` blocks: classes instead (the
             // theme's CSS aligns them).
-            if memchr::memmem::find(&html.as_bytes()[from..], b" style=\"text-align: ").is_some() {
-                let aligned = html[from..]
-                    .replace(" style=\"text-align: left\"", " class=\"align-left\"")
-                    .replace(" style=\"text-align: center\"", " class=\"align-center\"")
-                    .replace(" style=\"text-align: right\"", " class=\"align-right\"");
-                html.truncate(from);
-                html.push_str(&aligned);
-            }
+            align_with_classes(html, from);
         }
     };
 
@@ -988,33 +975,64 @@ fn count_words(text: &str) -> usize {
     words
 }
 
-fn nest_toc(flat: Vec<(u32, String, String)>) -> Vec<TocEntry> {
-    fn take(flat: &[(u32, String, String)], i: &mut usize, level: u32) -> Vec<TocEntry> {
-        let mut entries = Vec::new();
-        while *i < flat.len() {
-            let (l, id, title) = &flat[*i];
-            if *l < level {
-                break;
+/// Replaces pulldown-cmark's `style="text-align: …"` table alignment in
+/// `html[from..]` with `class="align-…"`, in one pass over the batch.
+fn align_with_classes(html: &mut String, from: usize) {
+    const STYLE: &str = " style=\"text-align: ";
+    let finder = memchr::memmem::Finder::new(STYLE);
+    let Some(first) = finder.find(&html.as_bytes()[from..]) else {
+        return;
+    };
+    let batch = html.split_off(from);
+    html.push_str(&batch[..first]);
+    let mut rest = &batch[first..];
+    while let Some(at) = finder.find(rest.as_bytes()) {
+        html.push_str(&rest[..at]);
+        let after = &rest[at + STYLE.len()..];
+        let side = ["left", "center", "right"]
+            .into_iter()
+            .find(|side| after.strip_prefix(side).is_some_and(|a| a.starts_with('"')));
+        match side {
+            Some(side) => {
+                html.push_str(" class=\"align-");
+                html.push_str(side);
+                html.push('"');
+                rest = &after[side.len() + 1..];
             }
-            *i += 1;
-            let children = take(flat, i, l + 1);
-            entries.push(TocEntry {
-                level: *l,
-                id: id.clone(),
-                title: title.clone(),
-                permalink: format!("#{id}"),
-                children,
-            });
+            None => {
+                html.push_str(STYLE);
+                rest = after;
+            }
+        }
+    }
+    html.push_str(rest);
+}
+
+/// The headings `(level, id, title)` in order, nested under the heading
+/// before them of a lower level, as the `page.toc` value.
+fn nest_toc(flat: Vec<(u32, String, String)>) -> tera::Value {
+    fn take(flat: &mut Peekable<IntoIter<(u32, String, String)>>, level: u32) -> Vec<tera::Value> {
+        let mut entries = Vec::new();
+        while let Some((l, id, title)) = flat.next_if(|(l, ..)| *l >= level) {
+            let children = take(flat, l + 1);
+            let permalink = format!("#{id}");
+            let mut entry = tera::Map::with_capacity(5);
+            entry.insert("level".into(), tera::Value::from(l));
+            entry.insert("id".into(), tera::Value::from(id));
+            entry.insert("title".into(), tera::Value::from(title));
+            entry.insert("permalink".into(), tera::Value::from(permalink));
+            entry.insert("children".into(), tera::Value::from(children));
+            entries.push(tera::Value::from(entry));
         }
         entries
     }
     let min = flat.iter().map(|(l, ..)| *l).min().unwrap_or(2);
-    let mut i = 0;
+    let mut flat = flat.into_iter().peekable();
     let mut all = Vec::new();
-    while i < flat.len() {
-        all.extend(take(&flat, &mut i, min));
+    while flat.peek().is_some() {
+        all.extend(take(&mut flat, min));
     }
-    all
+    tera::Value::from(all)
 }
 
 #[cfg(test)]
@@ -1071,6 +1089,29 @@ mod tests {
         assert_eq!(html.matches("<blockquote").count(), 1, "{html}");
         assert_eq!(html.matches("</blockquote>").count(), 1, "{html}");
         assert!(html.contains("<p>After.</p>"), "{html}");
+    }
+
+    /// Each of the three alignments becomes its class, anything else after
+    /// `text-align:` is left as written, and HTML before the batch is not
+    /// looked at.
+    #[test]
+    fn alignment_styles_become_classes_in_the_batch_only() {
+        let before = "<td style=\"text-align: left\">kept</td>";
+        let mut html = format!(
+            "{before}<th style=\"text-align: left\">a</th><td style=\"text-align: center\">b</td>\
+             <td style=\"text-align: right\">c</td><p style=\"text-align: justify\">d</p><td style=\"text-align: left\">"
+        );
+        align_with_classes(&mut html, before.len());
+        assert_eq!(
+            html,
+            format!(
+                "{before}<th class=\"align-left\">a</th><td class=\"align-center\">b</td>\
+                 <td class=\"align-right\">c</td><p style=\"text-align: justify\">d</p><td class=\"align-left\">"
+            )
+        );
+        let mut plain = String::from("<p>no tables</p>");
+        align_with_classes(&mut plain, 0);
+        assert_eq!(plain, "<p>no tables</p>");
     }
 
     /// A table longer than one batch of events is written whole: every body
@@ -1153,8 +1194,14 @@ mod tests {
         assert!(r.html().contains("<h2 id=\"intro\">Intro"), "{}", r.html());
         assert!(r.html().contains("id=\"intro-1\""));
         assert!(r.html().contains("<h3 id=\"custom\">"));
-        assert_eq!(r.toc.len(), 2);
-        assert_eq!(r.toc[1].children[0].id, "custom");
+        let toc = r.toc.as_array().unwrap();
+        assert_eq!(toc.len(), 2);
+        assert_eq!(
+            toc[1]
+                .get_from_path("children.0.id")
+                .and_then(|v| v.as_str()),
+            Some("custom")
+        );
         assert_eq!(r.summary.as_deref(), Some("<p>text</p>\n"));
     }
 
@@ -1811,7 +1858,10 @@ mod tests {
     fn a_heading_over_two_lines_reads_as_one() {
         let (r, _) = render("Intro\n\nTwo\nlines\n---\n", 0, false, &opts(), &no_links);
         assert!(r.html().contains("<h2 id=\"two-lines\">"), "{}", r.html());
-        assert_eq!(r.toc[0].title, "Two lines");
+        assert_eq!(
+            r.toc.get_from_path("0.title").and_then(|v| v.as_str()),
+            Some("Two lines")
+        );
         assert_eq!(r.word_count, 3);
     }
 }

@@ -273,7 +273,7 @@ fn doc_map_linked(
             .as_deref()
             .map_or_else(Value::none, Value::safe_string),
     );
-    m.insert("toc".into(), Value::from_serializable(&r.toc));
+    m.insert("toc".into(), r.toc.clone());
     m.insert("permalink".into(), Value::from(site.permalink(&d.path)));
     m.insert("path".into(), Value::from(d.path.clone()));
     m.insert("relative_path".into(), Value::from(d.rel_path.clone()));
