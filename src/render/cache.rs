@@ -45,6 +45,9 @@ pub(crate) struct RenderCache {
     pub(super) features: Arc<Vec<Box<dyn Prepared>>>,
     pub(super) values: Vec<Value>,
     pub(super) values_by_path: Arc<HashMap<String, Value>>,
+    /// Every document's link object (`{ title, permalink, path,
+    /// relative_path }`), by id; the next render reuses those still true.
+    pub(super) links: Vec<Value>,
     /// What each rendered output was rendered from, by site path.
     pub(super) inputs: HashMap<String, JobRecord>,
     pub(super) config_global: Value,

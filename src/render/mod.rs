@@ -61,8 +61,9 @@ pub(crate) fn render_site(
     let kept = previous.map(|(cache, _)| values::Kept {
         site: &cache.site,
         values_by_path: &cache.values_by_path,
+        links: &cache.links,
     });
-    let values = values::build_values(&site, &features, kept);
+    let (values, links) = values::build_values(&site, &features, kept);
     let values_by_path: HashMap<String, Value> = site
         .docs
         .iter()
@@ -176,6 +177,7 @@ pub(crate) fn render_site(
         features,
         values,
         values_by_path,
+        links,
         inputs: records.into_iter().collect(),
         config_global,
         nav_global,

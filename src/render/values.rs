@@ -91,25 +91,47 @@ pub(super) fn link_value(site: &Site, d: &Document) -> Value {
 pub(super) struct Kept<'a> {
     pub(super) site: &'a Site,
     pub(super) values_by_path: &'a HashMap<String, Value>,
+    /// The last render's link objects, by the old model's document ids.
+    pub(super) links: &'a [Value],
+}
+
+/// The link object of document `d` from the last render when it shows the
+/// same title and path (the permalink follows from the path, and `kept` is
+/// only used with the same URL mode), else a new one. Kept links are the
+/// same allocation as before, so comparing the ancestors and neighbours of
+/// a kept page object is a pointer comparison per link.
+fn link_reusing(site: &Site, d: &Document, kept: Option<&Kept>) -> Value {
+    kept.and_then(|k| {
+        let old = k.links.get(*k.site.by_rel_path.get(&d.rel_path)?)?;
+        let field = |name: &'static str| old.get_from_path(name).and_then(Value::as_str);
+        (field("title") == Some(d.title.as_str()) && field("path") == Some(d.path.as_str()))
+            .then(|| old.clone())
+    })
+    .unwrap_or_else(|| link_value(site, d))
 }
 
 /// Builds every document's template object once: pages first, then sections
 /// (which list their pages by sharing those objects). With `kept`, a page
-/// keeps its old object when nothing it is made from changed.
+/// keeps its old object when nothing it is made from changed. Returns the
+/// objects and every document's link object, by document id.
 pub(super) fn build_values(
     site: &Site,
     features: &[Box<dyn Prepared>],
     kept: Option<Kept>,
-) -> Vec<Value> {
-    // Each document's `{ title, permalink, path }` once, shared by every
-    // page that shows it as an ancestor or neighbour (a third of the
-    // allocations of the template objects otherwise).
-    let links: Vec<Value> = site.docs.par_iter().map(|d| link_value(site, d)).collect();
-    let link = |id: DocId| links[id].clone();
+) -> (Vec<Value>, Vec<Value>) {
     // Permalinks and `lang` come from the config; the rest from the documents.
     let kept = kept.filter(|k| {
         k.site.url_mode == site.url_mode && k.site.config.language == site.config.language
     });
+    // Each document's `{ title, permalink, path }` once, shared by every
+    // page that shows it as an ancestor or neighbour (a third of the
+    // allocations of the template objects otherwise).
+    let links: Vec<Value> = site
+        .docs
+        .par_iter()
+        .map(|d| link_reusing(site, d, kept.as_ref()))
+        .collect();
+    let link = |id: DocId| links[id].clone();
     let base: Vec<Result<Value, Map>> = site
         .docs
         .par_iter()
@@ -140,7 +162,7 @@ pub(super) fn build_values(
     for (id, m) in sections {
         values[id] = section_value(site, id, m, &values);
     }
-    values
+    (values, links)
 }
 
 /// The keys [`doc_map_linked`] gives every document before the features
@@ -236,10 +258,14 @@ fn kept_object(
     for f in features {
         f.extend_doc(site, id, &mut ext);
     }
+    // The old object has every base key and every new feature key (just
+    // checked), so it has no other key exactly when it has that many.
+    let new_keys = ext
+        .keys()
+        .filter(|k| !BASE_KEYS.contains(&k.as_str().unwrap_or("")))
+        .count();
     let same_ext = ext.iter().all(|(k, v)| om.get(k) == Some(v))
-        && om
-            .keys()
-            .all(|k| ext.contains_key(k) || BASE_KEYS.contains(&k.as_str().unwrap_or("")))
+        && om.len() == BASE_KEYS.len() + new_keys
         && (ext.contains_key(&tera::value::Key::from("content"))
             || get("content").is_some_and(|c| same_html(c, &r.content)));
     same_ext.then(|| old.clone())
@@ -448,13 +474,14 @@ mod tests {
                 .map(|(d, v)| (d.rel_path.clone(), v.clone()))
                 .collect()
         };
-        let rebuilt = |old: &[Value], now: &[Box<dyn Prepared>]| -> Value {
+        let rebuilt = |(old, links): &(Vec<Value>, Vec<Value>), now: &[Box<dyn Prepared>]| {
             let old = by_path(old);
             let kept = Kept {
                 site: &site,
                 values_by_path: &old,
+                links,
             };
-            build_values(&site, now, Some(kept)).swap_remove(a)
+            build_values(&site, now, Some(kept)).0.swap_remove(a)
         };
         let same = |x: &Value, y: &Value| std::ptr::eq(x.as_map().unwrap(), y.as_map().unwrap());
         let key = |v: &Value, k: &'static str| {
@@ -463,23 +490,54 @@ mod tests {
 
         let with_x = build_values(&site, &features(Some("1"), None), None);
         let again = rebuilt(&with_x, &features(Some("1"), None));
-        assert!(same(&again, &with_x[a]), "nothing changed: the old object");
+        assert!(
+            same(&again, &with_x.0[a]),
+            "nothing changed: the old object"
+        );
 
         let changed = rebuilt(&with_x, &features(Some("2"), None));
-        assert!(!same(&changed, &with_x[a]));
+        assert!(!same(&changed, &with_x.0[a]));
         assert_eq!(key(&changed, "x"), Some(Value::from("2")));
 
         let without = rebuilt(&with_x, &features(None, None));
-        assert!(!same(&without, &with_x[a]));
+        assert!(!same(&without, &with_x.0[a]));
         assert_eq!(key(&without, "x"), None, "a key no feature adds any more");
 
         let rewritten = build_values(&site, &features(None, Some("<p>new</p>")), None);
         let own = rebuilt(&rewritten, &features(None, None));
-        assert!(!same(&own, &rewritten[a]));
+        assert!(!same(&own, &rewritten.0[a]));
         assert_eq!(
             key(&own, "content"),
             Some(site.docs[a].rendered.content.clone())
         );
-        assert_eq!(own, build_values(&site, &features(None, None), None)[a]);
+        assert_eq!(own, build_values(&site, &features(None, None), None).0[a]);
+
+        // Link objects: the old allocation while it shows the document's
+        // title and path, a new one when it does not (a stale one is never
+        // kept, however the last render's were made).
+        let (values, links) = build_values(&site, &features(None, None), None);
+        let old = by_path(&values);
+        let mut stale = links.clone();
+        stale[a] = Value::from({
+            let mut m = links[a].as_map().unwrap().clone();
+            m.insert("title".into(), Value::from("Old title"));
+            m
+        });
+        let kept = |links| Kept {
+            site: &site,
+            values_by_path: &old,
+            links,
+        };
+        let (_, again) = build_values(&site, &features(None, None), Some(kept(&links)));
+        assert!(links.iter().zip(&again).all(|(x, y)| same(x, y)));
+        let (now, fresh) = build_values(&site, &features(None, None), Some(kept(&stale)));
+        assert!(!same(&fresh[a], &stale[a]));
+        assert_eq!(fresh[a], links[a], "made again from the document");
+        assert_eq!(key(&now[a], "title"), Some(Value::from("A")));
+        let b = site.by_rel_path["b.md"];
+        assert!(
+            same(&fresh[b], &links[b]),
+            "the other documents' links are kept"
+        );
     }
 }
