@@ -1111,19 +1111,28 @@ fn build_taxonomies(docs: &[Document], config: &Config) -> Vec<Taxonomy> {
         .iter()
         .map(|t| {
             let mut terms: BTreeMap<String, Term> = BTreeMap::new();
+            // Each spelling's slug once: a site has few terms and many pages.
+            let mut slugs: HashMap<&str, String> = HashMap::new();
             for (id, d) in docs.iter().enumerate() {
                 if d.kind != DocKind::Page {
                     continue;
                 }
                 for name in d.meta.taxonomies.get(&t.name).into_iter().flatten() {
-                    let slug = term_slug(name, strategy);
+                    let slug = slugs
+                        .entry(name)
+                        .or_insert_with(|| term_slug(name, strategy));
                     // The first spelling met names the term, as in Zola.
-                    let term = terms.entry(slug.clone()).or_insert_with(|| Term {
-                        name: name.clone(),
-                        slug,
-                        pages: Vec::new(),
-                    });
-                    if !term.pages.contains(&id) {
+                    let term = match terms.get_mut(slug.as_str()) {
+                        Some(term) => term,
+                        None => terms.entry(slug.clone()).or_insert_with(|| Term {
+                            name: name.clone(),
+                            slug: slug.clone(),
+                            pages: Vec::new(),
+                        }),
+                    };
+                    // Pages come in id order, so a page naming the term
+                    // twice (`Rust` and `rust`) is the last one listed.
+                    if term.pages.last() != Some(&id) {
                         term.pages.push(id);
                     }
                 }
@@ -1233,5 +1242,51 @@ mod tests {
             "/elsewhere/x/"
         );
         assert_eq!(date_prefix("2023-03-04"), None);
+    }
+
+    /// Spellings that slug alike are one term, named as first met; a page
+    /// that names a term in several spellings is listed in it once.
+    #[test]
+    fn terms_join_spellings_and_list_each_page_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(
+            "guidepost.toml",
+            "title = \"T\"\ntaxonomies = [{ name = \"tags\" }]\n",
+        );
+        write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+        let page = |tags: &str, date: &str| {
+            format!("+++\ntitle = \"P\"\ndate = {date}\n[taxonomies]\ntags = [{tags}]\n+++\n")
+        };
+        write(
+            "content/a.md",
+            &page("\"Rust\", \"rust\", \"RUST\"", "2024-01-01"),
+        );
+        write("content/b.md", &page("\"rust\", \"Go\"", "2025-01-01"));
+        write("content/c.md", &page("\"go\"", "2023-01-01"));
+        let options = crate::pipeline::BuildOptions {
+            root: root.to_path_buf(),
+            ..Default::default()
+        };
+        let built = crate::pipeline::build(&options, None).unwrap_or_else(|e| panic!("{e}"));
+        let site = built.state.site();
+        let id = |rel: &str| site.by_rel_path[rel];
+        let terms: Vec<(&str, &str, Vec<DocId>)> = site.taxonomies[0]
+            .terms
+            .iter()
+            .map(|t| (t.name.as_str(), t.slug.as_str(), t.pages.clone()))
+            .collect();
+        assert_eq!(
+            terms,
+            [
+                ("Go", "go", vec![id("b.md"), id("c.md")]),
+                ("Rust", "rust", vec![id("b.md"), id("a.md")]),
+            ]
+        );
     }
 }
