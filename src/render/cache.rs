@@ -494,6 +494,44 @@ mod tests {
         std::fs::write(p, text).unwrap();
     }
 
+    /// Values are equal by content, whether or not they share an
+    /// allocation; a shared one is equal at once, and a pair of page objects
+    /// is what `known` says it is.
+    #[test]
+    fn values_compare_by_content_and_shared_ones_at_once() {
+        use std::collections::HashMap;
+
+        use super::value_eq;
+        use tera::{Map, Value};
+        let map = |b: &[i64]| {
+            let mut m = Map::new();
+            m.insert("a".into(), Value::from("x"));
+            m.insert("b".into(), Value::from(b.to_vec()));
+            Value::from(m)
+        };
+        let none = HashMap::new();
+        let (one, same, other) = (map(&[1, 2]), map(&[1, 2]), map(&[1, 3]));
+        assert!(value_eq(&one, &one.clone(), &none));
+        assert!(
+            value_eq(&one, &same, &none),
+            "equal contents, two allocations"
+        );
+        assert!(!value_eq(&one, &other, &none));
+        assert!(!value_eq(&one, &map(&[1]), &none));
+        let list = |v: &[i64]| Value::from(v.to_vec());
+        assert!(value_eq(&list(&[1, 2]), &list(&[1, 2]), &none));
+        assert!(!value_eq(&list(&[1, 2]), &list(&[1, 3]), &none));
+        assert!(!value_eq(&list(&[1, 2]), &list(&[1]), &none));
+        assert!(value_eq(&Value::from("s"), &Value::from("s"), &none));
+        assert!(!value_eq(&Value::from("s"), &Value::from("t"), &none));
+        let addr = |v: &Value| v.as_map().unwrap() as *const Map as usize;
+        let known = HashMap::from([((addr(&one), addr(&other)), true)]);
+        assert!(
+            value_eq(&one, &other, &known),
+            "a known pair is not looked into"
+        );
+    }
+
     /// Re-renders after editing `edit`'s body; returns the output paths rendered again.
     fn rerendered_after_editing(edit: &str, templates: &[(&str, &str)]) -> BTreeSet<String> {
         let dir = tempfile::tempdir().unwrap();
