@@ -114,7 +114,7 @@ pub fn run(options: ServeOptions) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let settle = options.debounce;
+    let (_, settle) = watch::windows(options.debounce);
     {
         let shared = shared.clone();
         std::thread::Builder::new()

@@ -23,6 +23,15 @@ pub const WATCHED_DIRS: &[&str] = &["content", "templates", "themes", "static", 
 /// on; short, because the real wait is [`settle`]'s.
 const MERGE_WINDOW: Duration = Duration::from_millis(10);
 
+/// The debouncer's merge window and [`settle`]'s window for a `--debounce`
+/// of `debounce`: together they wait `debounce` of quiet after the last
+/// event, as `--debounce` says (the settle window alone used to be
+/// `debounce`, so every change waited the merge window on top).
+pub fn windows(debounce: Duration) -> (Duration, Duration) {
+    let merge = debounce.min(MERGE_WINDOW);
+    (merge, debounce - merge)
+}
+
 /// Gathers batches after `first` until none arrived for `window`: a burst of
 /// saves (an editor writing every 100 ms, a `git checkout`) becomes one
 /// rebuild that starts `window` after the last event, not one per event.
@@ -71,7 +80,7 @@ impl Watcher {
         };
         // The debouncer only merges the events of one save (and stitches
         // renames); the settle window (`--debounce`) is [`settle`]'s.
-        let merge = debounce.min(MERGE_WINDOW);
+        let (merge, _) = windows(debounce);
         let mut watcher = if poll {
             // Polling sees modification times in whole seconds, so two saves
             // within a second would look alike: compare contents as well.
@@ -109,6 +118,15 @@ impl Watcher {
 mod tests {
     use super::*;
     use std::time::Instant;
+
+    #[test]
+    fn the_two_windows_add_up_to_the_debounce() {
+        let ms = Duration::from_millis;
+        assert_eq!(windows(ms(20)), (ms(10), ms(10)));
+        assert_eq!(windows(ms(300)), (ms(10), ms(290)));
+        assert_eq!(windows(ms(5)), (ms(5), ms(0)));
+        assert_eq!(windows(ms(0)), (ms(0), ms(0)));
+    }
 
     #[test]
     fn settle_waits_until_a_burst_is_quiet() {
