@@ -132,6 +132,7 @@ enum Edit {
         feed: bool,
         sort: u8,
         body: u8,
+        transparent: bool,
     },
     /// `[extra] nav_title` (the main navigation's label of top-level pages).
     NavTitle {
@@ -280,6 +281,8 @@ struct SectionM {
     feed: bool,
     sort: u8,
     body: u8,
+    /// `transparent = true`: its pages are listed in its parent too.
+    transparent: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -405,6 +408,7 @@ impl SiteM {
                     feed: false,
                     sort: 1,
                     body: 0,
+                    transparent: false,
                 }),
                 Some(SectionM {
                     title: 1,
@@ -413,6 +417,7 @@ impl SiteM {
                     feed: true,
                     sort: 0,
                     body: 1,
+                    transparent: false,
                 }),
                 Some(SectionM {
                     title: 2,
@@ -421,6 +426,7 @@ impl SiteM {
                     feed: false,
                     sort: 1,
                     body: 0,
+                    transparent: false,
                 }),
                 None,
                 Some(SectionM {
@@ -430,6 +436,7 @@ impl SiteM {
                     feed: true,
                     sort: 3,
                     body: 2,
+                    transparent: false,
                 }),
             ],
             section_template: 0,
@@ -635,6 +642,7 @@ impl SiteM {
                         feed: false,
                         sort: 1,
                         body: 0,
+                        transparent: false,
                     }),
                 };
                 format!(
@@ -655,6 +663,7 @@ impl SiteM {
                 feed,
                 sort,
                 body,
+                transparent,
             } => {
                 let d = dir % DIRS.len();
                 match &mut self.sections[d] {
@@ -666,6 +675,7 @@ impl SiteM {
                             feed: *feed,
                             sort: *sort,
                             body: *body,
+                            transparent: *transparent,
                         };
                         format!("section {:?} = {s:?}", DIRS[d])
                     }
@@ -910,6 +920,9 @@ impl SiteM {
         }
         if s.feed {
             t.push_str("feed = true\n");
+        }
+        if s.transparent {
+            t.push_str("transparent = true\n");
         }
         t.push_str("+++\n");
         if d == 0 {
@@ -1364,8 +1377,9 @@ fn leaf_edit() -> impl Strategy<Value = Edit> {
             any::<bool>(),
             0u8..4,
             0u8..3,
+            prop::bool::weighted(0.3),
         )
-            .prop_map(|(dir, (title, desc), paginate, feed, sort, body)| Edit::SectionMeta {
+            .prop_map(|(dir, (title, desc), paginate, feed, sort, body, transparent)| Edit::SectionMeta {
                 dir,
                 title,
                 desc,
@@ -1373,6 +1387,7 @@ fn leaf_edit() -> impl Strategy<Value = Edit> {
                 feed,
                 sort,
                 body,
+                transparent,
             }),
         1 => (page_sel(), proptest::option::of(0u8..3)).prop_map(|(page, v)| Edit::NavTitle { page, v }),
         1 => (page_sel(), any::<bool>()).prop_map(|(page, on)| Edit::Draft { page, on }),
@@ -1484,6 +1499,19 @@ fn every_edit_kind_once() {
             feed: false,
             sort: 2,
             body: 2,
+            transparent: true,
+        },
+        // The home section made transparent: its pages lose their
+        // neighbours, including those kept from the last model.
+        Edit::SectionMeta {
+            dir: 0,
+            title: 1,
+            desc: None,
+            paginate: None,
+            feed: false,
+            sort: 1,
+            body: 0,
+            transparent: true,
         },
         Edit::NavTitle {
             page: 8,
