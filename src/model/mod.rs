@@ -1080,18 +1080,17 @@ fn sort_docs(ids: &mut [DocId], docs: &[Document], by: SortBy) {
                 .cmp(&a.meta.date)
                 .then_with(|| a.title.cmp(&b.title))
         }),
-        SortBy::Title => ids.sort_by(|&a, &b| {
-            docs[a]
-                .title
-                .to_lowercase()
-                .cmp(&docs[b].title.to_lowercase())
-        }),
+        // Each title lowered once, not twice per comparison (stable, as
+        // `sort_by` is).
+        SortBy::Title => ids.sort_by_cached_key(|&a| docs[a].title.to_lowercase()),
         SortBy::None => ids.sort_by(|&a, &b| docs[a].rel_path.cmp(&docs[b].rel_path)),
         SortBy::UpdateDate => ids.sort_by(|&a, &b| {
-            let when = |d: &Document| d.meta.updated.clone().or_else(|| d.meta.date.clone());
-            when(&docs[b])
-                .cmp(&when(&docs[a]))
-                .then_with(|| docs[a].title.cmp(&docs[b].title))
+            let (x, y) = (&docs[a].meta, &docs[b].meta);
+            let (x, y) = (
+                x.updated.as_ref().or(x.date.as_ref()),
+                y.updated.as_ref().or(y.date.as_ref()),
+            );
+            y.cmp(&x).then_with(|| docs[a].title.cmp(&docs[b].title))
         }),
         SortBy::TitleBytes => ids.sort_by(|&a, &b| docs[a].title.cmp(&docs[b].title)),
         SortBy::Slug => ids.sort_by(|&a, &b| docs[a].path.cmp(&docs[b].path)),
@@ -1242,6 +1241,64 @@ mod tests {
             "/elsewhere/x/"
         );
         assert_eq!(date_prefix("2023-03-04"), None);
+    }
+
+    /// `sort_by = "title"` ignores case and keeps file order for equal
+    /// titles; `"update_date"` sorts by `updated`, else `date`, newest first,
+    /// undated last.
+    #[test]
+    fn sections_sort_by_title_and_by_update_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("guidepost.toml", "title = \"T\"\n");
+        write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+        let section = |by: &str| format!("+++\ntitle = \"S\"\nsort_by = \"{by}\"\n+++\n");
+        write("content/t/_index.md", &section("title"));
+        write("content/t/x1.md", "+++\ntitle = \"beta\"\n+++\n");
+        write("content/t/x2.md", "+++\ntitle = \"Alpha\"\n+++\n");
+        write("content/t/x3.md", "+++\ntitle = \"alpha\"\n+++\n");
+        write("content/t/x4.md", "+++\ntitle = \"Gamma\"\n+++\n");
+        write("content/u/_index.md", &section("update_date"));
+        write(
+            "content/u/a.md",
+            "+++\ntitle = \"A\"\ndate = 2020-01-01\nupdated = 2024-01-01\n+++\n",
+        );
+        write(
+            "content/u/b.md",
+            "+++\ntitle = \"B\"\ndate = 2023-01-01\n+++\n",
+        );
+        write(
+            "content/u/c.md",
+            "+++\ntitle = \"C\"\ndate = 2022-01-01\nupdated = 2025-01-01\n+++\n",
+        );
+        write("content/u/d.md", "+++\ntitle = \"D\"\n+++\n");
+        let options = crate::pipeline::BuildOptions {
+            root: root.to_path_buf(),
+            ..Default::default()
+        };
+        let built = crate::pipeline::build(&options, None).unwrap_or_else(|e| panic!("{e}"));
+        let site = built.state.site();
+        let order = |section: &str| -> Vec<&str> {
+            site.docs[site.by_rel_path[section]]
+                .pages
+                .iter()
+                .map(|&p| site.docs[p].rel_path.as_str())
+                .collect()
+        };
+        // By bytes `Gamma` would come before `alpha`.
+        assert_eq!(
+            order("t/_index.md"),
+            ["t/x2.md", "t/x3.md", "t/x1.md", "t/x4.md"]
+        );
+        assert_eq!(
+            order("u/_index.md"),
+            ["u/c.md", "u/a.md", "u/b.md", "u/d.md"]
+        );
     }
 
     /// Spellings that slug alike are one term, named as first met; a page
