@@ -254,12 +254,14 @@ impl RenderCache {
             }
         }
         // Template objects: pages first, then the sections that embed them.
+        // An edit on this path keeps every title and path, so the kept link
+        // objects are still true.
         let mut sections: BTreeSet<DocId> = BTreeSet::new();
         for &id in &touched {
             let d = &site.docs[id];
             match d.kind {
                 DocKind::Page => {
-                    self.values[id] = Value::from(doc_map(&site, id, &self.features));
+                    self.values[id] = Value::from(doc_map(&site, id, &self.features, &self.links));
                 }
                 DocKind::Section => {
                     sections.insert(id);
@@ -269,7 +271,7 @@ impl RenderCache {
             sections.extend(d.parent.and_then(|p| site.docs[p].parent));
         }
         for &s in &sections {
-            let base = doc_map(&site, s, &self.features);
+            let base = doc_map(&site, s, &self.features, &self.links);
             self.values[s] = section_value(&site, s, base, &self.values);
         }
         let all: BTreeSet<DocId> = touched.iter().chain(&sections).copied().collect();

@@ -271,9 +271,16 @@ fn kept_object(
     same_ext.then(|| old.clone())
 }
 
-/// A page's template object (a section's without its listings).
-pub(super) fn doc_map(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) -> Map {
-    doc_map_linked(site, id, features, &|n| link_value(site, &site.docs[n]))
+/// A page's template object (a section's without its listings), showing
+/// ancestors and neighbours with `links` (every document's link object, by
+/// id, as [`build_values`] returns them).
+pub(super) fn doc_map(
+    site: &Site,
+    id: DocId,
+    features: &[Box<dyn Prepared>],
+    links: &[Value],
+) -> Map {
+    doc_map_linked(site, id, features, &|n| links[n].clone())
 }
 
 /// [`doc_map`] with the link objects of ancestors and neighbours from `link`.
