@@ -143,6 +143,25 @@ pub(crate) fn build(options: &BuildOptions, sink: Option<PageSink>) -> Result<Bu
     run(options, config, theme, Model::Fresh, None, sink)
 }
 
+/// Unit tests' fixture sites: writes `files` (path from the site root, text)
+/// into a new temporary folder and builds it. The folder is returned so it
+/// lives as long as the caller needs it.
+#[cfg(test)]
+pub(crate) fn build_files(files: &[(&str, &str)]) -> (tempfile::TempDir, Built) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a file in a folder")).expect("create folder");
+        std::fs::write(path, text).expect("write fixture file");
+    }
+    let options = BuildOptions {
+        root: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    let built = build(&options, None).unwrap_or_else(|e| panic!("{e}"));
+    (dir, built)
+}
+
 /// A Zola theme's `[extra]` under the site's: the site's keys win, tables
 /// merge key by key.
 pub(crate) fn merge_theme_extra(config: &mut Config, theme: &Theme) {

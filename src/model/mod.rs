@@ -1248,40 +1248,31 @@ mod tests {
     /// undated last.
     #[test]
     fn sections_sort_by_title_and_by_update_date() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
-        write("guidepost.toml", "title = \"T\"\n");
-        write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
         let section = |by: &str| format!("+++\ntitle = \"S\"\nsort_by = \"{by}\"\n+++\n");
-        write("content/t/_index.md", &section("title"));
-        write("content/t/x1.md", "+++\ntitle = \"beta\"\n+++\n");
-        write("content/t/x2.md", "+++\ntitle = \"Alpha\"\n+++\n");
-        write("content/t/x3.md", "+++\ntitle = \"alpha\"\n+++\n");
-        write("content/t/x4.md", "+++\ntitle = \"Gamma\"\n+++\n");
-        write("content/u/_index.md", &section("update_date"));
-        write(
-            "content/u/a.md",
-            "+++\ntitle = \"A\"\ndate = 2020-01-01\nupdated = 2024-01-01\n+++\n",
-        );
-        write(
-            "content/u/b.md",
-            "+++\ntitle = \"B\"\ndate = 2023-01-01\n+++\n",
-        );
-        write(
-            "content/u/c.md",
-            "+++\ntitle = \"C\"\ndate = 2022-01-01\nupdated = 2025-01-01\n+++\n",
-        );
-        write("content/u/d.md", "+++\ntitle = \"D\"\n+++\n");
-        let options = crate::pipeline::BuildOptions {
-            root: root.to_path_buf(),
-            ..Default::default()
-        };
-        let built = crate::pipeline::build(&options, None).unwrap_or_else(|e| panic!("{e}"));
+        let (by_title, by_update) = (section("title"), section("update_date"));
+        let (_dir, built) = crate::pipeline::build_files(&[
+            ("guidepost.toml", "title = \"T\"\n"),
+            ("content/_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+            ("content/t/_index.md", &by_title),
+            ("content/t/x1.md", "+++\ntitle = \"beta\"\n+++\n"),
+            ("content/t/x2.md", "+++\ntitle = \"Alpha\"\n+++\n"),
+            ("content/t/x3.md", "+++\ntitle = \"alpha\"\n+++\n"),
+            ("content/t/x4.md", "+++\ntitle = \"Gamma\"\n+++\n"),
+            ("content/u/_index.md", &by_update),
+            (
+                "content/u/a.md",
+                "+++\ntitle = \"A\"\ndate = 2020-01-01\nupdated = 2024-01-01\n+++\n",
+            ),
+            (
+                "content/u/b.md",
+                "+++\ntitle = \"B\"\ndate = 2023-01-01\n+++\n",
+            ),
+            (
+                "content/u/c.md",
+                "+++\ntitle = \"C\"\ndate = 2022-01-01\nupdated = 2025-01-01\n+++\n",
+            ),
+            ("content/u/d.md", "+++\ntitle = \"D\"\n+++\n"),
+        ]);
         let site = built.state.site();
         let order = |section: &str| -> Vec<&str> {
             site.docs[site.by_rel_path[section]]
@@ -1305,32 +1296,22 @@ mod tests {
     /// that names a term in several spellings is listed in it once.
     #[test]
     fn terms_join_spellings_and_list_each_page_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
-        write(
-            "guidepost.toml",
-            "title = \"T\"\ntaxonomies = [{ name = \"tags\" }]\n",
-        );
-        write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
         let page = |tags: &str, date: &str| {
             format!("+++\ntitle = \"P\"\ndate = {date}\n[taxonomies]\ntags = [{tags}]\n+++\n")
         };
-        write(
-            "content/a.md",
-            &page("\"Rust\", \"rust\", \"RUST\"", "2024-01-01"),
-        );
-        write("content/b.md", &page("\"rust\", \"Go\"", "2025-01-01"));
-        write("content/c.md", &page("\"go\"", "2023-01-01"));
-        let options = crate::pipeline::BuildOptions {
-            root: root.to_path_buf(),
-            ..Default::default()
-        };
-        let built = crate::pipeline::build(&options, None).unwrap_or_else(|e| panic!("{e}"));
+        let (_dir, built) = crate::pipeline::build_files(&[
+            (
+                "guidepost.toml",
+                "title = \"T\"\ntaxonomies = [{ name = \"tags\" }]\n",
+            ),
+            ("content/_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+            (
+                "content/a.md",
+                &page("\"Rust\", \"rust\", \"RUST\"", "2024-01-01"),
+            ),
+            ("content/b.md", &page("\"rust\", \"Go\"", "2025-01-01")),
+            ("content/c.md", &page("\"go\"", "2023-01-01")),
+        ]);
         let site = built.state.site();
         let id = |rel: &str| site.by_rel_path[rel];
         let terms: Vec<(&str, &str, Vec<DocId>)> = site.taxonomies[0]

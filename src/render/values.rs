@@ -428,7 +428,7 @@ pub(super) fn section_value(site: &Site, id: DocId, mut m: Map, values: &[Value]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{self, BuildOptions};
+    use crate::pipeline;
 
     /// A feature that adds key `x` and may rewrite `content`.
     struct Adds {
@@ -456,22 +456,12 @@ mod tests {
     /// or a `content` it no longer rewrites, makes a new object.
     #[test]
     fn kept_objects_are_reused_only_when_every_key_would_be_the_same() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
-        write("guidepost.toml", "title = \"T\"\n");
-        write("content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
-        write("content/a.md", "+++\ntitle = \"A\"\n+++\nA body.\n");
-        write("content/b.md", "+++\ntitle = \"B\"\n+++\nB body.\n");
-        let options = BuildOptions {
-            root: root.to_path_buf(),
-            ..Default::default()
-        };
-        let built = pipeline::build(&options, None).unwrap_or_else(|e| panic!("{e}"));
+        let (_dir, built) = pipeline::build_files(&[
+            ("guidepost.toml", "title = \"T\"\n"),
+            ("content/_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+            ("content/a.md", "+++\ntitle = \"A\"\n+++\nA body.\n"),
+            ("content/b.md", "+++\ntitle = \"B\"\n+++\nB body.\n"),
+        ]);
         let site = built.state.site().clone();
         let a = site.by_rel_path["a.md"];
         let by_path = |values: &[Value]| -> HashMap<String, Value> {
