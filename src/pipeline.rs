@@ -15,7 +15,7 @@ use crate::features;
 use crate::model::{self, DocId, Document, ModelOptions, Site};
 use crate::plan::{OutputBody, PageSink, SiteOutput};
 use crate::render::{self, Previous, RenderCache};
-use crate::source::content;
+use crate::source::content::{self, ContentFiles, SourceFile};
 use crate::source::theme::Theme;
 use crate::templates;
 use crate::urls::UrlMode;
@@ -95,6 +95,10 @@ pub(crate) enum Model<'a> {
     /// folder in, the second field (the paths the watcher reported) keep
     /// their text without being read again.
     Reusing(&'a Site, &'a std::collections::HashSet<String>),
+    /// [`Model::Reusing`] when the watcher reported only edits of Markdown
+    /// files `previous` has: the site has the same files, so the content
+    /// folder is not walked again ([`kept_files`]).
+    Edited(&'a Site, &'a std::collections::HashSet<String>),
     /// [`Model::Reusing`], rendering again the documents that use one of
     /// these shortcodes (their templates changed; `*` for all documents).
     ReusingExcept(&'a Site, Vec<String>),
@@ -198,8 +202,19 @@ pub(crate) fn run(
         .url_mode
         .clone()
         .unwrap_or_else(|| url_mode_for(&config));
-    // Parse templates first: the model expands shortcodes with them.
-    let (tera, authoring) = match templates::parse_templates(&theme) {
+    // Parse templates first: the model expands shortcodes with them. A new
+    // model of the dev server's keeps the theme its previous render parsed.
+    let kept_templates = match (&model, &previous) {
+        (Model::Reusing(..) | Model::Edited(..), Some((cache, _))) => {
+            Some(cache.templates.for_another_render())
+        }
+        _ => None,
+    };
+    let parsed = match kept_templates {
+        Some(t) => Ok(t),
+        None => templates::parse_templates(&theme),
+    };
+    let (tera, authoring) = match parsed {
         Ok(t) => match templates::authoring(&t, &theme) {
             Ok(a) if !matches!(model, Model::Kept(_)) => {
                 t.set_config(config.clone(), url_mode.clone(), &theme);
@@ -217,8 +232,9 @@ pub(crate) fn run(
     }
     let site = match model {
         Model::Kept(site) => Ok(site),
-        Model::Fresh | Model::Reusing(..) | Model::ReusingExcept(..) => {
+        Model::Fresh | Model::Reusing(..) | Model::Edited(..) | Model::ReusingExcept(..) => {
             let files = match model {
+                Model::Edited(previous, edited) => kept_files(&options.root, previous, edited),
                 Model::Reusing(previous, reported) => {
                     content::content_files_knowing(&options.root, &|rel: &str| {
                         let changed = reported.contains(rel)
@@ -245,7 +261,9 @@ pub(crate) fn run(
                 started.elapsed()
             );
             match model {
-                Model::Reusing(previous, _) | Model::ReusingExcept(previous, _) => {
+                Model::Reusing(previous, _)
+                | Model::Edited(previous, _)
+                | Model::ReusingExcept(previous, _) => {
                     model::assemble_reusing(config, url_mode, files, &model_options, previous)
                 }
                 _ => model::assemble(config, url_mode, files, &model_options),
@@ -292,6 +310,69 @@ pub(crate) fn run(
         },
         stats,
     })
+}
+
+/// The content files of `previous` as they are on disk when the watcher
+/// reported only edits of its Markdown files (`edited`): the others keep the
+/// text `previous` read, and the edited ones and drafts (which the model
+/// leaves out) are read again. Walking ten thousand files took longer than
+/// the rest of such a rebuild's loading; the files the walk would find are
+/// the ones `previous` found, as nothing was added or removed.
+fn kept_files(
+    root: &Path,
+    previous: &Site,
+    edited: &std::collections::HashSet<String>,
+) -> Result<ContentFiles, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut read = |rel: &str| match content::read_source(root, rel) {
+        Ok(file) => Some(file),
+        Err(e) => {
+            errors.push(
+                Diagnostic::in_file(
+                    PathBuf::from("content").join(rel),
+                    format!("cannot read file: {e}"),
+                )
+                .with_help("content files must be readable UTF-8 text"),
+            );
+            None
+        }
+    };
+    let mut markdown = Vec::with_capacity(previous.docs.len() + previous.skipped_drafts.len());
+    for d in &previous.docs {
+        // The model makes an empty home section when the site has none.
+        let made_up = d.rel_path == "_index.md"
+            && d.source.is_empty()
+            && !root.join("content/_index.md").exists();
+        if made_up {
+            continue;
+        }
+        if edited.contains(&d.rel_path) {
+            markdown.extend(read(&d.rel_path));
+        } else {
+            markdown.push(SourceFile {
+                rel_path: d.rel_path.clone(),
+                display_path: d.display_path.clone(),
+                text: d.source.clone(),
+            });
+        }
+    }
+    for rel in &previous.skipped_drafts {
+        markdown.extend(read(rel));
+    }
+    // A bundle's assets, then the loose ones: the model sorts each
+    // document's out of this list in order, as it did from the walk's.
+    let assets = previous
+        .docs
+        .iter()
+        .flat_map(|d| d.assets.iter())
+        .chain(&previous.loose_assets)
+        .cloned()
+        .collect();
+    if errors.is_empty() {
+        Ok(ContentFiles { markdown, assets })
+    } else {
+        Err(errors)
+    }
 }
 
 /// The dev server's fast path: re-reads the edited Markdown files through
@@ -380,4 +461,81 @@ fn sorted(errors: Vec<Diagnostic>) -> Diagnostics {
     let mut d = Diagnostics(errors);
     d.sort();
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    /// Each Markdown file's path and text, sorted; the assets' paths in order.
+    fn listed(files: &ContentFiles) -> (Vec<(String, String)>, Vec<String>) {
+        let mut markdown: Vec<(String, String)> = files
+            .markdown
+            .iter()
+            .map(|f| (f.rel_path.clone(), f.text.to_string()))
+            .collect();
+        markdown.sort();
+        let assets = files.assets.iter().map(|a| a.rel_path.clone()).collect();
+        (markdown, assets)
+    }
+
+    #[test]
+    fn a_kept_site_lists_the_files_a_walk_finds() {
+        let (dir, built) = build_files(&[
+            ("guidepost.toml", "title = \"Kept\"\n"),
+            ("content/guides/_index.md", "+++\ntitle = \"Guides\"\n+++\n"),
+            ("content/guides/a.md", "+++\ntitle = \"A\"\n+++\nA."),
+            (
+                "content/guides/b.md",
+                "+++\ntitle = \"B\"\ndraft = true\n+++\nB.",
+            ),
+            (
+                "content/guides/bundle/index.md",
+                "+++\ntitle = \"Bundle\"\n+++\n",
+            ),
+            ("content/guides/bundle/z.png", "png"),
+            ("content/guides/bundle/sub/a.csv", "csv"),
+            ("content/guides/notes.txt", "loose"),
+            ("content/a.txt", "loose"),
+        ]);
+        let root = dir.path();
+        let edit = "+++\ntitle = \"A, edited\"\n+++\nA.";
+        std::fs::write(root.join("content/guides/a.md"), edit).expect("edit");
+        let edited = HashSet::from(["guides/a.md".to_string()]);
+        let site = built.state.site();
+        // Without content/_index.md the model made one up: no file.
+        assert!(site.by_rel_path.contains_key("_index.md"));
+        let kept = kept_files(root, site, &edited).expect("the files read");
+        let walked = content::content_files(root).expect("the files read");
+        let (kept_md, kept_assets) = listed(&kept);
+        let (walked_md, walked_assets) = listed(&walked);
+        assert_eq!(kept_md, walked_md);
+        assert!(kept_md.contains(&("guides/a.md".to_string(), edit.to_string())));
+        // Each bundle's assets and the loose ones keep the walk's order.
+        for list in [&kept_assets, &walked_assets] {
+            let bundle: Vec<&String> = list
+                .iter()
+                .filter(|a| a.starts_with("guides/bundle/"))
+                .collect();
+            assert_eq!(bundle, ["guides/bundle/sub/a.csv", "guides/bundle/z.png"]);
+        }
+        let loose = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .filter(|a| !a.starts_with("guides/bundle/"))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(loose(&kept_assets), loose(&walked_assets));
+        assert_eq!(kept_assets.len(), walked_assets.len());
+        // A file gone since the watcher reported its edit is an error.
+        std::fs::remove_file(root.join("content/guides/a.md")).expect("remove");
+        let errors = kept_files(root, site, &edited).expect_err("the file is gone");
+        assert!(
+            errors[0].message.starts_with("cannot read file"),
+            "{}",
+            errors[0].message
+        );
+    }
 }

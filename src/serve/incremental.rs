@@ -9,7 +9,7 @@
 //! | `guidepost.toml` | full build |
 //! | new, deleted or renamed content file; a page becoming or leaving draft | **new model**: re-read the files, re-parse only changed ones, re-render only outputs whose inputs changed |
 //! | edit of an existing content file that keeps its place (below) | **fast path**: re-parse that file, re-render its dependants |
-//! | edit of such a file that changes its place | new model |
+//! | edit of such a file that changes its place | new model, from the kept file list (no walk of `content/`) and parsed templates |
 //! | template (site `templates/` or `themes/`) | re-render everything from the kept model (no Markdown re-parsing) |
 //! | only shortcode templates or `anchor-link.html` | new model rendering again the documents that use them; other outputs reused |
 //! | a file under `data/` | new model |
@@ -300,7 +300,7 @@ impl Project {
             } else if theme {
                 self.templates_edited()
             } else if structural {
-                self.rebuild_reusing(current)
+                self.rebuild_reusing(current, false)
                     .map(|o| (Update::Replace(o), Strategy::NewModel))
             } else if !edits.is_empty() {
                 self.edit(&edits, current)
@@ -469,14 +469,14 @@ impl Project {
         );
         match patch {
             Ok(None) => self
-                .rebuild_reusing(current)
+                .rebuild_reusing(current, true)
                 .map(|o| (Update::Replace(o), Strategy::NewModel)),
             Ok(Some((files, removed))) => Ok((Update::Patch(files, removed), Strategy::FastPath)),
             Err(PatchError::Parse(_)) if rel_paths.len() > 1 => {
                 // Each file was checked against the others' kept versions
                 // (a link to an `#anchor` that another file of the batch
                 // just gained fails): check them together in a new model.
-                self.rebuild_reusing(current)
+                self.rebuild_reusing(current, true)
                     .map(|o| (Update::Replace(o), Strategy::NewModel))
             }
             Err(PatchError::Parse(e)) => {
@@ -496,8 +496,13 @@ impl Project {
 
     /// A new model from the files on disk, reusing what the last good build
     /// parsed and rendered wherever its inputs are unchanged. For added,
-    /// deleted and renamed files, and edits that move a page.
-    fn rebuild_reusing(&mut self, current: &SiteOutput) -> Result<SiteOutput, Diagnostics> {
+    /// deleted and renamed files, and edits that move a page (`edits_only`:
+    /// the batch only edited files the model has, so it has the same files).
+    fn rebuild_reusing(
+        &mut self,
+        current: &SiteOutput,
+        edits_only: bool,
+    ) -> Result<SiteOutput, Diagnostics> {
         let Cached { state } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
         let theme = state.theme.clone();
@@ -505,7 +510,11 @@ impl Project {
             &self.run_options(),
             site.config.clone(),
             theme,
-            Model::Reusing(&site, &self.reported),
+            if edits_only {
+                Model::Edited(&site, &self.reported)
+            } else {
+                Model::Reusing(&site, &self.reported)
+            },
             Some((&state.cache, current)),
             None,
         );
