@@ -161,6 +161,11 @@ pub struct Rendered {
     /// `callout`, whose markup it has), so the dev server knows which pages
     /// a changed shortcode template affects.
     pub shortcodes: std::collections::BTreeSet<String>,
+    /// Whether the HTML holds a comment (`<!--`), as the model found once
+    /// the body was rendered: a feature that reads markers from comments
+    /// (the decision card shortcode's) skips the pages without, and so does
+    /// not search every page's HTML on every rebuild of the dev server.
+    pub has_comment: bool,
 }
 
 /// A heading being collected: level, explicit id, classes, inner events.
@@ -182,6 +187,7 @@ impl Default for Rendered {
             anchor_links: Vec::new(),
             warnings: Vec::new(),
             shortcodes: Default::default(),
+            has_comment: false,
         }
     }
 }

@@ -838,6 +838,7 @@ fn render_document(
         }
         r.shortcodes.extend(e.used.iter().cloned());
     }
+    r.has_comment = memchr::memmem::find(r.html().as_bytes(), b"<!--").is_some();
     for (span, message) in &r.warnings {
         let w = at(span.clone(), message.clone());
         match w.line_col() {

@@ -452,6 +452,7 @@ pub(crate) fn prepare(site: &Site) -> Result<Trees, Vec<Diagnostic>> {
         .docs
         .par_iter()
         .enumerate()
+        .filter(|(_, d)| d.rendered.has_comment)
         .map(|(id, d)| (id, card_markers(d.rendered.html())))
         .filter(|(_, markers)| !markers.is_empty())
         .collect();
