@@ -3,7 +3,9 @@
 //! asks [`Links`], so every kind of link gets the same checks and the same
 //! "did you mean" hints.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 use super::{DocId, Document};
 use crate::diagnostics::{Diagnostic, closest};
@@ -16,7 +18,7 @@ pub(crate) const LINK_HELP: &str = "internal links look like [text](@/section/pa
 #[derive(Clone, Copy)]
 pub(crate) struct Links<'a> {
     pub(crate) docs: &'a [Document],
-    pub(crate) by_rel_path: &'a HashMap<String, DocId>,
+    pub(crate) by_rel_path: &'a FxHashMap<String, DocId>,
     pub(crate) drafts: &'a HashSet<String>,
     pub(crate) url_mode: &'a UrlMode,
 }

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, closest};
@@ -181,7 +182,9 @@ pub struct Site {
     pub config: Arc<Config>,
     pub url_mode: UrlMode,
     pub docs: Vec<Document>,
-    pub by_rel_path: HashMap<String, DocId>,
+    /// Document ids by content-relative path (Fx: a new model of the dev
+    /// server's fills and asks it tens of thousands of times).
+    pub by_rel_path: FxHashMap<String, DocId>,
     pub root_section: DocId,
     pub taxonomies: Vec<Taxonomy>,
     /// Non-Markdown files under `content/` that are not page bundles' assets.
@@ -203,7 +206,7 @@ impl Site {
             config,
             url_mode,
             docs: Vec::new(),
-            by_rel_path: HashMap::new(),
+            by_rel_path: FxHashMap::default(),
             root_section: 0,
             taxonomies: Vec::new(),
             loose_assets: Vec::new(),
@@ -394,7 +397,7 @@ fn assemble_inner(
 
     // Parse front matter in parallel (or take it from the previous build).
     // Translations (`page.fr.md` for a Zola `[languages.fr]`) are not built.
-    let mut reused: HashSet<String> = HashSet::new();
+    let mut reused: FxHashSet<String> = FxHashSet::default();
     let parsed: Vec<(Result<Document, Vec<Diagnostic>>, bool)> = files
         .markdown
         .into_par_iter()
@@ -447,9 +450,9 @@ fn assemble_inner(
     // Kind-specific keys of reused documents were checked when they were parsed.
 
     // Two documents claiming one output.
-    let mut by_path: HashMap<String, DocId> = HashMap::new();
+    let mut by_path: FxHashMap<&str, DocId> = FxHashMap::default();
     for (id, d) in docs.iter().enumerate() {
-        if let Some(&other) = by_path.get(&d.path) {
+        if let Some(&other) = by_path.get(d.path.as_str()) {
             errors.push(
                 Diagnostic::in_file(
                     d.display_path.clone(),
@@ -462,10 +465,10 @@ fn assemble_inner(
                 .with_help("give one of them a different `slug` or file name"),
             );
         } else {
-            by_path.insert(d.path.clone(), id);
+            by_path.insert(&d.path, id);
         }
     }
-    let by_rel_path: HashMap<String, DocId> = docs
+    let by_rel_path: FxHashMap<String, DocId> = docs
         .iter()
         .enumerate()
         .map(|(i, d)| (d.rel_path.clone(), i))
@@ -1038,7 +1041,7 @@ fn site_path_zola(
     (path, date)
 }
 
-fn parent_section(rel_path: &str, kind: DocKind, by_rel_path: &HashMap<String, DocId>) -> DocId {
+fn parent_section(rel_path: &str, kind: DocKind, by_rel_path: &FxHashMap<String, DocId>) -> DocId {
     let mut dir: Vec<&str> = rel_path.split('/').collect();
     dir.pop();
     if kind == DocKind::Section || rel_path.ends_with("/index.md") {
