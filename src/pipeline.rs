@@ -315,7 +315,8 @@ pub(crate) fn run(
 /// The content files of `previous` as they are on disk when the watcher
 /// reported only edits of its Markdown files (`edited`): the others keep the
 /// text `previous` read, and the edited ones and drafts (which the model
-/// leaves out) are read again. Walking ten thousand files took longer than
+/// leaves out) are read again; one deleted since is left out, as a walk
+/// would leave it out. Walking ten thousand files took longer than
 /// the rest of such a rebuild's loading; the files the walk would find are
 /// the ones `previous` found, as nothing was added or removed.
 fn kept_files(
@@ -324,17 +325,27 @@ fn kept_files(
     edited: &std::collections::HashSet<String>,
 ) -> Result<ContentFiles, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let mut read = |rel: &str| match content::read_source(root, rel) {
-        Ok(file) => Some(file),
-        Err(e) => {
-            errors.push(
-                Diagnostic::in_file(
-                    PathBuf::from("content").join(rel),
-                    format!("cannot read file: {e}"),
-                )
-                .with_help("content files must be readable UTF-8 text"),
-            );
-            None
+    let mut read = |rel: &str| {
+        // Deleted since: the walk would not find it either (the watcher
+        // reports the deletion with the next batch). A broken symlink is
+        // there, and an error as in the walk.
+        let path = root.join("content").join(rel);
+        if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
+            return None;
+        }
+        match content::read_source(root, rel) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                errors.push(
+                    Diagnostic::in_file(
+                        PathBuf::from("content").join(rel),
+                        format!("cannot read file: {e}"),
+                    )
+                    .with_help("content files must be readable UTF-8 text"),
+                );
+                None
+            }
         }
     };
     let mut markdown = Vec::with_capacity(previous.docs.len() + previous.skipped_drafts.len());
@@ -529,9 +540,15 @@ mod tests {
         };
         assert_eq!(loose(&kept_assets), loose(&walked_assets));
         assert_eq!(kept_assets.len(), walked_assets.len());
-        // A file gone since the watcher reported its edit is an error.
+        // A file deleted since the watcher reported its edit is left out,
+        // as the walk leaves it out; one that cannot be read is an error.
         std::fs::remove_file(root.join("content/guides/a.md")).expect("remove");
-        let errors = kept_files(root, site, &edited).expect_err("the file is gone");
+        let kept = kept_files(root, site, &edited).expect("the files read");
+        let walked = content::content_files(root).expect("the files read");
+        assert_eq!(listed(&kept).0, listed(&walked).0);
+        assert!(!kept.markdown.iter().any(|f| f.rel_path == "guides/a.md"));
+        std::fs::write(root.join("content/guides/a.md"), [0xff, 0xfe]).expect("write");
+        let errors = kept_files(root, site, &edited).expect_err("not UTF-8");
         assert!(
             errors[0].message.starts_with("cannot read file"),
             "{}",
