@@ -24,6 +24,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tera::Value;
 
 use super::jobs::Planner;
@@ -49,7 +50,8 @@ pub(crate) struct RenderCache {
     /// relative_path }`), by id; the next render reuses those still true.
     pub(super) links: Vec<Value>,
     /// What each rendered output was rendered from, by site path.
-    pub(super) inputs: HashMap<String, JobRecord>,
+    /// (Fx: every rebuild of the dev server asks it once per output.)
+    pub(super) inputs: FxHashMap<String, JobRecord>,
     pub(super) config_global: Value,
     pub(super) nav_global: Value,
     /// Paths of the features' site-wide outputs (the search index).
@@ -95,7 +97,7 @@ fn map_addr(v: &Value) -> Option<usize> {
 /// shared, immutable allocations: one at the same address is equal without
 /// a look inside (the A–Z search pages list thousands of entries kept from
 /// the last render, and comparing them field by field was 20 ms of an edit).
-fn value_eq(a: &Value, b: &Value, known: &HashMap<(usize, usize), bool>) -> bool {
+fn value_eq(a: &Value, b: &Value, known: &FxHashMap<(usize, usize), bool>) -> bool {
     if let (Some(x), Some(y)) = (a.as_map(), b.as_map()) {
         if std::ptr::eq(x, y) {
             return true;
@@ -122,8 +124,8 @@ fn value_eq(a: &Value, b: &Value, known: &HashMap<(usize, usize), bool>) -> bool
 pub(super) struct Reuse<'a> {
     cache: &'a RenderCache,
     output: &'a SiteOutput,
-    unchanged: HashSet<Lookup>,
-    same_pages: HashMap<(usize, usize), bool>,
+    unchanged: FxHashSet<Lookup>,
+    same_pages: FxHashMap<(usize, usize), bool>,
 }
 
 impl RenderCache {
@@ -155,8 +157,8 @@ impl RenderCache {
         &self,
         site: &Site,
         values_by_path: &HashMap<String, Value>,
-    ) -> HashSet<Lookup> {
-        let keys: HashSet<&Lookup> = self.inputs.values().flat_map(|r| &r.lookups).collect();
+    ) -> FxHashSet<Lookup> {
+        let keys: FxHashSet<&Lookup> = self.inputs.values().flat_map(|r| &r.lookups).collect();
         let old = &self.site;
         keys.into_par_iter()
             .filter(|key| {
@@ -188,7 +190,7 @@ impl RenderCache {
     /// Whether each page's template object is unchanged in the new model,
     /// keyed by the addresses of the old and new objects (listings share
     /// them), so [`value_eq`] compares each page once.
-    fn same_pages(&self, site: &Site, values: &[Value]) -> HashMap<(usize, usize), bool> {
+    fn same_pages(&self, site: &Site, values: &[Value]) -> FxHashMap<(usize, usize), bool> {
         site.docs
             .par_iter()
             .zip(values)
@@ -501,7 +503,7 @@ mod tests {
     /// is what `known` says it is.
     #[test]
     fn values_compare_by_content_and_shared_ones_at_once() {
-        use std::collections::HashMap;
+        use rustc_hash::FxHashMap;
 
         use super::value_eq;
         use tera::{Map, Value};
@@ -511,7 +513,7 @@ mod tests {
             m.insert("b".into(), Value::from(b.to_vec()));
             Value::from(m)
         };
-        let none = HashMap::new();
+        let none = FxHashMap::default();
         let (one, same, other) = (map(&[1, 2]), map(&[1, 2]), map(&[1, 3]));
         assert!(value_eq(&one, &one.clone(), &none));
         assert!(
@@ -527,7 +529,7 @@ mod tests {
         assert!(value_eq(&Value::from("s"), &Value::from("s"), &none));
         assert!(!value_eq(&Value::from("s"), &Value::from("t"), &none));
         let addr = |v: &Value| v.as_map().unwrap() as *const Map as usize;
-        let known = HashMap::from([((addr(&one), addr(&other)), true)]);
+        let known = FxHashMap::from_iter([((addr(&one), addr(&other)), true)]);
         assert!(
             value_eq(&one, &other, &known),
             "a known pair is not looked into"
