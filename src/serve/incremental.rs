@@ -743,6 +743,45 @@ mod tests {
         (rebuilt.strategy, files)
     }
 
+    /// An edit that moves a page builds a new model with a copy of the last
+    /// render's templates; its shortcodes must see what a full build's see,
+    /// not the globals (`main_nav`) that render left behind.
+    #[test]
+    fn after_a_title_edit_shortcodes_see_what_a_full_build_s_see() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "guidepost.toml", "title = \"T\"\n");
+        write(root, "content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+        write(root, "content/b.md", "+++\ntitle = \"B\"\n+++\nB.\n");
+        let nav = "{% if main_nav is defined %}nav-seen{% else %}nav-unseen{% endif %}";
+        write(root, "templates/shortcodes/nav.html", nav);
+        let page = |title: &str| format!("+++\ntitle = \"{title}\"\n+++\n{{{{ nav() }}}}\n");
+        write(root, "content/a.md", &page("A"));
+        let options = BuildOptions {
+            root: root.to_path_buf(),
+            ..Default::default()
+        };
+        let mut project = Project::new(options.clone());
+        let mut output = project.full_build().unwrap_or_else(|e| panic!("{e}"));
+        // A title after B's: the page moves, so the edit builds a new model.
+        let path = write(root, "content/a.md", &page("C"));
+        let changes = project.classify(&[path], &output);
+        let rebuilt = project
+            .rebuild(&changes, &output)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rebuilt.strategy, Strategy::NewModel);
+        apply(rebuilt.update, &mut output);
+        let fresh = Project::new(options)
+            .full_build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = |o: &SiteOutput| match &o.files["a/index.html"] {
+            OutputBody::Generated(b) => String::from_utf8(b.to_vec()).unwrap(),
+            _ => panic!("a generated page"),
+        };
+        assert!(text(&fresh).contains("nav-unseen"), "{}", text(&fresh));
+        assert_eq!(text(&output), text(&fresh));
+    }
+
     #[test]
     fn a_template_edit_re_renders_only_the_outputs_that_used_it() {
         let (strategy, files) = after_editing("one.html");

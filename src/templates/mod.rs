@@ -117,9 +117,12 @@ impl Templates {
     /// keeps the theme, and parsing costs a pass per theme template a site's
     /// own layout leaves out (7 ms for a site that replaces `base.html`).
     /// The copy's functions see a site of their own: the kept render still
-    /// holds this one.
+    /// holds this one. Its globals start empty, as a parse's do: the model
+    /// renders shortcodes before the render sets `config` and `main_nav`,
+    /// and must not see the last render's.
     pub(crate) fn for_another_render(&self) -> Templates {
         let mut tera = self.tera.clone();
+        *tera.global_context() = tera::Context::new();
         let slot: FunctionSlot = Arc::new(RwLock::new(None));
         register_functions(&mut tera, slot.clone());
         functions::register(&mut tera, slot.clone());
