@@ -326,27 +326,10 @@ fn kept_files(
 ) -> Result<ContentFiles, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut read = |rel: &str| {
-        // Deleted since: the walk would not find it either (the watcher
-        // reports the deletion with the next batch). A broken symlink is
-        // there, and an error as in the walk.
-        let path = root.join("content").join(rel);
-        if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-        {
-            return None;
-        }
-        match content::read_source(root, rel) {
-            Ok(file) => Some(file),
-            Err(e) => {
-                errors.push(
-                    Diagnostic::in_file(
-                        PathBuf::from("content").join(rel),
-                        format!("cannot read file: {e}"),
-                    )
-                    .with_help("content files must be readable UTF-8 text"),
-                );
-                None
-            }
-        }
+        content::read_if_present(root, rel).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        })
     };
     let mut markdown = Vec::with_capacity(previous.docs.len() + previous.skipped_drafts.len());
     for d in &previous.docs {

@@ -1084,9 +1084,8 @@ fn sort_docs(ids: &mut [DocId], docs: &[Document], by: SortBy) {
         SortBy::Weight => sort_by_keys(ids, docs, Document::weight_key),
         // Newest first, then by title.
         SortBy::Date => sort_by_keys(ids, docs, |d| (Reverse(d.meta.date.as_ref()), &*d.title)),
-        // Each title lowered once, not twice per comparison (stable, as
-        // `sort_by` is).
-        SortBy::Title => ids.sort_by_cached_key(|&a| docs[a].title.to_lowercase()),
+        // Each title lowered once, not twice per comparison.
+        SortBy::Title => sort_by_keys(ids, docs, |d| d.title.to_lowercase()),
         SortBy::None => sort_by_keys(ids, docs, |d| &*d.rel_path),
         SortBy::UpdateDate => sort_by_keys(ids, docs, |d| {
             let m = &d.meta;
@@ -1259,6 +1258,15 @@ mod tests {
         assert_eq!(date_prefix("2023-03-04"), None);
     }
 
+    /// The pages of `section` (a content-relative `_index.md`), in order.
+    fn page_order<'s>(site: &'s Site, section: &str) -> Vec<&'s str> {
+        site.docs[site.by_rel_path[section]]
+            .pages
+            .iter()
+            .map(|&p| site.docs[p].rel_path.as_str())
+            .collect()
+    }
+
     /// `sort_by = "title"` ignores case and keeps file order for equal
     /// titles; `"update_date"` sorts by `updated`, else `date`, newest first,
     /// undated last.
@@ -1290,13 +1298,7 @@ mod tests {
             ("content/u/d.md", "+++\ntitle = \"D\"\n+++\n"),
         ]);
         let site = built.state.site();
-        let order = |section: &str| -> Vec<&str> {
-            site.docs[site.by_rel_path[section]]
-                .pages
-                .iter()
-                .map(|&p| site.docs[p].rel_path.as_str())
-                .collect()
-        };
+        let order = |section: &str| page_order(site, section);
         // By bytes `Gamma` would come before `alpha`.
         assert_eq!(
             order("t/_index.md"),
@@ -1336,13 +1338,7 @@ mod tests {
         fixture.extend(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
         let (_dir, built) = crate::pipeline::build_files(&fixture);
         let site = built.state.site();
-        let order = |section: &str| -> Vec<&str> {
-            site.docs[site.by_rel_path[section]]
-                .pages
-                .iter()
-                .map(|&p| site.docs[p].rel_path.as_str())
-                .collect()
-        };
+        let order = |section: &str| page_order(site, section);
         assert_eq!(
             order("d/_index.md"),
             ["d/f.md", "d/c.md", "d/a.md", "d/e.md", "d/b.md"]

@@ -237,10 +237,7 @@ pub fn content_files_knowing(
                     display_path,
                     text: Arc::from(text),
                 }),
-                Err(e) => Err(
-                    Diagnostic::in_file(display_path, format!("cannot read file: {e}"))
-                        .with_help("content files must be readable UTF-8 text"),
-                ),
+                Err(e) => Err(unreadable(display_path, e)),
             }
         })
         .collect();
@@ -256,6 +253,25 @@ pub fn content_files_knowing(
     } else {
         Err(errors)
     }
+}
+
+/// The error for a content file that cannot be read.
+fn unreadable(display_path: PathBuf, e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::in_file(display_path, format!("cannot read file: {e}"))
+        .with_help("content files must be readable UTF-8 text")
+}
+
+/// [`read_source`] for a file the walk found before: `None` when it is gone
+/// since (the walk would not find it either), an error as the walk gives
+/// when it cannot be read (a broken symlink is there, and an error).
+pub fn read_if_present(root: &Path, rel_path: &str) -> Result<Option<SourceFile>, Diagnostic> {
+    let path = root.join("content").join(rel_path);
+    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(None);
+    }
+    read_source(root, rel_path)
+        .map(Some)
+        .map_err(|e| unreadable(PathBuf::from("content").join(rel_path), e))
 }
 
 /// Reads one content file (used by incremental rebuilds); like the full
