@@ -161,6 +161,7 @@ pub fn main() -> ExitCode {
                 include_drafts: drafts,
                 url_mode: None,
                 export: None,
+                one_shot: true,
             };
             // Pages are written into a staging folder beside the output as they
             // render; it replaces the output only when the whole build succeeded.
@@ -200,6 +201,7 @@ pub fn main() -> ExitCode {
             let options = BuildOptions {
                 root: root.clone(),
                 include_drafts: drafts,
+                one_shot: true,
                 ..Default::default()
             };
             match pipeline::build(&options, None) {

@@ -76,6 +76,8 @@ pub(crate) fn export(options: &ExportOptions) -> Result<Exported, Diagnostics> {
         include_drafts: options.include_drafts,
         url_mode: None,
         export: Some(options.page.clone()),
+        // The export reads the page's text again (its links' places).
+        one_shot: false,
     };
     let config = load_config(&build)?;
     let base = if is_absolute_url(&config.base_url) {

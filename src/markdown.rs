@@ -1017,17 +1017,27 @@ fn align_with_classes(html: &mut String, from: usize) {
 /// The headings `(level, id, title)` in order, nested under the heading
 /// before them of a lower level, as the `page.toc` value.
 fn nest_toc(flat: Vec<(u32, String, String)>) -> tera::Value {
-    fn take(flat: &mut Peekable<IntoIter<(u32, String, String)>>, level: u32) -> Vec<tera::Value> {
+    // Most headings have no children: they share one empty list.
+    fn take(
+        flat: &mut Peekable<IntoIter<(u32, String, String)>>,
+        level: u32,
+        none: &tera::Value,
+    ) -> Vec<tera::Value> {
         let mut entries = Vec::new();
         while let Some((l, id, title)) = flat.next_if(|(l, ..)| *l >= level) {
-            let children = take(flat, l + 1);
+            let children = take(flat, l + 1, none);
+            let children = if children.is_empty() {
+                none.clone()
+            } else {
+                tera::Value::from(children)
+            };
             let permalink = format!("#{id}");
             let mut entry = tera::Map::with_capacity(5);
             entry.insert("level".into(), tera::Value::from(l));
             entry.insert("id".into(), tera::Value::from(id));
             entry.insert("title".into(), tera::Value::from(title));
             entry.insert("permalink".into(), tera::Value::from(permalink));
-            entry.insert("children".into(), tera::Value::from(children));
+            entry.insert("children".into(), children);
             entries.push(tera::Value::from(entry));
         }
         entries
@@ -1035,8 +1045,9 @@ fn nest_toc(flat: Vec<(u32, String, String)>) -> tera::Value {
     let min = flat.iter().map(|(l, ..)| *l).min().unwrap_or(2);
     let mut flat = flat.into_iter().peekable();
     let mut all = Vec::new();
+    let none = tera::Value::from(Vec::<tera::Value>::new());
     while flat.peek().is_some() {
-        all.extend(take(&mut flat, min));
+        all.extend(take(&mut flat, min, &none));
     }
     tera::Value::from(all)
 }

@@ -34,6 +34,9 @@ pub(crate) struct BuildOptions {
     /// Renders only this page's single-file export (`guidepost export
     /// PAGE`: a content path or URL path, see `Site::find_document`).
     pub export: Option<String>,
+    /// A one-shot build (`build`, `check`): the model lets go of the files'
+    /// text once the features are prepared ([`Site::release_texts`]).
+    pub one_shot: bool,
 }
 
 /// Numbers for the summary line.
@@ -279,6 +282,13 @@ pub(crate) fn run(
     );
     // Features validate everything before rendering starts.
     let features = features::prepare_all(&site).map_err(sorted)?;
+    let mut site = site;
+    if options.one_shot
+        && options.export.is_none()
+        && let Some(site) = Arc::get_mut(&mut site)
+    {
+        site.release_texts();
+    }
     let export = match &options.export {
         Some(name) => Some(site.find_document(name).map_err(|e| Diagnostics(vec![e]))?),
         None => None,
@@ -537,5 +547,61 @@ mod tests {
             "{}",
             errors[0].message
         );
+    }
+
+    /// `guidepost build` and `check` let go of the files' text before
+    /// rendering templates; the output is the same as a build that keeps it.
+    #[test]
+    fn a_one_shot_build_lets_go_of_the_text_and_writes_the_same_files() {
+        let (dir, kept) = build_files(&[
+            (
+                "content/_index.md",
+                "+++\ntitle = \"Home\"\n+++\nSee [a](@/a.md#part).\n",
+            ),
+            (
+                "content/a.md",
+                "+++\ntitle = \"A\"\n[taxonomies]\ntags = [\"x\"]\n+++\n## Part\n\nText.\n",
+            ),
+            (
+                "guidepost.toml",
+                "title = \"T\"\ntaxonomies = [{ name = \"tags\" }]\n",
+            ),
+        ]);
+        let one_shot = build(
+            &BuildOptions {
+                root: dir.path().to_path_buf(),
+                one_shot: true,
+                ..Default::default()
+            },
+            None,
+        )
+        .expect("a one-shot build");
+        let texts = |b: &Built| -> Vec<usize> {
+            b.state
+                .cache
+                .site
+                .docs
+                .iter()
+                .map(|d| d.source.len())
+                .collect()
+        };
+        assert!(texts(&kept).iter().all(|&n| n > 0), "{:?}", texts(&kept));
+        assert!(
+            texts(&one_shot).iter().all(|&n| n == 0),
+            "{:?}",
+            texts(&one_shot)
+        );
+        let bytes = |b: &Built| -> Vec<(String, Vec<u8>)> {
+            b.output
+                .files
+                .iter()
+                .map(|(path, body)| match body {
+                    OutputBody::Generated(bytes) => (path.clone(), bytes.to_vec()),
+                    other => (path.clone(), format!("{other:?}").into_bytes()),
+                })
+                .collect()
+        };
+        assert!(kept.output.files.contains_key("a/index.html"));
+        assert_eq!(bytes(&kept), bytes(&one_shot));
     }
 }

@@ -3,6 +3,7 @@
 //! every listing that shows it, plus the `config` and `main_nav` globals.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use rayon::prelude::*;
 use tera::{Map, Value};
@@ -45,9 +46,24 @@ pub(super) fn main_nav(site: &Site) -> Value {
 /// A front matter table as a template value; empty tables skip serde.
 fn table_value<T: serde::Serialize + TableLike>(table: &T) -> Value {
     if table.is_empty() {
-        Value::from(Map::new())
+        EMPTY_MAP.clone()
     } else {
         Value::from_serializable(table)
+    }
+}
+
+/// The empty map and list every object without `extra`, `attributes`,
+/// `authors` or `assets` shares: each empty one was an allocation of its
+/// own, five a page.
+static EMPTY_MAP: LazyLock<Value> = LazyLock::new(|| Value::from(Map::new()));
+static EMPTY_LIST: LazyLock<Value> = LazyLock::new(|| Value::from(Vec::<Value>::new()));
+
+/// A list of strings as a template value (the shared empty list for none).
+fn string_list(items: impl ExactSizeIterator<Item = String>) -> Value {
+    if items.len() == 0 {
+        EMPTY_LIST.clone()
+    } else {
+        Value::from(items.collect::<Vec<_>>())
     }
 }
 
@@ -167,6 +183,11 @@ pub(super) fn build_values(
 
 /// The keys [`doc_map_linked`] gives every document before the features
 /// add theirs.
+/// Room for the keys the features add to a document's object
+/// (`decision`, `comparison`, `embed`) and a section's `pages` and
+/// `subsections`.
+const FEATURE_KEYS_ROOM: usize = 6;
+
 const BASE_KEYS: &[&str] = &[
     "title",
     "description",
@@ -291,8 +312,10 @@ fn doc_map_linked(
     link: &(dyn Fn(DocId) -> Value + Sync),
 ) -> Map {
     let d = &site.docs[id];
-    // Room for every key below and the features' (no growing and rehashing).
-    let mut m = Map::with_capacity(48);
+    // Room for every key below, the features' and a section's two (no
+    // growing and rehashing), and no more: a map's slots are 64 bytes each,
+    // and ten thousand pages' maps are held at once.
+    let mut m = Map::with_capacity(BASE_KEYS.len() + FEATURE_KEYS_ROOM);
     let r = &d.rendered;
     m.insert("title".into(), Value::from(d.title.clone()));
     m.insert(
@@ -323,7 +346,10 @@ fn doc_map_linked(
     m.insert("weight".into(), Value::from(d.meta.weight));
     m.insert("draft".into(), Value::from(d.meta.draft));
     // Zola's keys, for themes.
-    m.insert("authors".into(), Value::from(d.meta.authors.clone()));
+    m.insert(
+        "authors".into(),
+        string_list(d.meta.authors.iter().cloned()),
+    );
     m.insert(
         "in_search_index".into(),
         Value::from(d.meta.in_search_index.unwrap_or(true)),
@@ -368,12 +394,7 @@ fn doc_map_linked(
     );
     m.insert(
         "assets".into(),
-        Value::from(
-            d.assets
-                .iter()
-                .map(|a| format!("/{}", a.rel_path))
-                .collect::<Vec<_>>(),
-        ),
+        string_list(d.assets.iter().map(|a| format!("/{}", a.rel_path))),
     );
     // Zola's `year`, `month`, `day` of the date (`group_by(attribute="year")`).
     let date = d

@@ -64,6 +64,8 @@ pub fn run(options: ServeOptions) -> ExitCode {
         include_drafts: options.drafts,
         url_mode: None,
         export: None,
+        // The next change compares and reuses the files' text.
+        one_shot: false,
     });
     let started = std::time::Instant::now();
     let (output, error) = match project.full_build() {

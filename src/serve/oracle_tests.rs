@@ -1232,6 +1232,7 @@ fn options(root: &Path) -> BuildOptions {
         include_drafts: false,
         url_mode: None,
         export: None,
+        one_shot: false,
     }
 }
 
@@ -1329,7 +1330,13 @@ fn run_edits(edits: &[Edit]) -> Result<Vec<String>, TestCaseError> {
         };
         failing = incremental.is_err();
         strategies.push(incremental.clone().unwrap_or_else(|_| "error".to_string()));
-        let fresh = Project::new(options(&root)).full_build();
+        // A one-shot build, as `guidepost build` runs it (the files' text
+        // let go once the features are prepared).
+        let fresh = Project::new(BuildOptions {
+            one_shot: true,
+            ..options(&root)
+        })
+        .full_build();
         let problem = match (&incremental, &fresh) {
             (Ok(strategy), Ok(full)) => first_difference(&served, full)
                 .map(|d| format!("after the {strategy} rebuild: {d}")),
