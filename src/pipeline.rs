@@ -282,6 +282,7 @@ pub(crate) fn run(
     );
     // Features validate everything before rendering starts.
     let features = features::prepare_all(&site).map_err(sorted)?;
+    tracing::debug!("features prepared at {:?}", started.elapsed());
     let mut site = site;
     if options.one_shot
         && options.export.is_none()

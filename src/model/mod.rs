@@ -12,12 +12,12 @@
 
 pub(crate) mod links;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, closest};
@@ -412,7 +412,6 @@ fn assemble_inner(
 
     // Parse front matter in parallel (or take it from the previous build).
     // Translations (`page.fr.md` for a Zola `[languages.fr]`) are not built.
-    let mut reused: FxHashSet<String> = FxHashSet::default();
     let parsed: Vec<(Result<Document, Vec<Diagnostic>>, bool)> = files
         .markdown
         .into_par_iter()
@@ -433,35 +432,31 @@ fn assemble_inner(
             }
         })
         .collect();
-    let parsed: Vec<Result<Document, Vec<Diagnostic>>> = parsed
-        .into_iter()
-        .map(|(d, was_reused)| {
-            if was_reused && let Ok(d) = &d {
-                reused.insert(d.rel_path.clone());
-            }
-            d
-        })
-        .collect();
-    let mut docs = Vec::with_capacity(parsed.len() + 1);
+    // Each document with whether it was taken from `previous`, kept side by
+    // side through the sort (a set of reused paths cost ten thousand
+    // copies and lookups on every new model of the dev server).
+    let mut placed: Vec<(Document, bool)> = Vec::with_capacity(parsed.len() + 1);
     let mut skipped_drafts = HashSet::new();
-    for p in parsed {
+    for (p, was_reused) in parsed {
         match p {
             Ok(d) if d.meta.draft && !options.include_drafts => {
                 skipped_drafts.insert(d.rel_path.clone());
             }
-            Ok(d) => docs.push(d),
+            Ok(d) => placed.push((d, was_reused)),
             Err(e) => errors.extend(e),
         }
     }
-    if !docs.iter().any(|d| d.rel_path == "_index.md") {
+    if !placed.iter().any(|(d, _)| d.rel_path == "_index.md") {
         let empty = SourceFile {
             rel_path: "_index.md".into(),
             display_path: "content/_index.md".into(),
             text: Arc::from(""),
         };
-        docs.push(prepare_document(empty, &config, &[]).expect("an empty home section parses"));
+        let home = prepare_document(empty, &config, &[]).expect("an empty home section parses");
+        placed.push((home, false));
     }
-    docs.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    placed.sort_by(|a, b| a.0.rel_path.cmp(&b.0.rel_path));
+    let (mut docs, reused): (Vec<Document>, Vec<bool>) = placed.into_iter().unzip();
     // Kind-specific keys of reused documents were checked when they were parsed.
 
     // Two documents claiming one output.
@@ -566,11 +561,9 @@ fn assemble_inner(
         .unwrap_or_default();
     let rendered: Vec<Option<(Rendered, Vec<Diagnostic>)>> = docs
         .par_iter()
-        .map(|d| {
-            if reused.contains(&d.rel_path)
-                && !moved.iter().any(|m| d.source.contains(m))
-                && !options.is_stale(d)
-            {
+        .enumerate()
+        .map(|(id, d)| {
+            if reused[id] && !moved.iter().any(|m| d.source.contains(m)) && !options.is_stale(d) {
                 return None;
             }
             Some(render_document(d, &links, &md_opts, expander))
@@ -1139,26 +1132,29 @@ fn build_taxonomies(docs: &[Document], config: &Config) -> Vec<Taxonomy> {
         .taxonomies
         .iter()
         .map(|t| {
-            let mut terms: BTreeMap<String, Term> = BTreeMap::new();
-            // Each spelling's slug once: a site has few terms and many pages.
-            let mut slugs: HashMap<&str, String> = HashMap::new();
+            // Terms in the order met, found by slug; sorted by slug at the end.
+            let mut terms: Vec<Term> = Vec::new();
+            let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
+            // Each spelling's term once: a site has few terms and many pages.
+            let mut by_name: FxHashMap<&str, usize> = FxHashMap::default();
             for (id, d) in docs.iter().enumerate() {
                 if d.kind != DocKind::Page {
                     continue;
                 }
                 for name in d.meta.taxonomies.get(&t.name).into_iter().flatten() {
-                    let slug = slugs
-                        .entry(name)
-                        .or_insert_with(|| term_slug(name, strategy));
-                    // The first spelling met names the term, as in Zola.
-                    let term = match terms.get_mut(slug.as_str()) {
-                        Some(term) => term,
-                        None => terms.entry(slug.clone()).or_insert_with(|| Term {
-                            name: name.clone(),
-                            slug: slug.clone(),
-                            pages: Vec::new(),
-                        }),
-                    };
+                    let at = *by_name.entry(name).or_insert_with(|| {
+                        let slug = term_slug(name, strategy);
+                        // The first spelling met names the term, as in Zola.
+                        *by_slug.entry(slug.clone()).or_insert_with(|| {
+                            terms.push(Term {
+                                name: name.clone(),
+                                slug,
+                                pages: Vec::new(),
+                            });
+                            terms.len() - 1
+                        })
+                    });
+                    let term = &mut terms[at];
                     // Pages come in id order, so a page naming the term
                     // twice (`Rust` and `rust`) is the last one listed.
                     if term.pages.last() != Some(&id) {
@@ -1166,10 +1162,10 @@ fn build_taxonomies(docs: &[Document], config: &Config) -> Vec<Taxonomy> {
                     }
                 }
             }
-            let mut terms: Vec<Term> = terms.into_values().collect();
-            for term in &mut terms {
-                sort_docs(&mut term.pages, docs, SortBy::Date);
-            }
+            terms.sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
+            terms
+                .par_iter_mut()
+                .for_each(|term| sort_docs(&mut term.pages, docs, SortBy::Date));
             Taxonomy {
                 name: t.name.clone(),
                 slug: slugify_path(&t.name, strategy),

@@ -117,12 +117,18 @@ pub(crate) fn render_site(
             (jobs, site_paths)
         }
     };
+    tracing::debug!(
+        "render: {} jobs planned at {:?}",
+        jobs.len(),
+        t_start.elapsed()
+    );
     // Two jobs writing one file is an error found before anything renders.
     let mut claims = claims::Claims::default();
     claims.claim_jobs(&site, &jobs);
     if claims.has_errors() {
         return Err(claims.into_errors());
     }
+    tracing::debug!("render: jobs claimed at {:?}", t_start.elapsed());
     let renderer = Renderer {
         site: &site,
         theme,
@@ -171,6 +177,7 @@ pub(crate) fn render_site(
     if !errors.is_empty() {
         return Err(errors);
     }
+    tracing::debug!("render: outputs collected at {:?}", t_start.elapsed());
     let cache = RenderCache {
         site,
         templates,
