@@ -181,13 +181,13 @@ pub(super) fn build_values(
     (values, links)
 }
 
-/// The keys [`doc_map_linked`] gives every document before the features
-/// add theirs.
 /// Room for the keys the features add to a document's object
 /// (`decision`, `comparison`, `embed`) and a section's `pages` and
 /// `subsections`.
 const FEATURE_KEYS_ROOM: usize = 6;
 
+/// The keys [`doc_map_linked`] gives every document before the features
+/// add theirs.
 const BASE_KEYS: &[&str] = &[
     "title",
     "description",
