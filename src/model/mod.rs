@@ -196,6 +196,9 @@ pub struct Site {
     /// The theme's markup for Markdown, which page bodies were rendered
     /// with: the templates' `markdown` filter renders with it too.
     pub markup: Option<Arc<crate::markdown::Markup>>,
+    /// Built for one render only (`guidepost build` and `check`, see
+    /// [`Site::release_texts`]): features keep nothing for a next render.
+    pub one_shot: bool,
 }
 
 impl Site {
@@ -213,16 +216,19 @@ impl Site {
             skipped_drafts: HashSet::new(),
             warnings: Vec::new(),
             markup: None,
+            one_shot: false,
         }
     }
 
-    /// Lets go of every document's file text once nothing will read it
-    /// again: a one-shot build has found every error that points into a
-    /// file (front matter, links, shortcodes, features' tables) before it
-    /// renders templates, and the text was a tenth of the model's memory
-    /// (2 KB a page on the bench site). The dev server keeps the text: it
-    /// compares and reuses it on the next change.
+    /// Makes this a one-shot model ([`Site::one_shot`]) and lets go of
+    /// every document's file text, which nothing will read again: a
+    /// one-shot build has found every error that points into a file (front
+    /// matter, links, shortcodes, features' tables) before it renders
+    /// templates, and the text was a tenth of the model's memory (2 KB a
+    /// page on the bench site). The dev server keeps the text: it compares
+    /// and reuses it on the next change.
     pub(crate) fn release_texts(&mut self) {
+        self.one_shot = true;
         let empty: Arc<str> = Arc::from("");
         for d in &mut self.docs {
             d.source = empty.clone();
@@ -537,6 +543,7 @@ fn assemble_inner(
             skipped_drafts: skipped_drafts.clone(),
             markup: options.markup.clone(),
             warnings: Vec::new(),
+            one_shot: false,
         }));
     }
     // Render Markdown in parallel, resolving internal links.
@@ -671,6 +678,7 @@ fn assemble_inner(
             skipped_drafts,
             warnings,
             markup: options.markup.clone(),
+            one_shot: false,
         })
     } else {
         Err(errors)

@@ -392,7 +392,7 @@ impl Prepared for SearchState {
         let (index, (a_to_z, a_to_z_lines)) = rayon::join(
             || {
                 update().map_or_else(
-                    || Index::build(&new, &vocab.snapshot(), relative),
+                    || Index::build(&new, &vocab.snapshot(), relative, !site.one_shot),
                     |index| {
                         tracing::debug!("search: index updated in {:?}", t.elapsed() - t_count);
                         index
@@ -751,7 +751,7 @@ mod tests {
             .iter()
             .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
             .collect();
-        Index::build(&docs, &vocab.snapshot(), true)
+        Index::build(&docs, &vocab.snapshot(), true, true)
     }
 
     #[test]
