@@ -472,6 +472,40 @@ mod tests {
         vec![Box::new(Adds { x, content })]
     }
 
+    /// `authors`, `assets`, `extra` and `attributes` hold what the page has;
+    /// the empty ones (shared by every page without) are empty lists and maps.
+    #[test]
+    fn lists_and_tables_hold_what_the_page_has() {
+        let (_dir, built) = pipeline::build_files(&[
+            ("guidepost.toml", "title = \"T\"\n"),
+            ("content/_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+            (
+                "content/post/index.md",
+                "+++\ntitle = \"P\"\nauthors = [\"Ann\"]\n[extra]\nk = 1\n+++\nBody.\n",
+            ),
+            ("content/post/a.png", "not really a picture"),
+            ("content/b.md", "+++\ntitle = \"B\"\n+++\nB body.\n"),
+        ]);
+        let site = built.state.site().clone();
+        let features: Vec<Box<dyn Prepared>> = Vec::new();
+        let (values, _) = build_values(&site, &features, None);
+        let shown = |rel: &str, key: &str| {
+            values[site.by_rel_path[rel]]
+                .get_from_path(key)
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(shown("post/index.md", "authors"), "[\"Ann\"]");
+        assert_eq!(shown("post/index.md", "assets"), "[\"/post/a.png\"]");
+        assert_eq!(shown("post/index.md", "extra"), "{\"k\": 1}");
+        for key in ["authors", "assets"] {
+            assert_eq!(shown("b.md", key), "[]", "{key}");
+        }
+        for key in ["extra", "attributes"] {
+            assert_eq!(shown("b.md", key), "{}", "{key}");
+        }
+    }
+
     /// A page keeps its old object only when building it again would give an
     /// equal one, features' keys included: a key a feature no longer adds,
     /// or a `content` it no longer rewrites, makes a new object.
