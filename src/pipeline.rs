@@ -550,10 +550,11 @@ mod tests {
         );
     }
 
-    /// `guidepost build` and `check` let go of the files' text before
-    /// rendering templates; the output is the same as a build that keeps it.
+    /// `guidepost build` and `check` let go of the files' bodies before
+    /// rendering templates and keep their front matter; the output is the
+    /// same as a build that keeps everything.
     #[test]
-    fn a_one_shot_build_lets_go_of_the_text_and_writes_the_same_files() {
+    fn a_one_shot_build_keeps_only_front_matter_and_writes_the_same_files() {
         let (dir, kept) = build_files(&[
             (
                 "content/_index.md",
@@ -563,6 +564,7 @@ mod tests {
                 "content/a.md",
                 "+++\ntitle = \"A\"\n[taxonomies]\ntags = [\"x\"]\n+++\n## Part\n\nText.\n",
             ),
+            ("content/b.md", "No front matter.\n"),
             (
                 "guidepost.toml",
                 "title = \"T\"\ntaxonomies = [{ name = \"tags\" }]\n",
@@ -577,21 +579,32 @@ mod tests {
             None,
         )
         .expect("a one-shot build");
-        let texts = |b: &Built| -> Vec<usize> {
+        let texts = |b: &Built| -> Vec<String> {
             b.state
                 .cache
                 .site
                 .docs
                 .iter()
-                .map(|d| d.source.len())
+                .map(|d| d.source.to_string())
                 .collect()
         };
-        assert!(texts(&kept).iter().all(|&n| n > 0), "{:?}", texts(&kept));
-        assert!(
-            texts(&one_shot).iter().all(|&n| n == 0),
-            "{:?}",
-            texts(&one_shot)
+        assert_eq!(
+            texts(&kept),
+            [
+                "+++\ntitle = \"Home\"\n+++\nSee [a](@/a.md#part).\n",
+                "+++\ntitle = \"A\"\n[taxonomies]\ntags = [\"x\"]\n+++\n## Part\n\nText.\n",
+                "No front matter.\n",
+            ]
         );
+        assert_eq!(
+            texts(&one_shot),
+            [
+                "+++\ntitle = \"Home\"\n+++\n",
+                "+++\ntitle = \"A\"\n[taxonomies]\ntags = [\"x\"]\n+++\n",
+                "",
+            ]
+        );
+        assert!(one_shot.state.cache.site.one_shot && !kept.state.cache.site.one_shot);
         let bytes = |b: &Built| -> Vec<(String, Vec<u8>)> {
             b.output
                 .files

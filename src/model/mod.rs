@@ -221,19 +221,19 @@ impl Site {
     }
 
     /// Makes this a one-shot model ([`Site::one_shot`]) and lets go of
-    /// every document's file text, which nothing will read again: a
-    /// one-shot build has found every error that points into a file (front
-    /// matter, links, shortcodes, features' tables) before it renders
-    /// templates, and the text was a tenth of the model's memory (2 KB a
-    /// page on the bench site). The dev server keeps the text: it compares
-    /// and reuses it on the next change.
+    /// every document's body text, which nothing will read again: a
+    /// one-shot build has found every error that points into a body
+    /// (links, shortcodes, decision cards) before it renders templates,
+    /// and the text was a tenth of the model's memory (2 KB a page on the
+    /// bench site). The front matter block stays: rendering can still fail
+    /// at a front matter key (a `template` that does not exist, an alias
+    /// that repeats a page's URL), and the error points at it with its
+    /// snippet. The dev server keeps the whole text: it compares and reuses
+    /// it on the next change.
     pub(crate) fn release_texts(&mut self) {
         self.one_shot = true;
-        let empty: Arc<str> = Arc::from("");
         for d in &mut self.docs {
-            d.source = empty.clone();
-            d.front_matter = None;
-            d.body_offset = 0;
+            d.source = Arc::from(&d.source[..d.body_offset]);
         }
     }
 
