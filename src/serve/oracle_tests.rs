@@ -1436,8 +1436,15 @@ fn cases() -> u32 {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),
-        // Failures are kept as the named regression tests below instead.
-        failure_persistence: None,
+        // Failures become the named regression tests below. Until then a
+        // failing case is also written under target/ (git-ignored), so the
+        // next run replays it first and it survives a lost log: one failed
+        // run in two sessions could not be reproduced for want of its case.
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "target/proptest-oracle-failures.txt"
+            )
+        )),
         ..ProptestConfig::default()
     })]
 
