@@ -34,8 +34,9 @@ pub(crate) struct BuildOptions {
     /// Renders only this page's single-file export (`guidepost export
     /// PAGE`: a content path or URL path, see `Site::find_document`).
     pub export: Option<String>,
-    /// A one-shot build (`build`, `check`): the model lets go of the files'
-    /// text once the features are prepared ([`Site::release_texts`]).
+    /// A one-shot build (`build`, `check`; never the dev server or
+    /// `export`, which read the files' text again): once the features are
+    /// prepared the model keeps only front matter ([`Site::make_one_shot`]).
     pub one_shot: bool,
 }
 
@@ -285,10 +286,9 @@ pub(crate) fn run(
     tracing::debug!("features prepared at {:?}", started.elapsed());
     let mut site = site;
     if options.one_shot
-        && options.export.is_none()
         && let Some(site) = Arc::get_mut(&mut site)
     {
-        site.release_texts();
+        site.make_one_shot();
     }
     let export = match &options.export {
         Some(name) => Some(site.find_document(name).map_err(|e| Diagnostics(vec![e]))?),

@@ -197,7 +197,8 @@ pub struct Site {
     /// with: the templates' `markdown` filter renders with it too.
     pub markup: Option<Arc<crate::markdown::Markup>>,
     /// Built for one render only (`guidepost build` and `check`, see
-    /// [`Site::release_texts`]): features keep nothing for a next render.
+    /// [`Site::make_one_shot`]): a feature may drop what only a next render
+    /// would reuse (the search index's per-stem counts).
     pub one_shot: bool,
 }
 
@@ -220,8 +221,8 @@ impl Site {
         }
     }
 
-    /// Makes this a one-shot model ([`Site::one_shot`]) and lets go of
-    /// every document's body text, which nothing will read again: a
+    /// Marks this model [`Site::one_shot`] and lets go of every
+    /// document's body text, which nothing will read again: a
     /// one-shot build has found every error that points into a body
     /// (links, shortcodes, decision cards) before it renders templates,
     /// and the text was a tenth of the model's memory (2 KB a page on the
@@ -230,7 +231,7 @@ impl Site {
     /// that repeats a page's URL), and the error points at it with its
     /// snippet. The dev server keeps the whole text: it compares and reuses
     /// it on the next change.
-    pub(crate) fn release_texts(&mut self) {
+    pub(crate) fn make_one_shot(&mut self) {
         self.one_shot = true;
         for d in &mut self.docs {
             d.source = Arc::from(&d.source[..d.body_offset]);
