@@ -28,7 +28,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use tera::Value;
 
 use super::jobs::Planner;
-use super::values::{doc_map, section_value};
+use super::values::{doc_object, section_value};
 use super::{JobResult, Renderer, collect_results, generated};
 use crate::diagnostics::Diagnostic;
 use crate::features::{self, Prepared};
@@ -263,7 +263,8 @@ impl RenderCache {
             let d = &site.docs[id];
             match d.kind {
                 DocKind::Page => {
-                    self.values[id] = Value::from(doc_map(&site, id, &self.features, &self.links));
+                    self.values[id] =
+                        doc_object(&site, id, &self.features, &self.links).page_value();
                 }
                 DocKind::Section => {
                     sections.insert(id);
@@ -273,7 +274,7 @@ impl RenderCache {
             sections.extend(d.parent.and_then(|p| site.docs[p].parent));
         }
         for &s in &sections {
-            let base = doc_map(&site, s, &self.features, &self.links);
+            let base = doc_object(&site, s, &self.features, &self.links);
             self.values[s] = section_value(&site, s, base, &self.values);
         }
         let all: BTreeSet<DocId> = touched.iter().chain(&sections).copied().collect();

@@ -148,18 +148,22 @@ pub(super) fn build_values(
         .map(|d| link_reusing(site, d, kept.as_ref()))
         .collect();
     let link = |id: DocId| links[id].clone();
-    let base: Vec<Result<Value, Map>> = site
+    let base: Vec<Result<Value, DocObject>> = site
         .docs
         .par_iter()
         .enumerate()
         .map(|(id, d)| {
-            match kept
+            if let Some(old) = kept
                 .as_ref()
                 .filter(|_| d.kind == DocKind::Page)
                 .and_then(|k| kept_object(site, id, features, &links, k))
             {
-                Some(old) => Ok(old),
-                None => Err(doc_map_linked(site, id, features, &link)),
+                return Ok(old);
+            }
+            let object = doc_object_linked(site, id, features, &link);
+            match d.kind {
+                DocKind::Page => Ok(object.page_value()),
+                DocKind::Section => Err(object),
             }
         })
         .collect();
@@ -167,27 +171,21 @@ pub(super) fn build_values(
     let mut sections = Vec::new();
     for (id, m) in base.into_iter().enumerate() {
         match m {
-            Ok(old) => values.push(old),
-            Err(m) if site.docs[id].kind == DocKind::Section => {
-                sections.push((id, m));
+            Ok(value) => values.push(value),
+            Err(object) => {
+                sections.push((id, object));
                 values.push(Value::none());
             }
-            Err(m) => values.push(Value::from(m)),
         }
     }
-    for (id, m) in sections {
-        values[id] = section_value(site, id, m, &values);
+    for (id, object) in sections {
+        values[id] = section_value(site, id, object, &values);
     }
     (values, links)
 }
 
-/// Room for the keys the features add to a document's object
-/// (`decision`, `comparison`, `embed`) and a section's `pages` and
-/// `subsections`.
-const FEATURE_KEYS_ROOM: usize = 6;
-
-/// The keys [`doc_map_linked`] gives every document before the features
-/// add theirs.
+/// The keys [`doc_object_linked`] gives every document before the features
+/// add theirs, in the order it writes them.
 const BASE_KEYS: &[&str] = &[
     "title",
     "description",
@@ -292,75 +290,139 @@ fn kept_object(
     same_ext.then(|| old.clone())
 }
 
-/// A page's template object (a section's without its listings), showing
-/// ancestors and neighbours with `links` (every document's link object, by
-/// id, as [`build_values`] returns them).
-pub(super) fn doc_map(
+/// A document's template object before it becomes a Tera value: its own
+/// keys in order ([`BASE_KEYS`]) and the features' (which may replace
+/// `content`). A section's gets its listings in [`section_value`].
+pub(super) struct DocObject {
+    fields: Vec<(&'static str, Value)>,
+    features: Map,
+}
+
+impl DocObject {
+    /// The object of a page.
+    pub(super) fn page_value(self) -> Value {
+        object_value(&self.fields, &self.features, &[])
+    }
+}
+
+/// A template object as a Tera map, built in one pass. `Value::from(Map)`
+/// inserts every key again into a new map (hashing each key twice, a tenth
+/// of a build's template objects); serde's struct path builds the map once,
+/// keeps `&'static str` keys unallocated and passes values through. Keys
+/// come in order: `fields`, then `features` (a key already there keeps its
+/// place and takes the new value, as a map insert does), then `listings`.
+fn object_value(
+    fields: &[(&'static str, Value)],
+    features: &Map,
+    listings: &[(&'static str, Value)],
+) -> Value {
+    use tera::value::Key;
+    if features.keys().any(|k| !matches!(k, Key::Str(_))) {
+        // A key named at run time has no `&'static str`: the map way.
+        let mut m = Map::with_capacity(fields.len() + features.len() + listings.len());
+        for (k, v) in fields {
+            m.insert(Key::Str(k), v.clone());
+        }
+        m.extend(features.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (k, v) in listings {
+            m.insert(Key::Str(k), v.clone());
+        }
+        return Value::from(m);
+    }
+    Value::from_serializable(&Object {
+        fields,
+        features,
+        listings,
+    })
+}
+
+/// [`object_value`]'s input, serialised as a struct.
+struct Object<'a> {
+    fields: &'a [(&'static str, Value)],
+    features: &'a Map,
+    listings: &'a [(&'static str, Value)],
+}
+
+impl serde::Serialize for Object<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let len = self.fields.len() + self.features.len() + self.listings.len();
+        let mut object = serializer.serialize_struct("object", len)?;
+        for (k, v) in self.fields {
+            object.serialize_field(k, v)?;
+        }
+        for (k, v) in self.features {
+            if let tera::value::Key::Str(k) = k {
+                object.serialize_field(k, v)?;
+            }
+        }
+        for (k, v) in self.listings {
+            object.serialize_field(k, v)?;
+        }
+        object.end()
+    }
+}
+
+/// A document's template object (a section's without its listings),
+/// showing ancestors and neighbours with `links` (every document's link
+/// object, by id, as [`build_values`] returns them).
+pub(super) fn doc_object(
     site: &Site,
     id: DocId,
     features: &[Box<dyn Prepared>],
     links: &[Value],
-) -> Map {
-    doc_map_linked(site, id, features, &|n| links[n].clone())
+) -> DocObject {
+    doc_object_linked(site, id, features, &|n| links[n].clone())
 }
 
-/// [`doc_map`] with the link objects of ancestors and neighbours from `link`.
-fn doc_map_linked(
+/// [`doc_object`] with the link objects of ancestors and neighbours from `link`.
+fn doc_object_linked(
     site: &Site,
     id: DocId,
     features: &[Box<dyn Prepared>],
     link: &(dyn Fn(DocId) -> Value + Sync),
-) -> Map {
+) -> DocObject {
     let d = &site.docs[id];
-    // Room for every key below, the features' and a section's two (no
-    // growing and rehashing), and no more: a map's slots are 64 bytes each,
-    // and ten thousand pages' maps are held at once.
-    let mut m = Map::with_capacity(BASE_KEYS.len() + FEATURE_KEYS_ROOM);
+    let mut m: Vec<(&'static str, Value)> = Vec::with_capacity(BASE_KEYS.len());
     let r = &d.rendered;
-    m.insert("title".into(), Value::from(d.title.clone()));
-    m.insert(
-        "description".into(),
-        Value::from(d.meta.description.clone()),
-    );
-    m.insert("content".into(), r.content.clone());
-    m.insert(
-        "summary".into(),
+    m.push(("title", Value::from(d.title.clone())));
+    m.push(("description", Value::from(d.meta.description.clone())));
+    m.push(("content", r.content.clone()));
+    m.push((
+        "summary",
         r.summary
             .as_deref()
             .map_or_else(Value::none, Value::safe_string),
-    );
-    m.insert("toc".into(), r.toc.clone());
-    m.insert("permalink".into(), Value::from(site.permalink(&d.path)));
-    m.insert("path".into(), Value::from(d.path.clone()));
-    m.insert("relative_path".into(), Value::from(d.rel_path.clone()));
-    m.insert(
-        "date".into(),
+    ));
+    m.push(("toc", r.toc.clone()));
+    m.push(("permalink", Value::from(site.permalink(&d.path))));
+    m.push(("path", Value::from(d.path.clone())));
+    m.push(("relative_path", Value::from(d.rel_path.clone())));
+    m.push((
+        "date",
         Value::from(d.meta.date.as_ref().map(|x| x.0.clone())),
-    );
-    m.insert(
-        "updated".into(),
+    ));
+    m.push((
+        "updated",
         Value::from(d.meta.updated.as_ref().map(|x| x.0.clone())),
-    );
-    m.insert("word_count".into(), Value::from(r.word_count));
-    m.insert("reading_time".into(), Value::from(r.reading_time));
-    m.insert("weight".into(), Value::from(d.meta.weight));
-    m.insert("draft".into(), Value::from(d.meta.draft));
+    ));
+    m.push(("word_count", Value::from(r.word_count)));
+    m.push(("reading_time", Value::from(r.reading_time)));
+    m.push(("weight", Value::from(d.meta.weight)));
+    m.push(("draft", Value::from(d.meta.draft)));
     // Zola's keys, for themes.
-    m.insert(
-        "authors".into(),
-        string_list(d.meta.authors.iter().cloned()),
-    );
-    m.insert(
-        "in_search_index".into(),
+    m.push(("authors", string_list(d.meta.authors.iter().cloned())));
+    m.push((
+        "in_search_index",
         Value::from(d.meta.in_search_index.unwrap_or(true)),
-    );
-    m.insert(
-        "insert_anchor_links".into(),
+    ));
+    m.push((
+        "insert_anchor_links",
         Value::from(d.meta.insert_anchor_links.clone()),
-    );
-    m.insert("transparent".into(), Value::from(d.meta.transparent));
-    m.insert(
-        "slug".into(),
+    ));
+    m.push(("transparent", Value::from(d.meta.transparent)));
+    m.push((
+        "slug",
         Value::from(
             d.path
                 .trim_end_matches('/')
@@ -369,33 +431,33 @@ fn doc_map_linked(
                 .unwrap_or("")
                 .to_string(),
         ),
-    );
-    m.insert("lang".into(), Value::from(site.config.language.clone()));
-    m.insert("taxonomies".into(), table_value(&d.meta.taxonomies));
-    m.insert("attributes".into(), table_value(&d.meta.attributes));
-    m.insert("extra".into(), table_value(&d.meta.extra));
-    m.insert(
-        "ancestors".into(),
+    ));
+    m.push(("lang", Value::from(site.config.language.clone())));
+    m.push(("taxonomies", table_value(&d.meta.taxonomies)));
+    m.push(("attributes", table_value(&d.meta.attributes)));
+    m.push(("extra", table_value(&d.meta.extra)));
+    m.push((
+        "ancestors",
         Value::from(site.ancestors(id).into_iter().map(link).collect::<Vec<_>>()),
-    );
+    ));
     let neighbour = |n: Option<DocId>| n.map_or_else(Value::none, link);
     let (previous, next) = (neighbour(d.previous), neighbour(d.next));
     // Zola's names for the same neighbours share the objects.
-    m.insert("lower".into(), next.clone());
-    m.insert("higher".into(), previous.clone());
-    m.insert("previous".into(), previous);
-    m.insert("next".into(), next);
+    m.push(("lower", next.clone()));
+    m.push(("higher", previous.clone()));
+    m.push(("previous", previous));
+    m.push(("next", next));
     // Zola's shapes: the content-relative folder of a page bundle or a
     // section, and each asset as `/` + its content-relative path (what
     // `get_url`, `load_data` and `get_image_metadata` take).
-    m.insert(
-        "colocated_path".into(),
+    m.push((
+        "colocated_path",
         d.colocated_path().map_or_else(Value::none, Value::from),
-    );
-    m.insert(
-        "assets".into(),
+    ));
+    m.push((
+        "assets",
         string_list(d.assets.iter().map(|a| format!("/{}", a.rel_path))),
-    );
+    ));
     // Zola's `year`, `month`, `day` of the date (`group_by(attribute="year")`).
     let date = d
         .meta
@@ -408,10 +470,23 @@ fn doc_map_linked(
             .and_then(|p| p.parse::<i64>().ok())
             .map_or_else(Value::none, Value::from)
     };
-    m.insert("year".into(), part(0..4));
-    m.insert("month".into(), part(5..7));
-    m.insert("day".into(), part(8..10));
-    debug_assert_eq!(m.len(), BASE_KEYS.len(), "BASE_KEYS lists every key above");
+    m.push(("year", part(0..4)));
+    m.push(("month", part(5..7)));
+    m.push(("day", part(8..10)));
+    debug_assert!(
+        m.iter().map(|(k, _)| *k).eq(BASE_KEYS.iter().copied()),
+        "BASE_KEYS lists every key above, in order"
+    );
+    DocObject {
+        fields: m,
+        features: feature_keys(site, id, features),
+    }
+}
+
+/// What the features add to document `id`'s object (on an empty map: see
+/// `Prepared::extend_doc`).
+fn feature_keys(site: &Site, id: DocId, features: &[Box<dyn Prepared>]) -> Map {
+    let mut m = Map::new();
     for f in features {
         f.extend_doc(site, id, &mut m);
     }
@@ -420,10 +495,9 @@ fn doc_map_linked(
 
 /// A section's template object: its own keys plus its pages and subsections
 /// (sharing the pages' objects).
-pub(super) fn section_value(site: &Site, id: DocId, mut m: Map, values: &[Value]) -> Value {
+pub(super) fn section_value(site: &Site, id: DocId, object: DocObject, values: &[Value]) -> Value {
     let d = &site.docs[id];
     let pages_of = |doc: &Document| page_list(values, &doc.pages);
-    m.insert("pages".into(), pages_of(d));
     let subs: Vec<Value> = d
         .subsections
         .iter()
@@ -442,8 +516,8 @@ pub(super) fn section_value(site: &Site, id: DocId, mut m: Map, values: &[Value]
             Value::from(sm)
         })
         .collect();
-    m.insert("subsections".into(), Value::from(subs));
-    Value::from(m)
+    let listings = [("pages", pages_of(d)), ("subsections", Value::from(subs))];
+    object_value(&object.fields, &object.features, &listings)
 }
 
 #[cfg(test)]
