@@ -214,10 +214,16 @@ pub(crate) fn run(
         }
         _ => None,
     };
-    let parsed = match kept_templates {
-        Some(t) => Ok(t),
-        None => templates::parse_templates(&theme),
-    };
+    // A fresh model's files are read while the templates parse: neither
+    // needs the other, and the walk of `content/` runs on one thread.
+    let fresh = matches!(model, Model::Fresh);
+    let (parsed, mut fresh_files) = rayon::join(
+        || match kept_templates {
+            Some(t) => Ok(t),
+            None => templates::parse_templates(&theme),
+        },
+        || fresh.then(|| content::content_files(&options.root)),
+    );
     let (tera, authoring) = match parsed {
         Ok(t) => match templates::authoring(&t, &theme) {
             Ok(a) if !matches!(model, Model::Kept(_)) => {
@@ -254,7 +260,9 @@ pub(crate) fn run(
                             .map(|&id| previous.docs[id].source.clone())
                     })
                 }
-                _ => content::content_files(&options.root),
+                _ => fresh_files
+                    .take()
+                    .unwrap_or_else(|| content::content_files(&options.root)),
             }
             .map_err(Diagnostics)?;
             tracing::info!(

@@ -233,9 +233,9 @@ impl Site {
     /// it on the next change.
     pub(crate) fn make_one_shot(&mut self) {
         self.one_shot = true;
-        for d in &mut self.docs {
+        self.docs.par_iter_mut().for_each(|d| {
             d.source = Arc::from(&d.source[..d.body_offset]);
-        }
+        });
     }
 
     /// Looks a document up by `@/`-style path (`roles/vcio.md`, with or without `@/`).
