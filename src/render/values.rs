@@ -546,6 +546,57 @@ mod tests {
         vec![Box::new(Adds { x, content })]
     }
 
+    /// A feature's key named at run time (no `&'static str`) is in the
+    /// object as well as a static one, and a feature's `content` replaces
+    /// the page's in place: objects built in one pass keep every key, in
+    /// the order a map built key by key has them.
+    #[test]
+    fn objects_hold_every_feature_key_in_map_order() {
+        struct Named;
+        impl Prepared for Named {
+            fn extend_doc(&self, _site: &Site, _id: DocId, doc: &mut Map) {
+                doc.insert(
+                    tera::value::Key::String(std::sync::Arc::from("named_at_run_time")),
+                    Value::from(1),
+                );
+                doc.insert("content".into(), Value::safe_string("<p>new</p>"));
+            }
+        }
+        let (_dir, built) = pipeline::build_files(&[
+            ("guidepost.toml", "title = \"T\"\n"),
+            ("content/_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+            ("content/a.md", "+++\ntitle = \"A\"\n+++\nA body.\n"),
+        ]);
+        let site = built.state.site().clone();
+        let a = site.by_rel_path["a.md"];
+        let keys = |v: &Value| -> Vec<String> {
+            v.as_map()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect()
+        };
+        let plain = build_values(&site, &features(Some("1"), None), None).0;
+        let mut expected: Vec<String> = BASE_KEYS.iter().map(|k| k.to_string()).collect();
+        expected.push("x".into());
+        assert_eq!(keys(&plain[a]), expected, "static keys, in order");
+        let named: Vec<Box<dyn Prepared>> = vec![Box::new(Named)];
+        let values = build_values(&site, &named, None).0;
+        let mut expected: Vec<String> = BASE_KEYS.iter().map(|k| k.to_string()).collect();
+        expected.push("named_at_run_time".into());
+        assert_eq!(keys(&values[a]), expected, "a run-time key, in order");
+        assert_eq!(
+            values[a].get_from_path("content"),
+            Some(&Value::safe_string("<p>new</p>"))
+        );
+        // A section's listings come after its own and the features' keys.
+        let home = keys(&values[site.root_section]);
+        assert_eq!(
+            &home[home.len() - 3..],
+            ["named_at_run_time", "pages", "subsections"]
+        );
+    }
+
     /// `authors`, `assets`, `extra` and `attributes` hold what the page has;
     /// the empty ones (shared by every page without) are empty lists and maps.
     #[test]
