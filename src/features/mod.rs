@@ -62,10 +62,11 @@ pub(crate) trait Feature: Sync {
 /// A feature's validated state for one model.
 pub(crate) trait Prepared: Send + Sync {
     /// Adds keys to (or rewrites keys of) document `id`'s template object.
-    /// It may read only keys that features set (`content` when another
-    /// feature rewrote it, else the page's own HTML): the dev server also
-    /// calls it on an empty map, to check whether a page's object kept from
-    /// the last render is still right.
+    /// `doc` holds only the keys features set before this one (`content`
+    /// when another feature rewrote it; else the page's own HTML is the
+    /// document's): the object is written in one pass around them, and the
+    /// dev server calls it the same way to check whether a page's object
+    /// kept from the last render is still right.
     fn extend_doc(&self, _site: &Site, _id: DocId, _doc: &mut Map) {}
 
     /// The template document `id` renders with when its front matter names
