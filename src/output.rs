@@ -403,3 +403,40 @@ fn test_pause(var: &str) {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file goes where its path says, whether its folder is the output's
+    /// top, exists already, is new, or sits under folders that are new too;
+    /// `write` says where it went. Nothing lands in `out` before `finish`.
+    #[test]
+    fn written_files_land_in_new_and_existing_folders_of_the_staging_tree() {
+        let site = tempfile::tempdir().unwrap();
+        let out = site.path().join("output");
+        let staging = Staging::create(&out, site.path()).unwrap();
+        let files = [
+            ("index.html", "top"),
+            ("a/b/index.html", "new folder"),
+            ("a/index.html", "existing folder"),
+            ("x/y/z/index.html", "new folders"),
+            ("a/b/c.xml", "beside"),
+        ];
+        for (rel, text) in files {
+            let at = staging.write(rel, text.as_bytes()).unwrap();
+            assert_eq!(at, staging.dir.path().join(rel));
+        }
+        for (rel, text) in files {
+            let read = fs::read_to_string(staging.dir.path().join(rel)).unwrap();
+            assert_eq!(read, text, "{rel}");
+        }
+        assert!(!out.exists(), "staged, not yet swapped in");
+        // A folder where a file is: an error, not a silent replacement.
+        assert!(staging.write("index.html/x.html", b"no").is_err());
+        assert_eq!(
+            fs::read_to_string(staging.dir.path().join("index.html")).unwrap(),
+            "top"
+        );
+    }
+}
