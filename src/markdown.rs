@@ -1125,6 +1125,8 @@ mod tests {
             "a-b c_d, e.",
             "caf\u{e9} au\u{a0}lait \u{3000}x",
             "x\u{2003}",
+            // Control characters just past the ASCII whitespace are not spaces.
+            "a\x0eb c\x08d \x1ce",
             // Longer than one 255-pair sum: words across its edges.
             &"ab ".repeat(200),
             &" a".repeat(300),
