@@ -91,13 +91,13 @@ pub(super) fn page_list(values: &[Value], ids: &[DocId]) -> Value {
 
 /// `{ title, permalink, path }` of a document.
 pub(super) fn link_value(site: &Site, d: &Document) -> Value {
-    let mut m = Map::new();
-    m.insert("title".into(), Value::from(d.title.clone()));
-    m.insert("permalink".into(), Value::from(site.permalink(&d.path)));
-    m.insert("path".into(), Value::from(d.path.clone()));
-    // What `get_section(path=...)` takes (Zola's `ancestors` are these paths).
-    m.insert("relative_path".into(), Value::from(d.rel_path.clone()));
-    Value::from(m)
+    static_object(&[
+        ("title", Value::from(d.title.as_str())),
+        ("permalink", Value::from(site.permalink(&d.path))),
+        ("path", Value::from(d.path.as_str())),
+        // What `get_section(path=...)` takes (Zola's `ancestors` are these paths).
+        ("relative_path", Value::from(d.rel_path.as_str())),
+    ])
 }
 
 /// The last render's model and template objects by content path: the dev
@@ -336,6 +336,14 @@ fn object_value(
     })
 }
 
+/// A template object of static keys, in order, built in one pass (as
+/// [`object_value`]): what every object made for each page (links,
+/// listings' entries, feed and sitemap entries) is built with.
+pub(super) fn static_object(fields: &[(&'static str, Value)]) -> Value {
+    static NO_FEATURE_KEYS: LazyLock<Map> = LazyLock::new(Map::new);
+    object_value(fields, &NO_FEATURE_KEYS, &[])
+}
+
 /// [`object_value`]'s input, serialised as a struct.
 struct Object<'a> {
     fields: &'a [(&'static str, Value)],
@@ -505,17 +513,14 @@ pub(super) fn section_value(site: &Site, id: DocId, object: DocObject, values: &
         .iter()
         .map(|&s| {
             let sd = &site.docs[s];
-            let mut sm = Map::new();
-            sm.insert("title".into(), Value::from(sd.title.clone()));
-            sm.insert(
-                "description".into(),
-                Value::from(sd.meta.description.clone()),
-            );
-            sm.insert("permalink".into(), Value::from(site.permalink(&sd.path)));
-            sm.insert("path".into(), Value::from(sd.path.clone()));
-            sm.insert("relative_path".into(), Value::from(sd.rel_path.clone()));
-            sm.insert("pages".into(), pages_of(sd));
-            Value::from(sm)
+            static_object(&[
+                ("title", Value::from(sd.title.as_str())),
+                ("description", Value::from(sd.meta.description.clone())),
+                ("permalink", Value::from(site.permalink(&sd.path))),
+                ("path", Value::from(sd.path.as_str())),
+                ("relative_path", Value::from(sd.rel_path.as_str())),
+                ("pages", pages_of(sd)),
+            ])
         })
         .collect();
     let listings = [("pages", pages_of(d)), ("subsections", Value::from(subs))];
