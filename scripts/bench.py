@@ -1086,6 +1086,9 @@ class ScenarioResult:
     latencies_ms: list = field(default_factory=list)
     timeouts: int = 0
     reloads_per_change: list = field(default_factory=list)
+    # write -> `event: files` (the search index finished after the reload),
+    # for changes that changed index files
+    index_ms: list = field(default_factory=list)
     verified: int = 0
     verify_attempts: int = 0
 
@@ -1094,6 +1097,8 @@ class ScenarioResult:
         if self.latencies_ms:
             d["median_ms"] = statistics.median(self.latencies_ms)
             d["max_ms"] = max(self.latencies_ms)
+        if self.index_ms:
+            d["index_median_ms"] = statistics.median(self.index_ms)
         return d
 
 
@@ -1110,7 +1115,7 @@ def _stop_server(proc: subprocess.Popen) -> None:
 
 def bench_serve(gp_bin: Path, site: Path, n: int, model: SiteModel, logdir: Path,
                 reps: int, quiet: float, timeout: float, start_timeout: float,
-                quote_dates: bool, idle_wait: float = 0.0) -> dict:
+                quote_dates: bool, idle_wait: float = 0.0, only: str = "") -> dict:
     """Live-reload latency for one site. Fails soft: returns {'error': ...}."""
     port = free_port()
     log = logdir / f"serve-{n}.log"
@@ -1327,6 +1332,9 @@ def bench_serve(gp_bin: Path, site: Path, n: int, model: SiteModel, logdir: Path
                      ("edit one-page template", sc_one_template),
                      ("edit decision tree", sc_tree), ("edit comparison attribute", sc_attribute),
                      ("edit templates/page.html", sc_template)]
+        if only:
+            wanted = [w.strip() for w in only.split(",") if w.strip()]
+            scenarios = [(n_, f) for n_, f in scenarios if any(w in n_ for w in wanted)]
         results = []
         for name, fn in scenarios:
             sr = ScenarioResult(name)
@@ -1348,7 +1356,10 @@ def bench_serve(gp_bin: Path, site: Path, n: int, model: SiteModel, logdir: Path
                 listener.wait_quiet(quiet, timeout)
                 with listener.cond:
                     extra = sum(1 for _, e in listener.events[ev_idx:] if e == "reload")
+                    files_at = next((t for t, e in listener.events[ev_idx:] if e == "files"), None)
                 sr.reloads_per_change.append(extra)
+                if files_at is not None:
+                    sr.index_ms.append((files_at - t0) * 1000.0)
                 if check is not None:
                     sr.verify_attempts += 1
                     try:
@@ -1360,12 +1371,13 @@ def bench_serve(gp_bin: Path, site: Path, n: int, model: SiteModel, logdir: Path
             lat = sr.latencies_ms
             print(f"    {name:<26} " + (f"median {statistics.median(lat):7.1f} ms  max {max(lat):7.1f} ms"
                                           if lat else "no measurements")
+                  + (f"  index {statistics.median(sr.index_ms):7.1f} ms" if sr.index_ms else "")
                   + (f"  ({sr.timeouts} timeouts)" if sr.timeouts else ""))
             results.append(sr)
             if listener.closed:
                 print(f"  ! event stream closed ({listener.error or 'EOF'}); stopping scenarios")
                 break
-        other = sorted({e for _, e in listener.events if e != "reload"})
+        other = sorted({e for _, e in listener.events if e not in ("reload", "files")})
         return {"ready_s": ready_s, "host": host, "port": port,
                 "scenarios": [r.as_dict() for r in results], "other_events": other,
                 "_results": results}
@@ -1387,13 +1399,16 @@ def print_serve_table(n: int, res: dict, reps: int) -> None:
     if "error" in res:
         print("  SKIPPED: " + res["error"])
         return
-    hdr = ["scenario", "n", "median ms", "max ms", "timeouts", "reloads/change", "content ok"]
+    hdr = ["scenario", "n", "median ms", "max ms", "index ms", "timeouts", "reloads/change",
+           "content ok"]
     rows = []
     for r in res["_results"]:
         lat = r.latencies_ms
         rows.append([r.name, str(len(lat)),
                      f"{statistics.median(lat):.1f}" if lat else "-",
-                     f"{max(lat):.1f}" if lat else "-", str(r.timeouts),
+                     f"{max(lat):.1f}" if lat else "-",
+                     f"{statistics.median(r.index_ms):.1f}" if r.index_ms else "-",
+                     str(r.timeouts),
                      ",".join(map(str, r.reloads_per_change)) or "-",
                      f"{r.verified}/{r.verify_attempts}" if r.verify_attempts else "-"])
     _print_grid(hdr, rows)
@@ -1401,7 +1416,9 @@ def print_serve_table(n: int, res: dict, reps: int) -> None:
     if res.get("other_events"):
         print(f"  other event types seen: {', '.join(res['other_events'])}")
     print("  reloads/change: `reload` events seen per single file write (1 is ideal);"
-          " content ok: page fetched after the reload showed the change")
+          " content ok: page fetched after the reload showed the change;\n"
+          "  index ms: write -> `files` event (the search index, finished after the reload),"
+          " median over the changes that changed it")
 
 
 # --------------------------------------------------------------------------
@@ -1423,6 +1440,8 @@ def parse_args(argv=None):
                     help="parent of the temporary work dir (default /dev/shm when it is a "
                          "large enough tmpfs, else the system temp dir)")
     ap.add_argument("--serve", action="store_true", help="also measure live-reload latency")
+    ap.add_argument("--serve-only", default="", metavar="NAMES",
+                    help="comma-separated parts of scenario names to run (default: all)")
     ap.add_argument("--serve-reps", type=int, default=5, help="repetitions per reload scenario")
     ap.add_argument("--serve-quiet", type=float, default=1.0,
                     help="seconds without events before each change (default 1.0)")
@@ -1565,7 +1584,8 @@ def main(argv=None) -> int:
                     res = bench_serve(gp_bin, gp_site, n, model, logdir, args.serve_reps,
                                       args.serve_quiet, args.serve_timeout,
                                       start_timeout=max(60.0, 20 * (gp.med_wall() if gp.ok else 5)),
-                                      quote_dates=args.quote_dates, idle_wait=args.wait_idle)
+                                      quote_dates=args.quote_dates, idle_wait=args.wait_idle,
+                                      only=args.serve_only)
                 except Exception as e:  # noqa: BLE001 - fail soft, keep the build numbers
                     res = {"error": f"{type(e).__name__}: {e}"}
                 if "error" in res:

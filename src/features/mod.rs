@@ -88,7 +88,8 @@ pub(crate) trait Prepared: Send + Sync {
     /// Outputs of the whole site rather than of one document (the search
     /// index and page), planned once every template object (`values`, by
     /// document id) is built. `previous` is this feature's state from the
-    /// last render of the dev server, to reuse work for unchanged documents.
+    /// last render of the dev server, to reuse work for unchanged documents
+    /// and to leave outputs no page shows for [`Prepared::finish`].
     fn site_jobs(
         &self,
         _site: &Site,
@@ -97,6 +98,17 @@ pub(crate) trait Prepared: Send + Sync {
         _has_template: &dyn Fn(&str) -> bool,
     ) -> Vec<Job> {
         Vec::new()
+    }
+
+    /// Finishes the site-wide outputs that [`Prepared::site_jobs`] gave as
+    /// they were when it had a `previous` state (the dev server's renders):
+    /// outputs no page's bytes depend on, made after the reload event so the
+    /// page being edited reloads without waiting for them (the search
+    /// index). Returns every such output as it is now and the site paths of
+    /// those no longer made; `None` when nothing was left. A render handed
+    /// this state as `previous` finishes it first if the server has not.
+    fn finish(&self) -> Option<(Vec<Job>, Vec<String>)> {
+        None
     }
 
     /// This state as `Any`, for a feature that reuses its previous state

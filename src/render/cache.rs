@@ -462,6 +462,55 @@ impl RenderCache {
     }
 }
 
+impl RenderCache {
+    /// Finishes what the features left for after the reload event
+    /// ([`Prepared::finish`]: the search index) and records the files as
+    /// this cache's outputs: the files now, by output path, and the output
+    /// paths that go; `None` when nothing was left. A file that would take
+    /// the path of another output in `current` is left out (the next
+    /// render reports the clash).
+    pub(crate) fn finish(&mut self, current: &SiteOutput) -> Option<Rerendered> {
+        let mut finished = None;
+        for f in self.features.iter() {
+            let Some((jobs, gone)) = f.finish() else {
+                continue;
+            };
+            let Rerendered { files, removed } = finished.get_or_insert_with(|| Rerendered {
+                files: Vec::new(),
+                removed: Vec::new(),
+            });
+            for path in gone {
+                self.inputs.remove(&path);
+                self.site_paths.remove(&path);
+                removed.push(output_file(&path));
+            }
+            for job in jobs {
+                let JobKind::Raw(bytes) = &job.kind else {
+                    debug_assert!(false, "only files are finished late: {}", job.path);
+                    continue;
+                };
+                let file = output_file(&job.path);
+                if !self.site_paths.contains(&job.path) && current.files.contains_key(&file) {
+                    tracing::warn!("{file}: another output has this path; left as it is");
+                    continue;
+                }
+                files.push((file, OutputBody::Generated(bytes.clone())));
+                self.site_paths.insert(job.path.clone());
+                self.inputs.insert(
+                    job.path,
+                    JobRecord {
+                        source: job.source,
+                        kind: job.kind,
+                        vars: job.vars,
+                        lookups: Vec::new(),
+                    },
+                );
+            }
+        }
+        finished
+    }
+}
+
 impl Reuse<'_> {
     /// The previous output of `job` when nothing it was rendered from has
     /// changed, with what it looked up.

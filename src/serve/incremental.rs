@@ -162,6 +162,15 @@ impl Project {
         Ok(built.output)
     }
 
+    /// Finishes the outputs the last rebuild left for after its reload
+    /// event (the search index): a patch of `current`, or `None` when
+    /// nothing was left.
+    pub(crate) fn finish(&mut self, current: &SiteOutput) -> Option<Update> {
+        let cached = self.state.as_mut()?;
+        let finished = cached.state.cache.finish(current)?;
+        Some(Update::Patch(finished.files, finished.removed))
+    }
+
     /// The options the chain runs with (root-relative URLs).
     fn run_options(&self) -> BuildOptions {
         let mut options = self.options.clone();

@@ -6,7 +6,9 @@
 //! date with the cheapest safe strategy ([`incremental`]). After each rebuild
 //! every open page gets a Server-Sent Event: `reload` with the URL paths whose
 //! bytes changed (found by diffing the old and new output), or `error` with
-//! the diagnostics while the last good site keeps being served. The reload
+//! the diagnostics while the last good site keeps being served. Outputs no
+//! page shows (the search index) are finished after `reload` and announced
+//! with `files`, so an edited page reloads without waiting for them. The reload
 //! script (`reload.js`) and the overlay stylesheet are served only here and
 //! are never part of `guidepost build` output.
 
@@ -284,6 +286,7 @@ fn rebuild_loop(
                     changed.len(),
                     rebuilt.elapsed.as_millis()
                 );
+                finish(&mut project, &shared);
             }
             Err(e) => {
                 drop(served);
@@ -298,6 +301,43 @@ fn rebuild_loop(
             }
         }
     }
+}
+
+/// Finishes what the rebuild left for after its reload event (the search
+/// index) and sends `files` with the paths that changed: a page reloads
+/// only if it loaded one of them (as for `reload`, no page's own bytes are
+/// among them).
+fn finish(project: &mut Project, shared: &Shared) {
+    let started = std::time::Instant::now();
+    let served = shared.served.read().unwrap_or_else(|e| e.into_inner());
+    let Some(update) = project.finish(&served.output) else {
+        return;
+    };
+    let changed = incremental::changed_paths(&update, &served.output, &HashSet::new());
+    drop(served);
+    incremental::apply(
+        update,
+        &mut shared
+            .served
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .output,
+    );
+    if changed.is_empty() {
+        return;
+    }
+    let base = project.base_path.clone();
+    let urls: BTreeSet<String> = changed.iter().map(|k| url_path(&base, k)).collect();
+    let data = serde_json::json!({ "paths": urls }).to_string();
+    let _ = shared.events.send(Message {
+        event: "files",
+        data,
+    });
+    eprintln!(
+        "  then the search index: {} changed in {} ms",
+        changed.len(),
+        started.elapsed().as_millis()
+    );
 }
 
 /// URL path of an output file: `a/index.html` → `/a/`, `css/x.css` → `/css/x.css`.

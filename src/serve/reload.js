@@ -104,8 +104,7 @@
   // For tests and curious readers: whether the stream is connected.
   window.guidepostLiveReload = { connected: false };
   events.addEventListener("open", function () { window.guidepostLiveReload.connected = true; });
-  events.addEventListener("reload", function (e) {
-    clearOverlay();
+  function changed(e) {
     var paths = [];
     try { paths = JSON.parse(e.data).paths || []; } catch (err) { return; }
     var here = norm(location.pathname);
@@ -120,7 +119,14 @@
       try { return new URL(r.name).pathname; } catch (err) { return ""; }
     });
     if (paths.some(function (p) { return !/\.css$/.test(p) && used.indexOf(p) !== -1; })) reload();
+  }
+  events.addEventListener("reload", function (e) {
+    clearOverlay();
+    changed(e);
   });
+  // Files finished after a reload (the search index): reload only a page
+  // that loaded one.
+  events.addEventListener("files", changed);
   // Named `error` by the server; connection errors have no data and are ignored
   // (EventSource reconnects by itself).
   events.addEventListener("error", function (e) {

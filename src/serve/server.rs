@@ -30,7 +30,7 @@ const OVERLAY_CSS: &str = include_str!("overlay.css");
 /// A message for every open event stream.
 #[derive(Debug, Clone)]
 pub struct Message {
-    /// `reload` or `error`.
+    /// `reload`, `files` (outputs finished after a `reload`) or `error`.
     pub event: &'static str,
     /// JSON.
     pub data: String,

@@ -41,9 +41,12 @@ struct Event {
     data: serde_json::Value,
 }
 
-/// The event stream, read by a thread over a raw socket.
+/// The event stream, read by a thread over a raw socket. `files` events
+/// (the search index, finished after a reload) are set aside: [`Events::next`]
+/// and [`Events::quiet`] see the others, [`Events::files`] those.
 struct Events {
     rx: mpsc::Receiver<Event>,
+    files: std::cell::RefCell<std::collections::VecDeque<Event>>,
 }
 
 impl Events {
@@ -113,19 +116,48 @@ impl Events {
         ready_rx
             .recv_timeout(Duration::from_secs(10))
             .expect("event stream opened");
-        Events { rx }
+        Events {
+            rx,
+            files: Default::default(),
+        }
     }
 
-    /// The next event, failing after a timeout.
+    /// The next event but `files` within `wait`.
+    fn within(&self, wait: Duration) -> Option<Event> {
+        let until = std::time::Instant::now() + wait;
+        loop {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            let e = self.rx.recv_timeout(left).ok()?;
+            if e.name != "files" {
+                return Some(e);
+            }
+            self.files.borrow_mut().push_back(e);
+        }
+    }
+
+    /// The next event but `files`, failing after a timeout.
     fn next(&self, what: &str) -> Event {
-        self.rx
-            .recv_timeout(Duration::from_secs(15))
-            .unwrap_or_else(|_| panic!("no event after {what}"))
+        self.within(Duration::from_secs(15))
+            .unwrap_or_else(|| panic!("no event after {what}"))
     }
 
-    /// The next event, expecting none within `wait`.
+    /// The next event but `files`, expecting none within `wait`.
     fn quiet(&self, wait: Duration) -> Option<Event> {
-        self.rx.recv_timeout(wait).ok()
+        self.within(wait)
+    }
+
+    /// The next `files` event, failing after a timeout (events of other
+    /// names meanwhile fail too).
+    fn files(&self, what: &str) -> Event {
+        if let Some(e) = self.files.borrow_mut().pop_front() {
+            return e;
+        }
+        let e = self
+            .rx
+            .recv_timeout(Duration::from_secs(15))
+            .unwrap_or_else(|_| panic!("no files event after {what}"));
+        assert_eq!(e.name, "files", "after {what}: {e:?}");
+        e
     }
 }
 
@@ -246,6 +278,57 @@ fn edits_creates_deletes_and_renames_reload_the_right_pages() {
     );
     assert!(body.contains("navy"));
     assert!(!body.contains("__guidepost"));
+}
+
+/// The page reloads first; the search index follows with a `files` event
+/// naming the index files that changed, and then finds the new words.
+#[test]
+fn the_search_index_follows_the_reload_with_a_files_event() {
+    let f = site();
+    let server = f.serve(&[]);
+    let port = server.port;
+    let ev = Events::open(port);
+    let before = get(port, "/search/index.js").2;
+    f.write(
+        "content/docs/gamma.md",
+        "+++\ntitle = \"Gamma\"\n+++\nQuokkas graze here.\n",
+    );
+    let p = reload(&ev, "creating gamma");
+    assert!(p.contains(&"/docs/gamma/".to_string()), "{p:?}");
+    assert!(
+        p.iter().all(|p| !p.ends_with(".js")),
+        "the reload names no index file: {p:?}"
+    );
+    let e = ev.files("creating gamma");
+    let files = paths(&e);
+    assert!(files.contains(&"/search/index.js".to_string()), "{files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|p| p.starts_with("/search/") && p.ends_with(".js")),
+        "{files:?}"
+    );
+    let shard = files
+        .iter()
+        .find(|p| p.starts_with("/search/w-qu"))
+        .unwrap_or_else(|| panic!("no shard of `quokkas`: {files:?}"));
+    assert!(get(port, shard).2.contains("quokka"), "{shard}");
+    assert_ne!(get(port, "/search/index.js").2, before);
+    // A later edit starts from the finished index: only what it changes.
+    f.write(
+        "content/docs/gamma.md",
+        "+++\ntitle = \"Gamma\"\n+++\nQuokkas graze here. Wombats too.\n",
+    );
+    reload(&ev, "editing gamma");
+    let files = paths(&ev.files("editing gamma"));
+    assert!(
+        files.iter().any(|p| p.starts_with("/search/w-wo")),
+        "{files:?}"
+    );
+    assert!(
+        !files.iter().any(|p| p.starts_with("/search/w-we")),
+        "the shard of the home page's `welcome` did not change: {files:?}"
+    );
 }
 
 #[test]

@@ -192,3 +192,62 @@ async fn a_stylesheet_edit_swaps_the_stylesheet_without_reloading() {
     );
     client.close().await.unwrap();
 }
+
+/// The search index follows a reload with a `files` event: a page that
+/// has loaded index files reloads (its search would mix old and new
+/// shards), one that has not stays as it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_that_searched_reloads_when_the_index_changes() {
+    let Some(driver) = chromedriver("serve_browser::index") else {
+        return;
+    };
+    let f = site();
+    f.write(
+        "content/about.md",
+        "+++\ntitle = \"About\"\n+++\nAbout this version.\n",
+    );
+    let server = f.serve(&["--csp"]);
+    let searched = browser(&driver, true, 1000).await;
+    let idle = browser(&driver, true, 1000).await;
+    let url = format!("http://127.0.0.1:{}/about/", server.port);
+    open(&searched, &url).await;
+    open(&idle, &url).await;
+    let input = searched
+        .find(fantoccini::Locator::Css("input[name=q]"))
+        .await
+        .unwrap();
+    input.send_keys("version").await.unwrap();
+    wait_for(
+        &searched,
+        "return document.querySelectorAll('.search__results a').length > 0;",
+        "search results",
+    )
+    .await;
+    for c in [&searched, &idle] {
+        eval(c, "window.__marker = 1; return true;").await;
+    }
+    // Another page gains a word: /about/ is not among the pages that
+    // changed, but the index is.
+    let text = std::fs::read_to_string(f.root().join("content/live.md"))
+        .unwrap()
+        .replace(
+            "First version of the text.",
+            "First version of the text, with wombats.",
+        );
+    f.write("content/live.md", &text);
+    wait_for(
+        &searched,
+        "return window.__marker === undefined && document.readyState === 'complete';",
+        "the page that searched to reload",
+    )
+    .await;
+    // Give the idle page the same time: it keeps its marker.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        eval(&idle, "return window.__marker === 1;").await,
+        serde_json::json!(true),
+        "a page that loaded no index file did not reload"
+    );
+    searched.close().await.unwrap();
+    idle.close().await.unwrap();
+}

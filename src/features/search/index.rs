@@ -329,6 +329,9 @@ fn file_key(key: &str) -> String {
     out
 }
 
+/// Index files: each name under the index folder, and its bytes.
+pub(crate) type Files = Vec<(String, Arc<Vec<u8>>)>;
+
 /// The built index: every stem's postings, the word forms and whole
 /// headings the shards list, and the encoded shards. It owns all of it, so
 /// the dev server keeps it and [`Index::update`]s it after an edit, encoding
@@ -841,7 +844,7 @@ impl Index {
 
     /// The index's files (name under the index folder, bytes): the
     /// manifest, the word shards and the entry shards.
-    pub(crate) fn files(&self) -> Vec<(String, Arc<Vec<u8>>)> {
+    pub(crate) fn files(&self) -> Files {
         let manifest = Manifest {
             v: 1,
             rel: self.relative,

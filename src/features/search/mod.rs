@@ -14,6 +14,11 @@
 //! [`Prepared::site_jobs`]. The dev server hands it its previous state: a
 //! document whose rendered text is unchanged keeps its counted words, so an
 //! edit re-reads one page, and only shards whose bytes changed are emitted.
+//! There the search pages are made with the other pages, but the index
+//! files keep their last bytes until [`Prepared::finish`], which the server
+//! calls after its reload event: no page shows the index, and updating it
+//! (or building it again when entry numbers moved: a page added or
+//! removed) need not hold back the reload of the page being edited.
 
 pub(crate) mod extract;
 pub(crate) mod index;
@@ -36,7 +41,7 @@ use crate::model::{DocId, Document, Site};
 use crate::plan::{Job, JobKind};
 use crate::text::escape_attr;
 use extract::{Entry, html_entries_into};
-use index::{Counted, Index, TextCount, TextCounter, count_read};
+use index::{Counted, Files, Index, TextCount, TextCounter, count_read};
 use tokenize::{Interner, Vocab};
 
 /// Where the search page and the index live.
@@ -121,6 +126,8 @@ struct SearchState {
     config: SearchConfig,
     language: String,
     counted: Mutex<Kept>,
+    /// The index a dev-server render left to make after its reload event.
+    pending: Mutex<Option<Pending>>,
 }
 
 /// Counted documents by path, and the vocabulary they were counted with;
@@ -137,6 +144,8 @@ struct Kept {
 struct Built {
     docs: Vec<Arc<DocCounted>>,
     index: Index,
+    /// The index's files (name under [`SEARCH_PATH`], bytes).
+    files: Files,
     a_to_z: AToZ,
     /// The A–Z list's lines, sorted, each with its document.
     a_to_z_lines: Arc<Vec<Arc<Line>>>,
@@ -145,6 +154,95 @@ struct Built {
     over_budget: bool,
     /// The site's root URL the A–Z list's links start with.
     root: String,
+}
+
+/// What a dev-server render leaves for [`Prepared::finish`]: the documents
+/// counted for the new index, and the last render's finished index to
+/// update.
+struct Pending {
+    vocab: Arc<Vocab>,
+    docs: Vec<Arc<DocCounted>>,
+    previous: Arc<Built>,
+    relative: bool,
+    updatable: bool,
+    a_to_z: AToZ,
+    a_to_z_lines: Arc<Vec<Arc<Line>>>,
+    root: String,
+}
+
+/// An index made from counted documents, its files, and whether they are
+/// over the configured budget.
+struct MadeIndex {
+    index: Index,
+    files: Files,
+    over_budget: bool,
+}
+
+/// The index of `docs` (counted with `vocab`): `previous`'s updated where
+/// no entry id moved, else built; warns when its files go over the budget
+/// (once: not again while they stay over).
+fn built_index(
+    config: &SearchConfig,
+    vocab: &Vocab,
+    docs: &[Arc<DocCounted>],
+    previous: Option<&Built>,
+    relative: bool,
+    updatable: bool,
+) -> MadeIndex {
+    let t = std::time::Instant::now();
+    let new: Vec<(&[Counted], &[u32])> = docs
+        .iter()
+        .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+        .collect();
+    let snapshot = vocab.snapshot();
+    let updated = previous.and_then(|p| {
+        let old: Vec<(&[Counted], &[u32])> = p
+            .docs
+            .iter()
+            .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
+            .collect();
+        p.index.update(&old, &new, &snapshot, relative)
+    });
+    let index = match updated {
+        Some(index) => {
+            tracing::debug!("search: index updated in {:?}", t.elapsed());
+            index
+        }
+        None => {
+            let index = Index::build(&new, &snapshot, relative, updatable);
+            tracing::debug!("search: index built in {:?}", t.elapsed());
+            index
+        }
+    };
+    drop(new);
+    let files = index.files();
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let over_budget = total > config.index_budget_kb * 1024;
+    if over_budget && !previous.is_some_and(|p| p.over_budget) {
+        tracing::warn!(
+            "the search index is {} kB, over [search] index_budget_kb = {}: exclude sections with [search] exclude, pages with in_search_index = false, or shorten snippet_length",
+            total / 1024,
+            config.index_budget_kb
+        );
+    }
+    MadeIndex {
+        index,
+        files,
+        over_budget,
+    }
+}
+
+/// The jobs writing the index files.
+fn index_jobs(files: Files) -> Vec<Job> {
+    files
+        .into_iter()
+        .map(|(name, bytes)| Job {
+            path: format!("{SEARCH_PATH}{name}"),
+            kind: JobKind::Raw(bytes),
+            vars: Vec::new(),
+            source: "search index".into(),
+        })
+        .collect()
 }
 
 impl SearchState {
@@ -158,7 +256,35 @@ impl SearchState {
                 docs: HashMap::new(),
                 built: None,
             }),
+            pending: Mutex::new(None),
         }
+    }
+
+    /// Makes the index a dev-server render left pending, for the next
+    /// render to update: its files, and the names of the files of the index
+    /// before it; `None` when none was pending.
+    fn finish_index(&self) -> Option<(Files, Vec<String>)> {
+        let p = self.pending.lock().expect("not poisoned").take()?;
+        let before = p.previous.files.iter().map(|(n, _)| n.clone()).collect();
+        let made = built_index(
+            &self.config,
+            &p.vocab,
+            &p.docs,
+            Some(&p.previous),
+            p.relative,
+            p.updatable,
+        );
+        let files = made.files.clone();
+        self.counted.lock().expect("not poisoned").built = Some(Arc::new(Built {
+            docs: p.docs,
+            index: made.index,
+            files: made.files,
+            a_to_z: p.a_to_z,
+            a_to_z_lines: p.a_to_z_lines,
+            over_budget: made.over_budget,
+            root: p.root,
+        }));
+        Some((files, before))
     }
 
     /// Whether document `d` goes into the index.
@@ -355,14 +481,13 @@ impl Prepared for SearchState {
         let previous = previous
             .and_then(|p| p.as_any())
             .and_then(|a| a.downcast_ref::<SearchState>());
+        // The last render's index, if the dev server has not finished it yet.
+        if let Some(p) = previous {
+            p.finish_index();
+        }
         let t = std::time::Instant::now();
         let (vocab, counted, previous) = self.count_all(site, values, previous);
-        let was_over = previous.as_ref().is_some_and(|p| p.over_budget);
         let t_count = t.elapsed();
-        let new: Vec<(&[Counted], &[u32])> = counted
-            .iter()
-            .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
-            .collect();
         let relative = site.url_mode.is_relative();
         let root = site.permalink("/");
         // The A–Z list stays when the documents are the same and none
@@ -378,59 +503,63 @@ impl Prepared for SearchState {
                     })
             })
             .map(|p| (p.a_to_z.clone(), p.a_to_z_lines.clone()));
-        let update = || {
-            previous.as_ref().and_then(|p| {
-                let old: Vec<(&[Counted], &[u32])> = p
-                    .docs
-                    .iter()
-                    .map(|c| (c.entries.as_slice(), c.forms.as_slice()))
-                    .collect();
-                p.index.update(&old, &new, &vocab.snapshot(), relative)
+        let a_to_z_now = || {
+            kept_a_to_z.unwrap_or_else(|| {
+                let lines = a_to_z_lines(site, &counted, previous.as_deref(), &root);
+                (a_to_z(site, &lines), Arc::new(lines))
             })
         };
-        // Beside each other: much of either is serial work.
-        let (index, (a_to_z, a_to_z_lines)) = rayon::join(
-            || {
-                update().map_or_else(
-                    || Index::build(&new, &vocab.snapshot(), relative, !site.one_shot),
-                    |index| {
-                        tracing::debug!("search: index updated in {:?}", t.elapsed() - t_count);
-                        index
+        let (files, a_to_z, a_to_z_lines) = match &previous {
+            // The dev server: the pages first, with the index files as they
+            // were; the index follows the reload event ([`Prepared::finish`]).
+            Some(p) => {
+                let (a_to_z, a_to_z_lines) = a_to_z_now();
+                *self.pending.lock().expect("not poisoned") = Some(Pending {
+                    vocab,
+                    docs: counted,
+                    previous: p.clone(),
+                    relative,
+                    updatable: !site.one_shot,
+                    a_to_z: a_to_z.clone(),
+                    a_to_z_lines: a_to_z_lines.clone(),
+                    root,
+                });
+                (p.files.clone(), a_to_z, a_to_z_lines)
+            }
+            None => {
+                // Beside each other: much of either is serial work.
+                let (built, (a_to_z, a_to_z_lines)) = rayon::join(
+                    || {
+                        built_index(
+                            &self.config,
+                            &vocab,
+                            &counted,
+                            None,
+                            relative,
+                            !site.one_shot,
+                        )
                     },
-                )
-            },
-            || {
-                kept_a_to_z.unwrap_or_else(|| {
-                    let lines = a_to_z_lines(site, &counted, previous.as_deref(), &root);
-                    (a_to_z(site, &lines), Arc::new(lines))
-                })
-            },
-        );
-        let t_build = t.elapsed();
-        let files = index.files();
-        tracing::debug!(
-            "search: counted words in {t_count:?}, scored by {t_build:?}, {} files by {:?}",
-            files.len(),
-            t.elapsed()
-        );
-        let total: usize = files.iter().map(|(_, b)| b.len()).sum();
-        let over_budget = total > self.config.index_budget_kb * 1024;
-        if over_budget && !was_over {
-            tracing::warn!(
-                "the search index is {} kB, over [search] index_budget_kb = {}: exclude sections with [search] exclude, pages with in_search_index = false, or shorten snippet_length",
-                total / 1024,
-                self.config.index_budget_kb
-            );
-        }
-        let mut jobs: Vec<Job> = files
-            .into_iter()
-            .map(|(name, bytes)| Job {
-                path: format!("{SEARCH_PATH}{name}"),
-                kind: JobKind::Raw(bytes),
-                vars: Vec::new(),
-                source: "search index".into(),
-            })
-            .collect();
+                    a_to_z_now,
+                );
+                tracing::debug!(
+                    "search: counted words in {t_count:?}, index by {:?}",
+                    t.elapsed()
+                );
+                let files = built.files.clone();
+                self.counted.lock().expect("not poisoned").built = Some(Arc::new(Built {
+                    docs: counted,
+                    index: built.index,
+                    files: built.files,
+                    a_to_z: a_to_z.clone(),
+                    a_to_z_lines: a_to_z_lines.clone(),
+                    over_budget: built.over_budget,
+                    root,
+                }));
+                (files, a_to_z, a_to_z_lines)
+            }
+        };
+        drop(a_to_z_lines);
+        let mut jobs = index_jobs(files);
         if has_template("search.html") && site.docs.iter().all(|d| d.path != SEARCH_PATH) {
             jobs.push(Job::template(
                 SEARCH_PATH,
@@ -449,16 +578,18 @@ impl Prepared for SearchState {
                 }
             }
         }
-        drop(new);
-        self.counted.lock().expect("not poisoned").built = Some(Arc::new(Built {
-            docs: counted,
-            index,
-            a_to_z,
-            a_to_z_lines,
-            over_budget,
-            root,
-        }));
         jobs
+    }
+
+    fn finish(&self) -> Option<(Vec<Job>, Vec<String>)> {
+        let (files, before) = self.finish_index()?;
+        let now: FxHashSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        let removed = before
+            .iter()
+            .filter(|n| !now.contains(n.as_str()))
+            .map(|n| format!("{SEARCH_PATH}{n}"))
+            .collect();
+        Some((index_jobs(files), removed))
     }
 
     fn call(&self, name: &str, call: &Call, kwargs: &Kwargs) -> tera::TeraResult<Value> {
@@ -840,7 +971,15 @@ mod tests {
         );
         let s2 = site_of("", &files);
         let second = Search.prepare(&s2).unwrap();
-        let jobs2 = second.site_jobs(&s2, &[], Some(first.as_ref()), &|_| false);
+        let left = second.site_jobs(&s2, &[], Some(first.as_ref()), &|_| false);
+        assert!(
+            left.iter()
+                .all(|j| jobs1.iter().any(|o| o.path == j.path && o.kind == j.kind)),
+            "with a previous state, the index files stay as they were"
+        );
+        let (jobs2, removed) = second.finish().expect("the index left to finish");
+        assert!(removed.is_empty());
+        assert!(second.finish().is_none(), "finished once");
         let state = |p: &dyn Prepared| {
             let s = p.as_any().unwrap().downcast_ref::<SearchState>().unwrap();
             s.counted.lock().unwrap().clone()
@@ -891,9 +1030,10 @@ mod update_tests {
     }
 
     /// A chain of edits, each rendered with the state of the one before,
-    /// gives at every step the files of a build from scratch: words that
-    /// come and go (forms no page has any more), headings renamed, entries
-    /// added (the ids move: built again), a page emptied.
+    /// gives at every step the files of a build from scratch (the index
+    /// once finished, on odd steps by the next render): words that come and
+    /// go (forms no page has any more), headings renamed, entries added (the
+    /// ids move: built again), a page emptied.
     #[test]
     fn an_updated_index_equals_one_built_from_scratch() {
         let mut files = serde_json::Map::new();
@@ -917,9 +1057,19 @@ mod update_tests {
             ("c", ""),
             ("a", "quokka\n\n## Grazing\n\nquokkas\n\n## More\n\nmore\n"),
         ];
+        let is_index = |j: &Job| matches!(j.kind, JobKind::Raw(_));
+        let sorted = |mut v: Vec<(String, Vec<u8>)>| {
+            v.sort();
+            v
+        };
+        let index_files = |f: Vec<(String, Vec<u8>)>| -> Vec<(String, Vec<u8>)> {
+            sorted(f.into_iter().filter(|(p, _)| p.ends_with(".js")).collect())
+        };
         let mut s = site_of("", &files);
         let mut state = Search.prepare(&s).unwrap();
         let mut jobs = state.site_jobs(&s, &[], None, &|_| true);
+        // The index files of the last render, as a full build has them.
+        let mut index_before = index_files(full(&files));
         for (i, (p, t)) in edits.iter().enumerate() {
             files.insert(
                 format!("content/{p}.md"),
@@ -927,7 +1077,34 @@ mod update_tests {
             );
             s = site_of("", &files);
             let next = Search.prepare(&s).unwrap();
-            let next_jobs = next.site_jobs(&s, &[], Some(state.as_ref()), &|_| true);
+            let mut next_jobs = next.site_jobs(&s, &[], Some(state.as_ref()), &|_| true);
+            let want = sorted(full(&files));
+            // The search pages as a full build has them; the index files as
+            // the last render's index has them (which, on odd steps, this
+            // render had to finish first).
+            let now = sorted(bytes(next_jobs.clone()));
+            assert!(
+                index_files(now.clone()) == index_before,
+                "edit {i}: the index as it was"
+            );
+            let pages = |f: &[(String, Vec<u8>)]| -> Vec<(String, Vec<u8>)> {
+                f.iter()
+                    .filter(|(p, _)| !p.ends_with(".js"))
+                    .cloned()
+                    .collect()
+            };
+            assert!(pages(&now) == pages(&want), "edit {i}: the search pages");
+            index_before = index_files(want.clone());
+            // Odd steps leave the index for the next render to finish.
+            if i % 2 == 1 {
+                jobs = next_jobs;
+                state = next;
+                continue;
+            }
+            let (index, removed) = next.finish().expect("left to finish");
+            assert!(next.finish().is_none(), "finished once");
+            next_jobs.retain(|j| !is_index(j) && !removed.contains(&j.path));
+            next_jobs.extend(index);
             // An update keeps the bytes of the shards it did not encode again.
             let kept = next_jobs.iter().any(|j| {
                 jobs.iter().any(|o| match (&o.kind, &j.kind) {
@@ -936,11 +1113,11 @@ mod update_tests {
                 })
             });
             assert_eq!(kept, i != 4, "edit {i}: updated, unless it added an entry");
-            jobs = next_jobs.clone();
             assert!(
-                bytes(next_jobs) == full(&files),
+                sorted(bytes(next_jobs.clone())) == want,
                 "edit {i} ({p}) differs from a full build"
             );
+            jobs = next_jobs;
             state = next;
         }
     }
