@@ -99,9 +99,10 @@ pub(crate) enum Model<'a> {
     /// folder in, the second field (the paths the watcher reported) keep
     /// their text without being read again.
     Reusing(&'a Site, &'a std::collections::HashSet<String>),
-    /// [`Model::Reusing`] when the watcher reported only edits of Markdown
-    /// files `previous` has: the site has the same files, so the content
-    /// folder is not walked again ([`kept_files`]).
+    /// [`Model::Reusing`] when the watcher reported only Markdown files
+    /// (edited, created or deleted; no folder): the site's files are those of
+    /// `previous` and the reported ones, so the content folder is not walked
+    /// again ([`kept_files`]).
     Edited(&'a Site, &'a std::collections::HashSet<String>),
     /// [`Model::Reusing`], rendering again the documents that use one of
     /// these shortcodes (their templates changed; `*` for all documents).
@@ -332,12 +333,13 @@ pub(crate) fn run(
 }
 
 /// The content files of `previous` as they are on disk when the watcher
-/// reported only edits of its Markdown files (`edited`): the others keep the
-/// text `previous` read, and the edited ones and drafts (which the model
-/// leaves out) are read again; one deleted since is left out, as a walk
-/// would leave it out. Walking ten thousand files took longer than
-/// the rest of such a rebuild's loading; the files the walk would find are
-/// the ones `previous` found, as nothing was added or removed.
+/// reported only Markdown files (`edited`: edited, created or deleted ones;
+/// no folder): the others keep the text `previous` read, and the reported
+/// ones and drafts (which the model leaves out) are read again; one deleted
+/// since is left out, as a walk would leave it out, and a reported one
+/// `previous` does not have is added. Walking ten thousand files took longer
+/// than the rest of such a rebuild's loading; the files the walk would find
+/// are the ones `previous` found and the ones the watcher reported.
 fn kept_files(
     root: &Path,
     previous: &Site,
@@ -370,6 +372,20 @@ fn kept_files(
         }
     }
     for rel in &previous.skipped_drafts {
+        markdown.extend(read(rel));
+    }
+    // Created since (the model sorts documents by path, so where they go in
+    // the list does not matter).
+    let mut created: Vec<&String> = edited
+        .iter()
+        .filter(|rel| {
+            rel.ends_with(".md")
+                && !previous.by_rel_path.contains_key(rel.as_str())
+                && !previous.skipped_drafts.contains(*rel)
+        })
+        .collect();
+    created.sort();
+    for rel in created {
         markdown.extend(read(rel));
     }
     // A bundle's assets, then the loose ones: the model sorts each

@@ -171,6 +171,32 @@ impl Project {
         Some(Update::Patch(finished.files, finished.removed))
     }
 
+    /// Whether `change` names one Markdown file under `content/`: edited,
+    /// created (a file now) or deleted (gone, and the model had it). A batch
+    /// of only these lists the model's files and the reported ones instead of
+    /// walking `content/` ([`Model::Edited`]); a folder, an asset or a path
+    /// the model never had (a folder named like a page?) needs the walk.
+    fn markdown_file(&self, change: &Change) -> bool {
+        let rel = match change {
+            Change::Content(_) => return true,
+            Change::Structure(p) => match p.strip_prefix("content/") {
+                Some(rel) if rel.ends_with(".md") => rel,
+                _ => return false,
+            },
+            Change::Theme(_) | Change::Disk(_) => return false,
+        };
+        match std::fs::metadata(self.options.root.join("content").join(rel)) {
+            Ok(m) => m.is_file(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.state.as_ref().is_some_and(|c| {
+                    let site = c.state.site();
+                    site.by_rel_path.contains_key(rel) || site.skipped_drafts.contains(rel)
+                })
+            }
+            Err(_) => false,
+        }
+    }
+
     /// The options the chain runs with (root-relative URLs).
     fn run_options(&self) -> BuildOptions {
         let mut options = self.options.clone();
@@ -309,7 +335,8 @@ impl Project {
             } else if theme {
                 self.templates_edited()
             } else if structural {
-                self.rebuild_reusing(current, false)
+                let listed = changes.iter().all(|c| self.markdown_file(c));
+                self.rebuild_reusing(current, listed)
                     .map(|o| (Update::Replace(o), Strategy::NewModel))
             } else if !edits.is_empty() {
                 self.edit(&edits, current)
@@ -505,12 +532,13 @@ impl Project {
 
     /// A new model from the files on disk, reusing what the last good build
     /// parsed and rendered wherever its inputs are unchanged. For added,
-    /// deleted and renamed files, and edits that move a page (`edits_only`:
-    /// the batch only edited files the model has, so it has the same files).
+    /// deleted and renamed files, and edits that move a page (`listed`: the
+    /// batch reported only Markdown files, so the site's files are the
+    /// model's and those: no walk of `content/`).
     fn rebuild_reusing(
         &mut self,
         current: &SiteOutput,
-        edits_only: bool,
+        listed: bool,
     ) -> Result<SiteOutput, Diagnostics> {
         let Cached { state } = self.state.take().expect("checked by the caller");
         let site = state.site().clone();
@@ -519,7 +547,7 @@ impl Project {
             &self.run_options(),
             site.config.clone(),
             theme,
-            if edits_only {
+            if listed {
                 Model::Edited(&site, &self.reported)
             } else {
                 Model::Reusing(&site, &self.reported)
@@ -804,6 +832,57 @@ mod tests {
         assert_eq!(strategy, Strategy::Templates);
         for f in ["b/index.html", "a/index.html", "index.html", "robots.txt"] {
             assert!(files.contains(f), "{f} not re-rendered: {files:?}");
+        }
+    }
+
+    /// A batch of Markdown files only (created, edited, deleted) lists the
+    /// model's files and the reported ones instead of walking `content/`:
+    /// a file no event reported (`hidden.md`, written behind the watcher's
+    /// back) is not seen, until a reported folder makes the rebuild walk.
+    #[test]
+    fn markdown_files_alone_are_listed_and_a_folder_walks_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        write(&root, "guidepost.toml", "title = \"T\"\n");
+        write(&root, "content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+        write(&root, "content/a.md", "+++\ntitle = \"A\"\n+++\nA.\n");
+        write(&root, "content/b.md", "+++\ntitle = \"B\"\n+++\nB.\n");
+        let mut project = Project::new(BuildOptions {
+            root: root.clone(),
+            ..Default::default()
+        });
+        let mut output = project.full_build().unwrap_or_else(|e| panic!("{e}"));
+        let mut rebuild = |paths: &[PathBuf], output: &mut SiteOutput| {
+            let changes = project.classify(paths, output);
+            let rebuilt = project
+                .rebuild(&changes, output)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(rebuilt.strategy, Strategy::NewModel);
+            apply(rebuilt.update, output);
+        };
+        write(&root, "content/hidden.md", "+++\ntitle = \"H\"\n+++\nH.\n");
+        let created = write(&root, "content/c.md", "+++\ntitle = \"C\"\n+++\nC.\n");
+        let deleted = root.join("content/b.md");
+        std::fs::remove_file(&deleted).unwrap();
+        rebuild(&[created, deleted], &mut output);
+        assert!(
+            output.files.contains_key("c/index.html"),
+            "the created page"
+        );
+        assert!(
+            !output.files.contains_key("b/index.html"),
+            "the deleted page"
+        );
+        assert!(output.files.contains_key("a/index.html"));
+        assert!(
+            !output.files.contains_key("hidden/index.html"),
+            "listed, not walked"
+        );
+        let folder = root.join("content/d");
+        write(&root, "content/d/e.md", "+++\ntitle = \"E\"\n+++\nE.\n");
+        rebuild(&[folder], &mut output);
+        for page in ["hidden/index.html", "d/e/index.html", "c/index.html"] {
+            assert!(output.files.contains_key(page), "{page} after a walk");
         }
     }
 }
