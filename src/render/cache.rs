@@ -34,7 +34,7 @@ use crate::diagnostics::Diagnostic;
 use crate::features::{self, Prepared};
 use crate::model::{DocId, DocKind, Document, Site};
 use crate::plan::{Job, JobKind, Lookup, OutputBody, SiteOutput};
-use crate::source::theme::Theme;
+use crate::source::theme::{TemplateSource, Theme};
 use crate::templates::{FunctionData, Templates, recording_lookups};
 use crate::urls::output_file;
 
@@ -126,11 +126,63 @@ pub(super) struct Reuse<'a> {
     output: &'a SiteOutput,
     unchanged: FxHashSet<Lookup>,
     same_pages: FxHashMap<(usize, usize), bool>,
+    /// When `main_nav` changed: the templates whose outputs may still be
+    /// reused (none of them can show it).
+    nav_free: Option<HashSet<String>>,
+}
+
+/// The templates of `theme` that cannot show the `main_nav` global: neither
+/// their text nor that of a template they name (`extends`, `include`,
+/// `import`, followed to the end) mentions it. A template naming one whose
+/// text the theme does not hold (a built-in) counts as showing it, and so
+/// does every template when one defines components (a component's caller
+/// does not name its template). Names are found as quoted strings, so a
+/// mention in a comment counts too: it can only cost a reuse.
+pub(super) fn nav_free_templates(theme: &Theme, tera: &tera::Tera) -> HashSet<String> {
+    let templates: Vec<&TemplateSource> = theme.templates.values().collect();
+    if templates.iter().any(|t| t.text.contains("component")) {
+        return HashSet::new();
+    }
+    let names = |t: &TemplateSource, name: &str| {
+        ['"', '\'', '`']
+            .iter()
+            .any(|q| t.text.contains(&format!("{q}{name}{q}")))
+    };
+    let mut shows: HashSet<&str> = tera
+        .get_template_names()
+        .filter(|n| !theme.templates.contains_key(*n))
+        .collect();
+    shows.extend(
+        templates
+            .iter()
+            .filter(|t| t.text.contains("main_nav"))
+            .map(|t| t.name.as_str()),
+    );
+    loop {
+        let more: Vec<&str> = templates
+            .iter()
+            .filter(|t| !shows.contains(t.name.as_str()))
+            .filter(|t| shows.iter().any(|n| names(t, n)))
+            .map(|t| t.name.as_str())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        shows.extend(more);
+    }
+    templates
+        .iter()
+        .filter(|t| !shows.contains(t.name.as_str()))
+        .map(|t| t.name.clone())
+        .collect()
 }
 
 impl RenderCache {
     /// Prepares reuse of this render's outputs by a render of a new model
-    /// (`site`, `values`), when the globals every page shows are unchanged.
+    /// (`site`, `values`), when the `config` global is unchanged. When
+    /// `main_nav` changed (a top-level section or page came, went or was
+    /// renamed), only outputs of the templates `nav_free` names, which
+    /// cannot show it, are reused ([`nav_free_templates`]).
     pub(super) fn reuse_for<'a>(
         &'a self,
         output: &'a SiteOutput,
@@ -138,15 +190,18 @@ impl RenderCache {
         values: &[Value],
         values_by_path: &HashMap<String, Value>,
         globals: (&Value, &Value),
+        nav_free: &dyn Fn() -> HashSet<String>,
     ) -> Option<Reuse<'a>> {
-        if (&self.config_global, &self.nav_global) != globals {
+        if self.config_global != *globals.0 {
             return None;
         }
+        let nav_free = (self.nav_global != *globals.1).then(nav_free);
         Some(Reuse {
             cache: self,
             output,
             unchanged: self.unchanged_lookups(site, values_by_path),
             same_pages: self.same_pages(site, values),
+            nav_free,
         })
     }
 
@@ -516,6 +571,13 @@ impl Reuse<'_> {
     /// changed, with what it looked up.
     pub(super) fn reusable(&self, job: &Job) -> Option<((String, OutputBody), Vec<Lookup>)> {
         let rec = self.cache.inputs.get(&job.path)?;
+        if let Some(free) = &self.nav_free {
+            match &job.kind {
+                JobKind::Template(t) if free.contains(t) => {}
+                JobKind::Raw(_) => {}
+                _ => return None,
+            }
+        }
         if rec.kind != job.kind
             || rec.vars.len() != job.vars.len()
             || !rec

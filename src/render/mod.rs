@@ -90,6 +90,7 @@ pub(crate) fn render_site(
             &values,
             &values_by_path,
             (&config_global, &nav_global),
+            &|| cache::nav_free_templates(theme, &templates.tera),
         )
     });
     tracing::debug!("render: template objects in {:?}", t_start.elapsed());

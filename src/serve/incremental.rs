@@ -885,4 +885,65 @@ mod tests {
             assert!(output.files.contains_key(page), "{page} after a walk");
         }
     }
+
+    /// A new top-level section changes `main_nav`: outputs of templates
+    /// that show it are rendered again, the others reused as they were,
+    /// unless a template they extend shows it too.
+    #[test]
+    fn a_new_main_nav_entry_re_renders_only_templates_that_show_it() {
+        for shell_shows_nav in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().canonicalize().unwrap();
+            write(&root, "guidepost.toml", "title = \"T\"\n");
+            let nav = "<nav>{% for i in main_nav %}{{ i.title }};{% endfor %}</nav>";
+            let shell = format!(
+                "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>{}{{% block main %}}{{% endblock main %}}</body></html>",
+                if shell_shows_nav { nav } else { "" }
+            );
+            write(&root, "templates/shell.html", &shell);
+            write(
+                &root,
+                "templates/page.html",
+                "{% extends \"shell.html\" %}{% block main %}<p>{{ page.title }}</p>{% endblock main %}",
+            );
+            let listing = format!(
+                "{{% extends \"shell.html\" %}}{{% block main %}}{nav}{{% endblock main %}}"
+            );
+            write(&root, "templates/section.html", &listing);
+            write(&root, "templates/index.html", &listing);
+            write(&root, "content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
+            write(&root, "content/s/_index.md", "+++\ntitle = \"S\"\n+++\n");
+            write(&root, "content/s/a.md", "+++\ntitle = \"A\"\n+++\nA.\n");
+            let mut project = Project::new(BuildOptions {
+                root: root.clone(),
+                ..Default::default()
+            });
+            let before = project.full_build().unwrap_or_else(|e| panic!("{e}"));
+            let created = write(&root, "content/t/_index.md", "+++\ntitle = \"Tee\"\n+++\n");
+            let paths = [root.join("content/t"), created];
+            let changes = project.classify(&paths, &before);
+            let rebuilt = project
+                .rebuild(&changes, &before)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let Update::Replace(after) = rebuilt.update else {
+                panic!("a new model")
+            };
+            let reused = |key: &str| match (&before.files[key], &after.files[key]) {
+                (OutputBody::Generated(a), OutputBody::Generated(b)) => Arc::ptr_eq(a, b),
+                _ => panic!("{key}: generated"),
+            };
+            let text = |key: &str| match &after.files[key] {
+                OutputBody::Generated(b) => String::from_utf8(b.to_vec()).unwrap(),
+                _ => panic!("{key}: generated"),
+            };
+            assert!(text("s/index.html").contains("Tee;"), "the new entry shows");
+            assert!(!reused("s/index.html"));
+            assert_eq!(
+                reused("s/a/index.html"),
+                !shell_shows_nav,
+                "a page whose templates do not show main_nav is reused (shell shows it: {shell_shows_nav})"
+            );
+            assert_eq!(text("s/a/index.html").contains("Tee;"), shell_shows_nav);
+        }
+    }
 }
