@@ -838,9 +838,10 @@ mod tests {
     /// A batch of Markdown files only (created, edited, deleted) lists the
     /// model's files and the reported ones instead of walking `content/`:
     /// a file no event reported (`hidden.md`, written behind the watcher's
-    /// back) is not seen, until a reported folder makes the rebuild walk.
+    /// back) is not seen, until a reported asset or folder makes the
+    /// rebuild walk.
     #[test]
-    fn markdown_files_alone_are_listed_and_a_folder_walks_content() {
+    fn markdown_files_alone_are_listed_an_asset_or_a_folder_walks_content() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         write(&root, "guidepost.toml", "title = \"T\"\n");
@@ -878,12 +879,16 @@ mod tests {
             !output.files.contains_key("hidden/index.html"),
             "listed, not walked"
         );
+        // A new asset is no Markdown file: the rebuild walks, and finds it.
+        let asset = write(&root, "content/notes.txt", "notes");
+        rebuild(&[asset], &mut output);
+        for file in ["notes.txt", "hidden/index.html", "c/index.html"] {
+            assert!(output.files.contains_key(file), "{file} after a walk");
+        }
         let folder = root.join("content/d");
         write(&root, "content/d/e.md", "+++\ntitle = \"E\"\n+++\nE.\n");
         rebuild(&[folder], &mut output);
-        for page in ["hidden/index.html", "d/e/index.html", "c/index.html"] {
-            assert!(output.files.contains_key(page), "{page} after a walk");
-        }
+        assert!(output.files.contains_key("d/e/index.html"), "after a walk");
     }
 
     /// A new top-level section changes `main_nav`: outputs of templates

@@ -322,6 +322,13 @@ fn an_index_over_budget_is_a_warning() {
     write_wordy_pages(&f);
     let err = f.build_ok(&[]);
     assert!(err.contains("index_budget_kb = 1"), "{err}");
+    // The same index (a few kB) under a budget of 8 kB: no warning.
+    f.write(
+        "guidepost.toml",
+        "title = \"x\"\n[search]\nindex_budget_kb = 8\n",
+    );
+    let err = f.build_ok(&[]);
+    assert!(!err.contains("index_budget_kb"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
