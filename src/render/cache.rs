@@ -136,18 +136,13 @@ pub(super) struct Reuse<'a> {
 /// `import`, followed to the end) mentions it. A template naming one whose
 /// text the theme does not hold (a built-in) counts as showing it, and so
 /// does every template when one defines components (a component's caller
-/// does not name its template). Names are found as quoted strings, so a
-/// mention in a comment counts too: it can only cost a reuse.
+/// does not name its template). Names are found as quoted strings
+/// ([`TemplateSource::names`]): a mention in a comment only costs a reuse.
 pub(super) fn nav_free_templates(theme: &Theme, tera: &tera::Tera) -> HashSet<String> {
     let templates: Vec<&TemplateSource> = theme.templates.values().collect();
     if templates.iter().any(|t| t.text.contains("component")) {
         return HashSet::new();
     }
-    let names = |t: &TemplateSource, name: &str| {
-        ['"', '\'', '`']
-            .iter()
-            .any(|q| t.text.contains(&format!("{q}{name}{q}")))
-    };
     let mut shows: HashSet<&str> = tera
         .get_template_names()
         .filter(|n| !theme.templates.contains_key(*n))
@@ -162,7 +157,7 @@ pub(super) fn nav_free_templates(theme: &Theme, tera: &tera::Tera) -> HashSet<St
         let more: Vec<&str> = templates
             .iter()
             .filter(|t| !shows.contains(t.name.as_str()))
-            .filter(|t| shows.iter().any(|n| names(t, n)))
+            .filter(|t| shows.iter().any(|n| t.names(n)))
             .map(|t| t.name.as_str())
             .collect();
         if more.is_empty() {
@@ -515,9 +510,7 @@ impl RenderCache {
             removed: Vec::new(),
         })
     }
-}
 
-impl RenderCache {
     /// Finishes what the features left for after the reload event
     /// ([`Prepared::finish`]: the search index) and records the files as
     /// this cache's outputs: the files now, by output path, and the output

@@ -392,11 +392,7 @@ impl Project {
                 .templates
                 .values()
                 .filter(|t| t.name != name && by(&t.name))
-                .any(|t| {
-                    ['"', '\'', '`']
-                        .iter()
-                        .any(|q| t.text.contains(&format!("{q}{name}{q}")))
-                })
+                .any(|t| t.names(name))
         };
         // A template the Markdown stage renders through (a shortcode's
         // `include`) changes documents, not just outputs.
@@ -739,6 +735,17 @@ mod tests {
         p
     }
 
+    /// A project of the site at `root`, built in full: what the server
+    /// starts from.
+    fn served(root: &Path) -> (Project, SiteOutput) {
+        let mut project = Project::new(BuildOptions {
+            root: root.to_path_buf(),
+            ..Default::default()
+        });
+        let output = project.full_build().unwrap_or_else(|e| panic!("{e}"));
+        (project, output)
+    }
+
     /// Edits `template` and returns the strategy and the output files rendered again.
     fn after_editing(template: &str) -> (Strategy, BTreeSet<String>) {
         let dir = tempfile::tempdir().unwrap();
@@ -755,11 +762,7 @@ mod tests {
         let shell = "<!DOCTYPE html><html lang=\"en\"><head><title>t</title></head><body>{% block main %}{% endblock main %}</body></html>";
         write(root, "templates/one.html", one);
         write(root, "templates/shell.html", shell);
-        let mut project = Project::new(BuildOptions {
-            root: root.to_path_buf(),
-            ..Default::default()
-        });
-        let mut output = project.full_build().unwrap_or_else(|e| panic!("{e}"));
+        let (mut project, mut output) = served(root);
         let text = if template == "one.html" { one } else { shell };
         let path = write(
             root,
@@ -848,11 +851,7 @@ mod tests {
         write(&root, "content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
         write(&root, "content/a.md", "+++\ntitle = \"A\"\n+++\nA.\n");
         write(&root, "content/b.md", "+++\ntitle = \"B\"\n+++\nB.\n");
-        let mut project = Project::new(BuildOptions {
-            root: root.clone(),
-            ..Default::default()
-        });
-        let mut output = project.full_build().unwrap_or_else(|e| panic!("{e}"));
+        let (mut project, mut output) = served(&root);
         let mut rebuild = |paths: &[PathBuf], output: &mut SiteOutput| {
             let changes = project.classify(paths, output);
             let rebuilt = project
@@ -919,11 +918,7 @@ mod tests {
             write(&root, "content/_index.md", "+++\ntitle = \"Home\"\n+++\n");
             write(&root, "content/s/_index.md", "+++\ntitle = \"S\"\n+++\n");
             write(&root, "content/s/a.md", "+++\ntitle = \"A\"\n+++\nA.\n");
-            let mut project = Project::new(BuildOptions {
-                root: root.clone(),
-                ..Default::default()
-            });
-            let before = project.full_build().unwrap_or_else(|e| panic!("{e}"));
+            let (mut project, before) = served(&root);
             let created = write(&root, "content/t/_index.md", "+++\ntitle = \"Tee\"\n+++\n");
             let paths = [root.join("content/t"), created];
             let changes = project.classify(&paths, &before);

@@ -259,17 +259,7 @@ fn rebuild_loop(
                         w.embed = project.embed.clone();
                     }
                 }
-                let base = project.base_path.clone();
-                let mut urls: BTreeSet<String> =
-                    changed.iter().map(|k| url_path(&base, k)).collect();
-                // `/a/index.html` is also reachable as `/a/`: name both.
-                urls.extend(
-                    changed
-                        .iter()
-                        .filter(|k| k.ends_with("index.html"))
-                        .map(|k| format!("{base}/{k}")),
-                );
-                let data = serde_json::json!({ "paths": urls }).to_string();
+                let data = paths_json(&project.base_path, &changed);
                 *shared.error.write().unwrap_or_else(|e| e.into_inner()) = None;
                 let _ = shared.events.send(Message {
                     event: "reload",
@@ -326,18 +316,28 @@ fn finish(project: &mut Project, shared: &Shared) {
     if changed.is_empty() {
         return;
     }
-    let base = project.base_path.clone();
-    let urls: BTreeSet<String> = changed.iter().map(|k| url_path(&base, k)).collect();
-    let data = serde_json::json!({ "paths": urls }).to_string();
     let _ = shared.events.send(Message {
         event: "files",
-        data,
+        data: paths_json(&project.base_path, &changed),
     });
     eprintln!(
         "  then the search index: {} changed in {} ms",
         changed.len(),
         started.elapsed().as_millis()
     );
+}
+
+/// `{"paths": [...]}` for `reload` and `files`: the URL paths of the changed
+/// output files, `/a/index.html` also as `/a/` (a page is reachable as both).
+fn paths_json(base: &str, changed: &[String]) -> String {
+    let mut urls: BTreeSet<String> = changed.iter().map(|k| url_path(base, k)).collect();
+    urls.extend(
+        changed
+            .iter()
+            .filter(|k| k.ends_with("index.html"))
+            .map(|k| format!("{base}/{k}")),
+    );
+    serde_json::json!({ "paths": urls }).to_string()
 }
 
 /// URL path of an output file: `a/index.html` → `/a/`, `css/x.css` → `/css/x.css`.

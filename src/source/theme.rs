@@ -27,6 +27,18 @@ pub struct TemplateSource {
     pub text: Arc<str>,
 }
 
+impl TemplateSource {
+    /// Whether this template names template `name` as a quoted string (as
+    /// `extends`, `include` and `import` do). A mention in a comment counts
+    /// too: callers use it to decide what may depend on what, where a false
+    /// yes only costs work.
+    pub(crate) fn names(&self, name: &str) -> bool {
+        ['"', '\'', '`']
+            .iter()
+            .any(|q| self.text.contains(&format!("{q}{name}{q}")))
+    }
+}
+
 /// Where a static file's bytes live.
 #[derive(Debug, Clone)]
 pub enum StaticSource {
